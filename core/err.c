@@ -1,0 +1,24 @@
+/* err.c — tc_strerror / tc_errname over the table in tc_err.h. */
+#include "tc_err.h"
+
+const char *tc_strerror(int err)
+{
+  switch (err) {
+  case TC_OK: return "ok";
+#define TC_ERR_TEXT_(name, value, text) case value: return text;
+  TC_ERR_LIST(TC_ERR_TEXT_)
+#undef TC_ERR_TEXT_
+  default: return "unknown error";
+  }
+}
+
+const char *tc_errname(int err)
+{
+  switch (err) {
+  case TC_OK: return "TC_OK";
+#define TC_ERR_NAME_(name, value, text) case value: return #name;
+  TC_ERR_LIST(TC_ERR_NAME_)
+#undef TC_ERR_NAME_
+  default: return "?";
+  }
+}

@@ -1,0 +1,55 @@
+/*
+ * tc_config.h — compile-time defaults. Every value can be overridden with
+ * -D on the compiler command line or by a file named by TC_CONFIG_FILE
+ * (e.g. -DTC_CONFIG_FILE='"my_tc_config.h"'), included first.
+ *
+ * Buffers are always the caller's: these are the sizes the convenience
+ * "default buffers" structs (tc_*_bufs_t) reserve and the sizes the README
+ * reports. A smaller or larger buffer can be passed at init time.
+ */
+#ifndef TC_CONFIG_H
+#define TC_CONFIG_H
+
+#ifdef TC_CONFIG_FILE
+#include TC_CONFIG_FILE
+#endif
+
+/* ---- http */
+/* Longest status or header line (bytes, CRLF excluded) the response parser
+ * accepts; a longer line is TC_ERR_HTTP_HEADER_TOO_LONG. */
+#ifndef TC_HTTP_LINE_MAX
+#define TC_HTTP_LINE_MAX 512
+#endif
+/* Most header lines in one response (TC_ERR_HTTP_TOO_MANY_HEADERS beyond). */
+#ifndef TC_HTTP_HEADERS_MAX
+#define TC_HTTP_HEADERS_MAX 64
+#endif
+
+/* ---- sse */
+/* Longest `event:` value kept; a longer one is kept truncated and flagged. */
+#ifndef TC_SSE_EVENT_MAX
+#define TC_SSE_EVENT_MAX 16
+#endif
+
+/* ---- outstream */
+/* One record's headers and unescaped body (the record buffer). A larger data
+ * record is skipped with the `oversized` flag, except text and reasoning
+ * deltas, which are delivered in fragments. Must hold a control record with
+ * its public-access-token header (a JWT of ~400-700 bytes). */
+#ifndef TC_OUT_RECORD_MAX
+#define TC_OUT_RECORD_MAX 1536
+#endif
+/* Envelope ids remembered per connection for duplicate suppression. */
+#ifndef TC_OUT_DEDUPE_IDS
+#define TC_OUT_DEDUPE_IDS 32
+#endif
+/* Longest error-event text kept (the rest is dropped). */
+#ifndef TC_OUT_ERROR_TEXT_MAX
+#define TC_OUT_ERROR_TEXT_MAX 96
+#endif
+/* Most jsmn tokens for one record body. */
+#ifndef TC_JSON_TOKENS_MAX
+#define TC_JSON_TOKENS_MAX 64
+#endif
+
+#endif /* TC_CONFIG_H */

@@ -1,0 +1,156 @@
+/*
+ * tc_outstream.h — decodes the body of GET .out (protocol.md §5.1-§5.5) into
+ * records, control signals and typed chunks.
+ *
+ * Input: the de-chunked HTTP body, in any pieces. Inside: a tc_sse_t, then a
+ * streaming scanner over each `batch` event's data line (the line is never
+ * buffered whole: it can exceed 1 MiB), then per record its headers and its
+ * unescaped body in the caller's record buffer, then tc_chunk_parse.
+ *
+ *   event: batch   data {"records":[{seq_num,timestamp,headers?,body?}...],"tail"?}
+ *   event: ping    data {"timestamp":..,"tail"?}   -> on_event(TC_OUT_EV_PING)
+ *   event: error   data <text>                     -> on_event(TC_OUT_EV_ERROR)
+ *   data: [DONE]                                   -> on_event(TC_OUT_EV_DONE)
+ *
+ * Record kinds (§5.2): a header named "" (["","trim"]) is an S2 command record:
+ * it only moves the cursor. A `trigger-control` header makes a control record
+ * (turn-complete, upgrade-required, pending-version, session-closed; other
+ * sibling headers captured). Anything else is a data record whose body is the
+ * JSON string {"data":<chunk>,"id":"<envelope id>"}; the chunk is parsed with
+ * tc_chunk_parse. A data chunk of type "trigger:turn-complete" (the legacy
+ * shape, §5.3) is reported as a control record with `legacy` set; any other
+ * "trigger:*" chunk is dropped. `data` given as a JSON string (the .in shape)
+ * is parsed from that string.
+ *
+ * Cursor: tc_outstream_cursor() is the seq_num of the last record seen, of any
+ * kind (duplicates, commands and oversized records included); it moves before
+ * the record's callback runs. seq_num must be a non-negative integer and must
+ * increase within a connection (TC_ERR_SEQ_NUM / TC_ERR_SEQ_ORDER, fatal for
+ * the connection: the caller reconnects from the cursor).
+ *
+ * Duplicates: a data record whose envelope id was seen among the last
+ * TC_OUT_DEDUPE_IDS ids of this connection is not delivered (on_record still
+ * reports it with `duplicate`).
+ *
+ * Bounds: a record whose headers and body do not fit the record buffer never
+ * desynchronises the stream. A text-delta or reasoning-delta of any length is
+ * delivered as several chunks of the same type and id, each cut on a UTF-8
+ * code point boundary (chunk.fragment / fragment_more). Any other oversized
+ * record is skipped and reported with `oversized` set, and the cursor moves
+ * past it.
+ *
+ * Errors: malformed JSON, bad escapes, bad UTF-8 and the like inside one
+ * record make that record `invalid` (reported through on_record with its
+ * error) when the batch framing is still intact; the stream continues. Damage
+ * to the batch framing itself is returned by tc_outstream_feed and ends the
+ * connection.
+ */
+#ifndef TC_OUTSTREAM_H
+#define TC_OUTSTREAM_H
+
+#include "tc_chunk.h"
+#include "tc_config.h"
+#include "tc_json.h"
+#include "tc_sse.h"
+#include "tc_types.h"
+
+typedef enum tc_record_kind {
+  TC_REC_DATA = 0,
+  TC_REC_CONTROL,
+  TC_REC_COMMAND
+} tc_record_kind_t;
+
+typedef struct tc_record_info {
+  uint64_t seq_num;
+  int64_t timestamp;          /* ms since the epoch; -1 if absent */
+  tc_record_kind_t kind;
+  tc_slice_t envelope_id;     /* data records: the envelope `id` */
+  bool duplicate;             /* data record with an envelope id already seen */
+  bool oversized;             /* skipped: larger than the record buffer */
+  bool invalid;               /* skipped: bad JSON / escape / UTF-8 inside */
+  tc_err_t error;             /* why, when oversized or invalid */
+} tc_record_info_t;
+
+typedef enum tc_control_kind {
+  TC_CTRL_TURN_COMPLETE = 0,
+  TC_CTRL_UPGRADE_REQUIRED,
+  TC_CTRL_PENDING_VERSION,
+  TC_CTRL_SESSION_CLOSED,
+  TC_CTRL_UNKNOWN
+} tc_control_kind_t;
+
+typedef struct tc_control {
+  tc_control_kind_t kind;
+  tc_slice_t name;                  /* the trigger-control value as sent */
+  tc_slice_t public_access_token;   /* absent: TC_SLICE_NULL */
+  int64_t session_in_event_id;      /* -1 when absent or not a number */
+  int64_t session_in_consumed_id;   /* -1 when absent */
+  bool session_closed;              /* session-closed: "true" */
+  tc_slice_t session_closed_reason;
+  bool legacy;                      /* from a trigger:turn-complete data chunk */
+} tc_control_t;
+
+typedef enum tc_out_event {
+  TC_OUT_EV_BATCH_END = 0,  /* a batch event was fully processed */
+  TC_OUT_EV_PING,
+  TC_OUT_EV_DONE,           /* data: [DONE] — the server ends the read; EOF follows */
+  TC_OUT_EV_ERROR           /* event: error — treat as a drop and resume (text given) */
+} tc_out_event_t;
+
+/* Callbacks; any may be NULL. Returning non-TC_OK stops tc_outstream_feed,
+ * which returns that code (the decoder must then be re-initialised). Slices
+ * are valid during the call only. */
+typedef struct tc_outstream_cb {
+  tc_err_t (*on_record)(void *user, const tc_record_info_t *rec);  /* every record, first */
+  tc_err_t (*on_chunk)(void *user, const tc_record_info_t *rec, const tc_chunk_t *chunk);
+  tc_err_t (*on_control)(void *user, const tc_record_info_t *rec, const tc_control_t *ctl);
+  tc_err_t (*on_event)(void *user, tc_out_event_t ev, tc_slice_t text); /* text: error events */
+} tc_outstream_cb_t;
+
+/* The default record buffer, for callers that want one struct to place. */
+typedef struct tc_outstream_bufs {
+  char record[TC_OUT_RECORD_MAX];
+} tc_outstream_bufs_t;
+
+typedef struct tc_outstream {
+  /* ---- private; sized for the RAM budget in the README */
+  tc_sse_t sse;
+  const tc_outstream_cb_t *cb;
+  void *user;
+  char *rec;                   /* caller's record buffer */
+  size_t rec_cap;
+  size_t rec_len;
+  uint64_t cursor;
+  bool have_cursor;
+  bool have_seq_this_conn;
+  uint64_t last_seq_this_conn;
+  uint64_t dedupe[TC_OUT_DEDUPE_IDS];  /* hashes of recent envelope ids */
+  uint8_t dedupe_next;
+  uint8_t dedupe_count;
+  /* batch scanner state (implementation-defined) */
+  uint32_t scan[24];
+  tc_json_unesc_t unesc;
+  char err_text[TC_OUT_ERROR_TEXT_MAX];
+  uint8_t err_len;
+} tc_outstream_t;
+
+/* Prepares a decoder for a new connection. The cursor starts unset unless
+ * tc_outstream_set_cursor is called (it survives reconnects only through the
+ * caller). `rec_buf` is the caller's record buffer. */
+void tc_outstream_init(tc_outstream_t *o, char *rec_buf, size_t rec_cap,
+                       const tc_outstream_cb_t *cb, void *user);
+
+/* Seeds the cursor (e.g. with the Last-Event-ID the request carried). */
+void tc_outstream_set_cursor(tc_outstream_t *o, uint64_t seq);
+
+/* Feeds body bytes (any split). Returns TC_OK, a framing error, or the first
+ * callback error. */
+tc_err_t tc_outstream_feed(tc_outstream_t *o, const char *p, size_t n);
+
+/* True and *seq set once any record has been seen (or a cursor seeded). */
+bool tc_outstream_cursor(const tc_outstream_t *o, uint64_t *seq);
+
+/* True when the stream is between events (an EOF here loses nothing). */
+bool tc_outstream_idle(const tc_outstream_t *o);
+
+#endif /* TC_OUTSTREAM_H */
