@@ -1,5 +1,5 @@
 /*
- * startup.c — minimal Cortex-M4 start for running trigchat's unit tests on
+ * startup_m4.c — minimal Cortex-M4 start for running trigchat's unit tests on
  * QEMU's mps2-an386 board with semihosting (newlib's librdimon). The vector
  * table holds the initial stack and the reset handler; the reset handler
  * copies .data, then enters newlib's _start (which clears .bss, sets up
