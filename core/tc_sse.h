@@ -19,6 +19,11 @@
  * Bounded state only: the event type (TC_SSE_EVENT_MAX bytes, longer values
  * kept truncated with event_truncated set), the last event id (its length is
  * bounded by the caller's id buffer; longer ids are truncated and flagged).
+ *
+ * Never allocates, never copies data values, never calls a callback with
+ * n == 0. Bytes are passed through as they are (no UTF-8 decoding: invalid
+ * UTF-8 is the next layer's concern). `retry` values beyond UINT64_MAX
+ * saturate; an empty `retry` value is ignored.
  */
 #ifndef TC_SSE_H
 #define TC_SSE_H
@@ -31,8 +36,10 @@ typedef struct tc_sse tc_sse_t;
 /* Callbacks; on_data and on_dispatch are required, the rest may be NULL.
  * A callback returning non-TC_OK stops tc_sse_feed, which returns that code. */
 typedef struct tc_sse_cb {
-  /* A piece of the current event's data. The first piece of an event comes
-   * with sse->data_started just set; sse->event holds the type seen so far. */
+  /* A piece of the current event's data (n > 0, valid during the call). The
+   * first piece of an event comes with sse->data_started just set; a data
+   * line with an empty value produces no piece (only its "\n" separator when
+   * it is not the first). sse->event holds the type seen so far. */
   tc_err_t (*on_data)(void *user, const tc_sse_t *sse, const char *p, size_t n);
   /* A blank line ended an event that had at least one data line. */
   tc_err_t (*on_dispatch)(void *user, const tc_sse_t *sse);
@@ -51,27 +58,36 @@ struct tc_sse {
   bool event_truncated;
   bool data_started;                /* the current event has had a data line */
   char *last_id;                    /* caller's buffer; NUL-terminated */
-  size_t last_id_cap;
+  size_t last_id_cap;               /* bytes of last_id incl. the NUL (half of id_cap) */
   size_t last_id_len;
   bool last_id_truncated;
 
   /* ---- private */
   const tc_sse_cb_t *cb;
   void *user;
+  char *id_base;                    /* the id buffer, used as two halves */
+  size_t id_pend_len;               /* bytes of the id being read */
+  uint64_t retry_acc;
   uint8_t state;
   uint8_t field;                    /* which field the current line is */
-  uint8_t name_len;
-  char name[8];                     /* field name being read (longest known: "retry") */
+  uint8_t name_len;                 /* bytes of the name read (saturates at 6) */
+  char name[5];                     /* field name being read (longest known: "retry") */
   uint8_t bom_seen;                 /* bytes of the BOM matched at stream start */
-  bool after_cr;
-  bool line_has_nul;
-  uint64_t retry_acc;
-  bool retry_bad;
+  bool after_cr;                    /* the last line ended with CR: skip one LF */
+  bool line_has_nul;                /* the id value holds a NUL */
+  bool id_pend_trunc;
+  bool retry_any;                   /* the retry value has had a digit */
+  bool retry_bad;                   /* ... and something else */
+  char id_tiny[2];                  /* the "buffer" when the caller gives none */
 };
 
 /* Prepares a parser for a new stream (a new connection). `id_buf` (may be
  * NULL with id_cap 0) receives the last event id; the trigchat protocol does
- * not use it (its cursor is the record seq_num), so it may be tiny. */
+ * not use it (its cursor is the record seq_num), so it may be tiny. The buffer
+ * is used as two halves (an `id` line is read into one while the other keeps
+ * the previous id, which an id holding NUL must leave intact), so an id keeps
+ * at most id_cap / 2 - 1 bytes; last_id_cap is that half. With no buffer,
+ * last_id is always "" (a non-empty id sets last_id_truncated). */
 void tc_sse_init(tc_sse_t *s, char *id_buf, size_t id_cap, const tc_sse_cb_t *cb, void *user);
 
 /* Feeds n bytes (any split). Returns TC_OK or the first callback error; after
