@@ -16,6 +16,38 @@
  * caller's line buffer (TC_ERR_HTTP_HEADER_TOO_LONG) and by TC_HTTP_HEADERS_MAX
  * (TC_ERR_HTTP_TOO_MANY_HEADERS). obs-fold continuation lines are refused
  * (TC_ERR_HTTP_HEADER_SYNTAX), as RFC 9112 allows.
+ *
+ * Input leniency and strictness (the choices a reviewer will look for):
+ * - Lines may end in CRLF or in a bare LF (as most clients accept). A CR that
+ *   is not followed by LF inside a status or header line is refused
+ *   (TC_ERR_HTTP_STATUS_LINE / TC_ERR_HTTP_HEADER_SYNTAX), as is a NUL.
+ *   Empty lines before the status line are skipped.
+ * - Only HTTP/1.0 and HTTP/1.1 are accepted (else TC_ERR_HTTP_VERSION). 101
+ *   Switching Protocols is TC_ERR_HTTP_STATUS (we never ask to upgrade).
+ * - A header name must be a token followed directly by ':' (no white space).
+ * - Content-Length: digits only (no sign, no white space inside), at most
+ *   INT64_MAX; a comma list of identical values ("5, 5") and repeated headers
+ *   with the same value are accepted; anything else, including differing
+ *   values, is TC_ERR_HTTP_CONTENT_LENGTH.
+ * - Transfer-Encoding must be exactly "chunked" (case-insensitive, across all
+ *   TE headers); any other coding (gzip, identity, chunked twice) is
+ *   TC_ERR_HTTP_ENCODING. Checked only when the response has a body.
+ * - Both Content-Length and Transfer-Encoding on a response with a body is
+ *   rejected (TC_ERR_HTTP_CONTENT_LENGTH) rather than "chunked wins" (RFC 9112
+ *   section 6.3 allows either): a message framed two ways is the signature of
+ *   response splitting, and Node's HTTP parser (the JS client's) rejects it too.
+ * - Chunk sizes: 1 to 16 hex digits (so at most 2^64-1; a 17th digit, even a
+ *   leading zero, is TC_ERR_HTTP_CHUNK_SIZE), then optional white space and
+ *   extensions (";name=value", skipped, bounded by the line buffer size, else
+ *   TC_ERR_HTTP_CHUNK_SYNTAX). Chunk data not followed by CRLF or LF is
+ *   TC_ERR_HTTP_CHUNK_SYNTAX. Trailer lines are checked like header lines
+ *   (same line bound; they count toward TC_HTTP_HEADERS_MAX together with
+ *   the headers) and ignored: they do not reach on_header.
+ * - 1xx interim responses (other than 101) are parsed and skipped entirely:
+ *   their headers are neither captured nor passed to on_header.
+ *
+ * Body bytes are never copied: on_body receives spans of the caller's input,
+ * each as large as the input and the framing allow.
  */
 #ifndef TC_HTTP_H
 #define TC_HTTP_H
@@ -35,11 +67,20 @@ typedef struct tc_url {
 
 /* Parses "http[s]://host[:port][/base/path]" (scheme case-insensitive, IPv6
  * literals in brackets). Slices point into `url`. Returns TC_ERR_HTTP_URL on
- * anything else (userinfo, query, fragment, bad port, empty host). */
+ * anything else (userinfo, query, fragment, bad port, empty host). The port is
+ * 1 to 65535, 1 to 5 digits. Host names hold letters, digits, '-', '.', '_'
+ * and '~' (no percent-encoding); an IPv6 literal holds hex digits, ':' and
+ * '.' (no zone id). The path may hold any printable ASCII byte except '?' and
+ * '#'; percent-encode the rest yourself. Exactly one trailing '/' is removed
+ * ("https://h/" and "https://h" both give ""; "https://h/a//" gives "/a/"),
+ * as the JS transport does. */
 tc_err_t tc_url_parse(const char *url, size_t len, tc_url_t *out);
 
 /* Appends `seg` percent-encoded as JavaScript's encodeURIComponent does
- * (A-Z a-z 0-9 - _ . ! ~ * ' ( ) kept, every other byte as %XX). */
+ * (A-Z a-z 0-9 - _ . ! ~ * ' ( ) kept, every other byte as %XX, upper-case
+ * hex). For valid UTF-8 this equals encodeURIComponent of the decoded string;
+ * invalid UTF-8 is encoded byte by byte (JS would throw on a lone surrogate).
+ * On overflow the buffer's overflow flag is set (see tc_buf_put). */
 void tc_http_put_path_segment(tc_buf_t *b, tc_slice_t seg);
 
 /* ------------------------------------------------------------- requests */
@@ -51,12 +92,18 @@ typedef struct tc_http_req {
 
 /* Starts a request head in mem[0..cap): "METHOD target HTTP/1.1", then
  * "Host: host[:port]" (the port only when explicit; IPv6 hosts bracketed).
- * `target` is the full origin-form path (e.g. "/realtime/v1/sessions/c1/out"). */
+ * `target` is the full origin-form path (e.g. "/realtime/v1/sessions/c1/out").
+ * A method that is not a token, a target that does not start with '/' or
+ * holds a space or control byte, or a host with such bytes: TC_ERR_ARG.
+ * Every later call on a failed request does nothing. */
 void tc_http_req_begin(tc_http_req_t *q, char *mem, size_t cap, const char *method,
                        const tc_url_t *url, tc_slice_t target);
 
 /* Adds "name: value". A name that is not an HTTP token or a value holding CR,
- * LF or NUL makes the request fail with TC_ERR_ARG (no header injection). */
+ * LF, NUL or another control byte (HTAB is allowed) makes the request fail
+ * with TC_ERR_ARG (no header injection). The names Host, Content-Length and
+ * Transfer-Encoding (any case) are TC_ERR_ARG too: begin and end write them,
+ * and a request never carries a second framing header. */
 void tc_http_req_header(tc_http_req_t *q, tc_slice_t name, tc_slice_t value);
 void tc_http_req_header_str(tc_http_req_t *q, const char *name, const char *value);
 void tc_http_req_header_u64(tc_http_req_t *q, const char *name, uint64_t value);
@@ -92,22 +139,24 @@ struct tc_http_resp {
   bool session_settled;          /* X-Session-Settled: true */
   bool content_type_sse;         /* Content-Type: text/event-stream */
   bool content_type_json;        /* Content-Type: application/json */
-  char stream_version[8];        /* X-Stream-Version, NUL-terminated; "" if absent */
-  int64_t retry_after_s;         /* Retry-After in delta-seconds; -1 absent or a date */
-  int64_t ratelimit_reset;       /* x-ratelimit-reset as sent (Unix ms); -1 absent */
+  char stream_version[8];        /* X-Stream-Version, NUL-terminated, cut to 7 bytes; "" if absent */
+  int64_t retry_after_s;         /* Retry-After in delta-seconds; -1 absent, a date or not a number */
+  int64_t ratelimit_reset;       /* x-ratelimit-reset as sent (Unix ms); -1 absent or not a number */
 
   /* ---- private */
   const tc_http_resp_cb_t *cb;
   void *user;
   char *line;
   size_t line_cap;
-  size_t line_len;
+  size_t line_len;               /* line bytes held; in chunk-size lines a counter */
   uint64_t remaining;            /* body bytes left in this chunk / content */
+  tc_err_t err;                  /* the error that stopped the parser */
   uint16_t header_count;
   uint8_t state;
   uint8_t minor;                 /* HTTP/1.x */
+  uint8_t flags;                 /* internal bits (http.c) */
   bool head_request;
-  bool saw_cr;
+  bool saw_cr;                   /* the line piece held so far ended in CR */
 };
 
 /* Prepares `r` for one response. `line_buf` (line_cap bytes, the caller's,
@@ -119,17 +168,26 @@ void tc_http_resp_init(tc_http_resp_t *r, char *line_buf, size_t line_cap, bool 
 /* Feeds n bytes. *consumed receives how many were used: all of them, except
  * when the response ends first (the rest belongs to the next response on a
  * kept-alive connection). Returns TC_OK or the error that stopped it; after
- * an error the parser stays failed until re-initialised. */
+ * an error the parser stays failed until re-initialised (a later feed returns
+ * the same error and consumes nothing). Once complete, feed consumes nothing
+ * and returns TC_OK. */
 tc_err_t tc_http_resp_feed(tc_http_resp_t *r, const char *p, size_t n, size_t *consumed);
 
 /* The peer closed the connection. Completes a close-delimited body (TC_OK);
  * TC_OK too when the response was already complete; TC_ERR_HTTP_TRUNCATED
- * when the response was cut short. */
+ * when the response was cut short (also when nothing at all was received);
+ * after an earlier error, that error. */
 tc_err_t tc_http_resp_eof(tc_http_resp_t *r);
 
+/* The final response's status line and headers are in (on_headers_done has
+ * been called); stays true if the body later fails, so the caller can still
+ * read the status of a response cut short. */
 bool tc_http_resp_headers_done(const tc_http_resp_t *r);
+/* The whole response, body included, is in (on_complete has been called). */
 bool tc_http_resp_complete(const tc_http_resp_t *r);
-/* The connection may carry another request once this response is complete. */
+/* The connection may carry another request: the response is complete, was
+ * not close-delimited, and neither "Connection: close" nor HTTP/1.0 without
+ * "Connection: keep-alive" asked to close. False after any error. */
 bool tc_http_resp_reusable(const tc_http_resp_t *r);
 
 #endif /* TC_HTTP_H */

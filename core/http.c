@@ -1,0 +1,586 @@
+/*
+ * http.c — URL parsing, the request head writer and the incremental HTTP/1.1
+ * response parser (contracts and input policy in tc_http.h).
+ *
+ * The response parser is a byte-driven state machine that never looks back:
+ * status, header and trailer lines are gathered in the caller's line buffer
+ * (found with memchr), chunk-size lines are decoded as they arrive, and body
+ * bytes are handed to on_body as whole spans of the input, never copied.
+ */
+#include <string.h>
+
+#include "tc_http.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c; }
+
+/* p[0..n) equals the lower-case literal `lit`, ignoring ASCII case. */
+static bool ieq(const char *p, size_t n, const char *lit)
+{
+  size_t i = 0;
+  for (; i < n; i++)
+    if (lit[i] == '\0' || lower(p[i]) != lit[i]) return false;
+  return lit[i] == '\0';
+}
+
+static bool ieq_s(tc_slice_t s, const char *lit) { return ieq(s.ptr, s.len, lit); }
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_alnum(char c) { return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'z'); }
+
+/* RFC 9110 tchar. */
+static bool is_tchar(char c)
+{
+  return is_alnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static bool is_token(tc_slice_t s)
+{
+  if (s.ptr == NULL || s.len == 0) return false;
+  for (size_t i = 0; i < s.len; i++)
+    if (!is_tchar(s.ptr[i])) return false;
+  return true;
+}
+
+/* No control byte (HTAB allowed when `text`), no DEL, no SP unless `text`. */
+static bool is_clean(tc_slice_t s, bool text)
+{
+  if (s.ptr == NULL) return s.len == 0;
+  for (size_t i = 0; i < s.len; i++) {
+    unsigned char c = (unsigned char)s.ptr[i];
+    if (c == 0x7f || (c < 0x20 && !(text && c == '\t')) || (c == ' ' && !text)) return false;
+  }
+  return true;
+}
+
+static bool is_ows(char c) { return c == ' ' || c == '\t'; }
+
+static tc_slice_t trim(const char *p, size_t n)
+{
+  while (n && is_ows(p[0])) { p++; n--; }
+  while (n && is_ows(p[n - 1])) n--;
+  return (tc_slice_t){ p, n };
+}
+
+/* Next element of a comma-separated list, OWS trimmed; false at the end. */
+static bool next_elem(tc_slice_t v, size_t *pos, tc_slice_t *e)
+{
+  size_t i = *pos, j = i;
+  if (i > v.len) return false;
+  while (j < v.len && v.ptr[j] != ',') j++;
+  *e = trim(v.ptr + i, j - i);
+  *pos = j + 1;
+  return true;
+}
+
+/* All of s as a decimal number no larger than INT64_MAX; -1 otherwise. */
+static int64_t dec(tc_slice_t s)
+{
+  uint64_t v = 0;
+  if (s.len == 0) return -1;
+  for (size_t i = 0; i < s.len; i++) {
+    unsigned d = (unsigned)(s.ptr[i] - '0');
+    if (d > 9 || v > ((uint64_t)INT64_MAX - d) / 10u) return -1;
+    v = v * 10u + d;
+  }
+  return (int64_t)v;
+}
+
+/* ------------------------------------------------------------------ URLs */
+
+static bool host_char(char c) { return is_alnum(c) || (c != '\0' && strchr("-._~", c) != NULL); }
+static bool ipv6_char(char c)
+{
+  return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f') || c == ':' || c == '.';
+}
+
+tc_err_t tc_url_parse(const char *url, size_t len, tc_url_t *out)
+{
+  size_t i, a, ae, h, he, p;
+  if (url == NULL || out == NULL) return TC_ERR_HTTP_URL;
+  memset(out, 0, sizeof *out);
+  if (len >= 8 && ieq(url, 8, "https://")) {
+    out->tls = true;
+    i = 8;
+  } else if (len >= 7 && ieq(url, 7, "http://")) {
+    i = 7;
+  } else {
+    return TC_ERR_HTTP_URL;
+  }
+  for (a = i; i < len && url[i] != '/'; i++) {}
+  ae = i; /* authority is url[a..ae) */
+  if (a < ae && url[a] == '[') {
+    h = he = a + 1;
+    while (he < ae && url[he] != ']') {
+      if (!ipv6_char(url[he])) return TC_ERR_HTTP_URL;
+      he++;
+    }
+    if (he == ae) return TC_ERR_HTTP_URL;
+    p = he + 1;
+  } else {
+    h = he = a;
+    while (he < ae && url[he] != ':') {
+      if (!host_char(url[he])) return TC_ERR_HTTP_URL;
+      he++;
+    }
+    p = he;
+  }
+  if (he == h) return TC_ERR_HTTP_URL;
+  out->host = (tc_slice_t){ url + h, he - h };
+  out->port = out->tls ? 443 : 80;
+  if (p < ae) {
+    uint32_t port = 0;
+    if (url[p] != ':' || ae - p < 2 || ae - p > 6) return TC_ERR_HTTP_URL;
+    for (p++; p < ae; p++) {
+      if (!is_digit(url[p])) return TC_ERR_HTTP_URL;
+      port = port * 10u + (uint32_t)(url[p] - '0');
+    }
+    if (port == 0 || port > 65535u) return TC_ERR_HTTP_URL;
+    out->port = (uint16_t)port;
+    out->port_explicit = true;
+  }
+  for (i = ae; i < len; i++) {
+    unsigned char c = (unsigned char)url[i];
+    if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#') return TC_ERR_HTTP_URL;
+  }
+  out->path = (tc_slice_t){ url + ae, len - ae };
+  if (out->path.len && url[len - 1] == '/') out->path.len--;
+  return TC_OK;
+}
+
+static const char k_hex[] = "0123456789ABCDEF";
+
+void tc_http_put_path_segment(tc_buf_t *b, tc_slice_t seg)
+{
+  size_t start = 0;
+  if (seg.ptr == NULL || seg.len == 0) return;
+  for (size_t i = 0; i < seg.len; i++) {
+    char c = seg.ptr[i];
+    char esc[3];
+    if (is_alnum(c) || (c != '\0' && strchr("-_.!~*'()", c) != NULL)) continue;
+    tc_buf_put(b, seg.ptr + start, i - start);
+    esc[0] = '%';
+    esc[1] = k_hex[(unsigned char)c >> 4];
+    esc[2] = k_hex[(unsigned char)c & 15u];
+    tc_buf_put(b, esc, 3);
+    start = i + 1;
+  }
+  tc_buf_put(b, seg.ptr + start, seg.len - start);
+}
+
+/* ------------------------------------------------------------- requests */
+
+static void put_slice(tc_buf_t *b, tc_slice_t s)
+{
+  if (s.len) tc_buf_put(b, s.ptr, s.len);
+}
+
+void tc_http_req_begin(tc_http_req_t *q, char *mem, size_t cap, const char *method,
+                       const tc_url_t *url, tc_slice_t target)
+{
+  tc_slice_t m = { method, method ? strlen(method) : 0 };
+  q->buf = tc_buf_make(mem, mem ? cap : 0);
+  q->err = TC_OK;
+  if (url == NULL || !is_token(m) || target.ptr == NULL || target.len == 0 || target.ptr[0] != '/' ||
+      !is_clean(target, false) || url->host.len == 0 || !is_clean(url->host, false)) {
+    q->err = TC_ERR_ARG;
+    return;
+  }
+  put_slice(&q->buf, m);
+  tc_buf_put(&q->buf, " ", 1);
+  put_slice(&q->buf, target);
+  tc_buf_puts(&q->buf, " HTTP/1.1\r\nHost: ");
+  if (memchr(url->host.ptr, ':', url->host.len)) {
+    tc_buf_put(&q->buf, "[", 1);
+    put_slice(&q->buf, url->host);
+    tc_buf_put(&q->buf, "]", 1);
+  } else {
+    put_slice(&q->buf, url->host);
+  }
+  if (url->port_explicit) {
+    tc_buf_put(&q->buf, ":", 1);
+    tc_buf_put_u64(&q->buf, url->port);
+  }
+  tc_buf_put(&q->buf, "\r\n", 2);
+}
+
+void tc_http_req_header(tc_http_req_t *q, tc_slice_t name, tc_slice_t value)
+{
+  if (q->err != TC_OK) return;
+  if (!is_token(name) || !is_clean(value, true) || ieq_s(name, "host") ||
+      ieq_s(name, "content-length") || ieq_s(name, "transfer-encoding")) {
+    q->err = TC_ERR_ARG;
+    return;
+  }
+  put_slice(&q->buf, name);
+  tc_buf_put(&q->buf, ": ", 2);
+  put_slice(&q->buf, value);
+  tc_buf_put(&q->buf, "\r\n", 2);
+}
+
+void tc_http_req_header_str(tc_http_req_t *q, const char *name, const char *value)
+{
+  if (name == NULL || value == NULL) {
+    if (q->err == TC_OK) q->err = TC_ERR_ARG;
+    return;
+  }
+  tc_http_req_header(q, (tc_slice_t){ name, strlen(name) }, (tc_slice_t){ value, strlen(value) });
+}
+
+void tc_http_req_header_u64(tc_http_req_t *q, const char *name, uint64_t value)
+{
+  char mem[20];
+  tc_buf_t b = tc_buf_make(mem, sizeof mem);
+  tc_buf_put_u64(&b, value);
+  if (name == NULL) {
+    if (q->err == TC_OK) q->err = TC_ERR_ARG;
+    return;
+  }
+  tc_http_req_header(q, (tc_slice_t){ name, strlen(name) }, (tc_slice_t){ b.ptr, b.len });
+}
+
+tc_err_t tc_http_req_end(tc_http_req_t *q, bool has_body, size_t body_len)
+{
+  if (q->err != TC_OK) return q->err;
+  if (has_body) {
+    tc_buf_puts(&q->buf, "Content-Length: ");
+    tc_buf_put_u64(&q->buf, body_len);
+    tc_buf_put(&q->buf, "\r\n", 2);
+  }
+  tc_buf_put(&q->buf, "\r\n", 2);
+  if (q->buf.overflow) q->err = TC_ERR_HTTP_REQUEST_TOO_LONG;
+  return q->err;
+}
+
+/* ------------------------------------------------------------ responses */
+
+enum {
+  S_STATUS,        /* status line (empty lines before it skipped) */
+  S_HEADER,        /* header lines */
+  S_BODY_LEN,      /* Content-Length body; remaining bytes left */
+  S_BODY_CLOSE,    /* body until EOF */
+  S_CHUNK_SIZE,    /* hex digits; line_len counts them */
+  S_CHUNK_EXT,     /* after the digits: skip to LF; line_len bounds it */
+  S_CHUNK_SIZE_LF, /* after CR: expect LF */
+  S_CHUNK_DATA,    /* remaining bytes of this chunk */
+  S_CHUNK_DATA_CR, /* CRLF (or LF) after the data */
+  S_CHUNK_DATA_LF,
+  S_TRAILER,       /* trailer lines up to the empty line */
+  S_DONE,
+  S_ERROR
+};
+
+#define F_INTERIM     0x01u /* reading the headers of a 1xx response */
+#define F_KEEP_ALIVE  0x02u /* Connection: keep-alive */
+#define F_TE_BAD      0x04u /* a coding other than one "chunked" */
+#define F_CLOSE_DELIM 0x08u /* body ends at EOF */
+#define F_HDRS_DONE   0x10u /* on_headers_done reached */
+
+void tc_http_resp_init(tc_http_resp_t *r, char *line_buf, size_t line_cap, bool head_request,
+                       const tc_http_resp_cb_t *cb, void *user)
+{
+  memset(r, 0, sizeof *r);
+  r->content_length = -1;
+  r->retry_after_s = -1;
+  r->ratelimit_reset = -1;
+  r->cb = cb;
+  r->user = user;
+  r->line = line_buf;
+  r->line_cap = line_buf ? line_cap : 0;
+  r->head_request = head_request;
+  r->state = S_STATUS;
+}
+
+static tc_err_t complete(tc_http_resp_t *r)
+{
+  r->state = S_DONE;
+  return (r->cb && r->cb->on_complete) ? r->cb->on_complete(r->user, r) : TC_OK;
+}
+
+static tc_err_t status_line(tc_http_resp_t *r, const char *l, size_t n)
+{
+  size_t v = 5;
+  int st;
+  if (n < 5 || memcmp(l, "HTTP/", 5) != 0) return TC_ERR_HTTP_STATUS_LINE;
+  while (v < n && l[v] != ' ') v++;
+  if (v != 8 || l[5] != '1' || l[6] != '.' || (l[7] != '0' && l[7] != '1'))
+    return TC_ERR_HTTP_VERSION;
+  /* "HTTP/1.x" SP 3DIGIT [ SP reason-phrase ] */
+  if (n < 12 || l[9] < '1' || l[9] > '9' || !is_digit(l[10]) || !is_digit(l[11]) ||
+      (n > 12 && l[12] != ' '))
+    return TC_ERR_HTTP_STATUS_LINE;
+  st = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
+  if (st == 101) return TC_ERR_HTTP_STATUS; /* we never ask to switch protocols */
+  r->minor = (uint8_t)(l[7] - '0');
+  r->status = st;
+  r->header_count = 0;
+  if (st < 200) r->flags |= F_INTERIM;
+  r->state = S_HEADER;
+  return TC_OK;
+}
+
+static tc_err_t capture(tc_http_resp_t *r, tc_slice_t name, tc_slice_t v)
+{
+  size_t pos = 0;
+  tc_slice_t e;
+  if (ieq_s(name, "content-length")) {
+    while (next_elem(v, &pos, &e)) {
+      int64_t cl = dec(e);
+      if (cl < 0 || (r->content_length >= 0 && cl != r->content_length))
+        return TC_ERR_HTTP_CONTENT_LENGTH;
+      r->content_length = cl;
+    }
+  } else if (ieq_s(name, "transfer-encoding")) {
+    bool any = false;
+    while (next_elem(v, &pos, &e)) {
+      if (e.len == 0) continue;
+      any = true;
+      if (!ieq_s(e, "chunked") || r->chunked) r->flags |= F_TE_BAD;
+      r->chunked = true;
+    }
+    if (!any) r->flags |= F_TE_BAD;
+  } else if (ieq_s(name, "connection")) {
+    while (next_elem(v, &pos, &e)) {
+      if (ieq_s(e, "close")) r->conn_close = true;
+      if (ieq_s(e, "keep-alive")) r->flags |= F_KEEP_ALIVE;
+    }
+  } else if (ieq_s(name, "content-type")) {
+    const char *semi = memchr(v.ptr, ';', v.len);
+    e = trim(v.ptr, semi ? (size_t)(semi - v.ptr) : v.len);
+    r->content_type_sse = ieq_s(e, "text/event-stream");
+    r->content_type_json = ieq_s(e, "application/json");
+  } else if (ieq_s(name, "x-session-settled")) {
+    r->session_settled = tc_slice_eq(v, "true");
+  } else if (ieq_s(name, "x-stream-version")) {
+    size_t k = v.len < sizeof r->stream_version - 1 ? v.len : sizeof r->stream_version - 1;
+    memcpy(r->stream_version, v.ptr, k);
+    r->stream_version[k] = '\0';
+  } else if (ieq_s(name, "retry-after")) {
+    r->retry_after_s = dec(v);
+  } else if (ieq_s(name, "x-ratelimit-reset")) {
+    r->ratelimit_reset = dec(v);
+  }
+  return TC_OK;
+}
+
+static tc_err_t header_line(tc_http_resp_t *r, const char *l, size_t n)
+{
+  size_t c = 0;
+  tc_slice_t name, v;
+  tc_err_t e;
+  if (++r->header_count > TC_HTTP_HEADERS_MAX) return TC_ERR_HTTP_TOO_MANY_HEADERS;
+  while (c < n && is_tchar(l[c])) c++;
+  /* also refuses obs-fold (a line starting with SP/HTAB) and "name :" */
+  if (c == 0 || c == n || l[c] != ':') return TC_ERR_HTTP_HEADER_SYNTAX;
+  if (r->state == S_TRAILER || (r->flags & F_INTERIM)) return TC_OK;
+  name = (tc_slice_t){ l, c };
+  v = trim(l + c + 1, n - c - 1);
+  e = capture(r, name, v);
+  if (e == TC_OK && r->cb && r->cb->on_header) e = r->cb->on_header(r->user, name, v);
+  return e;
+}
+
+static tc_err_t headers_done(tc_http_resp_t *r)
+{
+  tc_err_t e = TC_OK;
+  uint8_t next = S_DONE;
+  if (r->minor == 0 && !(r->flags & F_KEEP_ALIVE)) r->conn_close = true;
+  if (!(r->head_request || r->status == 204 || r->status == 304)) {
+    if (r->flags & F_TE_BAD) return TC_ERR_HTTP_ENCODING;
+    if (r->chunked) {
+      /* framed two ways: refused (see tc_http.h) */
+      if (r->content_length >= 0) return TC_ERR_HTTP_CONTENT_LENGTH;
+      if (r->minor == 0) r->conn_close = true; /* RFC 9112 6.1: close after it */
+      next = S_CHUNK_SIZE;
+    } else if (r->content_length > 0) {
+      r->remaining = (uint64_t)r->content_length;
+      next = S_BODY_LEN;
+    } else if (r->content_length < 0) {
+      r->flags |= F_CLOSE_DELIM;
+      next = S_BODY_CLOSE;
+    }
+  }
+  r->state = next;
+  r->line_len = 0;
+  r->flags |= F_HDRS_DONE;
+  if (r->cb && r->cb->on_headers_done) e = r->cb->on_headers_done(r->user, r);
+  if (e == TC_OK && next == S_DONE) e = complete(r);
+  return e;
+}
+
+/* A whole line is in r->line[0..line_len), its CR LF removed. */
+static tc_err_t line_done(tc_http_resp_t *r)
+{
+  const char *l = r->line;
+  size_t n = r->line_len;
+  r->line_len = 0;
+  r->saw_cr = false;
+  if (n && (memchr(l, '\r', n) || memchr(l, '\0', n)))
+    return r->state == S_STATUS ? TC_ERR_HTTP_STATUS_LINE : TC_ERR_HTTP_HEADER_SYNTAX;
+  if (r->state == S_STATUS) return n ? status_line(r, l, n) : TC_OK;
+  if (n) return header_line(r, l, n);
+  if (r->state == S_TRAILER) return complete(r);
+  if (r->flags & F_INTERIM) {
+    r->flags &= (uint8_t)~F_INTERIM;
+    r->state = S_STATUS;
+    return TC_OK;
+  }
+  return headers_done(r);
+}
+
+static tc_err_t line_put(tc_http_resp_t *r, const char *p, size_t k)
+{
+  if (k > r->line_cap - r->line_len) return TC_ERR_HTTP_HEADER_TOO_LONG;
+  if (k) memcpy(r->line + r->line_len, p, k);
+  r->line_len += k;
+  return TC_OK;
+}
+
+/* Status, header and trailer lines: gathers up to LF; consumes *i forward. */
+static tc_err_t line_feed(tc_http_resp_t *r, const char *p, size_t n, size_t *i)
+{
+  const char *s = p + *i;
+  const char *lf = memchr(s, '\n', n - *i);
+  size_t span = lf ? (size_t)(lf - s) : n - *i;
+  size_t keep = span;
+  tc_err_t e = TC_OK;
+  if (span) {
+    bool cr_end = s[span - 1] == '\r';
+    /* a CR held back from the previous piece was not a line end */
+    if (r->saw_cr) e = line_put(r, "\r", 1);
+    if (cr_end) keep--;
+    r->saw_cr = cr_end;
+    if (e == TC_OK) e = line_put(r, s, keep);
+  }
+  *i += span;
+  if (e == TC_OK && lf) {
+    (*i)++;
+    e = line_done(r);
+  }
+  return e;
+}
+
+static int hex_val(char c)
+{
+  if (is_digit(c)) return c - '0';
+  c = lower(c);
+  return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+static void chunk_size_done(tc_http_resp_t *r)
+{
+  r->line_len = 0;
+  r->state = r->remaining ? S_CHUNK_DATA : S_TRAILER;
+}
+
+tc_err_t tc_http_resp_feed(tc_http_resp_t *r, const char *p, size_t n, size_t *consumed)
+{
+  size_t i = 0;
+  tc_err_t e = TC_OK;
+  if (r->state == S_ERROR) {
+    *consumed = 0;
+    return r->err;
+  }
+  if (p == NULL) n = 0;
+  while (i < n && r->state != S_DONE && e == TC_OK) {
+    switch (r->state) {
+    case S_BODY_LEN:
+    case S_CHUNK_DATA: {
+      size_t k = n - i;
+      if (k > r->remaining) k = (size_t)r->remaining;
+      r->remaining -= k;
+      if (r->cb && r->cb->on_body) e = r->cb->on_body(r->user, p + i, k);
+      i += k;
+      if (e == TC_OK && r->remaining == 0) {
+        if (r->state == S_BODY_LEN) e = complete(r);
+        else r->state = S_CHUNK_DATA_CR;
+      }
+      break;
+    }
+    case S_BODY_CLOSE:
+      if (r->cb && r->cb->on_body) e = r->cb->on_body(r->user, p + i, n - i);
+      i = n;
+      break;
+    case S_CHUNK_SIZE: {
+      char c = p[i++];
+      int d = hex_val(c);
+      if (d >= 0) {
+        if (r->line_len == 16) e = TC_ERR_HTTP_CHUNK_SIZE;
+        r->remaining = (r->remaining << 4) | (uint64_t)d;
+        r->line_len++;
+      } else if (r->line_len == 0) {
+        e = TC_ERR_HTTP_CHUNK_SIZE;
+      } else if (c == '\n') {
+        chunk_size_done(r);
+      } else if (c == '\r') {
+        r->state = S_CHUNK_SIZE_LF;
+      } else if (c == ';' || is_ows(c)) {
+        r->state = S_CHUNK_EXT;
+        r->line_len = 0;
+      } else {
+        e = TC_ERR_HTTP_CHUNK_SIZE;
+      }
+      break;
+    }
+    case S_CHUNK_EXT: {
+      const char *lf = memchr(p + i, '\n', n - i);
+      size_t span = lf ? (size_t)(lf - (p + i)) : n - i;
+      if (span > r->line_cap - r->line_len) {
+        e = TC_ERR_HTTP_CHUNK_SYNTAX;
+        break;
+      }
+      r->line_len += span;
+      i += span;
+      if (lf) {
+        i++;
+        chunk_size_done(r);
+      }
+      break;
+    }
+    case S_CHUNK_SIZE_LF:
+      if (p[i++] == '\n') chunk_size_done(r);
+      else e = TC_ERR_HTTP_CHUNK_SYNTAX;
+      break;
+    case S_CHUNK_DATA_CR:
+    case S_CHUNK_DATA_LF: {
+      char c = p[i++];
+      if (c == '\n') r->state = S_CHUNK_SIZE;
+      else if (c == '\r' && r->state == S_CHUNK_DATA_CR) r->state = S_CHUNK_DATA_LF;
+      else e = TC_ERR_HTTP_CHUNK_SYNTAX;
+      break;
+    }
+    default: /* S_STATUS, S_HEADER, S_TRAILER */
+      e = line_feed(r, p, n, &i);
+      break;
+    }
+  }
+  if (e != TC_OK) {
+    r->state = S_ERROR;
+    r->err = e;
+  }
+  *consumed = i;
+  return e;
+}
+
+tc_err_t tc_http_resp_eof(tc_http_resp_t *r)
+{
+  tc_err_t e = TC_ERR_HTTP_TRUNCATED;
+  if (r->state == S_ERROR) return r->err;
+  if (r->state == S_DONE) return TC_OK;
+  if (r->state == S_BODY_CLOSE) e = complete(r);
+  if (e != TC_OK) {
+    r->state = S_ERROR;
+    r->err = e;
+  }
+  return e;
+}
+
+bool tc_http_resp_headers_done(const tc_http_resp_t *r) { return (r->flags & F_HDRS_DONE) != 0; }
+
+bool tc_http_resp_complete(const tc_http_resp_t *r) { return r->state == S_DONE; }
+
+bool tc_http_resp_reusable(const tc_http_resp_t *r)
+{
+  return r->state == S_DONE && !r->conn_close && !(r->flags & F_CLOSE_DELIM);
+}
