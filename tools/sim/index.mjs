@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// trigchat simulator: plays the Trigger.dev side of the Sessions protocol.
+// `node tools/sim --help` lists the flags; README.md explains them.
+import { parseArgs } from "node:util";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startSim } from "./lib/server.mjs";
+import { parseFaultSpec, FAULT_KINDS } from "./lib/faults.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+const HELP = `usage: node tools/sim [flags]
+
+  --port N            listen port (default 8787; 0 = ephemeral, read it from the ready line)
+  --host H            listen address (default 127.0.0.1; ::1 works too)
+  --tls               HTTPS with a CA generated at start (openssl CLI)
+  --tls-alg ec|rsa    key type of the generated CA and server cert (default ec, P-256)
+  --ca-out FILE       where to write the CA PEM (default tools/sim/.ca/ca.pem)
+  --token-ttl S       lifetime of every PAT, seconds (default 3600)
+  --secret-key K      the environment's secret key (default tr_dev_trigchat_simulator)
+  --fault SPEC        arm a fault at start (repeatable); see "faults" below
+  --ping-ms MS        SSE ping interval while idle (default 5000)
+  --rate-limit N      at most N .in appends per session per window -> 429 + x-ratelimit-* (default off)
+  --rate-window-ms MS the rate-limit window (default 60000)
+  --empty-body MODE   control/command records with an empty body: omit (s2-lite, default) or empty ("body":"")
+  --no-backend        do not serve the customer backend (/chat/{id}/start, /chat/{id}/token)
+  --device-key K      a device key the backend accepts in X-Device-Key (repeatable;
+                      default trigchat-dev-device; TRIGCHAT_DEVICE_KEYS adds comma-separated keys)
+  --task-id ID        task id the backend starts sessions for (default sim-agent)
+  --verbose           log every request on stderr
+  --help              this text
+
+Ready line (stdout, one line, then nothing else on stdout):
+  sim: listening http(s)://HOST:PORT ca=PATH|- backend=/chat|-
+
+faults (SPEC = kind[=value][,key=value...]; session=ID|* (default *), count=K (default 1, 0 = forever)):
+${Object.entries(FAULT_KINDS).map(([k, v]) => `  ${k.padEnd(14)} ${v}`).join("\n")}
+  e.g. --fault status=503,on=out,count=2   --fault drop-records=3,session=c1   --fault stall
+`;
+
+let a;
+try {
+  ({ values: a } = parseArgs({
+    options: {
+      port: { type: "string", default: "8787" },
+      host: { type: "string", default: "127.0.0.1" },
+      tls: { type: "boolean", default: false },
+      "tls-alg": { type: "string", default: "ec" },
+      "ca-out": { type: "string", default: path.join(HERE, ".ca", "ca.pem") },
+      "token-ttl": { type: "string", default: "3600" },
+      "secret-key": { type: "string", default: "tr_dev_trigchat_simulator" },
+      fault: { type: "string", multiple: true, default: [] },
+      "ping-ms": { type: "string", default: "5000" },
+      "rate-limit": { type: "string", default: "0" },
+      "rate-window-ms": { type: "string", default: "60000" },
+      "empty-body": { type: "string", default: "omit" },
+      "no-backend": { type: "boolean", default: false },
+      "device-key": { type: "string", multiple: true, default: [] },
+      "task-id": { type: "string", default: "sim-agent" },
+      verbose: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }));
+} catch (e) {
+  console.error(`sim: ${e.message}\n\n${HELP}`);
+  process.exit(2);
+}
+if (a.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const int = (v, name, min = 0) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`sim: --${name} must be an integer >= ${min}`);
+    process.exit(2);
+  }
+  return n;
+};
+let faults;
+try {
+  faults = a.fault.map(parseFaultSpec);
+} catch (e) {
+  console.error(`sim: --fault: ${e.message}`);
+  process.exit(2);
+}
+if (!["omit", "empty"].includes(a["empty-body"])) {
+  console.error("sim: --empty-body must be omit or empty");
+  process.exit(2);
+}
+const deviceKeys = [...a["device-key"], ...(process.env.TRIGCHAT_DEVICE_KEYS ?? "").split(",").map((k) => k.trim()).filter(Boolean)];
+
+const sim = await startSim({
+  port: int(a.port, "port"),
+  host: a.host,
+  tls: a.tls,
+  tlsAlg: a["tls-alg"],
+  caOut: a["ca-out"],
+  tokenTtl: int(a["token-ttl"], "token-ttl", 1),
+  secretKey: a["secret-key"],
+  faults,
+  pingMs: int(a["ping-ms"], "ping-ms", 10),
+  rateLimit: int(a["rate-limit"], "rate-limit"),
+  rateWindowMs: int(a["rate-window-ms"], "rate-window-ms", 1),
+  emptyBody: a["empty-body"],
+  backend: !a["no-backend"],
+  deviceKeys: deviceKeys.length ? deviceKeys : ["trigchat-dev-device"],
+  taskId: a["task-id"],
+  verbose: a.verbose,
+}).catch((e) => {
+  console.error(`sim: cannot start: ${e.message}`);
+  process.exit(1);
+});
+
+process.stdout.write(`sim: listening ${sim.url} ca=${sim.caPath ?? "-"} backend=${a["no-backend"] ? "-" : "/chat"}\n`);
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  await sim.close().catch(() => {});
+  process.exit(0);
+}
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+process.stdin.on?.("end", () => {}); // never tie lifetime to stdin
