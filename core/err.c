@@ -1,5 +1,8 @@
 /* err.c — tc_strerror / tc_errname over the table in tc_err.h. */
+#include "tc_config.h"
 #include "tc_err.h"
+
+#if TC_ERROR_STRINGS
 
 const char *tc_strerror(int err)
 {
@@ -22,3 +25,10 @@ const char *tc_errname(int err)
   default: return "?";
   }
 }
+
+#else /* !TC_ERROR_STRINGS: the texts are compiled out to save flash. */
+
+const char *tc_strerror(int err) { return err == TC_OK ? "ok" : ""; }
+const char *tc_errname(int err) { return err == TC_OK ? "TC_OK" : "?"; }
+
+#endif

@@ -14,6 +14,13 @@
 #include TC_CONFIG_FILE
 #endif
 
+/* ---- diagnostics */
+/* 1: tc_strerror / tc_errname return texts and names (~4.5 KB of flash on
+ * Cortex-M4). 0: they return "" and "?" (log the number instead). */
+#ifndef TC_ERROR_STRINGS
+#define TC_ERROR_STRINGS 1
+#endif
+
 /* ---- http */
 /* Longest status or header line (bytes, CRLF excluded) the response parser
  * accepts; a longer line is TC_ERR_HTTP_HEADER_TOO_LONG. */
@@ -50,6 +57,11 @@
 /* Most jsmn tokens for one record body. */
 #ifndef TC_JSON_TOKENS_MAX
 #define TC_JSON_TOKENS_MAX 64
+#endif
+/* Deepest nesting of objects/arrays accepted anywhere (a `.out` batch, a
+ * chunk's JSON values, validated JSON); deeper is TC_ERR_JSON_DEPTH. At most 32. */
+#ifndef TC_JSON_DEPTH_MAX
+#define TC_JSON_DEPTH_MAX 32
 #endif
 
 #endif /* TC_CONFIG_H */
