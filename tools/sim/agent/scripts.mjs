@@ -25,22 +25,23 @@ export function lastUserText(prompt) {
   return "";
 }
 
-/** The tool results at the end of the prompt (the model is being called after a tool step). */
-function trailingToolResults(prompt) {
-  const last = prompt[prompt.length - 1];
-  if (!last || last.role !== "tool") return null;
-  return last.content.filter((p) => p.type === "tool-result");
-}
-
-/** Every user text after the last assistant message (pending-message injection shows up here). */
-function userTextsAfterLastTool(prompt) {
-  const out = [];
-  for (let i = prompt.length - 1; i >= 0; i--) {
-    const m = prompt[i];
-    if (m.role === "tool" || m.role === "assistant") break;
-    if (m.role === "user") out.unshift(lastUserText([m]));
+/**
+ * Where the model call stands in its turn: the user text that started the
+ * turn, the tool results of the previous step (if this is a follow-up step),
+ * and any user messages injected after them (pending-message steering).
+ */
+function turnContext(prompt) {
+  let end = prompt.length;
+  let k = end;
+  while (k > 0 && prompt[k - 1].role === "user") k--;
+  const injected = [];
+  if (k < end && k > 0 && prompt[k - 1].role === "tool") {
+    for (let i = k; i < end; i++) injected.push(lastUserText([prompt[i]]));
+    end = k;
   }
-  return out;
+  const last = prompt[end - 1];
+  const toolResults = last && last.role === "tool" ? last.content.filter((p) => p.type === "tool-result") : null;
+  return { userText: lastUserText(prompt.slice(0, end)), toolResults, injected };
 }
 
 /** Split text into word-ish deltas (keeps spaces). */
@@ -88,9 +89,8 @@ export function echoReply(text, runIndex = 1) {
  * Returns { chunks, delayMs } or throws (the errored-turn script).
  */
 export function scriptFor({ prompt, clientData, runIndex }) {
-  const userText = lastUserText(prompt);
+  const { userText, toolResults, injected } = turnContext(prompt);
   const chosen = clientData && typeof clientData.script === "string" ? { cmd: clientData.script, arg: userText } : parseCommand(userText);
-  const toolResults = trailingToolResults(prompt);
   const delay = Number(clientData?.delayMs ?? 0);
 
   switch (chosen.cmd) {
@@ -137,7 +137,6 @@ export function scriptFor({ prompt, clientData, runIndex }) {
       };
     case "steer": {
       if (toolResults) {
-        const injected = userTextsAfterLastTool(prompt);
         const msg = injected.length ? `Steered by: ${injected.join(" | ")}` : "No steering received.";
         return { chunks: [...textParts("t1", words(msg)), finish()], delayMs: delay };
       }

@@ -295,10 +295,14 @@ export class Store {
         if (Number.isFinite(n)) s.lastTurnInSeq = Math.max(s.lastTurnInSeq, n);
         const tc = this.appendOut(s, { headers });
         this.afterTurnComplete(s, tc.seq_num);
+        // chat.close(): in the harness sessions.close() only records the call,
+        // so the simulator closes the row itself when the close is announced.
+        if (chunk.sessionClosed) this.close(s, chunk.reason);
         return;
       }
       if (subtype === "session-closed" && chunk.reason) headers.push(["session-closed-reason", chunk.reason]);
       this.appendOut(s, { headers });
+      if (subtype === "session-closed") this.close(s, chunk.reason);
       return;
     }
     this.appendOut(s, { body: JSON.stringify({ data: chunk, id: nanoid(7) }) });
