@@ -437,6 +437,24 @@ static void test_too_many_headers(void)
   }
 }
 
+/* the header limit counts the lines of one response: a 1xx response's lines
+ * do not count toward the final response's */
+static void test_header_limit_is_per_response(void)
+{
+  static char in[8192];
+  size_t n = (size_t)snprintf(in, sizeof in, "HTTP/1.1 103 Early Hints\r\n");
+  for (int i = 0; i < TC_HTTP_HEADERS_MAX; i++)
+    n += (size_t)snprintf(in + n, sizeof in - n, "Link: </%d>\r\n", i);
+  n += (size_t)snprintf(in + n, sizeof in - n, "\r\nHTTP/1.1 200 OK\r\n");
+  for (int i = 0; i < TC_HTTP_HEADERS_MAX - 1; i++)
+    n += (size_t)snprintf(in + n, sizeof in - n, "X-H%d: %d\r\n", i, i);
+  n += (size_t)snprintf(in + n, sizeof in - n, "Content-Length: 0\r\n\r\n");
+  expect_t w = { .status = 200, .body = "", .complete = true, .reusable = true };
+  memset(&g_rec, 0, sizeof g_rec);
+  g_rec.x = &w;
+  tc_test_splits(in, n, &k_ops, &g_rec, 0);
+}
+
 /* ------------------------------------------------------------ Content-Length */
 
 static void test_content_length_body(void)
@@ -516,6 +534,12 @@ static void test_chunked_extensions_and_trailers(void)
   expect_t w = { .status = 200, .body = "hello!", .complete = true, .reusable = true,
                  .headers = "Transfer-Encoding=chunked\nTrailer=X-Sum\n" };
   run(in, &w);
+}
+
+static void test_transfer_encoding_list_ignores_empty_elements(void)
+{
+  expect_t w = { .status = 200, .body = "ab", .complete = true, .reusable = true, .more = more_chunked };
+  run("HTTP/1.1 200 OK\r\nTransfer-Encoding: , CHUNKED ,\r\n\r\n2\r\nab\r\n0\r\n\r\n", &w);
 }
 
 static void test_chunked_bare_lf(void)
@@ -1105,6 +1129,7 @@ int main(void)
   RUN(test_header_line_bound_is_the_line_buffer);
   RUN(test_overlong_status_line_refused);
   RUN(test_too_many_headers);
+  RUN(test_header_limit_is_per_response);
   RUN(test_content_length_body);
   RUN(test_content_length_equal_duplicates_accepted);
   RUN(test_content_length_invalid_or_conflicting);
@@ -1113,6 +1138,7 @@ int main(void)
   RUN(test_chunked_hex_sizes_any_case_and_leading_zeros);
   RUN(test_chunked_extensions_and_trailers);
   RUN(test_chunked_bare_lf);
+  RUN(test_transfer_encoding_list_ignores_empty_elements);
   RUN(test_bad_chunk_sizes);
   RUN(test_chunk_size_line_framing);
   RUN(test_chunk_data_missing_crlf);
