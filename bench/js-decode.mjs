@@ -15,9 +15,18 @@
 // it against expected.json at each turn-complete control record, and checks
 // the part count. Prints one "js_run <seconds>" line per repetition, then
 // "js_best_s", "js_mb_s" and "js-check: ok".
+//
+// For context it also times the same parsing without the WHATWG stream
+// plumbing ("js_bare_mb_s"): TextDecoder, eventsource-parser's createParser,
+// JSON.parse of each batch and of each record body, the same dedupe and the
+// same text rebuild, all synchronous. That is a lower bound on what any JS
+// decoder built from these parts costs, not what the transport runs.
 import fs from "node:fs";
 import path from "node:path";
 import { SSEStreamSubscription } from "@trigger.dev/core/v3";
+// The SSE parser runStream.js itself uses (a dependency of @trigger.dev/core,
+// pinned by the lockfile), for the "bare" reference figure below.
+import { createParser } from "eventsource-parser";
 
 const args = process.argv.slice(2);
 const dir = args[0];
@@ -91,6 +100,39 @@ async function runOnce() {
   return { secs, parts, chunks };
 }
 
+function runBare() {
+  const t0 = process.hrtime.bigint();
+  const dec = new TextDecoder();
+  const seen = new Set();
+  let parts = 0, turn = 0, text = "";
+  const parser = createParser({
+    onEvent(ev) {
+      if (ev.event !== "batch") return;
+      const data = JSON.parse(ev.data);
+      for (const record of data.records) {
+        if (record.headers?.[0]?.[0] === "") continue;
+        const body = record.body ? JSON.parse(record.body) : undefined;
+        if (body?.id) { if (seen.has(body.id)) continue; seen.add(body.id); }
+        parts++;
+        const ctl = record.headers?.find((h) => h[0] === "trigger-control");
+        if (ctl) {
+          if (ctl[1] === "turn-complete") {
+            if (text !== expected[turn]) fail(`bare: turn ${turn}: text differs`);
+            turn++; text = "";
+          }
+          continue;
+        }
+        if (body.data.type === "text-delta") text += body.data.delta;
+      }
+    },
+  });
+  for (let off = 0; off < capture.length; off += PIECE)
+    parser.feed(dec.decode(capture.subarray(off, Math.min(off + PIECE, capture.length)), { stream: true }));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (turn !== expected.length || parts !== meta.records - meta.command - meta.dup) fail("bare: counts differ");
+  return secs;
+}
+
 let best = Infinity, last;
 for (let i = 0; i < REPS; i++) {
   last = await runOnce();
@@ -101,4 +143,7 @@ console.log(`js_parts ${last.parts}`);
 console.log(`js_chunks ${last.chunks}`);
 console.log(`js_best_s ${best.toFixed(4)}`);
 console.log(`js_mb_s ${(capture.length / best / 1e6).toFixed(2)}`);
+let bare = Infinity;
+for (let i = 0; i < REPS; i++) bare = Math.min(bare, runBare());
+console.log(`js_bare_mb_s ${(capture.length / bare / 1e6).toFixed(2)}`);
 console.log("js-check: ok");

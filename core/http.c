@@ -81,7 +81,8 @@ static int64_t dec(tc_slice_t s)
   if (s.len == 0) return -1;
   for (size_t i = 0; i < s.len; i++) {
     unsigned d = (unsigned)(s.ptr[i] - '0');
-    if (d > 9 || v > ((uint64_t)INT64_MAX - d) / 10u) return -1;
+    /* v * 10 + d <= INT64_MAX, without a 64-bit division */
+    if (d > 9 || v > 922337203685477580u - (d > 7)) return -1;
     v = v * 10u + d;
   }
   return (int64_t)v;
@@ -171,6 +172,20 @@ void tc_http_put_path_segment(tc_buf_t *b, tc_slice_t seg)
 
 /* ------------------------------------------------------------- requests */
 
+/* Headers the parser captures (lower case), in the order of the H_ values. */
+enum { H_CL, H_TE, H_CONN, H_CT, H_SETTLED, H_VERSION, H_RETRY, H_RESET, H_OTHER };
+static const char k_known[] = "content-length\0transfer-encoding\0connection\0content-type\0"
+                              "x-session-settled\0x-stream-version\0retry-after\0x-ratelimit-reset\0";
+
+static int known(tc_slice_t name)
+{
+  const char *s = k_known;
+  int h = H_CL;
+  for (; *s && !ieq_s(name, s); s += strlen(s) + 1) h++;
+  return h;
+}
+
+
 static void put_slice(tc_buf_t *b, tc_slice_t s)
 {
   if (s.len) tc_buf_put(b, s.ptr, s.len);
@@ -208,8 +223,7 @@ void tc_http_req_begin(tc_http_req_t *q, char *mem, size_t cap, const char *meth
 void tc_http_req_header(tc_http_req_t *q, tc_slice_t name, tc_slice_t value)
 {
   if (q->err != TC_OK) return;
-  if (!is_token(name) || !is_clean(value, true) || ieq_s(name, "host") ||
-      ieq_s(name, "content-length") || ieq_s(name, "transfer-encoding")) {
+  if (!is_token(name) || !is_clean(value, true) || known(name) <= H_TE || ieq_s(name, "host")) {
     q->err = TC_ERR_ARG;
     return;
   }
@@ -324,42 +338,43 @@ static tc_err_t capture(tc_http_resp_t *r, tc_slice_t name, tc_slice_t v)
 {
   size_t pos = 0;
   tc_slice_t e;
-  if (ieq_s(name, "content-length")) {
+  bool any = false;
+  int h = known(name);
+  if (h <= H_CONN) {
+    /* comma lists; empty elements are ignored (RFC 9110 5.6.1) except in
+     * Content-Length, where every element must be the same number */
     while (next_elem(v, &pos, &e)) {
-      int64_t cl = dec(e);
-      if (cl < 0 || (r->content_length >= 0 && cl != r->content_length))
-        return TC_ERR_HTTP_CONTENT_LENGTH;
-      r->content_length = cl;
+      if (h == H_CL) {
+        int64_t cl = dec(e);
+        if (cl < 0 || (r->content_length >= 0 && cl != r->content_length))
+          return TC_ERR_HTTP_CONTENT_LENGTH;
+        r->content_length = cl;
+      } else if (e.len == 0) {
+        continue;
+      } else if (h == H_TE) {
+        any = true;
+        if (!ieq_s(e, "chunked") || r->chunked) r->flags |= F_TE_BAD;
+        r->chunked = true;
+      } else if (ieq_s(e, "close")) {
+        r->conn_close = true;
+      } else if (ieq_s(e, "keep-alive")) {
+        r->flags |= F_KEEP_ALIVE;
+      }
     }
-  } else if (ieq_s(name, "transfer-encoding")) {
-    bool any = false;
-    while (next_elem(v, &pos, &e)) {
-      if (e.len == 0) continue;
-      any = true;
-      if (!ieq_s(e, "chunked") || r->chunked) r->flags |= F_TE_BAD;
-      r->chunked = true;
-    }
-    if (!any) r->flags |= F_TE_BAD;
-  } else if (ieq_s(name, "connection")) {
-    while (next_elem(v, &pos, &e)) {
-      if (ieq_s(e, "close")) r->conn_close = true;
-      if (ieq_s(e, "keep-alive")) r->flags |= F_KEEP_ALIVE;
-    }
-  } else if (ieq_s(name, "content-type")) {
+    if (h == H_TE && !any) r->flags |= F_TE_BAD;
+  } else if (h == H_CT) {
     const char *semi = memchr(v.ptr, ';', v.len);
     e = trim(v.ptr, semi ? (size_t)(semi - v.ptr) : v.len);
     r->content_type_sse = ieq_s(e, "text/event-stream");
     r->content_type_json = ieq_s(e, "application/json");
-  } else if (ieq_s(name, "x-session-settled")) {
+  } else if (h == H_SETTLED) {
     r->session_settled = tc_slice_eq(v, "true");
-  } else if (ieq_s(name, "x-stream-version")) {
+  } else if (h == H_VERSION) {
     size_t k = v.len < sizeof r->stream_version - 1 ? v.len : sizeof r->stream_version - 1;
     memcpy(r->stream_version, v.ptr, k);
     r->stream_version[k] = '\0';
-  } else if (ieq_s(name, "retry-after")) {
-    r->retry_after_s = dec(v);
-  } else if (ieq_s(name, "x-ratelimit-reset")) {
-    r->ratelimit_reset = dec(v);
+  } else if (h != H_OTHER) {
+    *(h == H_RETRY ? &r->retry_after_s : &r->ratelimit_reset) = dec(v);
   }
   return TC_OK;
 }

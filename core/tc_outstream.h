@@ -112,6 +112,9 @@ typedef struct tc_outstream_bufs {
   char record[TC_OUT_RECORD_MAX];
 } tc_outstream_bufs_t;
 
+/* Known record headers kept per record (private). */
+#define TC_OUT_HDRS_ 6
+
 typedef struct tc_outstream {
   /* ---- private; sized for the RAM budget in the README */
   tc_sse_t sse;
@@ -127,9 +130,38 @@ typedef struct tc_outstream {
   uint64_t dedupe[TC_OUT_DEDUPE_IDS];  /* hashes of recent envelope ids */
   uint8_t dedupe_next;
   uint8_t dedupe_count;
-  /* batch scanner state (implementation-defined) */
-  uint32_t scan[24];
-  tc_json_unesc_t unesc;
+  /* ---- batch scanner (a streaming JSON pushdown scanner, see outstream.c) */
+  uint8_t ev;                  /* kind of the current SSE event */
+  uint8_t st;                  /* scanner state */
+  uint8_t depth;               /* container depth */
+  uint8_t skip;                /* depth of the container being skipped, 0: none */
+  uint32_t stack;              /* bit i: container at depth i+1 is an array */
+  uint8_t key;                 /* known key of the current member */
+  uint8_t sink;                /* where string bytes go */
+  uint8_t strrole;             /* what the current string is */
+  uint8_t sub;                 /* number / literal sub-state */
+  bool esc;                    /* skipping a string: the next byte is escaped */
+  bool num_ok;                 /* the number is a plain non-negative integer */
+  uint8_t keylen;
+  char keybuf[10];             /* member key, or the text of a `message` event */
+  uint8_t hidx;                /* element index inside a header pair */
+  uint8_t hname;               /* which known header the current pair names */
+  uint8_t hcount;              /* header pairs seen in the record */
+  uint16_t rflags;             /* record flags */
+  tc_err_t rerr;               /* why the record is invalid / oversized */
+  uint64_t num;                /* number being read */
+  uint64_t seq;
+  int64_t ts;
+  uint32_t str_start;          /* where the current stored string began in rec */
+  uint32_t body_off, body_len;
+  uint32_t h_off[TC_OUT_HDRS_], h_len[TC_OUT_HDRS_];
+  /* long text/reasoning delta being delivered in fragments */
+  uint32_t d_type_off, d_id_off, d_text;
+  uint8_t d_type_len;
+  uint16_t d_id_len;
+  uint32_t d_end;              /* end of the fragment text in rec */
+  tc_json_unesc_t unesc;       /* the record string (headers, body) */
+  tc_json_unesc_t unesc2;      /* the delta inside a long body */
   char err_text[TC_OUT_ERROR_TEXT_MAX];
   uint8_t err_len;
 } tc_outstream_t;
