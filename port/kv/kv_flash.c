@@ -226,8 +226,9 @@ static tc_err_t prog(tc_kv_flash_t *kv, uint32_t addr, uint32_t len)
 
 /* Erases the next sector of the ring and makes it the head; when that would
  * leave no free sector, first copies the oldest sector's live records into it
- * and retires the oldest (the new header, written last, commits both). */
-static tc_err_t advance(tc_kv_flash_t *kv)
+ * (except those of `skip`, a key being erased) and retires the oldest (the new
+ * header, written last, commits both). */
+static tc_err_t advance(tc_kv_flash_t *kv, const char *skip, size_t sklen)
 {
   const tc_flash_t *f = kv->flash;
   uint32_t n = f->sector_count, dest = 0, epoch = 1, tail = 1, wp = shdr(kv), s, e;
@@ -252,7 +253,8 @@ static tc_err_t advance(tc_kv_flash_t *kv)
       iter_start(&it, s, s);
       while (iter_next(kv, &it, &r)) {
         uint32_t off;
-        if (!is_live(kv, &c, &r)) continue;
+        if (!is_live(kv, &c, &r) || (r.klen == sklen && memcmp(r.key, skip, sklen) == 0))
+          continue;
         for (off = 0; off < r.size; off += CHUNK) {
           uint32_t k = r.size - off < CHUNK ? r.size - off : CHUNK;
           if (!rd(kv, r.addr + off, kv->buf, k)) break;
@@ -276,20 +278,6 @@ static tc_err_t advance(tc_kv_flash_t *kv)
   kv->tail = tail;
   kv->wp = wp;
   return TC_OK;
-}
-
-/* Sum of the sizes of every live value record. */
-static uint32_t live_bytes(tc_kv_flash_t *kv)
-{
-  live_cache_t c;
-  iter_t it;
-  rec_t r;
-  uint32_t sum = 0;
-  memset(&c, 0, sizeof c);
-  iter_start(&it, 0, kv->flash->sector_count - 1u);
-  while (iter_next(kv, &it, &r))
-    if (is_live(kv, &c, &r)) sum += r.size;
-  return sum;
 }
 
 /* Streams bytes through the program buffer to w->addr. */
@@ -321,22 +309,28 @@ static tc_err_t append(tc_kv_flash_t *kv, uint8_t type, const char *key, size_t 
 {
   const tc_flash_t *f = kv->flash;
   uint32_t rs = align(kv, HDR + (uint32_t)(klen + vlen)), sz = f->sector_size, tries;
-  uint32_t reserve = type == REC_VAL ? CHUNK : 0;
   uint8_t h[HDR];
   writer_t w;
   rec_t r;
   tc_err_t err;
   if (kv->next_seq >= SEQ_LIMIT) return TC_ERR_KV_FULL;
-  for (tries = 0; kv->head_epoch == 0 || kv->wp > sz || sz - kv->wp < rs; tries++) {
-    if (tries > f->sector_count) return TC_ERR_KV_FULL;
-    if (tries == 0 && kv->head_epoch != 0 && kv->head_epoch - kv->tail + 2u > f->sector_count - 1u) {
-      uint32_t live = live_bytes(kv);
-      if (kv->ioerr) return TC_ERR_KV_IO;
-      if ((uint64_t)live > (uint64_t)(f->sector_count - 1u) * (sz - shdr(kv) - rs - reserve))
-        return TC_ERR_KV_FULL;
+  /* Move on round the ring until the record fits. After sector_count moves
+   * every sector has been compacted: the store is full, and stays `packed`
+   * (failing fast, sparing the flash) until something is erased or
+   * overwritten. An erase skips its key while compacting: if that removes
+   * the key's last record, nothing more needs writing. */
+  for (tries = 0; kv->head_epoch == 0 || sz - kv->wp < rs; tries++) {
+    if ((kv->packed && type == REC_VAL) || tries >= f->sector_count) {
+      kv->packed = 1;
+      return TC_ERR_KV_FULL;
     }
-    err = advance(kv);
+    err = advance(kv, type == REC_DEL ? key : "", type == REC_DEL ? klen : 0);
     if (err != TC_OK) return err;
+    if (type == REC_DEL && (!find_latest(kv, key, klen, &r) || r.type != REC_VAL)) {
+      if (kv->ioerr) return TC_ERR_KV_IO;
+      kv->packed = 0;
+      return sync_flash(kv) == TC_OK ? TC_OK : TC_ERR_KV_IO;
+    }
   }
   h[0] = type;
   h[1] = (uint8_t)klen;
@@ -362,6 +356,7 @@ static tc_err_t append(tc_kv_flash_t *kv, uint8_t type, const char *key, size_t 
   }
   kv->wp += rs;
   kv->next_seq++;
+  kv->packed = 0;
   return TC_OK;
 }
 

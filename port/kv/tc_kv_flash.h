@@ -25,9 +25,11 @@
  * record and a cursor), not a database.
  *
  * Capacity: a value is at most tc_kv_flash_value_max() bytes (about half a
- * sector, and at most 65535). A set returns TC_ERR_KV_FULL, keeping every old
- * value, when the live records plus the new one would not fit in
- * sector_count - 1 sectors with room to spare for one erase record.
+ * sector, and at most 65535). Live records use at most sector_count - 1
+ * sectors (one is kept free for compaction). A set that still does not fit
+ * after every sector has been compacted returns TC_ERR_KV_FULL and keeps every
+ * old value; further sets fail at once, without erasing, until an erase or
+ * overwrite frees space. An erase always succeeds on a full store.
  */
 #ifndef TC_KV_FLASH_H
 #define TC_KV_FLASH_H
@@ -45,7 +47,8 @@ typedef struct tc_kv_flash {
   uint32_t tail;       /* oldest epoch in use */
   uint32_t wp;         /* next record offset in the head; sector_size when closed */
   uint32_t next_seq;
-  uint32_t ioerr;      /* a flash op failed during the current call */
+  uint8_t ioerr;       /* a flash op failed during the current call */
+  uint8_t packed;      /* the last set found every sector compacted and full */
   uint8_t buf[TC_FLASH_PROG_MAX]; /* the program buffer */
 } tc_kv_flash_t;
 
