@@ -476,17 +476,97 @@ static tc_err_t line_feed(tc_http_resp_t *r, const char *p, size_t n, size_t *i)
   return e;
 }
 
-static int hex_val(char c)
+/* 0..15 for a hex digit, 16 otherwise (branch-light: this runs per framing byte). */
+static unsigned hex_val(unsigned char c)
 {
-  if (is_digit(c)) return c - '0';
-  c = lower(c);
-  return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+  unsigned d = (unsigned)c - '0';
+  if (d > 9) {
+    d = (unsigned)((c | 0x20) - 'a');
+    d = d < 6 ? d + 10 : 16;
+  }
+  return d;
 }
 
 static void chunk_size_done(tc_http_resp_t *r)
 {
   r->line_len = 0;
   r->state = r->remaining ? S_CHUNK_DATA : S_TRAILER;
+}
+
+/* A chunked body from the chunk data on: data spans go to on_body, and the
+ * framing between them (the CRLF after the data, the size digits, counted in
+ * line_len, and the CRLF after them) is decoded with the state in locals.
+ * Stops at the end of the input, an extension, the trailers or an error. */
+static tc_err_t chunked(tc_http_resp_t *r, const char *p, size_t n, size_t *pi)
+{
+  size_t i = *pi, digits = r->line_len;
+  uint64_t size = r->remaining;
+  uint8_t st = r->state;
+  tc_err_t e = TC_OK;
+  while (i < n && e == TC_OK) {
+    char c;
+    if (st == S_CHUNK_DATA) {
+      size_t k = n - i;
+      if (k > size) k = (size_t)size;
+      size -= k;
+      if (r->cb && r->cb->on_body) e = r->cb->on_body(r->user, p + i, k);
+      i += k;
+      if (size) continue;
+      st = S_CHUNK_DATA_CR;
+      /* the usual case: CRLF, hex digits, CRLF all in this piece */
+      if (n - i >= 2 && p[i] == '\r' && p[i + 1] == '\n') {
+        i += 2;
+        st = S_CHUNK_SIZE;
+      }
+      continue;
+    }
+    c = p[i++];
+    if (st == S_CHUNK_SIZE) {
+      unsigned d = hex_val((unsigned char)c);
+      if (d < 16) {
+        if (digits++ == 16) e = TC_ERR_HTTP_CHUNK_SIZE;
+        size = (size << 4) | d;
+        continue;
+      }
+      if (digits == 0) {
+        e = TC_ERR_HTTP_CHUNK_SIZE;
+      } else if (c == '\r') {
+        st = S_CHUNK_SIZE_LF;
+        if (i < n && p[i] == '\n') {
+          i++;
+          goto size_done;
+        }
+      } else if (c == ';' || is_ows(c)) {
+        st = S_CHUNK_EXT;
+        digits = 0;
+        break;
+      } else if (c == '\n') {
+        goto size_done;
+      } else {
+        e = TC_ERR_HTTP_CHUNK_SIZE;
+      }
+      continue;
+    }
+    if (st == S_CHUNK_SIZE_LF) {
+      if (c == '\n') goto size_done;
+      e = TC_ERR_HTTP_CHUNK_SYNTAX;
+      continue;
+    }
+    /* S_CHUNK_DATA_CR, S_CHUNK_DATA_LF: after the data */
+    if (c == '\r' && st == S_CHUNK_DATA_CR) st = S_CHUNK_DATA_LF;
+    else if (c == '\n') st = S_CHUNK_SIZE;
+    else e = TC_ERR_HTTP_CHUNK_SYNTAX;
+    continue;
+  size_done:
+    digits = 0;
+    st = size ? S_CHUNK_DATA : S_TRAILER;
+    if (!size) break;
+  }
+  *pi = i;
+  r->line_len = digits;
+  r->remaining = size;
+  r->state = st;
+  return e;
 }
 
 tc_err_t tc_http_resp_feed(tc_http_resp_t *r, const char *p, size_t n, size_t *consumed)
@@ -500,44 +580,26 @@ tc_err_t tc_http_resp_feed(tc_http_resp_t *r, const char *p, size_t n, size_t *c
   if (p == NULL) n = 0;
   while (i < n && r->state != S_DONE && e == TC_OK) {
     switch (r->state) {
-    case S_BODY_LEN:
-    case S_CHUNK_DATA: {
+    case S_BODY_LEN: {
       size_t k = n - i;
       if (k > r->remaining) k = (size_t)r->remaining;
       r->remaining -= k;
       if (r->cb && r->cb->on_body) e = r->cb->on_body(r->user, p + i, k);
       i += k;
-      if (e == TC_OK && r->remaining == 0) {
-        if (r->state == S_BODY_LEN) e = complete(r);
-        else r->state = S_CHUNK_DATA_CR;
-      }
+      if (e == TC_OK && r->remaining == 0) e = complete(r);
       break;
     }
     case S_BODY_CLOSE:
       if (r->cb && r->cb->on_body) e = r->cb->on_body(r->user, p + i, n - i);
       i = n;
       break;
-    case S_CHUNK_SIZE: {
-      char c = p[i++];
-      int d = hex_val(c);
-      if (d >= 0) {
-        if (r->line_len == 16) e = TC_ERR_HTTP_CHUNK_SIZE;
-        r->remaining = (r->remaining << 4) | (uint64_t)d;
-        r->line_len++;
-      } else if (r->line_len == 0) {
-        e = TC_ERR_HTTP_CHUNK_SIZE;
-      } else if (c == '\n') {
-        chunk_size_done(r);
-      } else if (c == '\r') {
-        r->state = S_CHUNK_SIZE_LF;
-      } else if (c == ';' || is_ows(c)) {
-        r->state = S_CHUNK_EXT;
-        r->line_len = 0;
-      } else {
-        e = TC_ERR_HTTP_CHUNK_SIZE;
-      }
+    case S_CHUNK_SIZE:
+    case S_CHUNK_SIZE_LF:
+    case S_CHUNK_DATA:
+    case S_CHUNK_DATA_CR:
+    case S_CHUNK_DATA_LF:
+      e = chunked(r, p, n, &i);
       break;
-    }
     case S_CHUNK_EXT: {
       const char *lf = memchr(p + i, '\n', n - i);
       size_t span = lf ? (size_t)(lf - (p + i)) : n - i;
@@ -551,18 +613,6 @@ tc_err_t tc_http_resp_feed(tc_http_resp_t *r, const char *p, size_t n, size_t *c
         i++;
         chunk_size_done(r);
       }
-      break;
-    }
-    case S_CHUNK_SIZE_LF:
-      if (p[i++] == '\n') chunk_size_done(r);
-      else e = TC_ERR_HTTP_CHUNK_SYNTAX;
-      break;
-    case S_CHUNK_DATA_CR:
-    case S_CHUNK_DATA_LF: {
-      char c = p[i++];
-      if (c == '\n') r->state = S_CHUNK_SIZE;
-      else if (c == '\r' && r->state == S_CHUNK_DATA_CR) r->state = S_CHUNK_DATA_LF;
-      else e = TC_ERR_HTTP_CHUNK_SYNTAX;
       break;
     }
     default: /* S_STATUS, S_HEADER, S_TRAILER */
