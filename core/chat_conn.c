@@ -1,0 +1,137 @@
+/*
+ * chat_conn.c — one HTTP exchange at a time over a tc_transport_t: open (or
+ * reuse a kept-alive connection to the same host), send the queued segments,
+ * then read and feed the response parser until it completes, fails, or a
+ * callback halts it. Never blocks: "would block" returns PUMP_BLOCKED.
+ */
+#include <string.h>
+
+#include "chat_int.h"
+
+#define RECV_CHUNK 512
+
+static uint32_t host_key(const tc_url_t *u)
+{
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < u->host.len; i++) h = (h ^ (uint8_t)u->host.ptr[i]) * 16777619u;
+  h = (h ^ u->port) * 16777619u;
+  return h ^ (u->tls ? 0x80000000u : 0u);
+}
+
+bool chat_conn_busy(const tc_chat_conn_t *k)
+{
+  return k->phase == K_SEND || k->phase == K_RECV;
+}
+
+void chat_conn_close(tc_chat_conn_t *k)
+{
+  if (k->open && k->net.ops != NULL) k->net.ops->close(k->net.ctx);
+  k->open = false;
+  k->phase = K_IDLE;
+  k->deadline = 0;
+  memset(k->seg_len, 0, sizeof k->seg_len);
+}
+
+tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, uint64_t deadline, char *line,
+                         size_t line_cap, const tc_http_resp_cb_t *cb, void *user)
+{
+  uint32_t key = host_key(u);
+  bool reuse = k->open && k->phase == K_DONE && k->host_key == key && tc_http_resp_reusable(&k->resp);
+  if (!reuse) {
+    char host[256];
+    tc_err_t err;
+    chat_conn_close(k);
+    if (u->host.len >= sizeof host) return TC_ERR_HTTP_URL;
+    memcpy(host, u->host.ptr, u->host.len);
+    host[u->host.len] = '\0';
+    err = k->net.ops->open(k->net.ctx, host, u->port, u->tls, CHAT_HEADER_MS);
+    if (err != TC_OK) return err;
+    k->open = true;
+    k->host_key = key;
+  }
+  memset(k->seg_len, 0, sizeof k->seg_len);
+  tc_http_resp_init(&k->resp, line, line_cap, false, cb, user);
+  k->deadline = deadline;
+  k->phase = K_SEND;
+  return TC_OK;
+}
+
+void chat_conn_add(tc_chat_conn_t *k, const char *p, size_t n)
+{
+  for (size_t i = 0; i < 5; i++) {
+    if (k->seg_len[i] == 0) {
+      k->seg[i] = p;
+      k->seg_len[i] = (uint16_t)n;
+      return;
+    }
+  }
+}
+
+static chat_pump_t fail(tc_chat_conn_t *k, tc_err_t why, tc_err_t *err)
+{
+  *err = why;
+  chat_conn_close(k);
+  return PUMP_FAILED;
+}
+
+static chat_pump_t pump_send(tc_chat_conn_t *k, tc_err_t *err)
+{
+  while (k->seg_len[0] != 0) {
+    int32_t n = k->net.ops->send(k->net.ctx, (const uint8_t *)k->seg[0], k->seg_len[0]);
+    if (n == 0) return PUMP_BLOCKED;
+    if (n < 0) return fail(k, (tc_err_t)n, err);
+    if ((uint32_t)n < k->seg_len[0]) {
+      k->seg[0] += n;
+      k->seg_len[0] = (uint16_t)(k->seg_len[0] - (uint16_t)n);
+      continue;
+    }
+    memmove(k->seg, k->seg + 1, sizeof k->seg[0] * 4);
+    memmove(k->seg_len, k->seg_len + 1, sizeof k->seg_len[0] * 4);
+    k->seg_len[4] = 0;
+  }
+  k->phase = K_RECV;
+  return PUMP_DONE;
+}
+
+static chat_pump_t finish(tc_chat_conn_t *k)
+{
+  k->phase = K_DONE;
+  k->deadline = 0;
+  if (!tc_http_resp_reusable(&k->resp)) {
+    chat_conn_close(k);
+    k->phase = K_DONE;
+  }
+  return PUMP_DONE;
+}
+
+chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err)
+{
+  char buf[RECV_CHUNK];
+  *err = TC_OK;
+  if (k->phase == K_SEND) {
+    chat_pump_t r = pump_send(k, err);
+    if (r != PUMP_DONE) return r;
+  }
+  while (k->phase == K_RECV) {
+    int32_t n = k->net.ops->recv(k->net.ctx, (uint8_t *)buf, sizeof buf);
+    size_t used = 0;
+    tc_err_t e;
+    if (n == 0) return PUMP_BLOCKED;
+    if (n == TC_ERR_NET_EOF) {
+      e = tc_http_resp_eof(&k->resp);
+      k->open = false;
+      if (e != TC_OK) return fail(k, e, err);
+      chat_conn_close(k);
+      k->phase = K_DONE;
+      return PUMP_DONE;
+    }
+    if (n < 0) return fail(k, (tc_err_t)n, err);
+    e = tc_http_resp_feed(&k->resp, buf, (size_t)n, &used);
+    if (e != TC_OK) return fail(k, e, err);
+    if (tc_http_resp_complete(&k->resp)) {
+      if (used < (size_t)n) chat_conn_close(k); /* bytes nobody asked for: do not reuse */
+      return finish(k);
+    }
+  }
+  return PUMP_BLOCKED;
+}

@@ -1,0 +1,105 @@
+/*
+ * chat_int.h — PRIVATE interfaces between the chat's source files:
+ *   chat.c       API, step loop, sends, session start/refresh, persistence
+ *   chat_out.c   the .out subscription (connect, retry, stall, EOF, turns)
+ *   chat_req.c   request building: append bodies, heads, URLs, ids
+ *   chat_conn.c  moving bytes over one tc_transport_t with an HTTP parser
+ * Not part of the public API.
+ */
+#ifndef TC_CHAT_INT_H
+#define TC_CHAT_INT_H
+
+#include "tc_chat.h"
+
+/* A callback's request to stop the parser without an error (positive, so
+ * it never collides with a tc_err_t). */
+#define CHAT_HALT ((tc_err_t)1)
+
+/* ---- defaults (official 4.8.3 values, protocol.md §6.2) */
+#define CHAT_DEFAULT_BASE "https://api.trigger.dev"
+#define CHAT_TIMEOUT_S 120u
+#define CHAT_RETRY_BASE_MS 1000u
+#define CHAT_WATCH_RETRY_BASE_MS 100u
+#define CHAT_RETRY_MAX_MS 5000u
+#define CHAT_EOF_BASE_MS 100u
+#define CHAT_EOF_BUDGET 5u
+#define CHAT_STALL_RETRIES 5u
+#define CHAT_STALL_MS 60000u
+#define CHAT_HEADER_MS 30000u
+#define CHAT_REQUEST_MS 30000u
+#define CHAT_SEND_RETRIES 4u
+#define CHAT_REFRESH_MARGIN_MS 60000u
+#define CHAT_CHECKPOINT_MS 10000u
+
+/* ---- chat_conn.c */
+enum { K_IDLE = 0, K_SEND, K_RECV, K_DONE };
+typedef enum { PUMP_BLOCKED = 0, PUMP_DONE, PUMP_FAILED } chat_pump_t;
+
+/* Opens (or reuses, when the same host and kept alive) the connection and
+ * prepares the response parser. The segments to send are set afterwards with
+ * chat_conn_add. */
+tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, uint64_t deadline, char *line,
+                         size_t line_cap, const tc_http_resp_cb_t *cb, void *user);
+void chat_conn_add(tc_chat_conn_t *k, const char *p, size_t n);
+/* Sends what is pending, then reads and parses. *err gets the failure (or
+ * CHAT_HALT when a callback stopped the parser). */
+chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err);
+void chat_conn_close(tc_chat_conn_t *k);
+bool chat_conn_busy(const tc_chat_conn_t *k);
+
+/* ---- chat_req.c */
+typedef enum { MSG_NONE = 0, MSG_TEXT, MSG_PARTS, MSG_APPROVAL, MSG_TOOL_OUTPUT } chat_msg_kind_t;
+
+/* One ChatInputChunk to write (protocol.md §4). */
+typedef struct chat_payload {
+  tc_chat_source_t source;
+  chat_msg_kind_t msg;
+  tc_slice_t msg_id;            /* the message's id */
+  tc_slice_t content;           /* text, parts JSON, output JSON, or approval reason */
+  const tc_chat_tool_t *tool;   /* MSG_APPROVAL / MSG_TOOL_OUTPUT */
+  bool dynamic, approved;
+  tc_slice_t message_id;        /* payload.messageId */
+  tc_slice_t action;            /* action JSON */
+  tc_slice_t metadata;          /* per-call metadata JSON (merged over client_data) */
+} chat_payload_t;
+
+tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *p);
+/* Writes the head of a request to `ep` into mem[0..cap) (the target is
+ * composed at the end of mem first): fixed headers, extra headers, the hook's,
+ * Content-Length when body_len is given for a POST; no Authorization and no
+ * final CRLF yet (chat_req_queue sends them). *u gets the parsed URL. */
+tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, char *mem, size_t cap, size_t body_len,
+                       tc_url_t *u, tc_slice_t *head);
+/* Queues head, the Authorization line (PAT, or the secret key in DIRECT
+ * mode), the blank line and the body on connection k. */
+void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, tc_chat_endpoint_t ep, tc_slice_t head,
+                    const char *body, size_t body_len);
+/* Fills 16 random bytes into an RFC 4122 version 4 UUID string (37 bytes). */
+void chat_uuid4(const tc_chat_t *c, char out[37]);
+/* A 16-character alphanumeric message id (as the AI SDK's generateId). */
+void chat_msg_id(const tc_chat_t *c, char out[17]);
+/* Base URL for an endpoint (before the hook). */
+const char *chat_base_url(const tc_chat_t *c, tc_chat_endpoint_t ep);
+bool chat_reserved_header(const char *name);
+
+/* ---- chat_out.c */
+void chat_out_open(tc_chat_t *c, bool has_since, uint64_t since, bool peek, bool resumed);
+void chat_out_close(tc_chat_t *c);
+/* Connects when due, reads, handles timeouts. Returns true on progress. */
+bool chat_out_step(tc_chat_t *c);
+void chat_out_auth_done(tc_chat_t *c, tc_err_t err);
+uint64_t chat_out_deadline(const tc_chat_t *c);
+enum { O_OFF = 0, O_WAIT, O_AUTH, O_CONNECT, O_BODY };
+
+/* ---- chat.c (used by chat_out.c) */
+void chat_emit(tc_chat_t *c, tc_chat_event_t *ev);
+void chat_event_init(const tc_chat_t *c, tc_chat_event_t *ev, tc_chat_event_type_t type);
+void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src);
+tc_err_t chat_adopt_token(tc_chat_t *c, const char *tok, size_t len);
+void chat_end_turn(tc_chat_t *c);   /* clears isStreaming, turn start; persists */
+void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter);
+uint32_t chat_rand(const tc_chat_t *c);
+void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch);
+enum { AUTH_FOR_SEND = 1, AUTH_FOR_OUT = 2, AUTH_FOR_PRELOAD = 4 };
+
+#endif /* TC_CHAT_INT_H */

@@ -1,0 +1,379 @@
+/*
+ * chat_out.c — the .out subscription (protocol.md §5, §6.2, §6.5, §6.7):
+ * connect with Last-Event-ID, wait 30 s for headers, read records through
+ * tc_outstream, reconnect with the official jittered backoff, count stalls
+ * (60 s without a decoded record) and clean EOFs (budget 5), refresh the
+ * token once on 401/403 (also after a mid-stream drop, where 4.8.3 gives up),
+ * correlate turn-complete records with the append's seq, and apply the stop
+ * gate.
+ *
+ * Callbacks run inside the connection's parser, so they never close the
+ * connection: they record a verdict and halt the parser (CHAT_HALT); the step
+ * applies the verdict once the parser has returned.
+ */
+#include <string.h>
+
+#include "chat_int.h"
+
+enum { V_NONE = 0, V_DONE, V_RETRY, V_FAIL, V_AUTH };
+
+static tc_err_t on_headers(void *user, const tc_http_resp_t *r);
+static tc_err_t on_body(void *user, const char *p, size_t n);
+static tc_err_t on_record(void *user, const tc_record_info_t *rec);
+static tc_err_t on_chunk(void *user, const tc_record_info_t *rec, const tc_chunk_t *ch);
+static tc_err_t on_control(void *user, const tc_record_info_t *rec, const tc_control_t *ctl);
+static tc_err_t on_event(void *user, tc_out_event_t ev, tc_slice_t text);
+
+static const tc_http_resp_cb_t http_cb = { NULL, on_headers, on_body, NULL };
+static const tc_outstream_cb_t stream_cb = { on_record, on_chunk, on_control, on_event };
+
+static uint32_t or_default(uint32_t v, uint32_t d) { return v ? v : d; }
+
+/* base * (1 - 0.5 * U[0,1)): the 4.8.3 jitter (SSE retryJitter 0.5 and
+ * waitBeforeEofResubscribe's 0.5 + 0.5 U, the same range). */
+static uint64_t jittered(const tc_chat_t *c, uint64_t base)
+{
+  return base - (base * (chat_rand(c) >> 16)) / (2u * 65536u);
+}
+
+/* min(base * 2^(n-1), cap) for attempt n >= 1. */
+static uint64_t expo(uint32_t base, uint32_t n, uint32_t cap)
+{
+  uint64_t d = base;
+  while (n-- > 1 && d < cap) d *= 2;
+  return d < cap ? d : cap;
+}
+
+void chat_out_close(tc_chat_t *c)
+{
+  chat_conn_close(&c->oc);
+  c->out.phase = O_OFF;
+  c->out.stall_at = 0;
+}
+
+void chat_out_open(tc_chat_t *c, bool has_since, uint64_t since, bool peek, bool resumed)
+{
+  chat_out_close(c);
+  memset(&c->out, 0, sizeof c->out);
+  c->out.has_since = has_since;
+  c->out.since_in_seq = since;
+  c->out.peek = peek;
+  c->out.resumed = resumed;
+  c->out.phase = O_WAIT;
+  c->out.wake_at = c->now;
+}
+
+static void out_fail(tc_chat_t *c, tc_err_t err, int status)
+{
+  tc_chat_event_t ev;
+  chat_out_close(c);
+  if (c->streaming == 1) chat_end_turn(c);
+  chat_event_init(c, &ev, TC_CHAT_EV_STREAM_ERROR);
+  ev.err = err;
+  ev.status = status;
+  chat_emit(c, &ev);
+}
+
+/* A drop, an error status, a header timeout or a stall: back off and reopen
+ * from the cursor, forever (non-watch: at most stall_retries stalls). */
+static void out_retry(tc_chat_t *c, bool stall)
+{
+  const tc_chat_backoff_t *b = &c->cfg->backoff;
+  bool watch = c->cfg->watch;
+  chat_out_close(c);
+  if (c->closed) return;
+  if (stall && ++c->out.stall_count > or_default(b->stall_retries, CHAT_STALL_RETRIES) && !watch) {
+    out_fail(c, TC_ERR_STALLED, 0);
+    return;
+  }
+  c->out.retry_count++;
+  c->out.phase = O_WAIT;
+  c->out.wake_at = c->now + jittered(c, expo(or_default(b->base_ms, watch ? CHAT_WATCH_RETRY_BASE_MS : CHAT_RETRY_BASE_MS),
+                                             c->out.retry_count, or_default(b->max_ms, CHAT_RETRY_MAX_MS)));
+}
+
+/* The response ended cleanly without a turn-complete (§6.2 step 4). */
+static void out_eof(tc_chat_t *c)
+{
+  const tc_chat_backoff_t *b = &c->cfg->backoff;
+  bool watch = c->cfg->watch;
+  chat_out_close(c);
+  if (c->out.settled || c->closed) {
+    if (c->streaming == 1) chat_end_turn(c);
+    return;
+  }
+  if (!watch && c->streaming != 1) return;
+  if (!watch && c->out.eof_count >= or_default(b->eof_budget, CHAT_EOF_BUDGET)) {
+    out_fail(c, TC_ERR_RECONNECT_BUDGET, 0);
+    return;
+  }
+  c->out.eof_count++;
+  c->out.phase = O_WAIT;
+  c->out.wake_at = c->now + jittered(c, expo(or_default(b->eof_base_ms, CHAT_EOF_BASE_MS), c->out.eof_count,
+                                             or_default(b->max_ms, CHAT_RETRY_MAX_MS)));
+}
+
+static void out_connect(tc_chat_t *c)
+{
+  tc_url_t u;
+  tc_slice_t head;
+  tc_err_t err = chat_req_head(c, TC_CHAT_EP_OUT, c->rec_buf, c->rec_cap, 0, &u, &head);
+  if (err != TC_OK) {
+    out_fail(c, err, 0);
+    return;
+  }
+  err = chat_conn_start(&c->oc, &u, c->now + or_default(c->cfg->backoff.header_ms, CHAT_HEADER_MS),
+                        c->out_line, c->out_line_cap, &http_cb, c);
+  if (err != TC_OK) {
+    out_retry(c, false);
+    return;
+  }
+  chat_req_queue(c, &c->oc, TC_CHAT_EP_OUT, head, NULL, 0);
+  c->out.settled = false;
+  c->out.verdict = V_NONE;
+  c->out.phase = O_CONNECT;
+}
+
+void chat_out_auth_done(tc_chat_t *c, tc_err_t err)
+{
+  if (c->out.phase != O_AUTH) return;
+  if (err != TC_OK) {
+    out_fail(c, TC_ERR_AUTH, 0);
+    return;
+  }
+  c->out.phase = O_WAIT;
+  c->out.wake_at = c->now;
+}
+
+static void apply_verdict(tc_chat_t *c)
+{
+  switch (c->out.verdict) {
+  case V_DONE: chat_out_close(c); break;
+  case V_FAIL: out_fail(c, c->out.verdict_err, c->out.verdict_status); break;
+  case V_AUTH:
+    chat_out_close(c);
+    if (c->out.auth_refreshed) {
+      out_fail(c, TC_ERR_AUTH, c->out.verdict_status);
+      break;
+    }
+    c->out.auth_refreshed = true;
+    c->out.phase = O_AUTH;
+    chat_need_auth(c, false, AUTH_FOR_OUT);
+    break;
+  default: out_retry(c, false); break;
+  }
+}
+
+static bool out_pump(tc_chat_t *c)
+{
+  tc_err_t err;
+  chat_pump_t r = chat_conn_pump(&c->oc, &err);
+  if (r == PUMP_BLOCKED) return false;
+  if (r == PUMP_DONE && c->out.phase == O_BODY) out_eof(c);
+  else if (r == PUMP_FAILED && err == CHAT_HALT) apply_verdict(c);
+  else out_retry(c, false); /* network or framing error: resume from the cursor */
+  return true;
+}
+
+bool chat_out_step(tc_chat_t *c)
+{
+  switch (c->out.phase) {
+  case O_WAIT:
+    if (c->now < c->out.wake_at) return false;
+    out_connect(c);
+    return true;
+  case O_CONNECT:
+    if (c->oc.deadline && c->now >= c->oc.deadline) {
+      out_retry(c, false); /* no headers within 30 s */
+      return true;
+    }
+    return out_pump(c);
+  case O_BODY:
+    if (c->out.stall_at && c->now >= c->out.stall_at) {
+      out_retry(c, true);
+      return true;
+    }
+    return out_pump(c);
+  default: return false;
+  }
+}
+
+uint64_t chat_out_deadline(const tc_chat_t *c)
+{
+  switch (c->out.phase) {
+  case O_WAIT: return c->out.wake_at;
+  case O_CONNECT: return c->oc.deadline ? c->oc.deadline : UINT64_MAX;
+  case O_BODY: return c->out.stall_at ? c->out.stall_at : UINT64_MAX;
+  default: return UINT64_MAX;
+  }
+}
+
+/* ------------------------------------------------------------ callbacks */
+
+static tc_err_t halt(tc_chat_t *c, uint8_t verdict, tc_err_t err, int status)
+{
+  c->out.verdict = verdict;
+  c->out.verdict_err = err;
+  c->out.verdict_status = (int16_t)status;
+  return CHAT_HALT;
+}
+
+static void connected(tc_chat_t *c)
+{
+  tc_chat_event_t ev;
+  if (c->out.connected) return;
+  c->out.connected = true;
+  chat_event_init(c, &ev, TC_CHAT_EV_STREAM_CONNECTED);
+  ev.resumed = c->out.resumed;
+  ev.has_cursor = c->has_cursor;
+  ev.cursor = c->cursor;
+  chat_emit(c, &ev);
+}
+
+static tc_err_t on_headers(void *user, const tc_http_resp_t *r)
+{
+  tc_chat_t *c = user;
+  int s = r->status;
+  if (s >= 200 && s < 300) {
+    /* Sessions always answer v2; a missing header is taken as v2 (§2.5). */
+    if (r->stream_version[0] != '\0' && strcmp(r->stream_version, "v2") != 0)
+      return halt(c, V_FAIL, TC_ERR_STREAM_VERSION, s);
+    c->out.settled = r->session_settled;
+    tc_outstream_init(&c->os, c->rec_buf, c->rec_cap, &stream_cb, c);
+    if (c->has_cursor) tc_outstream_set_cursor(&c->os, c->cursor);
+    c->oc.deadline = 0;
+    c->out.stall_at = c->now + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
+    c->out.phase = O_BODY;
+    connected(c);
+    return TC_OK;
+  }
+  if (s == 400 || s == 404 || s == 409 || s == 410 || s == 422) return halt(c, V_FAIL, TC_ERR_STREAM_GONE, s);
+  if (s == 401 || s == 403) return halt(c, V_AUTH, TC_ERR_AUTH, s);
+  return halt(c, V_RETRY, TC_ERR_HTTP_STATUS, s); /* 5xx, 429, anything else: retry */
+}
+
+static tc_err_t on_body(void *user, const char *p, size_t n)
+{
+  tc_chat_t *c = user;
+  return tc_outstream_feed(&c->os, p, n);
+}
+
+static tc_err_t on_record(void *user, const tc_record_info_t *rec)
+{
+  tc_chat_t *c = user;
+  c->has_cursor = true;
+  c->cursor = rec->seq_num;
+  c->out.eof_count = 0;
+  c->out.stall_count = 0;
+  c->out.retry_count = 0;
+  c->out.auth_refreshed = false;
+  c->out.stall_at = c->now + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
+  if (rec->oversized || rec->invalid) {
+    tc_chat_event_t ev;
+    chat_event_init(c, &ev, TC_CHAT_EV_RECORD_SKIPPED);
+    ev.err = rec->error;
+    ev.seq = rec->seq_num;
+    chat_emit(c, &ev);
+  }
+  return TC_OK;
+}
+
+static int64_t since_send(const tc_chat_t *c)
+{
+  return c->last_send_at ? (int64_t)(c->now - c->last_send_at) : -1;
+}
+
+static tc_err_t on_chunk(void *user, const tc_record_info_t *rec, const tc_chunk_t *ch)
+{
+  tc_chat_t *c = user;
+  tc_chat_event_t ev;
+  if (c->gate || ch->type == TC_CHUNK_TRIGGER) return TC_OK; /* §6.7 gate, §5.3 */
+  chat_track_chunk(c, ch);
+  chat_event_init(c, &ev, TC_CHAT_EV_FIRST_CHUNK);
+  ev.chunk = ch;
+  ev.seq = rec->seq_num;
+  ev.since_send_ms = since_send(c);
+  if (!c->out.first_chunk) {
+    c->out.first_chunk = true;
+    chat_emit(c, &ev);
+  }
+  ev.type = TC_CHAT_EV_CHUNK;
+  chat_emit(c, &ev);
+  if (ch->type == TC_CHUNK_TEXT_DELTA) {
+    ev.type = TC_CHAT_EV_TEXT;
+    ev.text = ch->delta;
+    chat_emit(c, &ev);
+  }
+  return TC_OK;
+}
+
+/* The stop gate (§6.7 step 5): true when the record is swallowed. */
+static bool gated(tc_chat_t *c, const tc_control_t *ctl, tc_err_t *halted)
+{
+  int64_t b = ctl->session_in_event_id;
+  *halted = TC_OK;
+  if (!c->gate || ctl->kind == TC_CTRL_SESSION_CLOSED || ctl->kind == TC_CTRL_PENDING_VERSION) return false;
+  if (ctl->kind != TC_CTRL_TURN_COMPLETE) return true;
+  if (c->has_superseded && b >= 0 && (uint64_t)b < c->superseded_seq) return true;
+  c->gate = false;
+  c->has_superseded = false;
+  if (c->out.has_since && b >= 0 && (uint64_t)b >= c->out.since_in_seq) {
+    if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
+    c->has_in_seq = false;
+    chat_end_turn(c);
+    *halted = halt(c, V_FAIL, TC_ERR_OUTPUT_LOST, 0);
+    return true;
+  }
+  return false;
+}
+
+static tc_err_t turn_complete(tc_chat_t *c, const tc_record_info_t *rec, const tc_control_t *ctl)
+{
+  tc_chat_event_t ev;
+  int64_t b = ctl->session_in_event_id;
+  if (c->out.has_since && b >= 0 && (uint64_t)b < c->out.since_in_seq) return TC_OK; /* §6.5: an earlier turn's */
+  if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
+  if (ctl->public_access_token.len > 0)
+    (void)chat_adopt_token(c, ctl->public_access_token.ptr, ctl->public_access_token.len);
+  chat_event_init(c, &ev, TC_CHAT_EV_TURN_COMPLETE);
+  ev.seq = rec->seq_num;
+  ev.session_in_event_id = b;
+  ev.input_seq = c->out.has_since ? (int64_t)c->out.since_in_seq : -1;
+  ev.settled = c->out.has_since && b >= 0 && (uint64_t)b >= c->out.since_in_seq;
+  ev.since_send_ms = since_send(c);
+  c->has_in_seq = false;
+  c->out.has_since = false;
+  c->out.first_chunk = false;
+  chat_end_turn(c);
+  chat_emit(c, &ev);
+  if (c->cfg->watch && !c->closed) return TC_OK;
+  return halt(c, V_DONE, TC_OK, 0);
+}
+
+static tc_err_t on_control(void *user, const tc_record_info_t *rec, const tc_control_t *ctl)
+{
+  tc_chat_t *c = user;
+  tc_err_t halted;
+  if (gated(c, ctl, &halted)) return halted;
+  switch (ctl->kind) {
+  case TC_CTRL_TURN_COMPLETE: return turn_complete(c, rec, ctl);
+  case TC_CTRL_SESSION_CLOSED:
+    chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
+    return halt(c, V_DONE, TC_OK, 0);
+  case TC_CTRL_PENDING_VERSION: {
+    tc_chat_event_t ev;
+    chat_event_init(c, &ev, TC_CHAT_EV_RUN_PENDING_VERSION);
+    ev.source = TC_CHAT_SRC_UPGRADE;
+    chat_emit(c, &ev);
+    return TC_OK;
+  }
+  default: return TC_OK; /* upgrade-required: the new run's chunks follow (§5.4) */
+  }
+}
+
+static tc_err_t on_event(void *user, tc_out_event_t ev, tc_slice_t text)
+{
+  (void)text;
+  if (ev == TC_OUT_EV_ERROR) return halt(user, V_RETRY, TC_ERR_STREAM_ERROR_EVENT, 0);
+  return TC_OK;
+}

@@ -1,0 +1,283 @@
+/*
+ * chat_req.c — what the chat writes on the wire: ChatInputChunk bodies
+ * (protocol.md §4, key order as 4.8.3 emits it), request heads for every
+ * endpoint (§2.4, §2.5, §2.1/§2.2), and the random ids (X-Part-Id, message ids).
+ *
+ * The token is never copied into a head: the head ends before the blank line
+ * and the connection sends "Authorization: Bearer ", the token from the
+ * session record, and the final CRLF CRLF as separate segments.
+ */
+#include <string.h>
+
+#include "chat_int.h"
+#include "tc_json.h"
+
+/* ------------------------------------------------------------ ids */
+
+uint32_t chat_rand(const tc_chat_t *c)
+{
+  uint8_t b[4];
+  c->cfg->random(c->cfg->random_ctx, b, sizeof b);
+  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+void chat_uuid4(const tc_chat_t *c, char out[37])
+{
+  static const char hex[] = "0123456789abcdef";
+  uint8_t b[16];
+  size_t o = 0;
+  c->cfg->random(c->cfg->random_ctx, b, sizeof b);
+  b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+  b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+  for (size_t i = 0; i < 16; i++) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+    out[o++] = hex[b[i] >> 4];
+    out[o++] = hex[b[i] & 15];
+  }
+  out[o] = '\0';
+}
+
+void chat_msg_id(const tc_chat_t *c, char out[17])
+{
+  static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  uint8_t b[16];
+  c->cfg->random(c->cfg->random_ctx, b, sizeof b);
+  for (size_t i = 0; i < 16; i++) out[i] = alnum[b[i] % 62u];
+  out[16] = '\0';
+}
+
+/* ------------------------------------------------------------ bodies */
+
+static const char *trigger_name(tc_chat_source_t s)
+{
+  switch (s) {
+  case TC_CHAT_SRC_REGENERATE: return "regenerate-message";
+  case TC_CHAT_SRC_ACTION: return "action";
+  case TC_CHAT_SRC_CLOSE: return "close";
+  default: return "submit-message";
+  }
+}
+
+/* One slim tool part (§4.4): type, toolCallId, state, [toolName], then
+ * approval or output. Tool names are checked when tracked (safe characters). */
+static void put_tool_part(tc_buf_t *b, const chat_payload_t *p)
+{
+  const tc_chat_tool_t *t = p->tool;
+  if (p->dynamic) {
+    tc_buf_puts(b, "{\"type\":\"dynamic-tool\"");
+  } else {
+    tc_buf_puts(b, "{\"type\":\"tool-");
+    tc_buf_puts(b, t->name);
+    tc_buf_puts(b, "\"");
+  }
+  tc_buf_puts(b, ",\"toolCallId\":");
+  tc_json_put_cstr(b, t->call_id);
+  tc_buf_puts(b, p->msg == MSG_APPROVAL ? ",\"state\":\"approval-responded\"" : ",\"state\":\"output-available\"");
+  if (p->dynamic) {
+    tc_buf_puts(b, ",\"toolName\":");
+    tc_json_put_cstr(b, t->name);
+  }
+  if (p->msg == MSG_TOOL_OUTPUT) {
+    tc_buf_puts(b, ",\"output\":");
+    tc_buf_put(b, p->content.ptr, p->content.len);
+  } else {
+    tc_buf_puts(b, ",\"approval\":{\"id\":");
+    tc_json_put_cstr(b, t->approval_id);
+    tc_buf_puts(b, p->approved ? ",\"approved\":true" : ",\"approved\":false");
+    if (tc_slice_present(p->content)) {
+      tc_buf_puts(b, ",\"reason\":");
+      tc_json_put_str(b, p->content);
+    }
+    tc_buf_puts(b, "}");
+  }
+  tc_buf_puts(b, "}");
+}
+
+static void put_message(tc_buf_t *b, const chat_payload_t *p)
+{
+  bool user = p->msg == MSG_TEXT || p->msg == MSG_PARTS;
+  tc_buf_puts(b, "\"message\":{\"id\":");
+  tc_json_put_str(b, p->msg_id);
+  tc_buf_puts(b, user ? ",\"role\":\"user\",\"parts\":" : ",\"role\":\"assistant\",\"parts\":");
+  if (p->msg == MSG_TEXT) {
+    tc_buf_puts(b, "[{\"type\":\"text\",\"text\":");
+    tc_json_put_str(b, p->content);
+    tc_buf_puts(b, "}]");
+  } else if (p->msg == MSG_PARTS) {
+    tc_buf_put(b, p->content.ptr, p->content.len);
+  } else {
+    tc_buf_puts(b, "[");
+    put_tool_part(b, p);
+    tc_buf_puts(b, "]");
+  }
+  tc_buf_puts(b, "},");
+}
+
+tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *p)
+{
+  const char *cd = c->cfg->client_data;
+  if (p->source == TC_CHAT_SRC_STOP) {
+    tc_buf_puts(b, "{\"kind\":\"stop\"}");
+    return b->overflow ? TC_ERR_NOSPACE : TC_OK;
+  }
+  tc_buf_puts(b, "{\"kind\":\"message\",\"payload\":{");
+  if (p->msg != MSG_NONE) put_message(b, p);
+  tc_buf_puts(b, "\"chatId\":");
+  tc_json_put_cstr(b, c->chat_id);
+  tc_buf_puts(b, ",\"trigger\":\"");
+  tc_buf_puts(b, trigger_name(p->source));
+  tc_buf_puts(b, "\"");
+  if (tc_slice_present(p->message_id)) {
+    tc_buf_puts(b, ",\"messageId\":");
+    tc_json_put_str(b, p->message_id);
+  }
+  if (tc_slice_present(p->action)) {
+    tc_buf_puts(b, ",\"action\":");
+    tc_buf_put(b, p->action.ptr, p->action.len);
+  }
+  if (cd != NULL || tc_slice_present(p->metadata)) {
+    tc_slice_t base = cd ? (tc_slice_t){ cd, strlen(cd) } : TC_SLICE_NULL;
+    tc_err_t err;
+    tc_buf_puts(b, ",\"metadata\":");
+    err = tc_json_put_merged(b, base, p->metadata);
+    if (err != TC_OK) return err;
+  }
+  tc_buf_puts(b, "}}");
+  return b->overflow ? TC_ERR_NOSPACE : TC_OK;
+}
+
+/* ------------------------------------------------------------ heads */
+
+const char *chat_base_url(const tc_chat_t *c, tc_chat_endpoint_t ep)
+{
+  const tc_chat_config_t *g = c->cfg;
+  const char *base = g->base_url ? g->base_url : CHAT_DEFAULT_BASE;
+  switch (ep) {
+  case TC_CHAT_EP_IN: return g->in_url ? g->in_url : base;
+  case TC_CHAT_EP_OUT: return g->out_url ? g->out_url : base;
+  case TC_CHAT_EP_START: return g->auth == TC_CHAT_AUTH_DIRECT ? base : g->start_url;
+  default: return g->auth == TC_CHAT_AUTH_DIRECT ? base : g->token_url;
+  }
+}
+
+static bool ieq(const char *a, const char *b)
+{
+  for (; *a && *b; a++, b++) {
+    char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a + 32) : *a;
+    if (x != *b) return false;
+  }
+  return *a == *b;
+}
+
+bool chat_reserved_header(const char *name)
+{
+  static const char *const names[] = { "authorization", "content-type", "accept", "x-part-id",
+                                       "last-event-id", "timeout-seconds", "x-peek-settled",
+                                       "x-trigger-source", "host", "content-length",
+                                       "transfer-encoding" };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (ieq(name, names[i])) return true;
+  return false;
+}
+
+/* The path after the base URL's own path. */
+static void put_target_suffix(const tc_chat_t *c, tc_buf_t *t, tc_chat_endpoint_t ep)
+{
+  if (ep == TC_CHAT_EP_IN || ep == TC_CHAT_EP_OUT) {
+    tc_buf_puts(t, "/realtime/v1/sessions/");
+    tc_http_put_path_segment(t, (tc_slice_t){ c->chat_id, strlen(c->chat_id) });
+    tc_buf_puts(t, ep == TC_CHAT_EP_IN ? "/in/append" : "/out");
+  } else if (c->cfg->auth == TC_CHAT_AUTH_DIRECT) {
+    tc_buf_puts(t, "/api/v1/sessions");
+  }
+}
+
+/* Composes the request target at the end of mem[0..*cap) and shrinks *cap
+ * to the part before it. */
+static tc_err_t compose_target(const tc_chat_t *c, tc_chat_endpoint_t ep, const tc_url_t *u,
+                               char *mem, size_t *cap, tc_slice_t *target)
+{
+  tc_buf_t t = tc_buf_make(mem + *cap / 2, *cap - *cap / 2);
+  tc_buf_put(&t, u->path.ptr, u->path.len);
+  put_target_suffix(c, &t, ep);
+  if (t.len == 0) tc_buf_puts(&t, "/");
+  if (t.overflow) return TC_ERR_HTTP_REQUEST_TOO_LONG;
+  memmove(mem + *cap - t.len, t.ptr, t.len);
+  *cap -= t.len;
+  *target = (tc_slice_t){ mem + *cap, t.len };
+  return TC_OK;
+}
+
+static void put_fixed_headers(const tc_chat_t *c, tc_http_req_t *q, tc_chat_endpoint_t ep)
+{
+  const tc_chat_config_t *g = c->cfg;
+  bool realtime = ep == TC_CHAT_EP_IN || ep == TC_CHAT_EP_OUT;
+  if (ep == TC_CHAT_EP_OUT) {
+    tc_http_req_header_str(q, "Accept", "text/event-stream");
+  } else {
+    tc_http_req_header_str(q, "Content-Type", "application/json");
+  }
+  if (ep == TC_CHAT_EP_IN) {
+    tc_http_req_header_str(q, "x-trigger-source", "sdk");
+    tc_http_req_header_str(q, "X-Part-Id", c->send.part_id);
+  }
+  if (realtime) {
+    for (size_t i = 0; i < g->header_count; i++)
+      if (!chat_reserved_header(g->headers[i].name))
+        tc_http_req_header_str(q, g->headers[i].name, g->headers[i].value);
+  } else if (g->auth == TC_CHAT_AUTH_BACKEND && g->device_key_header && g->device_key) {
+    tc_http_req_header_str(q, g->device_key_header, g->device_key);
+  }
+}
+
+/* GET .out only, after the hook's headers (4.8.3 order: §2.5). */
+static void put_out_headers(const tc_chat_t *c, tc_http_req_t *q)
+{
+  if (c->out.peek) tc_http_req_header_str(q, "X-Peek-Settled", "1");
+  if (c->has_cursor) tc_http_req_header_u64(q, "Last-Event-ID", c->cursor);
+  tc_http_req_header_u64(q, "Timeout-Seconds", c->cfg->timeout_seconds ? c->cfg->timeout_seconds : CHAT_TIMEOUT_S);
+}
+
+tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, char *mem, size_t cap, size_t body_len,
+                       tc_url_t *u, tc_slice_t *head)
+{
+  tc_chat_request_t r = { ep, chat_base_url(c, ep), NULL };
+  tc_http_req_t q;
+  tc_slice_t target;
+  tc_err_t err;
+  if (c->cfg->request_hook && (err = c->cfg->request_hook(c->cfg->user, c, &r)) != TC_OK) return err;
+  if (r.url == NULL) return TC_ERR_CONFIG;
+  if ((err = tc_url_parse(r.url, strlen(r.url), u)) != TC_OK) return err;
+  if ((err = compose_target(c, ep, u, mem, &cap, &target)) != TC_OK) return err;
+  tc_http_req_begin(&q, mem, cap, ep == TC_CHAT_EP_OUT ? "GET" : "POST", u, target);
+  put_fixed_headers(c, &q, ep);
+  r.req = &q;
+  if (c->cfg->request_hook && (err = c->cfg->request_hook(c->cfg->user, c, &r)) != TC_OK) return err;
+  if (ep == TC_CHAT_EP_OUT) put_out_headers(c, &q);
+  if ((err = tc_http_req_end(&q, ep != TC_CHAT_EP_OUT, body_len)) != TC_OK) return err;
+  *head = (tc_slice_t){ q.buf.ptr, q.buf.len };
+  return TC_OK;
+}
+
+void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, tc_chat_endpoint_t ep, tc_slice_t head,
+                    const char *body, size_t body_len)
+{
+  const char *secret = NULL;
+  size_t secret_len = 0;
+  if (ep == TC_CHAT_EP_IN || ep == TC_CHAT_EP_OUT) {
+    secret = c->sess.token;
+    secret_len = c->sess.token_len;
+  } else if (c->cfg->auth == TC_CHAT_AUTH_DIRECT) {
+    secret = c->cfg->secret_key;
+    secret_len = strlen(secret);
+  }
+  if (secret != NULL) {
+    chat_conn_add(k, head.ptr, head.len - 2); /* up to the blank line */
+    chat_conn_add(k, "Authorization: Bearer ", 22);
+    chat_conn_add(k, secret, secret_len);
+    chat_conn_add(k, "\r\n\r\n", 4);
+  } else {
+    chat_conn_add(k, head.ptr, head.len);
+  }
+  if (body_len) chat_conn_add(k, body, body_len);
+}

@@ -1,0 +1,69 @@
+/*
+ * session.c — the persisted session record (tc_session_rec_t): sealing with a
+ * CRC-32 and checking a record read back. A record that is corrupt, of another
+ * version or slot layout, or of another chat is refused (TC_ERR_KV_CORRUPT) so
+ * the chat treats it as absent and never trusts it.
+ *
+ * Stored form: the struct's bytes up to the end of the token, in host byte
+ * order (the slot checksum includes a byte-order probe, so a record moved to
+ * a host of the other order is foreign), then the CRC-32 of those bytes.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "tc_chat.h"
+
+#define SESS_VERSION 1u
+#define TOKEN_OFF offsetof(tc_session_rec_t, token)
+
+uint32_t tc_crc32(uint32_t crc, const void *p, size_t n)
+{
+  const uint8_t *b = p;
+  crc = ~crc;
+  while (n--) {
+    crc ^= *b++;
+    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+/* A checksum of the layout: slot sizes, version and byte order. */
+static uint16_t slot_sum(void)
+{
+  const uint32_t sizes[] = { TC_CHAT_REASON_MAX, TC_CHAT_MSGID_MAX, TC_CHAT_TOOLS_MAX,
+                             TC_CHAT_TOOL_ID_MAX, TC_CHAT_TOOL_NAME_MAX, TC_CHAT_TOKEN_MAX,
+                             (uint32_t)TOKEN_OFF, 0x01020304u };
+  return (uint16_t)tc_crc32(0, sizes, sizeof sizes);
+}
+
+size_t tc_session_size(const tc_session_rec_t *s)
+{
+  return TOKEN_OFF + s->token_len + 4u;
+}
+
+size_t tc_session_seal(tc_session_rec_t *s, uint32_t chat_hash)
+{
+  uint8_t *end = (uint8_t *)s->token + s->token_len;
+  uint32_t crc;
+  memcpy(s->magic, "TCS", 3);
+  s->magic[3] = SESS_VERSION;
+  s->slots = slot_sum();
+  s->chat_hash = chat_hash;
+  crc = tc_crc32(0, s, TOKEN_OFF + s->token_len);
+  for (int i = 0; i < 4; i++) end[i] = (uint8_t)(crc >> (8 * i));
+  return tc_session_size(s);
+}
+
+tc_err_t tc_session_open(const tc_session_rec_t *s, size_t len, uint32_t chat_hash)
+{
+  const uint8_t *end;
+  uint32_t crc = 0;
+  if (len < TOKEN_OFF + 4u) return TC_ERR_KV_CORRUPT;
+  if (memcmp(s->magic, "TCS", 3) != 0 || s->magic[3] != SESS_VERSION) return TC_ERR_KV_CORRUPT;
+  if (s->slots != slot_sum() || s->chat_hash != chat_hash) return TC_ERR_KV_CORRUPT;
+  if (s->token_len > TC_CHAT_TOKEN_MAX || len != tc_session_size(s)) return TC_ERR_KV_CORRUPT;
+  if (s->reason_len > TC_CHAT_REASON_MAX || s->msgid_len > TC_CHAT_MSGID_MAX) return TC_ERR_KV_CORRUPT;
+  end = (const uint8_t *)s->token + s->token_len;
+  for (int i = 0; i < 4; i++) crc |= (uint32_t)end[i] << (8 * i);
+  return crc == tc_crc32(0, s, TOKEN_OFF + s->token_len) ? TC_OK : TC_ERR_KV_CORRUPT;
+}

@@ -1,0 +1,511 @@
+/*
+ * tc_chat.h — one Trigger.dev chat session: the embedded TriggerChatTransport.
+ *
+ * A tc_chat_t is a non-blocking state machine (protocol.md §6, §7.1). It owns
+ * no thread, no timer and no heap: the application places the struct and its
+ * buffers (tc_chat_bufs_t), gives it two byte transports (port/port.h: one for
+ * the long-lived GET .out, one for every other request) and calls
+ * tc_chat_step(chat, now_ms) whenever a socket is ready or the deadline from
+ * tc_chat_next_deadline() has passed. Everything the chat has to say comes
+ * through ONE event callback (tc_chat_event_t).
+ *
+ * Operations (tc_chat_send_text, tc_chat_stop, ...) never do I/O themselves:
+ * they validate their input, copy what they need into the chat's buffers and
+ * return at once; the work happens in the next tc_chat_step. Each returns
+ * TC_OK, or a named error that leaves the chat as it was (bad JSON, a message
+ * too large for the request buffer, TC_ERR_BUSY while another send is
+ * outstanding, TC_ERR_SESSION_CLOSED once closed). Operations may be called
+ * from inside the event callback, except tc_chat_deinit.
+ *
+ * Time: every deadline is in the caller's monotonic milliseconds (the now_ms
+ * of tc_chat_step). Wall-clock time is optional: tc_chat_set_unix_time lets the
+ * chat honour `x-ratelimit-reset` (Unix ms) on 429 and a JWT's `exp`; without
+ * it a 429 waits Retry-After (or the backoff) and the proactive refresh uses
+ * the token's lifetime (exp - iat) counted from when it arrived.
+ *
+ * Sessions: a session is started and its token refreshed through two
+ * ASYNCHRONOUS providers (§2.1): the chat asks (cfg->start_session /
+ * cfg->access_token) and the application answers later with
+ * tc_chat_provide_session / tc_chat_provide_token / tc_chat_provide_failed.
+ * Two built-in providers do it over HTTP on the request connection:
+ * TC_CHAT_AUTH_BACKEND (the app's own backend, a per-device key header) and
+ * TC_CHAT_AUTH_DIRECT (POST /api/v1/sessions with a secret key; DEVELOPMENT
+ * ONLY — never ship a secret key in firmware).
+ *
+ * Persistence: the session record (token, .out cursor, active input seq,
+ * isStreaming, closed + reason, the assistant message id and pending tool
+ * calls) is written through cfg->kv when set, and always offered in a
+ * TC_CHAT_EV_SESSION_CHANGED event (encoded bytes + decoded view). It is
+ * written when the state changes at turn boundaries and as a cursor
+ * checkpoint at most every cfg->checkpoint_ms, never per chunk.
+ *
+ * Tokens never appear in an event other than SESSION_CHANGED's record, and
+ * never in a log.
+ */
+#ifndef TC_CHAT_H
+#define TC_CHAT_H
+
+#include "port.h"
+#include "tc_chunk.h"
+#include "tc_config.h"
+#include "tc_http.h"
+#include "tc_kv.h"
+#include "tc_outstream.h"
+#include "tc_types.h"
+
+/* ------------------------------------------------------------ sizes */
+
+/* Largest public access token (JWT) kept. Server-minted PATs for short chat
+ * ids are ~350-500 bytes; a long chat id appears in every scope. */
+#ifndef TC_CHAT_TOKEN_MAX
+#define TC_CHAT_TOKEN_MAX 768
+#endif
+/* The request buffer: one .in/append body (kept for retries with the same
+ * X-Part-Id), then the request head and the answer. The head never holds the
+ * token (it is sent from the session record), so it is ~250-400 bytes. */
+#ifndef TC_CHAT_REQUEST_MAX
+#define TC_CHAT_REQUEST_MAX 1536
+#endif
+/* Bytes of the request buffer kept free after a body for the head and the
+ * answer (status/header lines and the JSON answer). */
+#ifndef TC_CHAT_ANSWER_MIN
+#define TC_CHAT_ANSWER_MIN 512
+#endif
+/* The session-closed reason kept (longer reasons are truncated). */
+#ifndef TC_CHAT_REASON_MAX
+#define TC_CHAT_REASON_MAX 64
+#endif
+/* The assistant message id (start.messageId) kept for approvals (§4.4). */
+#ifndef TC_CHAT_MSGID_MAX
+#define TC_CHAT_MSGID_MAX 48
+#endif
+/* Tool calls remembered per turn (for approvals and tool outputs). */
+#ifndef TC_CHAT_TOOLS_MAX
+#define TC_CHAT_TOOLS_MAX 2
+#endif
+#ifndef TC_CHAT_TOOL_ID_MAX
+#define TC_CHAT_TOOL_ID_MAX 48     /* toolCallId and approvalId */
+#endif
+#ifndef TC_CHAT_TOOL_NAME_MAX
+#define TC_CHAT_TOOL_NAME_MAX 32
+#endif
+/* jsmn tokens for an answer (append, session start, token, JWT claims);
+ * placed on the stack of tc_chat_step (16 bytes each). */
+#ifndef TC_CHAT_ANSWER_TOKENS
+#define TC_CHAT_ANSWER_TOKENS 48
+#endif
+
+/* ------------------------------------------------------------ session record */
+
+/* The persisted record, in the layout it is stored in (session.c): a fixed
+ * header, fixed-size string slots, the token, then a CRC-32. The chat keeps
+ * its strings here, so sealing it for storage copies nothing. */
+typedef struct tc_chat_tool {
+  char call_id[TC_CHAT_TOOL_ID_MAX];
+  char approval_id[TC_CHAT_TOOL_ID_MAX];
+  char name[TC_CHAT_TOOL_NAME_MAX];
+} tc_chat_tool_t;
+
+typedef struct tc_session_rec {
+  /* header, little-endian when stored */
+  uint8_t magic[4];            /* "TCS" + version */
+  uint8_t flags;               /* TC_SESS_F_* */
+  uint8_t reason_len;
+  uint8_t msgid_len;
+  uint8_t tools_dynamic;       /* bit i: tool i is a dynamic tool */
+  uint16_t token_len;
+  uint16_t slots;              /* checksum of the slot sizes (foreign layout) */
+  uint32_t chat_hash;          /* CRC-32 of the chat id (foreign chat) */
+  uint64_t cursor;             /* .out lastEventId (valid with F_CURSOR) */
+  uint64_t in_seq;             /* activeInputSeq (valid with F_IN_SEQ) */
+  char reason[TC_CHAT_REASON_MAX];
+  char msgid[TC_CHAT_MSGID_MAX];
+  tc_chat_tool_t tools[TC_CHAT_TOOLS_MAX];
+  char token[TC_CHAT_TOKEN_MAX + 4]; /* + the CRC-32 right after the token */
+} tc_session_rec_t;
+
+#define TC_SESS_F_CURSOR     0x01u
+#define TC_SESS_F_IN_SEQ     0x02u
+#define TC_SESS_F_STREAM_SET 0x04u  /* isStreaming was recorded */
+#define TC_SESS_F_STREAMING  0x08u
+#define TC_SESS_F_CLOSED     0x10u
+#define TC_SESS_F_REASON_CUT 0x20u  /* the reason was truncated */
+
+/* Stored size of a sealed record. */
+size_t tc_session_size(const tc_session_rec_t *s);
+/* Fills the header (magic, slot checksum, chat hash) and writes the CRC-32
+ * after the token; unused slot bytes must be zero. Returns the stored size. */
+size_t tc_session_seal(tc_session_rec_t *s, uint32_t chat_hash);
+/* Checks a record read back into `s` (len bytes): magic, version, slot sizes,
+ * chat hash, lengths and CRC. TC_OK, or TC_ERR_KV_CORRUPT for anything
+ * corrupt or foreign (the caller then treats the record as absent). */
+tc_err_t tc_session_open(const tc_session_rec_t *s, size_t len, uint32_t chat_hash);
+/* CRC-32 (IEEE, as zlib) of p[0..n), continuing from crc (start with 0). */
+uint32_t tc_crc32(uint32_t crc, const void *p, size_t n);
+
+/* ------------------------------------------------------------ JWT claims */
+
+/* Reads the numeric `exp` and `iat` claims (seconds; -1 when absent) from a
+ * JWT's payload (base64url between the two dots). The signature is not
+ * checked (the server does that). TC_ERR_TOKEN when the token is not three
+ * base64url parts or the payload is not a JSON object. Needs no memory beyond
+ * a bounded stack buffer (payloads over 1 KiB: TC_ERR_TOKEN). */
+tc_err_t tc_jwt_times(const char *jwt, size_t len, int64_t *exp_s, int64_t *iat_s);
+
+/* ------------------------------------------------------------ configuration */
+
+typedef struct tc_chat tc_chat_t;
+typedef struct tc_chat_event tc_chat_event_t;
+
+typedef enum tc_chat_endpoint {
+  TC_CHAT_EP_IN = 0,   /* POST .../in/append */
+  TC_CHAT_EP_OUT,      /* GET  .../out */
+  TC_CHAT_EP_START,    /* session start (backend URL or /api/v1/sessions) */
+  TC_CHAT_EP_TOKEN     /* token refresh (backend URL) */
+} tc_chat_endpoint_t;
+
+/* What the request hook sees. In the first call `req` is NULL and `url` is
+ * the base URL (IN/OUT) or the full URL (START/TOKEN): the hook may point it
+ * at another NUL-terminated URL that outlives the request. In the second call
+ * `req` is the head being written: the hook may add headers (tc_http_req_*);
+ * it must not add those the chat writes itself (Authorization, Content-Type,
+ * Accept, X-Part-Id, Last-Event-ID, Timeout-Seconds, X-Peek-Settled). */
+typedef struct tc_chat_request {
+  tc_chat_endpoint_t endpoint;
+  const char *url;
+  tc_http_req_t *req;
+} tc_chat_request_t;
+
+typedef struct tc_chat_header {
+  const char *name;
+  const char *value;
+} tc_chat_header_t;
+
+typedef enum tc_chat_auth {
+  TC_CHAT_AUTH_CALLBACK = 0, /* cfg->start_session / cfg->access_token */
+  TC_CHAT_AUTH_BACKEND,      /* built in: the app's backend over HTTP */
+  TC_CHAT_AUTH_DIRECT        /* built in: POST /api/v1/sessions, secret key (DEV ONLY) */
+} tc_chat_auth_t;
+
+/* Reconnect/backoff parameters; a zero field takes the official default. */
+typedef struct tc_chat_backoff {
+  uint32_t base_ms;         /* .out retry base: 1000 (watch mode: 100) */
+  uint32_t max_ms;          /* .out retry cap: 5000 */
+  uint32_t eof_base_ms;     /* EOF resubscribe base: 100 (cap max_ms) */
+  uint8_t eof_budget;       /* EOF resubscribes without a record: 5 */
+  uint8_t stall_retries;    /* stalls tolerated: 5 (more is TC_ERR_STALLED; watch: unlimited) */
+  uint32_t stall_ms;        /* no decoded record for this long: reconnect. 60000 */
+  uint32_t header_ms;       /* response headers within: 30000 */
+  uint32_t request_ms;      /* a whole request/answer within: 30000 */
+  uint8_t send_retries;     /* 5xx / 429 / network retries of one append: 4 */
+} tc_chat_backoff_t;
+
+typedef struct tc_chat_config {
+  /* ---- endpoints */
+  const char *base_url;      /* NULL: "https://api.trigger.dev"; one trailing '/' ignored */
+  const char *in_url;        /* base for .in/append when not NULL (e.g. an edge proxy) */
+  const char *out_url;       /* base for .out when not NULL */
+  const char *task_id;       /* the chat.agent task id (required for starting sessions) */
+  const char *client_data;   /* JSON object merged into every append's metadata, or NULL */
+  const tc_chat_header_t *headers;   /* extra headers on every .in/.out request */
+  size_t header_count;
+  tc_err_t (*request_hook)(void *user, tc_chat_t *chat, tc_chat_request_t *r); /* may be NULL */
+  uint16_t timeout_seconds;  /* Timeout-Seconds on GET .out: 0 = 120; 1..600 */
+  bool watch;                /* read-only watcher: .out stays open across turns */
+  tc_chat_backoff_t backoff;
+
+  /* ---- session start / token refresh */
+  tc_chat_auth_t auth;
+  /* CALLBACK mode: the chat asks; answer later with tc_chat_provide_*. Either
+   * may be NULL (no start: the first token comes from access_token; no
+   * access_token: a refresh starts the session again). */
+  void (*start_session)(void *user, tc_chat_t *chat);
+  void (*access_token)(void *user, tc_chat_t *chat);
+  /* BACKEND mode: POST start_url {"chatId","taskId","clientData"} ->
+   * {"publicAccessToken"}; POST token_url {"chatId"} -> the token as
+   * text/plain or {"token"|"publicAccessToken"} (token_url NULL: start again).
+   * Both carry "<device_key_header>: <device_key>" when set. */
+  const char *start_url;
+  const char *token_url;
+  const char *device_key_header;
+  const char *device_key;
+  /* DIRECT mode (development only): Authorization: Bearer <secret_key>. */
+  const char *secret_key;
+  /* Refresh this long before the token's exp (0: 60000 ms). */
+  uint32_t refresh_margin_ms;
+
+  /* ---- platform */
+  tc_random_fn random;       /* X-Part-Id, message ids, jitter (required) */
+  void *random_ctx;
+  tc_kv_t kv;                /* ops NULL: no storage (use the SESSION_CHANGED event) */
+  uint32_t checkpoint_ms;    /* minimum interval of cursor checkpoints: 0 = 10000 */
+
+  /* ---- events */
+  void (*on_event)(void *user, tc_chat_t *chat, const tc_chat_event_t *ev);
+  void *user;
+} tc_chat_config_t;
+
+/* ------------------------------------------------------------ events */
+
+typedef enum tc_chat_event_type {
+  TC_CHAT_EV_CHUNK = 0,           /* chunk: one UIMessageChunk of the turn */
+  TC_CHAT_EV_TEXT,                /* chunk, text: a text-delta (also sent as CHUNK before) */
+  TC_CHAT_EV_TURN_COMPLETE,       /* the turn ended: session_in_event_id, settled, since_send_ms */
+  TC_CHAT_EV_SESSION_CHANGED,     /* record, record_len, session: persist these bytes */
+  TC_CHAT_EV_MESSAGE_SENT,        /* source, part_id, body_bytes, duration_ms, input_seq */
+  TC_CHAT_EV_MESSAGE_SEND_FAILED, /* source, part_id, err, status, duration_ms */
+  TC_CHAT_EV_STREAM_CONNECTED,    /* resumed, cursor (the Last-Event-ID sent) */
+  TC_CHAT_EV_FIRST_CHUNK,         /* chunk, since_send_ms */
+  TC_CHAT_EV_RUN_PENDING_VERSION, /* source: START, SEND or UPGRADE */
+  TC_CHAT_EV_STREAM_ERROR,        /* err, status: the .out subscription gave up */
+  TC_CHAT_EV_SESSION_CLOSED,      /* text: the reason (may be empty); source: SEND or STREAM */
+  TC_CHAT_EV_RECORD_SKIPPED,      /* err: an oversized or invalid record was skipped */
+  TC_CHAT_EV_AUTH_FAILED          /* err, status: session start or token refresh failed */
+} tc_chat_event_type_t;
+
+typedef enum tc_chat_source {
+  TC_CHAT_SRC_NONE = 0,
+  TC_CHAT_SRC_SUBMIT,       /* "submit-message" (also approvals and tool outputs) */
+  TC_CHAT_SRC_REGENERATE,   /* "regenerate-message" */
+  TC_CHAT_SRC_STEER,        /* sendPendingMessage */
+  TC_CHAT_SRC_ACTION,
+  TC_CHAT_SRC_STOP,
+  TC_CHAT_SRC_CLOSE,        /* trigger "close" */
+  TC_CHAT_SRC_START,        /* run-pending-version from a session start */
+  TC_CHAT_SRC_SEND,         /* run-pending-version from an append; session-closed by an append */
+  TC_CHAT_SRC_UPGRADE,      /* run-pending-version from a control record */
+  TC_CHAT_SRC_STREAM        /* session-closed from .out */
+} tc_chat_source_t;
+
+/* The decoded session state (a view of the record). */
+typedef struct tc_chat_session {
+  bool has_token;
+  bool has_cursor;
+  uint64_t cursor;          /* persisted lastEventId (the turn start while streaming) */
+  bool has_in_seq;
+  uint64_t in_seq;          /* activeInputSeq */
+  int8_t streaming;         /* isStreaming: -1 unknown, 0, 1 */
+  bool closed;
+  tc_slice_t closed_reason;
+  tc_slice_t message_id;    /* the last assistant start.messageId */
+} tc_chat_session_t;
+
+struct tc_chat_event {
+  tc_chat_event_type_t type;
+  uint64_t now_ms;
+  tc_err_t err;
+  int status;                 /* HTTP status behind err, 0 if none */
+  tc_chat_source_t source;
+  const tc_chunk_t *chunk;    /* CHUNK, TEXT, FIRST_CHUNK */
+  uint64_t seq;               /* CHUNK, TEXT, RECORD_SKIPPED, TURN_COMPLETE: the record's seq_num */
+  tc_slice_t text;            /* TEXT: the delta; SESSION_CLOSED: the reason */
+  bool resumed;               /* STREAM_CONNECTED */
+  bool has_cursor;            /* STREAM_CONNECTED: cursor sent as Last-Event-ID */
+  uint64_t cursor;
+  int64_t session_in_event_id; /* TURN_COMPLETE: -1 when absent */
+  int64_t input_seq;          /* MESSAGE_SENT, TURN_COMPLETE: the append's seq, -1 unknown */
+  bool settled;               /* TURN_COMPLETE: session_in_event_id >= input_seq (onSettled) */
+  int64_t since_send_ms;      /* FIRST_CHUNK, TURN_COMPLETE: -1 when no send */
+  uint32_t duration_ms;       /* MESSAGE_SENT/FAILED */
+  const char *part_id;        /* MESSAGE_SENT/FAILED: the X-Part-Id */
+  size_t body_bytes;          /* MESSAGE_SENT/FAILED */
+  const uint8_t *record;      /* SESSION_CHANGED: the bytes to store */
+  size_t record_len;
+  const tc_chat_session_t *session; /* SESSION_CHANGED */
+};
+
+/* ------------------------------------------------------------ the chat */
+
+typedef enum tc_chat_state {
+  TC_CHAT_NO_SESSION = 0,  /* no token yet */
+  TC_CHAT_STARTING,        /* waiting for a session start or token */
+  TC_CHAT_IDLE,            /* a session, no turn outstanding */
+  TC_CHAT_SENDING,         /* an append is in flight */
+  TC_CHAT_STREAMING,       /* a turn (or a watch) is being read from .out */
+  TC_CHAT_CLOSED           /* terminal: the session is closed */
+} tc_chat_state_t;
+
+/* The default buffers. Each may also be given separately (tc_chat_init_ex). */
+typedef struct tc_chat_bufs {
+  char record[TC_OUT_RECORD_MAX];   /* .out records; the GET head before the body */
+  char out_line[TC_HTTP_LINE_MAX];  /* .out response header lines */
+  char request[TC_CHAT_REQUEST_MAX];
+} tc_chat_bufs_t;
+
+/* One side of the chat's I/O: a transport plus the HTTP response parser. */
+typedef struct tc_chat_conn {
+  tc_transport_t net;
+  tc_http_resp_t resp;
+  const char *seg[5];       /* what is left to send, in order */
+  uint16_t seg_len[5];
+  uint32_t host_key;        /* which host:port:tls is open (keep-alive reuse) */
+  uint64_t deadline;        /* header or request timeout; 0 none */
+  uint8_t phase;            /* chat_conn.c */
+  bool open;
+} tc_chat_conn_t;
+
+struct tc_chat {
+  /* ---- private: use the functions below */
+  const tc_chat_config_t *cfg;
+  const char *chat_id;
+  uint32_t chat_hash;
+  uint64_t now;
+  tc_session_rec_t sess;       /* token and strings, in their persisted layout */
+  bool has_cursor;             /* the live .out cursor */
+  uint64_t cursor;
+  bool has_in_seq;             /* activeInputSeq */
+  uint64_t in_seq;
+  int8_t streaming;            /* isStreaming: -1 unknown, 0, 1 */
+  bool closed;
+  bool has_turn_start;         /* the cursor when the turn started (persisted while streaming) */
+  bool turn_start_set;         /* ... and whether there was one */
+  uint64_t turn_start;
+  bool dirty;                  /* state changed: persist at the end of the step */
+  bool persisted_cursor_set;   /* the cursor last written */
+  uint64_t persisted_cursor;
+  uint64_t last_persist;
+  int64_t unix_offset;         /* unix_ms - now_ms; INT64_MIN unknown */
+  uint64_t refresh_at;         /* proactive refresh deadline; 0 none */
+
+  /* stop gate (§6.7) */
+  bool gate;                   /* skipToTurnComplete */
+  bool has_superseded;
+  bool abandoned;              /* outstandingTurnAbandoned */
+  uint64_t superseded_seq;
+
+  /* the send in progress (one at a time) */
+  struct {
+    uint8_t source;            /* tc_chat_source_t; 0: none */
+    uint8_t step;              /* chat.c */
+    bool refreshed, recreated;
+    uint8_t retries;
+    uint16_t body_len;         /* the body at request[0..body_len) */
+    uint64_t t0, wait_until;
+    char part_id[37];
+  } send;
+  uint64_t last_send_at;       /* the last turn-producing send; 0 none */
+  uint8_t tool_next;           /* the tool slot to reuse next */
+
+  /* session start / token refresh */
+  struct {
+    uint8_t want;              /* 0, AUTH_START, AUTH_TOKEN (chat.c) */
+    uint8_t phase;             /* asked the app / request queued / running */
+    uint8_t waiters;           /* AUTH_FOR_* */
+    bool recreate;             /* a 404 repair: drop the cursor on success */
+  } auth;
+
+  /* the .out subscription */
+  struct {
+    uint8_t phase;             /* chat_out.c */
+    bool resumed, peek, settled, connected, first_chunk;
+    bool has_since, auth_refreshed;
+    uint8_t verdict;           /* what a halted callback decided (chat_out.c) */
+    uint8_t eof_count, stall_count;
+    int16_t verdict_status;
+    tc_err_t verdict_err;
+    uint32_t retry_count;
+    uint64_t since_in_seq;     /* sinceInSeq of the turn being read */
+    uint64_t wake_at;          /* backoff end */
+    uint64_t stall_at;         /* stall deadline; 0 none */
+  } out;
+  tc_chat_conn_t oc;           /* the .out connection */
+  tc_chat_conn_t rc;           /* the request connection */
+  uint8_t rq_kind;             /* which request rc carries (chat.c) */
+  bool rq_overflow;            /* the answer did not fit */
+  uint16_t rq_ans_off, rq_ans_len;
+  tc_outstream_t os;
+  char *rec_buf, *out_line, *req_buf;
+  uint16_t rec_cap, out_line_cap, req_cap;
+};
+
+/* ------------------------------------------------------------ lifecycle */
+
+/* Prepares `chat` for the conversation `chat_id` (1..256 bytes, not starting
+ * with "session_"; the string must outlive the chat, as must cfg). out_net
+ * carries GET .out; req_net every other request. No I/O happens here.
+ * TC_ERR_ARG for a bad chat id, TC_ERR_CONFIG for a bad configuration (no
+ * random source, missing URLs for the auth mode, clientData not an object,
+ * timeout_seconds above 600, a header with CR/LF). */
+tc_err_t tc_chat_init(tc_chat_t *chat, const tc_chat_config_t *cfg, const char *chat_id,
+                      tc_transport_t out_net, tc_transport_t req_net, tc_chat_bufs_t *bufs);
+/* The same with separate buffers (record >= 1024, out_line >= 256,
+ * request >= 1024 bytes, else TC_ERR_NOSPACE). */
+tc_err_t tc_chat_init_ex(tc_chat_t *chat, const tc_chat_config_t *cfg, const char *chat_id,
+                         tc_transport_t out_net, tc_transport_t req_net, char *record,
+                         size_t record_cap, char *out_line, size_t out_line_cap, char *request,
+                         size_t request_cap);
+/* Closes both connections and writes a pending record. The chat may be
+ * initialised again afterwards. Not from inside the event callback. */
+void tc_chat_deinit(tc_chat_t *chat);
+
+/* Does all work that is ready at now_ms and returns without blocking:
+ * TC_OK, or TC_ERR_ARG (now_ms went backwards by more than a second is
+ * tolerated and clamped). Errors of the conversation arrive as events. */
+tc_err_t tc_chat_step(tc_chat_t *chat, uint64_t now_ms);
+/* The earliest time tc_chat_step must run again even if no socket is ready
+ * (UINT64_MAX: only socket activity or an operation can create work). */
+uint64_t tc_chat_next_deadline(const tc_chat_t *chat);
+tc_chat_state_t tc_chat_state(const tc_chat_t *chat);
+/* The decoded session state (valid until the next call into the chat). */
+tc_chat_session_t tc_chat_session(const tc_chat_t *chat);
+/* Tells the chat that now_ms corresponds to unix_ms (wall clock). */
+void tc_chat_set_unix_time(tc_chat_t *chat, uint64_t now_ms, uint64_t unix_ms);
+
+/* ------------------------------------------------------------ operations */
+
+/* Starts the session now (§6.9). TC_OK without any request when a token is
+ * held or a start is under way. */
+tc_err_t tc_chat_preload(tc_chat_t *chat);
+/* Sends a user message (§4.1): `text` (UTF-8, len bytes) as one text part,
+ * or `parts_json` (a JSON array of UIMessage parts). metadata_json (an object
+ * or NULL) is merged over cfg->client_data (per-message keys win). Starts the
+ * session first when needed, then reads the answer from .out. */
+tc_err_t tc_chat_send_text(tc_chat_t *chat, const char *text, size_t len, const char *metadata_json);
+tc_err_t tc_chat_send_parts(tc_chat_t *chat, const char *parts_json, size_t len,
+                            const char *metadata_json);
+/* A steering message while a turn streams (§4.6): the open .out stays open. */
+tc_err_t tc_chat_steer_text(tc_chat_t *chat, const char *text, size_t len, const char *metadata_json);
+tc_err_t tc_chat_steer_parts(tc_chat_t *chat, const char *parts_json, size_t len,
+                             const char *metadata_json);
+/* Regenerates the last answer (§4.2); message_id may be NULL. */
+tc_err_t tc_chat_regenerate(tc_chat_t *chat, const char *message_id, const char *metadata_json);
+/* Sends a custom action (§4.3): action_json is any JSON value. */
+tc_err_t tc_chat_send_action(tc_chat_t *chat, const char *action_json, size_t len,
+                             const char *metadata_json);
+/* Answers a tool-approval-request seen on .out (§4.4): the slim assistant
+ * message with the turn's start.messageId and the tool's name and call id.
+ * reason may be NULL. TC_ERR_ARG when the approval id is unknown. */
+tc_err_t tc_chat_answer_approval(tc_chat_t *chat, const char *approval_id, bool approved,
+                                 const char *reason);
+/* Supplies a client-side tool's output (HITL, state output-available). */
+tc_err_t tc_chat_add_tool_output(tc_chat_t *chat, const char *tool_call_id, const char *output_json,
+                                 size_t len);
+/* Stops the current generation (§6.7): appends {"kind":"stop"}; on success
+ * closes .out, clears isStreaming and arms the stop gate if a turn was
+ * outstanding. Works after a resume too. TC_ERR_NO_SESSION without a token. */
+tc_err_t tc_chat_stop(tc_chat_t *chat);
+/* Disarms the stop gate (clearSupersedeGate). */
+void tc_chat_clear_stop_gate(tc_chat_t *chat);
+/* Asks the agent to close the conversation (trigger "close", AgentChat). */
+tc_err_t tc_chat_send_close(tc_chat_t *chat);
+
+/* Loads the persisted record (from cfg->kv, or `rec`/`len` when rec is not
+ * NULL). A corrupt or foreign record counts as absent: TC_ERR_KV_CORRUPT, or
+ * TC_ERR_KV_NOT_FOUND when there is none; the chat is then fresh. */
+tc_err_t tc_chat_restore(tc_chat_t *chat, const void *rec, size_t len);
+/* Reconnects to the stream after a reboot (§6.8): no request at all when the
+ * record says isStreaming false (TC_OK, state IDLE); X-Peek-Settled only when
+ * no input seq is known. TC_ERR_NO_SESSION without a record, TC_ERR_SESSION_CLOSED
+ * when closed, TC_ERR_BUSY when .out is already open. */
+tc_err_t tc_chat_resume(tc_chat_t *chat);
+/* Opens the read-only standing subscription (requires cfg->watch). */
+tc_err_t tc_chat_watch(tc_chat_t *chat);
+
+/* Answers cfg->start_session: the token (and the pendingVersion flag). */
+tc_err_t tc_chat_provide_session(tc_chat_t *chat, const char *token, size_t len, bool pending_version);
+/* Answers cfg->access_token with a fresh token. */
+tc_err_t tc_chat_provide_token(tc_chat_t *chat, const char *token, size_t len);
+/* The start or refresh failed (why: any tc_err_t, e.g. TC_ERR_AUTH). */
+tc_err_t tc_chat_provide_failed(tc_chat_t *chat, tc_err_t why);
+
+#endif /* TC_CHAT_H */
