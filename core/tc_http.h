@@ -31,11 +31,13 @@
  *   values, is TC_ERR_HTTP_CONTENT_LENGTH.
  * - Transfer-Encoding must be exactly "chunked" (case-insensitive, across all
  *   TE headers); any other coding (gzip, identity, chunked twice) is
- *   TC_ERR_HTTP_ENCODING. Checked only when the response has a body.
+ *   TC_ERR_HTTP_ENCODING. Checked only when the response has a body. A
+ *   chunked HTTP/1.0 response is decoded, and the connection then closed.
  * - Both Content-Length and Transfer-Encoding on a response with a body is
  *   rejected (TC_ERR_HTTP_CONTENT_LENGTH) rather than "chunked wins" (RFC 9112
  *   section 6.3 allows either): a message framed two ways is the signature of
- *   response splitting, and Node's HTTP parser (the JS client's) rejects it too.
+ *   response splitting, and Node's HTTP parser (llhttp, under the JS client)
+ *   rejects it too ("Content-Length can't be present with Transfer-Encoding").
  * - Chunk sizes: 1 to 16 hex digits (so at most 2^64-1; a 17th digit, even a
  *   leading zero, is TC_ERR_HTTP_CHUNK_SIZE), then optional white space and
  *   extensions (";name=value", skipped, bounded by the line buffer size, else
@@ -46,8 +48,11 @@
  * - 1xx interim responses (other than 101) are parsed and skipped entirely:
  *   their headers are neither captured nor passed to on_header.
  *
- * Body bytes are never copied: on_body receives spans of the caller's input,
- * each as large as the input and the framing allow.
+ * Body bytes are never copied or scanned: on_body receives spans of the
+ * caller's input, each as large as the input and the framing allow (one call
+ * per chunk per feed). Measured cost (x86-64, callgrind, 1 MiB body fed in
+ * 1460-byte pieces): 0.07 instructions per body byte with Content-Length,
+ * 0.12 with 4 KiB chunks, 0.65 with 256-byte chunks.
  */
 #ifndef TC_HTTP_H
 #define TC_HTTP_H
