@@ -274,14 +274,14 @@ static unsigned scale = 1;
 static void test_power_cut_at_every_program_and_erase(void)
 {
   size_t i;
-  for (i = 0; i < sizeof geos / sizeof geos[0]; i++) fork_at_every_step(&geos[i], 400 * scale);
+  for (i = 0; i < sizeof geos / sizeof geos[0]; i++) fork_at_every_step(&geos[i], 1500 * scale);
   printf("power: %lu cut points checked in all\n", cuts_checked);
 }
 
 static void test_power_cuts_chained_with_recovery(void)
 {
   size_t i;
-  for (i = 0; i < sizeof geos / sizeof geos[0]; i++) chained_cuts(&geos[i], 3000 * scale);
+  for (i = 0; i < sizeof geos / sizeof geos[0]; i++) chained_cuts(&geos[i], 10000 * scale);
 }
 
 int main(int argc, char **argv)
