@@ -309,6 +309,8 @@ static void test_http_version_refused(void)
   run_err("HTTP/1.2 200 OK\r\n\r\n", TC_ERR_HTTP_VERSION);
   run_err("HTTP/0.9 200 OK\r\n\r\n", TC_ERR_HTTP_VERSION);
   run_err("HTTP/1.10 200 OK\r\n\r\n", TC_ERR_HTTP_VERSION);
+  run_err("HTTP/1,1 200 OK\r\n\r\n", TC_ERR_HTTP_VERSION);
+  run_err("HTTP/3.1 200 OK\r\n\r\n", TC_ERR_HTTP_VERSION);
   run_err("HTTP/ 200 OK\r\n\r\n", TC_ERR_HTTP_VERSION);
 }
 
@@ -561,6 +563,20 @@ static void test_bad_chunk_sizes(void)
   }
 }
 
+static void more_huge_chunk(rec_t *x, const char *mode)
+{
+  CHECKM(x->snap.chunked);
+  CHECKM_INT(x->r.remaining, UINT64_MAX - 3);
+}
+
+/* 16 hex digits is the largest size (2^64-1); its data then ends early */
+static void test_chunk_size_16_digits_accepted(void)
+{
+  expect_t w = { .err = TC_ERR_HTTP_TRUNCATED, .status = 200, .body = "abc", .eof = true,
+                 .more = more_huge_chunk };
+  run("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\nabc", &w);
+}
+
 static void test_chunk_size_line_framing(void)
 {
   /* CR in the size line not followed by LF */
@@ -795,6 +811,55 @@ static void test_callback_error_stops_parser(void)
   CHECK_EQ_INT(used, 0);
   CHECK_EQ_INT(tc_http_resp_eof(&g_rec.r), TC_ERR_CALLBACK);
   CHECK(!tc_http_resp_reusable(&g_rec.r));
+}
+
+/* Each callback's failure stops the parser with that callback's code. */
+static int g_fail_which; /* 1 header, 2 headers_done, 3 body, 4 complete */
+
+static tc_err_t f_header(void *u, tc_slice_t n, tc_slice_t v)
+{
+  (void)u, (void)n, (void)v;
+  return g_fail_which == 1 ? TC_ERR_CALLBACK : TC_OK;
+}
+static tc_err_t f_done(void *u, const tc_http_resp_t *r)
+{
+  (void)u, (void)r;
+  return g_fail_which == 2 ? TC_ERR_STATE : TC_OK;
+}
+static tc_err_t f_body(void *u, const char *p, size_t n)
+{
+  (void)u, (void)p, (void)n;
+  return g_fail_which == 3 ? TC_ERR_NOSPACE : TC_OK;
+}
+static tc_err_t f_complete(void *u, const tc_http_resp_t *r)
+{
+  (void)u, (void)r;
+  return g_fail_which == 4 ? TC_ERR_PROTOCOL : TC_OK;
+}
+
+static void test_every_callback_failure_stops_parser(void)
+{
+  static const tc_http_resp_cb_t cb = { f_header, f_done, f_body, f_complete };
+  static const tc_err_t want[5] = { TC_OK, TC_ERR_CALLBACK, TC_ERR_STATE, TC_ERR_NOSPACE, TC_ERR_PROTOCOL };
+  const char *ins[3] = {
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nab",
+    "HTTP/1.1 200 OK\r\nX-A: b\r\n\r\nab", /* close-delimited: complete at eof */
+  };
+  for (int k = 0; k < 3; k++) {
+    for (g_fail_which = 0; g_fail_which <= 4; g_fail_which++) {
+      tc_http_resp_t r;
+      char line[64];
+      size_t used;
+      tc_err_t e;
+      tc_http_resp_init(&r, line, sizeof line, false, &cb, NULL);
+      e = tc_http_resp_feed(&r, ins[k], strlen(ins[k]), &used);
+      if (e == TC_OK && k == 2) e = tc_http_resp_eof(&r);
+      CHECK_EQ_INT(e, want[g_fail_which]);
+      CHECK_EQ_INT(tc_http_resp_complete(&r), g_fail_which == 0);
+      CHECK_EQ_INT(tc_http_resp_eof(&r), want[g_fail_which]);
+    }
+  }
 }
 
 static void test_parser_usable_after_reinit_following_error(void)
@@ -1087,7 +1152,11 @@ static void test_request_error_is_sticky(void)
   size_t len = q.buf.len;
   tc_http_req_header_str(&q, "X-Good", "v");
   tc_http_req_header_str(&q, NULL, "v");
+  tc_http_req_header_u64(&q, "X-N", 1);
   CHECK_EQ_INT(q.buf.len, len);
+  CHECK_EQ_INT(tc_http_req_end(&q, false, 0), TC_ERR_ARG);
+  tc_http_req_begin(&q, head, sizeof head, "GET", &u, (tc_slice_t){ "/a", 2 });
+  tc_http_req_header_u64(&q, NULL, 1);
   CHECK_EQ_INT(tc_http_req_end(&q, false, 0), TC_ERR_ARG);
   CHECK_EQ_INT(tc_http_req_end(&q, false, 0), TC_ERR_ARG);
 }
@@ -1140,6 +1209,7 @@ int main(void)
   RUN(test_chunked_bare_lf);
   RUN(test_transfer_encoding_list_ignores_empty_elements);
   RUN(test_bad_chunk_sizes);
+  RUN(test_chunk_size_16_digits_accepted);
   RUN(test_chunk_size_line_framing);
   RUN(test_chunk_data_missing_crlf);
   RUN(test_bad_trailer_refused);
@@ -1157,6 +1227,7 @@ int main(void)
   RUN(test_body_spans_handed_whole);
   RUN(test_body_not_copied);
   RUN(test_callback_error_stops_parser);
+  RUN(test_every_callback_failure_stops_parser);
   RUN(test_parser_usable_after_reinit_following_error);
   RUN(test_url_parse_https_default);
   RUN(test_url_parse_ports_and_paths);
