@@ -118,9 +118,10 @@ export function createBackend(opts) {
         send(res, 200, token, "text/plain");
       }
     } catch (err) {
-      const status = err.status ?? (typeof err.status === "number" ? err.status : 502);
+      // 400/413 from reading the body; 409 (closed session) passed through; else 502.
+      const status = [400, 409, 413].includes(err.status) ? err.status : 502;
       log(`backend: ${kind} chat=${chatId} failed: ${err.message}`);
-      send(res, status === 409 ? 409 : status, { error: err.message });
+      send(res, status, { error: err.message });
     }
     return true;
   };

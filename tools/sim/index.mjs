@@ -27,6 +27,13 @@ const HELP = `usage: node tools/sim [flags]
   --device-key K      a device key the backend accepts in X-Device-Key (repeatable;
                       default trigchat-dev-device; TRIGCHAT_DEVICE_KEYS adds comma-separated keys)
   --task-id ID        task id the backend starts sessions for (default sim-agent)
+  --idle-run-seconds S  stop a session's run after S s without traffic (default 300); the next
+                      append starts a continuation run (one worker thread per live run)
+  --max-runs N        at most N live runs (worker threads, ~35 MB each); the least recently
+                      active idle one is stopped first (default 12)
+  --max-seconds S     exit by itself after S seconds (default 0 = never; a safety net for tests)
+  --exit-on-stdin-eof exit when stdin reaches end of file (start it with a pipe on stdin;
+                      when the test process dies, the pipe closes and the simulator exits)
   --verbose           log every request on stderr
   --help              this text
 
@@ -58,6 +65,10 @@ try {
       "device-key": { type: "string", multiple: true, default: [] },
       "task-id": { type: "string", default: "sim-agent" },
       verbose: { type: "boolean", default: false },
+      "max-seconds": { type: "string", default: "0" },
+      "idle-run-seconds": { type: "string", default: "300" },
+      "max-runs": { type: "string", default: "12" },
+      "exit-on-stdin-eof": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   }));
@@ -107,6 +118,8 @@ const sim = await startSim({
   deviceKeys: deviceKeys.length ? deviceKeys : ["trigchat-dev-device"],
   taskId: a["task-id"],
   verbose: a.verbose,
+  idleRunSeconds: int(a["idle-run-seconds"], "idle-run-seconds", 1),
+  maxRuns: int(a["max-runs"], "max-runs", 1),
 }).catch((e) => {
   console.error(`sim: cannot start: ${e.message}`);
   process.exit(1);
@@ -123,4 +136,13 @@ async function stop() {
 }
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
-process.stdin.on?.("end", () => {}); // never tie lifetime to stdin
+// A closed stdout/stderr pipe must not crash the simulator.
+process.stdout.on("error", () => {});
+process.stderr.on("error", () => {});
+const maxSeconds = int(a["max-seconds"], "max-seconds");
+if (maxSeconds > 0) setTimeout(() => { console.error(`sim: --max-seconds ${maxSeconds} reached, exiting`); stop(); }, maxSeconds * 1000).unref();
+if (a["exit-on-stdin-eof"]) {
+  process.stdin.on("data", () => {});
+  process.stdin.on("end", stop);
+  process.stdin.on("error", stop);
+} else process.stdin.destroy?.();

@@ -37,9 +37,9 @@ function manager() {
   return globalThis[API]?.["session-streams"];
 }
 
-async function startRun({ runId, mode, previousRunId, clientData }) {
+async function startRun({ runId, runIndex, mode, previousRunId, clientData }) {
   runCount += 1;
-  runState.runIndex = runCount;
+  runState.runIndex = runIndex ?? runCount; // the session's run number, across workers
   currentRunId = runId;
   const myRunId = runId;
   listener = (chunk) => {

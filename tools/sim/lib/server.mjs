@@ -97,6 +97,8 @@ export async function startSim(o = {}) {
     backend: true,
     deviceKeys: ["trigchat-dev-device"],
     taskId: "sim-agent",
+    idleRunSeconds: 300,
+    maxRuns: 12,
     verbose: false,
     log: (line) => process.stderr.write(`sim: ${line}\n`),
     ...o,
@@ -162,7 +164,7 @@ export async function startSim(o = {}) {
   }
 
   // ---------------------------------------------------------------- store
-  const store = new Store({ secretKey: opts.secretKey, tokenTtl: opts.tokenTtl, log, faults, internalUrl: "" });
+  const store = new Store({ secretKey: opts.secretKey, tokenTtl: opts.tokenTtl, log, faults, internalUrl: "", idleRunMs: opts.idleRunSeconds * 1000, maxRuns: opts.maxRuns });
 
   faults.onImmediate = (f) => {
     const targets = f.session === "*" ? [...store.byKey.values()] : [store.find(f.session)].filter(Boolean);
@@ -263,6 +265,7 @@ export async function startSim(o = {}) {
         return json(res, 400, { error: "Invalid JSON" });
       }
       const out = store.endAndContinue(s, body);
+      if (faults.take(s.key, "pending-version")) out.pendingVersion = true;
       log(`session ${s.key} end-and-continue from ${body.callingRunId} -> ${out.runId} (${body.reason ?? "?"})`);
       return json(res, 200, out);
     }
@@ -744,6 +747,7 @@ export async function startSim(o = {}) {
   const url = `${opts.tls ? "https" : "http"}://${hostStr}:${port}`;
 
   async function close() {
+    clearInterval(store.sweeper);
     for (const s of store.byKey.values()) if (s.worker) await s.worker.terminate().catch(() => {});
     for (const sock of sockets) sock.destroy();
     await Promise.all([new Promise((r) => front.close(r)), new Promise((r) => internal.close(r))]);

@@ -73,6 +73,8 @@ export class Store {
     this.byFriendly = new Map();
     this.channels = new Map(); // storage key -> {in: Channel, out: Channel}
     this.runSeq = 0;
+    this.sweeper = setInterval(() => this.sweep(), 5000);
+    this.sweeper.unref();
   }
 
   /** Storage channels by key; a chatId-form .out may open before the row exists (§2.5). */
@@ -119,6 +121,7 @@ export class Store {
       seenTokens: new Set(),
       revokedTokens: new Set(),
       turnErrored: false,
+      lastActive: Date.now(),
     };
     s.key = s.externalId ?? s.id;
     s.ch = this.channelsFor(s.key);
@@ -164,7 +167,32 @@ export class Store {
     return `run_sim${++this.runSeq}_${nanoid(8, ALNUM)}`;
   }
 
+  /** Stop the run of a session that has been idle (production: idle suspension). */
+  reap(s, why) {
+    const w = s.worker;
+    if (!w) return;
+    s.worker = null;
+    this.opts.log(`session ${s.key} run ${s.currentRunId} stopped (${why}); the next append starts a continuation`);
+    this.runExited(s, s.currentRunId, {});
+    w.terminate().catch(() => {});
+  }
+
+  /** Keep at most maxRuns workers alive, and none idle for longer than idleRunMs. */
+  sweep(extra = 0) {
+    const now = Date.now();
+    const live = [...this.byFriendly.values()].filter((x) => x.worker);
+    for (const x of live) if (now - x.lastActive > this.opts.idleRunMs) this.reap(x, "idle");
+    const still = live.filter((x) => x.worker).sort((a, b) => a.lastActive - b.lastActive);
+    while (still.length + extra > this.opts.maxRuns) {
+      const victim = still.find((x) => now - x.lastActive > 1000);
+      if (!victim) break;
+      still.splice(still.indexOf(victim), 1);
+      this.reap(victim, "too many live runs");
+    }
+  }
+
   spawnWorker(s) {
+    this.sweep(1);
     const w = new Worker(WORKER, {
       workerData: { chatId: s.key, apiUrl: this.opts.internalUrl, secretKey: this.opts.secretKey },
       env: { ...process.env, SIM_TASK_ID: s.taskIdentifier || "sim-agent", SIM_TOKEN_TTL: `${this.opts.tokenTtl}s` },
@@ -193,12 +221,13 @@ export class Store {
   /** Start a run (first run: preload; later: continuation). Returns the run id. */
   startRun(s, { continuation, previousRunId, reason, runId } = {}) {
     runId = runId ?? this.newRunId();
+    s.lastActive = Date.now();
     if (!s.worker) this.spawnWorker(s);
     s.currentRunId = runId;
     s.runAlive = true;
     s.runs.push({ runId, reason: reason ?? (continuation ? "continuation" : "initial"), startedAt: Date.now() });
     const clientData = s.triggerConfig?.basePayload?.metadata;
-    s.worker.postMessage({ op: "start", runId, mode: continuation ? "continuation" : "preload", previousRunId, clientData });
+    s.worker.postMessage({ op: "start", runId, runIndex: s.runs.length, mode: continuation ? "continuation" : "preload", previousRunId, clientData });
     this.opts.log(`session ${s.key} run ${runId} started (${continuation ? "continuation" : "initial"})`);
     if (continuation) {
       // The successor reads what its predecessor left unanswered on .in
@@ -225,6 +254,7 @@ export class Store {
   }
 
   appendIn(s, body, partId) {
+    s.lastActive = Date.now();
     const rec = s.ch.in.append({ body: JSON.stringify({ data: body, id: partId }) });
     rec.rawBody = body;
     let chunk;
@@ -268,6 +298,7 @@ export class Store {
   }
 
   onWorkerMessage(s, m) {
+    s.lastActive = Date.now();
     if (m.op === "out") this.onAgentChunk(s, m.chunk, m.runId);
     else if (m.op === "run-exit") this.runExited(s, m.runId, m);
     else if (m.op === "log") this.opts.log(`session ${s.key} agent: ${m.text}`);

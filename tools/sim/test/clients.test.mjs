@@ -275,6 +275,18 @@ test("transport: requestUpgrade hands the message to a successor run on the same
   assert.ok(s.out.some((r) => r.headers?.some(([k, v]) => k === "trigger-control" && v === "upgrade-required")));
 });
 
+test("transport: requestUpgrade with a parked successor writes pending-version; the turn still completes", async () => {
+  const id = cid("pend");
+  const { transport } = makeTransport();
+  const events = [];
+  transport.setOnEvent?.((e) => events.push(e.type ?? e.event ?? e));
+  await fault(sim, `pending-version,session=${id}`);
+  const a = await drain(await send(transport, id, [userMsg("/upgrade wait")]));
+  assert.equal(textOf(a), echoReply("/upgrade wait", 2));
+  const s = await admin(sim, `/admin/sessions/${id}`);
+  assert.ok(s.out.some((r) => r.headers?.some(([k, v]) => k === "trigger-control" && v === "pending-version")));
+});
+
 test("transport: chat.close() closes the session; the client sees it and appends get 409", async () => {
   const id = cid("close");
   const { transport } = makeTransport();

@@ -194,3 +194,30 @@ test("expired PAT (--token-ttl) answers 401 on .out and append", async () => {
     await s1.stop();
   }
 });
+
+test("--max-runs: an idle run is stopped for a new one; the next append starts a continuation", async () => {
+  const s1 = await startSim(["--max-runs", "1", "--no-backend"]);
+  try {
+    const sa = { ...s1 };
+    const a = cid("runa");
+    const b = cid("runb");
+    await createSession(sa, a);
+    const r = await append(sa, a, msgChunk(a, "one"));
+    assert.equal(r.status, 200);
+    await until(async () => (await admin(sa, `/admin/sessions/${a}`)).out.some(isTc), 15000, "turn 1");
+    await new Promise((res) => setTimeout(res, 1100)); // a run must be idle > 1 s to be stopped
+    await createSession(sa, b);
+    await until(() => s1.log.some((l) => l.includes(`session ${a} run`) && l.includes("too many live runs")), 5000, "reap log");
+    assert.equal((await admin(sa, `/admin/sessions/${a}`)).runAlive, false);
+    await append(sa, a, msgChunk(a, "two"));
+    const s = await until(async () => {
+      const x = await admin(sa, `/admin/sessions/${a}`);
+      return x.out.filter(isTc).length === 2 ? x : null;
+    }, 15000, "turn 2");
+    const text = s.out.filter((x) => x.body && !x.headers).map((x) => JSON.parse(x.body).data).filter((c) => c.type === "text-delta").map((c) => c.delta).join("");
+    assert.ok(text.endsWith(echoReply("two", 2)), text);
+    assert.equal(s.runs.length, 2);
+  } finally {
+    await s1.stop();
+  }
+});
