@@ -291,6 +291,8 @@ enum {
 #define F_CLOSE_DELIM 0x08u /* body ends at EOF */
 #define F_HDRS_DONE   0x10u /* on_headers_done reached */
 
+static const tc_http_resp_cb_t k_no_cb = { NULL, NULL, NULL, NULL };
+
 void tc_http_resp_init(tc_http_resp_t *r, char *line_buf, size_t line_cap, bool head_request,
                        const tc_http_resp_cb_t *cb, void *user)
 {
@@ -298,7 +300,7 @@ void tc_http_resp_init(tc_http_resp_t *r, char *line_buf, size_t line_cap, bool 
   r->content_length = -1;
   r->retry_after_s = -1;
   r->ratelimit_reset = -1;
-  r->cb = cb;
+  r->cb = cb ? cb : &k_no_cb;
   r->user = user;
   r->line = line_buf;
   r->line_cap = line_buf ? line_cap : 0;
@@ -309,7 +311,7 @@ void tc_http_resp_init(tc_http_resp_t *r, char *line_buf, size_t line_cap, bool 
 static tc_err_t complete(tc_http_resp_t *r)
 {
   r->state = S_DONE;
-  return (r->cb && r->cb->on_complete) ? r->cb->on_complete(r->user, r) : TC_OK;
+  return r->cb->on_complete ? r->cb->on_complete(r->user, r) : TC_OK;
 }
 
 static tc_err_t status_line(tc_http_resp_t *r, const char *l, size_t n)
@@ -318,13 +320,11 @@ static tc_err_t status_line(tc_http_resp_t *r, const char *l, size_t n)
   int st;
   if (n < 5 || memcmp(l, "HTTP/", 5) != 0) return TC_ERR_HTTP_STATUS_LINE;
   while (v < n && l[v] != ' ') v++;
-  if (v != 8 || l[5] != '1' || l[6] != '.' || (l[7] != '0' && l[7] != '1'))
+  if (v != 8 || memcmp(l + 5, "1.", 2) != 0 || (l[7] != '0' && l[7] != '1'))
     return TC_ERR_HTTP_VERSION;
   /* "HTTP/1.x" SP 3DIGIT [ SP reason-phrase ] */
-  if (n < 12 || l[9] < '1' || l[9] > '9' || !is_digit(l[10]) || !is_digit(l[11]) ||
-      (n > 12 && l[12] != ' '))
-    return TC_ERR_HTTP_STATUS_LINE;
-  st = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
+  st = n < 12 ? -1 : (int)dec((tc_slice_t){ l + 9, 3 });
+  if (st < 100 || (n > 12 && l[12] != ' ')) return TC_ERR_HTTP_STATUS_LINE;
   if (st == 101) return TC_ERR_HTTP_STATUS; /* we never ask to switch protocols */
   r->minor = (uint8_t)(l[7] - '0');
   r->status = st;
@@ -392,7 +392,7 @@ static tc_err_t header_line(tc_http_resp_t *r, const char *l, size_t n)
   name = (tc_slice_t){ l, c };
   v = trim(l + c + 1, n - c - 1);
   e = capture(r, name, v);
-  if (e == TC_OK && r->cb && r->cb->on_header) e = r->cb->on_header(r->user, name, v);
+  if (e == TC_OK && r->cb->on_header) e = r->cb->on_header(r->user, name, v);
   return e;
 }
 
@@ -419,7 +419,7 @@ static tc_err_t headers_done(tc_http_resp_t *r)
   r->state = next;
   r->line_len = 0;
   r->flags |= F_HDRS_DONE;
-  if (r->cb && r->cb->on_headers_done) e = r->cb->on_headers_done(r->user, r);
+  if (r->cb->on_headers_done) e = r->cb->on_headers_done(r->user, r);
   if (e == TC_OK && next == S_DONE) e = complete(r);
   return e;
 }
@@ -509,7 +509,7 @@ static tc_err_t chunked(tc_http_resp_t *r, const char *p, size_t n, size_t *pi)
       size_t k = n - i;
       if (k > size) k = (size_t)size;
       size -= k;
-      if (r->cb && r->cb->on_body) e = r->cb->on_body(r->user, p + i, k);
+      if (r->cb->on_body) e = r->cb->on_body(r->user, p + i, k);
       i += k;
       if (size) continue;
       st = S_CHUNK_DATA_CR;
@@ -584,13 +584,13 @@ tc_err_t tc_http_resp_feed(tc_http_resp_t *r, const char *p, size_t n, size_t *c
       size_t k = n - i;
       if (k > r->remaining) k = (size_t)r->remaining;
       r->remaining -= k;
-      if (r->cb && r->cb->on_body) e = r->cb->on_body(r->user, p + i, k);
+      if (r->cb->on_body) e = r->cb->on_body(r->user, p + i, k);
       i += k;
       if (e == TC_OK && r->remaining == 0) e = complete(r);
       break;
     }
     case S_BODY_CLOSE:
-      if (r->cb && r->cb->on_body) e = r->cb->on_body(r->user, p + i, n - i);
+      if (r->cb->on_body) e = r->cb->on_body(r->user, p + i, n - i);
       i = n;
       break;
     case S_CHUNK_SIZE:

@@ -122,8 +122,9 @@ tc_err_t tc_http_req_end(tc_http_req_t *q, bool has_body, size_t body_len);
 
 typedef struct tc_http_resp tc_http_resp_t;
 
-/* Callbacks; any may be NULL. A callback returning non-TC_OK stops the parser,
- * and tc_http_resp_feed returns that code. */
+/* Callbacks; any may be NULL (and the table itself). A callback returning
+ * non-TC_OK stops the parser, and tc_http_resp_feed (or tc_http_resp_eof,
+ * for on_complete of a close-delimited body) returns that code. */
 typedef struct tc_http_resp_cb {
   /* Each header line, after the parser has captured the fields it knows. */
   tc_err_t (*on_header)(void *user, tc_slice_t name, tc_slice_t value);
