@@ -1,0 +1,189 @@
+/*
+ * chunk.c — the typed view of one UIMessageChunk (protocol.md §5.5).
+ *
+ * Design choice: a hand-written scanner over the chunk's top-level members,
+ * not jsmn. A chunk has a handful of top-level keys and its big values
+ * (input, output, data, metadata) are only needed as raw spans, so a token
+ * array would cost RAM (TC_JSON_TOKENS_MAX * 16 bytes) and a second pass
+ * for nothing. The scanner validates everything it walks (nested values
+ * with tc_json__value, depth-bounded), reads each byte once, and looks keys
+ * and type names up with a perfect hash (tables below were generated for
+ * exactly these names; tests/test_chunk.c checks every name round-trips).
+ * There is no token limit: TC_ERR_JSON_TOO_BIG is never returned.
+ *
+ * Strings are unescaped in place after the object is scanned, and only when
+ * the type is known; for TC_CHUNK_UNKNOWN nothing but an escaped `type`
+ * string is touched, so `raw` passes through intact.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "tc_chunk.h"
+#include "tc_json_int.h"
+
+static const char *const type_names[] = {
+#define TC_CHUNK_NAME_(name, str) str,
+  TC_CHUNK_TYPES(TC_CHUNK_NAME_)
+#undef TC_CHUNK_NAME_
+};
+
+const char *tc_chunk_type_name(tc_chunk_type_t t)
+{
+  return (unsigned)t < TC_CHUNK_TYPE_COUNT_ ? type_names[t] : "";
+}
+
+/* (s[0] + 5 * s[n-1] + s[n/2]) & 63 -> type, for the fixed names. */
+static const uint8_t type_hash[64] = {
+  0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 19, 0, 0, 10, 8, 2, 24, 0, 0, 25, 5, 0, 23, 1, 0, 11, 18, 0, 16, 14, 0,
+  0, 13, 0, 12, 6, 0, 0, 0, 0, 0, 0, 3, 0, 9, 15, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 4, 22, 21
+};
+
+static tc_chunk_type_t type_of(const char *s, size_t n)
+{
+  const unsigned char *u = (const unsigned char *)s;
+  unsigned t;
+  if (n >= 5 && memcmp(s, "data-", 5) == 0) return TC_CHUNK_DATA;
+  if (n >= 8 && memcmp(s, "trigger:", 8) == 0) return TC_CHUNK_TRIGGER;
+  if (n == 0) return TC_CHUNK_UNKNOWN;
+  t = type_hash[(u[0] + 5u * u[n - 1] + u[n / 2]) & 63];
+  if (t && strncmp(type_names[t], s, n) == 0 && type_names[t][n] == 0) return (tc_chunk_type_t)t;
+  return TC_CHUNK_UNKNOWN;
+}
+
+enum { KS, KR, KB }; /* string (unescaped), raw JSON, boolean */
+
+static const char key_blob[] =
+  "type\0id\0delta\0inputTextDelta\0messageId\0toolCallId\0toolName\0approvalId\0errorText\0"
+  "finishReason\0reason\0title\0sourceId\0url\0mediaType\0filename\0publicAccessToken\0input\0"
+  "output\0data\0messageMetadata\0transient\0dynamic\0providerExecuted\0preliminary\0";
+
+static const struct field {
+  uint8_t name, len, kind;
+  uint16_t off;
+} fields[] = {
+  { 0, 4, KS, offsetof(tc_chunk_t, type_name) },
+  { 5, 2, KS, offsetof(tc_chunk_t, id) },
+  { 8, 5, KS, offsetof(tc_chunk_t, delta) },
+  { 14, 14, KS, offsetof(tc_chunk_t, delta) }, /* inputTextDelta */
+  { 29, 9, KS, offsetof(tc_chunk_t, message_id) },
+  { 39, 10, KS, offsetof(tc_chunk_t, tool_call_id) },
+  { 50, 8, KS, offsetof(tc_chunk_t, tool_name) },
+  { 59, 10, KS, offsetof(tc_chunk_t, approval_id) },
+  { 70, 9, KS, offsetof(tc_chunk_t, error_text) },
+  { 80, 12, KS, offsetof(tc_chunk_t, finish_reason) },
+  { 93, 6, KS, offsetof(tc_chunk_t, reason) },
+  { 100, 5, KS, offsetof(tc_chunk_t, title) },
+  { 106, 8, KS, offsetof(tc_chunk_t, source_id) },
+  { 115, 3, KS, offsetof(tc_chunk_t, url) },
+  { 119, 9, KS, offsetof(tc_chunk_t, media_type) },
+  { 129, 8, KS, offsetof(tc_chunk_t, filename) },
+  { 138, 17, KS, offsetof(tc_chunk_t, public_access_token) },
+  { 156, 5, KR, offsetof(tc_chunk_t, input) },
+  { 162, 6, KR, offsetof(tc_chunk_t, output) },
+  { 169, 4, KR, offsetof(tc_chunk_t, data) },
+  { 174, 15, KR, offsetof(tc_chunk_t, message_metadata) },
+  { 190, 9, KB, offsetof(tc_chunk_t, transient) },
+  { 200, 7, KB, offsetof(tc_chunk_t, dynamic) },
+  { 208, 16, KB, offsetof(tc_chunk_t, provider_executed) },
+  { 225, 11, KB, offsetof(tc_chunk_t, preliminary) },
+};
+
+/* (2n + 6 s[0] + s[n-1] + s[n/2]) & 63 -> field index + 1. */
+static const uint8_t key_hash[64] = {
+  0, 0, 2, 0, 0, 0, 0, 16, 0, 13, 19, 0, 0, 0, 0, 0, 0, 6, 0, 17, 0, 1, 9, 0, 0, 11, 21, 12, 25, 0, 0, 0,
+  0, 0, 14, 0, 18, 5, 15, 0, 0, 24, 23, 4, 0, 0, 0, 3, 0, 22, 0, 0, 8, 20, 0, 0, 0, 0, 0, 7, 10, 0, 0, 0
+};
+
+static int field_of(tc_slice_t k)
+{
+  const unsigned char *u = (const unsigned char *)k.ptr;
+  size_t n = k.len;
+  int i;
+  if (n == 0 || n > 17) return -1;
+  i = key_hash[(2u * n + 6u * u[0] + u[n - 1] + u[n / 2]) & 63] - 1;
+  if (i < 0 || fields[i].len != n || memcmp(key_blob + fields[i].name, k.ptr, n) != 0) return -1;
+  return i;
+}
+
+tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp)
+{
+  const char *p = p0;
+  uint32_t esc_mask = 0; /* fields whose string has escapes */
+  int more;
+  tc_err_t err;
+
+  memset(c, 0, sizeof *c);
+  more = tc_json__open(&p, e);
+  while (more == 1) {
+    tc_slice_t k, *s;
+    bool kesc, esc = false;
+    const char *v;
+    int f;
+    if ((err = tc_json__key(&p, e, &k, &kesc)) != TC_OK) return err;
+    f = kesc ? -1 : field_of(k); /* a key spelled with escapes is not matched */
+    v = p;
+    if (p < e && *p == '"') {
+      p++;
+      if ((err = tc_json__str(&p, e, &esc, true)) != TC_OK) return err;
+      p++;
+    } else if ((err = tc_json__value(&p, e)) != TC_OK) {
+      return err;
+    }
+    if (f >= 0) {
+      s = (tc_slice_t *)(void *)((char *)c + fields[f].off);
+      if (f == 2 || f == 3) esc_mask &= ~(3u << 2); /* delta and inputTextDelta share a slot */
+      if (fields[f].kind == KR) {
+        s->ptr = v;
+        s->len = (size_t)(p - v);
+      } else if (*v == 'n') { /* null: treated as absent */
+        if (fields[f].kind == KB) *((bool *)s) = false;
+        else *s = TC_SLICE_NULL;
+        esc_mask &= ~(1u << f);
+      } else if (fields[f].kind == KB) {
+        if (*v != 't' && *v != 'f') return TC_ERR_JSON_TYPE;
+        *((bool *)s) = *v == 't';
+      } else if (*v != '"') {
+        return f == 0 ? TC_ERR_CHUNK_TYPE : TC_ERR_JSON_TYPE;
+      } else {
+        s->ptr = v + 1;
+        s->len = (size_t)(p - v - 2);
+        esc_mask = esc ? esc_mask | 1u << f : esc_mask & ~(1u << f);
+      }
+    }
+    more = tc_json__next(&p, e);
+  }
+  if (more < 0) return (tc_err_t)more;
+  c->raw.ptr = p0;
+  c->raw.len = (size_t)(p - p0);
+  if (!c->type_name.ptr) return TC_ERR_CHUNK_TYPE;
+  if (esc_mask & 1u) {
+    c->type_name.len = tc_json__unescape_valid(p0 + (c->type_name.ptr - p0), c->type_name.len);
+    esc_mask &= ~1u;
+  }
+  c->type = type_of(c->type_name.ptr, c->type_name.len);
+  if (c->type == TC_CHUNK_UNKNOWN) {
+    /* pass through: only type_name and raw */
+    memset((char *)c + offsetof(tc_chunk_t, id), 0, sizeof *c - offsetof(tc_chunk_t, id));
+  } else {
+    for (int f = 1; esc_mask; f++) {
+      if (esc_mask & (1u << f)) {
+        tc_slice_t *s = (tc_slice_t *)(void *)((char *)c + fields[f].off);
+        s->len = tc_json__unescape_valid(p0 + (s->ptr - p0), s->len);
+        esc_mask &= ~(1u << f);
+      }
+    }
+  }
+  *endp = p0 + (p - p0);
+  return TC_OK;
+}
+
+tc_err_t tc_chunk_parse(char *json, size_t len, tc_chunk_t *out)
+{
+  char *e = json + len, *end;
+  const char *p;
+  tc_err_t err;
+  if (!json || !out) return TC_ERR_ARG;
+  p = tc_json__ws(json, e);
+  if ((err = tc_chunk__parse_at(json + (p - json), e, out, &end)) != TC_OK) return err;
+  return tc_json__ws(end, e) == e ? TC_OK : TC_ERR_JSON_SYNTAX;
+}

@@ -1,0 +1,746 @@
+/*
+ * json_str.c — JSON strings: the escaping writer, validation of strings and
+ * whole values, in-place and streaming unescaping, the shallow object merge.
+ *
+ * Speed: string contents are skipped a machine word at a time (a SWAR test
+ * for '"', '\\', bytes < 0x20 and bytes >= 0x80), so plain ASCII costs a few
+ * instructions per word; only escapes and non-ASCII bytes take the slow path.
+ */
+#include <string.h>
+
+#include "tc_json_int.h"
+
+/* ------------------------------------------------------------ word scanning */
+
+typedef size_t tc_word_t;
+#define W_ONES ((tc_word_t)-1 / 255u)
+#define W_HIGH (W_ONES * 0x80u)
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define TC_SWAR 1
+/* High bit set in the byte lanes that are not plain (and possibly in lanes
+ * above the first such lane, which the callers never look at). */
+static inline tc_word_t special_lanes(tc_word_t w)
+{
+  tc_word_t q = w ^ (W_ONES * 0x22u), s = w ^ (W_ONES * 0x5Cu);
+  return (w | ((w - W_ONES * 0x20u) & ~w) | ((q - W_ONES) & ~q) | ((s - W_ONES) & ~s)) & W_HIGH;
+}
+static inline size_t first_lane(tc_word_t m)
+{
+  return sizeof(tc_word_t) == 8 ? (size_t)__builtin_ctzll((unsigned long long)m) >> 3
+                                : (size_t)__builtin_ctz((unsigned)m) >> 3;
+}
+#else
+#define TC_SWAR 0
+#endif
+
+static inline bool plain_byte(unsigned char c)
+{
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+size_t tc_json__plain(const char *p, const char *e)
+{
+  const char *s = p;
+#if TC_SWAR
+  while ((size_t)(e - p) >= sizeof(tc_word_t)) {
+    tc_word_t w, m;
+    memcpy(&w, p, sizeof w);
+    m = special_lanes(w);
+    if (m) return (size_t)(p - s) + first_lane(m);
+    p += sizeof w;
+  }
+#endif
+  while (p < e && plain_byte((unsigned char)*p)) p++;
+  return (size_t)(p - s);
+}
+
+/* Copies the plain prefix of p[0..n) to o (o <= p, or no overlap); returns
+ * its length. `wide` (no overlap): a word holding the first non-plain byte
+ * may be stored whole (it stays inside o[0..n)). */
+static size_t plain_copy(char *o, const char *p, size_t n, bool wide)
+{
+  size_t k = 0;
+#if TC_SWAR
+  while (n - k >= sizeof(tc_word_t)) {
+    tc_word_t w, m;
+    memcpy(&w, p + k, sizeof w);
+    m = special_lanes(w);
+    if (m) {
+      size_t j = first_lane(m);
+      if (wide) {
+        memcpy(o + k, &w, sizeof w);
+        return k + j;
+      }
+      while (j--) { o[k] = p[k]; k++; }
+      return k;
+    }
+    memcpy(o + k, &w, sizeof w);
+    k += sizeof w;
+  }
+#else
+  (void)wide;
+#endif
+  while (k < n && plain_byte((unsigned char)p[k])) { o[k] = p[k]; k++; }
+  return k;
+}
+
+/* ------------------------------------------------------------------ pieces */
+
+int tc_json__utf8(const unsigned char *p, size_t n)
+{
+  unsigned c = p[0], len, lo = 0x80, hi = 0xBF;
+  if (c < 0xC2 || c > 0xF4) return 0;
+  len = c < 0xE0 ? 2u : c < 0xF0 ? 3u : 4u;
+  if (c == 0xE0) lo = 0xA0;
+  else if (c == 0xED) hi = 0x9F;
+  else if (c == 0xF0) lo = 0x90;
+  else if (c == 0xF4) hi = 0x8F;
+  for (unsigned i = 1; i < len; i++) {
+    if (i >= n) return -1;
+    if (i == 1 ? (p[1] < lo || p[1] > hi) : (p[i] & 0xC0) != 0x80) return 0;
+  }
+  return (int)len;
+}
+
+static int hexv(unsigned c)
+{
+  if (c - '0' < 10u) return (int)(c - '0');
+  c |= 0x20;
+  if (c - 'a' < 6u) return (int)(c - 'a' + 10);
+  return -1;
+}
+
+/* Four hex digits at p (bounded by e) -> *cp, or false. */
+static bool hex4(const char *p, const char *e, uint32_t *cp)
+{
+  uint32_t v = 0;
+  if (e - p < 4) return false;
+  for (int i = 0; i < 4; i++) {
+    int d = hexv((unsigned char)p[i]);
+    if (d < 0) return false;
+    v = v << 4 | (uint32_t)d;
+  }
+  *cp = v;
+  return true;
+}
+
+/* The byte a one-character escape stands for, or -1. */
+static int esc_char(unsigned c)
+{
+  switch (c) {
+  case '"': case '\\': case '/': return (int)c;
+  case 'b': return '\b';
+  case 'f': return '\f';
+  case 'n': return '\n';
+  case 'r': return '\r';
+  case 't': return '\t';
+  default: return -1;
+  }
+}
+
+static unsigned utf8_put(char *o, uint32_t cp)
+{
+  if (cp < 0x80) { o[0] = (char)cp; return 1; }
+  if (cp < 0x800) {
+    o[0] = (char)(0xC0 | cp >> 6);
+    o[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    o[0] = (char)(0xE0 | cp >> 12);
+    o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+    o[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  o[0] = (char)(0xF0 | cp >> 18);
+  o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+  o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+  o[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+const char *tc_json__ws(const char *p, const char *e)
+{
+  while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+  return p;
+}
+
+/* ------------------------------------------------------------- validation */
+
+tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote)
+{
+  const char *p = *pp;
+  for (;;) {
+    unsigned c;
+    p += tc_json__plain(p, e);
+    if (p >= e) {
+      *pp = p;
+      return need_quote ? TC_ERR_JSON_SYNTAX : TC_OK;
+    }
+    c = (unsigned char)*p;
+    if (c == '"') break;
+    if (c == '\\') {
+      uint32_t cp, lo;
+      *esc = true;
+      if (e - p < 2) return TC_ERR_JSON_ESCAPE;
+      if (p[1] != 'u') {
+        if (esc_char((unsigned char)p[1]) < 0) return TC_ERR_JSON_ESCAPE;
+        p += 2;
+        continue;
+      }
+      if (!hex4(p + 2, e, &cp)) return TC_ERR_JSON_ESCAPE;
+      p += 6;
+      if (cp - 0xD800u < 0x800u) {
+        if (cp >= 0xDC00 || e - p < 2 || p[0] != '\\' || p[1] != 'u') return TC_ERR_JSON_SURROGATE;
+        if (!hex4(p + 2, e, &lo)) return TC_ERR_JSON_ESCAPE;
+        if (lo - 0xDC00u >= 0x400u) return TC_ERR_JSON_SURROGATE;
+        p += 6;
+      }
+      continue;
+    }
+    if (c < 0x20) return TC_ERR_JSON_SYNTAX;
+    {
+      int r = tc_json__utf8((const unsigned char *)p, (size_t)(e - p));
+      if (r <= 0) return TC_ERR_UTF8;
+      p += r;
+    }
+  }
+  *pp = p;
+  return TC_OK;
+}
+
+static const char *num_end(const char *p, const char *e)
+{
+#define DIG(q) ((q) < e && (unsigned)(*(q) - '0') < 10u)
+  if (p < e && *p == '-') p++;
+  if (!DIG(p)) return NULL;
+  if (*p == '0') p++;
+  else while (DIG(p)) p++;
+  if (p < e && *p == '.') {
+    p++;
+    if (!DIG(p)) return NULL;
+    while (DIG(p)) p++;
+  }
+  if (p < e && (*p | 0x20) == 'e') {
+    p++;
+    if (p < e && (*p == '+' || *p == '-')) p++;
+    if (!DIG(p)) return NULL;
+    while (DIG(p)) p++;
+  }
+  return p;
+#undef DIG
+}
+
+tc_err_t tc_json__value(const char **pp, const char *e)
+{
+  const char *p = *pp;
+  uint32_t stack = 0; /* bit 0: innermost container is an array */
+  unsigned depth = 0;
+  bool esc;
+  tc_err_t err;
+
+  for (;;) {
+    /* a value starts at p */
+    if (p >= e) return TC_ERR_JSON_SYNTAX;
+    switch (*p) {
+    case '{':
+    case '[':
+      if (depth >= TC_JSON_DEPTH_MAX) return TC_ERR_JSON_DEPTH;
+      stack = stack << 1 | (*p == '[');
+      depth++;
+      p = tc_json__ws(p + 1, e);
+      if (p < e && *p == ((stack & 1) ? ']' : '}')) {
+        p++;
+        depth--;
+        stack >>= 1;
+        break;
+      }
+      if (stack & 1) continue;
+      goto key;
+    case '"':
+      p++;
+      if ((err = tc_json__str(&p, e, &esc, true)) != TC_OK) return err;
+      p++;
+      break;
+    case 't':
+      if (e - p < 4 || memcmp(p, "true", 4)) return TC_ERR_JSON_SYNTAX;
+      p += 4;
+      break;
+    case 'f':
+      if (e - p < 5 || memcmp(p, "false", 5)) return TC_ERR_JSON_SYNTAX;
+      p += 5;
+      break;
+    case 'n':
+      if (e - p < 4 || memcmp(p, "null", 4)) return TC_ERR_JSON_SYNTAX;
+      p += 4;
+      break;
+    default:
+      if ((p = num_end(p, e)) == NULL) return TC_ERR_JSON_SYNTAX;
+      break;
+    }
+    /* after a value */
+    for (;;) {
+      if (depth == 0) {
+        *pp = p;
+        return TC_OK;
+      }
+      p = tc_json__ws(p, e);
+      if (p >= e) return TC_ERR_JSON_SYNTAX;
+      if (*p == ',') {
+        p = tc_json__ws(p + 1, e);
+        break;
+      }
+      if (*p != ((stack & 1) ? ']' : '}')) return TC_ERR_JSON_SYNTAX;
+      p++;
+      depth--;
+      stack >>= 1;
+    }
+    if (stack & 1) continue;
+  key:
+    if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
+    p++;
+    if ((err = tc_json__str(&p, e, &esc, true)) != TC_OK) return err;
+    p = tc_json__ws(p + 1, e);
+    if (p >= e || *p != ':') return TC_ERR_JSON_SYNTAX;
+    p = tc_json__ws(p + 1, e);
+  }
+}
+
+tc_err_t tc_json_validate(const char *s, size_t len)
+{
+  const char *e = s + len, *p;
+  tc_err_t err;
+  if (!s) return TC_ERR_ARG;
+  p = tc_json__ws(s, e);
+  if ((err = tc_json__value(&p, e)) != TC_OK) return err;
+  return tc_json__ws(p, e) == e ? TC_OK : TC_ERR_JSON_SYNTAX;
+}
+
+/* ---------------------------------------------------------- object members */
+
+int tc_json__open(const char **pp, const char *e)
+{
+  const char *p = *pp;
+  if (p >= e || *p != '{') return TC_ERR_JSON_SYNTAX;
+  p = tc_json__ws(p + 1, e);
+  if (p < e && *p == '}') {
+    *pp = p + 1;
+    return 0;
+  }
+  *pp = p;
+  return 1;
+}
+
+tc_err_t tc_json__key(const char **pp, const char *e, tc_slice_t *key, bool *kesc)
+{
+  const char *p = *pp, *k;
+  tc_err_t err;
+  if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
+  k = ++p;
+  *kesc = false;
+  if ((err = tc_json__str(&p, e, kesc, true)) != TC_OK) return err;
+  key->ptr = k;
+  key->len = (size_t)(p - k);
+  p = tc_json__ws(p + 1, e);
+  if (p >= e || *p != ':') return TC_ERR_JSON_SYNTAX;
+  *pp = tc_json__ws(p + 1, e);
+  return TC_OK;
+}
+
+int tc_json__next(const char **pp, const char *e)
+{
+  const char *p = tc_json__ws(*pp, e);
+  if (p < e && *p == ',') {
+    *pp = tc_json__ws(p + 1, e);
+    return 1;
+  }
+  if (p < e && *p == '}') {
+    *pp = p + 1;
+    return 0;
+  }
+  return TC_ERR_JSON_SYNTAX;
+}
+
+/* -------------------------------------------------------------- unescaping */
+
+size_t tc_json__unescape_valid(char *s, size_t len)
+{
+  char *r = memchr(s, '\\', len), *w, *e = s + len;
+  if (!r) return len;
+  w = r;
+  while (r < e) {
+    char *q;
+    uint32_t cp, lo;
+    if (*r != '\\') {
+      q = memchr(r, '\\', (size_t)(e - r));
+      if (!q) q = e;
+      memmove(w, r, (size_t)(q - r));
+      w += q - r;
+      r = q;
+      continue;
+    }
+    if (r[1] != 'u') {
+      *w++ = (char)esc_char((unsigned char)r[1]);
+      r += 2;
+      continue;
+    }
+    hex4(r + 2, e, &cp);
+    r += 6;
+    if (cp - 0xD800u < 0x400u && hex4(r + 2, e, &lo)) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+      r += 6;
+    }
+    w += utf8_put(w, cp);
+  }
+  return (size_t)(w - s);
+}
+
+tc_err_t tc_json_unescape(char *s, size_t len, size_t *out_len)
+{
+  const char *p = s;
+  bool esc = false;
+  tc_err_t err;
+  if (!s && len) return TC_ERR_ARG;
+  if ((err = tc_json__str(&p, s + len, &esc, false)) != TC_OK) return err;
+  if (p != s + len) return TC_ERR_JSON_SYNTAX; /* a raw quote inside */
+  *out_len = esc ? tc_json__unescape_valid(s, len) : len;
+  return TC_OK;
+}
+
+/* ----------------------------------------------------------- streaming */
+
+enum { U_NORM, U_ESC, U_HEX, U_UTF8, U_LOW_BS, U_LOW_U, U_FLUSH };
+
+void tc_json_unesc_init(tc_json_unesc_t *u)
+{
+  memset(u, 0, sizeof *u);
+}
+
+int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out, size_t room,
+                        size_t *used, size_t *made)
+{
+  const char *p = in, *e = in + n;
+  char *o = out, *oe = out + room;
+  /* Whole-word stores are safe when out and in do not overlap. */
+  bool wide = (uintptr_t)out >= (uintptr_t)e || (uintptr_t)oe <= (uintptr_t)in;
+  int rc = TC_OK;
+  unsigned c;
+
+  if (u->state == U_FLUSH) {
+    if ((size_t)(oe - o) < u->pend_len) {
+      rc = TC_JSON__FULL;
+      goto out;
+    }
+    memcpy(o, u->pend, u->pend_len);
+    o += u->pend_len;
+    u->pend_len = 0;
+    u->state = U_NORM;
+  }
+  while (p < e) {
+    if (u->state == U_NORM) {
+      size_t lim = (size_t)(e - p), k;
+      if (lim > (size_t)(oe - o)) lim = (size_t)(oe - o);
+      k = plain_copy(o, p, lim, wide);
+      p += k;
+      o += k;
+      if (p == e) break;
+      c = (unsigned char)*p;
+      if (c == '"') {
+        rc = TC_JSON__CLOSED;
+        break;
+      }
+      if (c == '\\') {
+        /* fast path: a one-character escape complete in this piece */
+        int d;
+        if (e - p >= 2 && p[1] != 'u' && (d = esc_char((unsigned char)p[1])) >= 0) {
+          if (o == oe) {
+            rc = TC_JSON__FULL;
+            break;
+          }
+          *o++ = (char)d;
+          p += 2;
+          continue;
+        }
+        u->state = U_ESC;
+        p++;
+        continue;
+      }
+      if (c < 0x20) {
+        rc = TC_ERR_JSON_SYNTAX;
+        break;
+      }
+      if (c < 0x80) { /* plain, but no room */
+        rc = TC_JSON__FULL;
+        break;
+      }
+      {
+        int r = tc_json__utf8((const unsigned char *)p, (size_t)(e - p));
+        if (r == 0) {
+          rc = TC_ERR_UTF8;
+          break;
+        }
+        if (r < 0) { /* incomplete: hold the bytes */
+          u->pend_len = (uint8_t)(e - p);
+          memcpy(u->pend, p, u->pend_len);
+          u->state = U_UTF8;
+          p = e;
+          break;
+        }
+        if (oe - o < r) {
+          rc = TC_JSON__FULL;
+          break;
+        }
+        memmove(o, p, (size_t)r); /* in place: may overlap */
+        o += r;
+        p += r;
+      }
+      continue;
+    }
+    c = (unsigned char)*p;
+    switch (u->state) {
+    case U_ESC:
+      if (c == 'u') {
+        u->state = U_HEX;
+        u->need = 4;
+        u->cp = 0;
+        p++;
+        break;
+      }
+      {
+        int d = esc_char(c);
+        if (d < 0) {
+          rc = TC_ERR_JSON_ESCAPE;
+          goto out;
+        }
+        if (o == oe) {
+          rc = TC_JSON__FULL;
+          goto out;
+        }
+        *o++ = (char)d;
+        p++;
+        u->state = U_NORM;
+      }
+      break;
+    case U_HEX: {
+      int d = hexv(c);
+      uint32_t cp;
+      if (d < 0) {
+        rc = TC_ERR_JSON_ESCAPE;
+        goto out;
+      }
+      u->cp = u->cp << 4 | (uint32_t)d;
+      if (--u->need) {
+        p++;
+        break;
+      }
+      cp = u->cp;
+      if (u->high) {
+        if (cp - 0xDC00u >= 0x400u) {
+          rc = TC_ERR_JSON_SURROGATE;
+          goto out;
+        }
+        cp = 0x10000 + ((uint32_t)(u->high - 0xD800) << 10) + (cp - 0xDC00);
+        u->high = 0;
+      } else if (cp - 0xD800u < 0x800u) {
+        if (cp >= 0xDC00) {
+          rc = TC_ERR_JSON_SURROGATE;
+          goto out;
+        }
+        u->high = (uint16_t)cp;
+        u->state = U_LOW_BS;
+        p++;
+        break;
+      }
+      p++;
+      u->pend_len = (uint8_t)utf8_put(u->pend, cp);
+      u->state = U_FLUSH;
+      goto flush;
+    }
+    case U_LOW_BS:
+    case U_LOW_U:
+      if (c != (u->state == U_LOW_BS ? '\\' : 'u')) {
+        rc = TC_ERR_JSON_SURROGATE;
+        goto out;
+      }
+      p++;
+      if (u->state == U_LOW_U) {
+        u->state = U_HEX;
+        u->need = 4;
+        u->cp = 0;
+      } else {
+        u->state = U_LOW_U;
+      }
+      break;
+    default: { /* U_UTF8: completing a held sequence */
+      int r;
+      u->pend[u->pend_len++] = (char)c;
+      r = tc_json__utf8((const unsigned char *)u->pend, u->pend_len);
+      if (r == 0) {
+        u->pend_len--;
+        rc = TC_ERR_UTF8;
+        goto out;
+      }
+      p++;
+      if (r < 0) break;
+      u->state = U_FLUSH;
+      goto flush;
+    }
+    }
+    continue;
+  flush:
+    if ((size_t)(oe - o) < u->pend_len) {
+      rc = TC_JSON__FULL;
+      goto out;
+    }
+    memcpy(o, u->pend, u->pend_len);
+    o += u->pend_len;
+    u->pend_len = 0;
+    u->state = U_NORM;
+  }
+out:
+  *used = (size_t)(p - in);
+  *made = (size_t)(o - out);
+  return rc;
+}
+
+tc_err_t tc_json_unesc_feed(tc_json_unesc_t *u, const char *in, size_t n, char *out,
+                            size_t out_cap, size_t *out_len)
+{
+  size_t used;
+  int rc = tc_json__unesc_step(u, in, n, out, out_cap, &used, out_len);
+  if (rc == TC_JSON__CLOSED) return TC_ERR_JSON_SYNTAX;
+  if (rc == TC_JSON__FULL) return TC_ERR_NOSPACE;
+  return (tc_err_t)rc;
+}
+
+bool tc_json__unesc_after_bs(const tc_json_unesc_t *u)
+{
+  return u->state == U_ESC || u->state == U_LOW_U;
+}
+
+tc_err_t tc_json_unesc_finish(const tc_json_unesc_t *u)
+{
+  switch (u->state) {
+  case U_NORM: return TC_OK;
+  case U_ESC:
+  case U_HEX: return u->high ? TC_ERR_JSON_SURROGATE : TC_ERR_JSON_ESCAPE;
+  case U_UTF8: return TC_ERR_UTF8;
+  case U_FLUSH: return TC_ERR_NOSPACE;
+  default: return TC_ERR_JSON_SURROGATE;
+  }
+}
+
+/* ------------------------------------------------------------------ writing */
+
+void tc_json_put_str(tc_buf_t *b, tc_slice_t s)
+{
+  const char *p = s.ptr, *e = p + s.len;
+  tc_buf_put(b, "\"", 1);
+  while (p < e) {
+    const char *q = p;
+    char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+    unsigned c;
+    size_t n = 2;
+    while (q < e && (unsigned char)*q >= 0x20 && *q != '"' && *q != '\\') q++;
+    tc_buf_put(b, p, (size_t)(q - p));
+    if (q == e) break;
+    c = (unsigned char)*q;
+    switch (c) {
+    case '"': case '\\': esc[1] = (char)c; break;
+    case '\b': esc[1] = 'b'; break;
+    case '\f': esc[1] = 'f'; break;
+    case '\n': esc[1] = 'n'; break;
+    case '\r': esc[1] = 'r'; break;
+    case '\t': esc[1] = 't'; break;
+    default:
+      esc[4] = "0123456789abcdef"[c >> 4];
+      esc[5] = "0123456789abcdef"[c & 15];
+      n = 6;
+    }
+    tc_buf_put(b, esc, n);
+    p = q + 1;
+  }
+  tc_buf_put(b, "\"", 1);
+}
+
+void tc_json_put_cstr(tc_buf_t *b, const char *s)
+{
+  tc_slice_t sl = { s, s ? strlen(s) : 0 };
+  tc_json_put_str(b, sl);
+}
+
+/* ------------------------------------------------------------------ merging */
+
+static tc_err_t check_object(tc_slice_t s)
+{
+  const char *e = s.ptr + s.len, *p, *q;
+  tc_err_t err;
+  if (!s.ptr) return TC_OK;
+  q = p = tc_json__ws(s.ptr, e);
+  if ((err = tc_json__value(&q, e)) != TC_OK) return err;
+  if (tc_json__ws(q, e) != e) return TC_ERR_JSON_SYNTAX;
+  return *p == '{' ? TC_OK : TC_ERR_JSON_TYPE;
+}
+
+/* Calls back for each member of a validated object (NULL: none). Returns
+ * false when fn asked to stop. */
+typedef bool (*member_fn)(void *ctx, tc_slice_t key, tc_slice_t value);
+static bool each_member(tc_slice_t obj, member_fn fn, void *ctx)
+{
+  const char *e = obj.ptr + obj.len, *p;
+  int more;
+  if (!obj.ptr) return true;
+  p = tc_json__ws(obj.ptr, e);
+  more = tc_json__open(&p, e);
+  while (more == 1) {
+    tc_slice_t k, v;
+    bool kesc;
+    if (tc_json__key(&p, e, &k, &kesc) != TC_OK) return true;
+    v.ptr = p;
+    if (tc_json__value(&p, e) != TC_OK) return true;
+    v.len = (size_t)(p - v.ptr);
+    if (!fn(ctx, k, v)) return false;
+    more = tc_json__next(&p, e);
+  }
+  return true;
+}
+
+static bool key_differs(void *ctx, tc_slice_t key, tc_slice_t value)
+{
+  const tc_slice_t *k = ctx;
+  (void)value;
+  return !(key.len == k->len && memcmp(key.ptr, k->ptr, k->len) == 0);
+}
+
+typedef struct merge_ctx {
+  tc_buf_t *b;
+  tc_slice_t skip_if_in; /* the `over` object, when writing `base` */
+  bool first;
+} merge_ctx_t;
+
+static bool put_member(void *ctx, tc_slice_t key, tc_slice_t value)
+{
+  merge_ctx_t *m = ctx;
+  if (m->skip_if_in.ptr && !each_member(m->skip_if_in, key_differs, &key)) return true;
+  if (!m->first) tc_buf_put(m->b, ",", 1);
+  m->first = false;
+  tc_buf_put(m->b, "\"", 1);
+  tc_buf_put(m->b, key.ptr, key.len);
+  tc_buf_put(m->b, "\":", 2);
+  tc_buf_put(m->b, value.ptr, value.len);
+  return true;
+}
+
+tc_err_t tc_json_put_merged(tc_buf_t *b, tc_slice_t base, tc_slice_t over)
+{
+  merge_ctx_t m = { b, over, true };
+  tc_err_t err;
+  if ((err = check_object(base)) != TC_OK || (err = check_object(over)) != TC_OK) return err;
+  tc_buf_put(b, "{", 1);
+  each_member(base, put_member, &m);
+  m.skip_if_in = TC_SLICE_NULL;
+  each_member(over, put_member, &m);
+  tc_buf_put(b, "}", 1);
+  return b->overflow ? TC_ERR_NOSPACE : TC_OK;
+}

@@ -1,0 +1,951 @@
+/*
+ * outstream.c — the `.out` decoder (protocol.md §5.1-§5.5).
+ *
+ * Bytes go HTTP body -> tc_sse -> (batch events) a streaming JSON scanner
+ * over {"records":[...],"tail":..}. The scanner is a pushdown automaton with
+ * a bit stack (depth <= TC_JSON_DEPTH_MAX) that knows the batch schema by
+ * depth:
+ *   depth 1  batch object     key "records" -> array, anything else skipped
+ *   depth 2  records array    each element a record object
+ *   depth 3  record object    seq_num, timestamp, headers, body; others skipped
+ *   depth 4  headers array    each element a [name, value] pair
+ *   depth 5  header pair
+ * Values of unknown keys are skipped (still checked for JSON structure).
+ * Strings that matter (known header values, the body) are unescaped once,
+ * streaming, into the record buffer; everything else is skipped a word at a
+ * time. At the record's closing brace the record is classified and, for a
+ * data record, its body {"data":<chunk>,"id":".."} is parsed in place.
+ *
+ * A body that does not fit the record buffer is either a long text/reasoning
+ * delta (the buffer then holds the prefix {"data":{"type":..,"id":..,
+ * "delta":" and a second streaming unescaper decodes the delta in place and
+ * hands it out in fragments) or is skipped as oversized.
+ */
+#include <string.h>
+
+#include "tc_json_int.h"
+#include "tc_outstream.h"
+
+_Static_assert(TC_JSON_DEPTH_MAX >= 6 && TC_JSON_DEPTH_MAX <= 32, "stack is a uint32_t");
+_Static_assert(TC_OUT_DEDUPE_IDS >= 1 && TC_OUT_DEDUPE_IDS <= 255, "dedupe index is a uint8_t");
+_Static_assert(TC_OUT_ERROR_TEXT_MAX <= 255, "err_len is a uint8_t");
+
+enum { EV_NONE, EV_BATCH, EV_PING, EV_ERROR, EV_MESSAGE, EV_OTHER };
+enum { S_VAL, S_VAL1, S_KEY1, S_KEY, S_COLON, S_AFTER, S_STR, S_NUM, S_LIT, S_END };
+enum { K_OTHER, K_RECORDS, K_SEQ, K_TS, K_HEADERS, K_BODY };
+enum { SK_SKIP, SK_KEY, SK_REC, SK_DELTA };
+enum { SR_SKIP, SR_KEY, SR_HNAME, SR_HVAL, SR_BODY };
+enum { R_SKIP, R_CONT, R_SEQ, R_TS, R_BODY, R_HNAME, R_HVAL };
+/* number sub-states */
+enum { N_SIGN, N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_E, N_ESIGN, N_EXP };
+/* record flags */
+#define RF_SEQ 0x01u
+#define RF_CMD 0x02u
+#define RF_CTRL 0x04u
+#define RF_OVER 0x08u
+#define RF_INV 0x10u
+#define RF_FRAG 0x20u  /* fragments started: on_record already called */
+#define RF_BODY 0x40u
+#define RF_DONE 0x80u  /* inner delta string closed */
+
+#define H_NONE 0xFFFFFFFFu
+#define HN_UNKNOWN 0xFF
+/* Fragments are handed out when less than this is left after the text. */
+#define FRAG_ROOM 16u
+
+static const char *const hdr_names[TC_OUT_HDRS_] = {
+  "trigger-control", "public-access-token", "session-in-event-id",
+  "session-in-consumed-id", "session-closed", "session-closed-reason"
+};
+enum { H_CONTROL, H_PAT, H_IN_EVENT, H_IN_CONSUMED, H_CLOSED, H_CLOSED_REASON };
+
+static const char *const ctl_names[] = {
+  "turn-complete", "upgrade-required", "pending-version", "session-closed"
+};
+
+static bool mem_is(const char *p, size_t n, const char *s)
+{
+  return strlen(s) == n && memcmp(p, s, n) == 0;
+}
+
+/* ------------------------------------------------------------ record state */
+
+static void mark(tc_outstream_t *o, uint16_t flag, tc_err_t err)
+{
+  if (!(o->rflags & (RF_OVER | RF_INV))) {
+    o->rflags |= flag;
+    o->rerr = err;
+  }
+}
+
+static void record_begin(tc_outstream_t *o)
+{
+  o->rflags = 0;
+  o->rerr = TC_OK;
+  o->rec_len = 0;
+  o->hcount = 0;
+  o->ts = -1;
+  o->body_off = o->body_len = 0;
+  for (int i = 0; i < TC_OUT_HDRS_; i++) o->h_len[i] = H_NONE;
+}
+
+static tc_err_t take_seq(tc_outstream_t *o)
+{
+  if (!(o->rflags & RF_SEQ)) return TC_ERR_SEQ_NUM;
+  if (o->have_seq_this_conn && o->seq <= o->last_seq_this_conn) return TC_ERR_SEQ_ORDER;
+  o->have_seq_this_conn = true;
+  o->last_seq_this_conn = o->seq;
+  o->cursor = o->seq;
+  o->have_cursor = true;
+  return TC_OK;
+}
+
+static tc_record_info_t rec_info(const tc_outstream_t *o, tc_record_kind_t kind)
+{
+  tc_record_info_t ri;
+  memset(&ri, 0, sizeof ri);
+  ri.seq_num = o->seq;
+  ri.timestamp = o->ts;
+  ri.kind = kind;
+  ri.oversized = (o->rflags & RF_OVER) != 0;
+  ri.invalid = (o->rflags & RF_INV) != 0;
+  ri.error = o->rerr;
+  return ri;
+}
+
+static tc_err_t cb_record(tc_outstream_t *o, const tc_record_info_t *ri)
+{
+  return o->cb && o->cb->on_record ? o->cb->on_record(o->user, ri) : TC_OK;
+}
+
+static tc_err_t cb_chunk(tc_outstream_t *o, const tc_record_info_t *ri, const tc_chunk_t *c)
+{
+  return o->cb && o->cb->on_chunk ? o->cb->on_chunk(o->user, ri, c) : TC_OK;
+}
+
+static tc_err_t cb_control(tc_outstream_t *o, const tc_record_info_t *ri, const tc_control_t *c)
+{
+  return o->cb && o->cb->on_control ? o->cb->on_control(o->user, ri, c) : TC_OK;
+}
+
+static tc_slice_t hdr(const tc_outstream_t *o, int i)
+{
+  tc_slice_t s = TC_SLICE_NULL;
+  if (o->h_len[i] != H_NONE) {
+    s.ptr = o->rec + o->h_off[i];
+    s.len = o->h_len[i];
+  }
+  return s;
+}
+
+static int64_t hdr_int(const tc_outstream_t *o, int i)
+{
+  tc_slice_t s = hdr(o, i);
+  uint64_t v;
+  return s.ptr && tc_parse_u64(s.ptr, s.len, &v) && v <= (uint64_t)INT64_MAX ? (int64_t)v : -1;
+}
+
+static void control_init(tc_control_t *c, tc_slice_t name)
+{
+  memset(c, 0, sizeof *c);
+  c->name = name;
+  c->kind = TC_CTRL_UNKNOWN;
+  for (unsigned i = 0; i < sizeof ctl_names / sizeof ctl_names[0]; i++)
+    if (name.ptr && mem_is(name.ptr, name.len, ctl_names[i])) c->kind = (tc_control_kind_t)i;
+  c->session_in_event_id = c->session_in_consumed_id = -1;
+}
+
+static uint64_t id_hash(tc_slice_t id)
+{
+  uint64_t h = 14695981039346656037u;
+  for (size_t i = 0; i < id.len; i++) h = (h ^ (unsigned char)id.ptr[i]) * 1099511628211u;
+  return h;
+}
+
+/* True when seen before; remembers it otherwise. */
+static bool dedupe(tc_outstream_t *o, tc_slice_t id)
+{
+  uint64_t h = id_hash(id);
+  for (unsigned i = 0; i < o->dedupe_count; i++)
+    if (o->dedupe[i] == h) return true;
+  o->dedupe[o->dedupe_next] = h;
+  o->dedupe_next = (uint8_t)((o->dedupe_next + 1u) % TC_OUT_DEDUPE_IDS);
+  if (o->dedupe_count < TC_OUT_DEDUPE_IDS) o->dedupe_count++;
+  return false;
+}
+
+/* Parses the body {"data":<chunk object or JSON string>,"id":"..."} in place. */
+static tc_err_t parse_body(char *b, size_t n, tc_chunk_t *c, tc_slice_t *env_id)
+{
+  const char *e = b + n, *p = tc_json__ws(b, e);
+  bool have = false;
+  int more = tc_json__open(&p, e);
+  tc_err_t err;
+  while (more == 1) {
+    tc_slice_t k;
+    bool kesc, esc = false;
+    char *v;
+    if ((err = tc_json__key(&p, e, &k, &kesc)) != TC_OK) return err;
+    v = b + (p - b);
+    if (!kesc && mem_is(k.ptr, k.len, "data") && *p == '{') {
+      if ((err = tc_chunk__parse_at(v, b + n, c, &v)) != TC_OK) return err;
+      p = v;
+      have = true;
+    } else if (!kesc && *p == '"' && (mem_is(k.ptr, k.len, "data") || mem_is(k.ptr, k.len, "id"))) {
+      size_t len;
+      p++;
+      if ((err = tc_json__str(&p, e, &esc, true)) != TC_OK) return err;
+      len = (size_t)(p - v - 1);
+      p++;
+      if (esc) len = tc_json__unescape_valid(v + 1, len);
+      if (k.len == 2) {
+        env_id->ptr = v + 1;
+        env_id->len = len;
+      } else { /* data as a JSON string (the .in shape) */
+        if ((err = tc_chunk_parse(v + 1, len, c)) != TC_OK) return err;
+        have = true;
+      }
+    } else if ((err = tc_json__value(&p, e)) != TC_OK) {
+      return err;
+    }
+    more = tc_json__next(&p, e);
+  }
+  if (more < 0) return (tc_err_t)more;
+  if (tc_json__ws(p, e) != e) return TC_ERR_JSON_SYNTAX;
+  return have ? TC_OK : TC_ERR_CHUNK_TYPE;
+}
+
+/* The record object closed. */
+static tc_err_t record_end(tc_outstream_t *o)
+{
+  tc_record_info_t ri;
+  tc_control_t ctl;
+  tc_chunk_t ch;
+  tc_err_t err;
+
+  if (o->rflags & RF_FRAG) return TC_OK; /* reported while streaming */
+  if ((err = take_seq(o)) != TC_OK) return err;
+  if (o->rflags & RF_CMD) {
+    ri = rec_info(o, TC_REC_COMMAND);
+    return cb_record(o, &ri);
+  }
+  if (o->rflags & RF_CTRL) {
+    ri = rec_info(o, TC_REC_CONTROL);
+    if ((err = cb_record(o, &ri)) != TC_OK || (o->rflags & RF_INV)) return err;
+    /* oversized: still delivered, the headers that did not fit absent */
+    control_init(&ctl, hdr(o, H_CONTROL));
+    ctl.public_access_token = hdr(o, H_PAT);
+    ctl.session_in_event_id = hdr_int(o, H_IN_EVENT);
+    ctl.session_in_consumed_id = hdr_int(o, H_IN_CONSUMED);
+    ctl.session_closed = tc_slice_eq(hdr(o, H_CLOSED), "true");
+    ctl.session_closed_reason = hdr(o, H_CLOSED_REASON);
+    return cb_control(o, &ri, &ctl);
+  }
+  ri = rec_info(o, TC_REC_DATA);
+  if (!(o->rflags & (RF_OVER | RF_INV))) {
+    err = parse_body(o->rec + o->body_off, o->body_len, &ch, &ri.envelope_id);
+    if (err != TC_OK) {
+      ri.invalid = true;
+      ri.error = err;
+      ri.envelope_id = TC_SLICE_NULL;
+    } else if (ri.envelope_id.len && dedupe(o, ri.envelope_id)) {
+      ri.duplicate = true;
+    }
+  }
+  if (ri.oversized || ri.invalid || ri.duplicate) return cb_record(o, &ri);
+  if (ch.type == TC_CHUNK_TRIGGER) {
+    /* legacy control shape (§5.3); other trigger:* chunks are dropped */
+    bool tc = tc_slice_eq(ch.type_name, "trigger:turn-complete");
+    if (tc || tc_slice_eq(ch.type_name, "trigger:upgrade-required")) {
+      ri.kind = TC_REC_CONTROL;
+      control_init(&ctl, ch.type_name);
+      ctl.kind = tc ? TC_CTRL_TURN_COMPLETE : TC_CTRL_UPGRADE_REQUIRED;
+      ctl.public_access_token = ch.public_access_token;
+      ctl.legacy = true;
+      if ((err = cb_record(o, &ri)) != TC_OK) return err;
+      return cb_control(o, &ri, &ctl);
+    }
+    return cb_record(o, &ri);
+  }
+  if ((err = cb_record(o, &ri)) != TC_OK) return err;
+  return cb_chunk(o, &ri, &ch);
+}
+
+/* ---------------------------------------------------------- long deltas */
+
+/* The body prefix {"data":{..."delta":" held in rec[body_off..rec_len):
+ * sets d_type/d_id/d_text and returns true for a text/reasoning delta. */
+static bool delta_prefix(tc_outstream_t *o)
+{
+  char *b = o->rec + o->body_off;
+  const char *e = o->rec + o->rec_len, *p = tc_json__ws(b, e);
+  tc_slice_t k, type = TC_SLICE_NULL, id = TC_SLICE_NULL;
+  bool kesc, esc;
+  if (tc_json__open(&p, e) != 1 || tc_json__key(&p, e, &k, &kesc) != TC_OK ||
+      !mem_is(k.ptr, k.len, "data") || tc_json__open(&p, e) != 1)
+    return false;
+  for (;;) {
+    const char *v;
+    if (tc_json__key(&p, e, &k, &kesc) != TC_OK || p >= e) return false;
+    v = p;
+    if (mem_is(k.ptr, k.len, "delta")) {
+      if (*p != '"') return false;
+      break;
+    }
+    esc = false;
+    if (*p == '"') {
+      p++;
+      if (tc_json__str(&p, e, &esc, true) != TC_OK) return false;
+      p++;
+      if (mem_is(k.ptr, k.len, "type")) {
+        type.ptr = v + 1;
+        type.len = (size_t)(p - v - 2);
+        if (esc) return false;
+      } else if (mem_is(k.ptr, k.len, "id")) {
+        id.ptr = v + 1;
+        id.len = (size_t)(p - v - 2);
+        if (esc) id.len = tc_json__unescape_valid(o->rec + (id.ptr - o->rec), id.len);
+      }
+    } else if (tc_json__value(&p, e) != TC_OK) {
+      return false;
+    }
+    if (tc_json__next(&p, e) != 1) return false;
+  }
+  if (!tc_slice_eq(type, "text-delta") && !tc_slice_eq(type, "reasoning-delta")) return false;
+  o->d_type_off = (uint32_t)(type.ptr - o->rec);
+  o->d_type_len = (uint8_t)type.len;
+  o->d_id_off = id.ptr ? (uint32_t)(id.ptr - o->rec) : 0;
+  o->d_id_len = id.ptr ? (uint16_t)(id.len < 0xFFFF ? id.len : 0xFFFF) : 0xFFFF;
+  o->d_text = (uint32_t)(p + 1 - o->rec);
+  return o->rec_cap - o->d_text >= 2 * FRAG_ROOM;
+}
+
+static tc_err_t fragment(tc_outstream_t *o, bool more)
+{
+  tc_record_info_t ri = rec_info(o, TC_REC_DATA);
+  tc_chunk_t c;
+  memset(&c, 0, sizeof c);
+  c.type_name.ptr = o->rec + o->d_type_off;
+  c.type_name.len = o->d_type_len;
+  c.type = o->d_type_len == 10 ? TC_CHUNK_TEXT_DELTA : TC_CHUNK_REASONING_DELTA;
+  if (o->d_id_len != 0xFFFF) {
+    c.id.ptr = o->rec + o->d_id_off;
+    c.id.len = o->d_id_len;
+  }
+  c.delta.ptr = o->rec + o->d_text;
+  c.delta.len = o->d_end - o->d_text;
+  c.fragment = true;
+  c.fragment_more = more;
+  o->d_end = o->d_text;
+  return cb_chunk(o, &ri, &c);
+}
+
+/* The delta broke after fragments went out: say so with a second on_record. */
+static tc_err_t fragment_fail(tc_outstream_t *o, tc_err_t why)
+{
+  tc_record_info_t ri;
+  mark(o, RF_INV, why);
+  ri = rec_info(o, TC_REC_DATA);
+  return cb_record(o, &ri);
+}
+
+/* The body overflowed the buffer: start fragments or skip it. */
+static tc_err_t body_full(tc_outstream_t *o)
+{
+  size_t used, made;
+  int rc;
+  tc_record_info_t ri;
+  tc_err_t err;
+  if (!(o->rflags & RF_SEQ) || !delta_prefix(o)) {
+    mark(o, RF_OVER, TC_ERR_RECORD_OVERSIZED);
+    o->rec_len = o->str_start;
+    o->sink = SK_SKIP;
+    o->esc = tc_json__unesc_after_bs(&o->unesc);
+    return TC_OK;
+  }
+  /* decode the delta text already held, in place */
+  tc_json_unesc_init(&o->unesc2);
+  rc = tc_json__unesc_step(&o->unesc2, o->rec + o->d_text, o->rec_len - o->d_text,
+                           o->rec + o->d_text, o->rec_cap - o->d_text, &used, &made);
+  o->d_end = o->d_text + (uint32_t)made;
+  if (rc < 0) {
+    mark(o, RF_INV, (tc_err_t)rc);
+    o->rec_len = o->str_start;
+    o->sink = SK_SKIP;
+    o->esc = tc_json__unesc_after_bs(&o->unesc);
+    return TC_OK;
+  }
+  if ((err = take_seq(o)) != TC_OK) return err;
+  o->rflags |= RF_FRAG;
+  if (rc == TC_JSON__CLOSED) o->rflags |= RF_DONE;
+  o->sink = SK_DELTA;
+  ri = rec_info(o, TC_REC_DATA);
+  return cb_record(o, &ri);
+}
+
+/* Body bytes of a long delta. The outer unescaper (the body is a JSON
+ * string) writes GAP bytes past the text; the inner one (the delta is a
+ * JSON string inside it) decodes from there back onto the end of the text:
+ * it never overtakes its input, even with a held UTF-8 sequence. */
+#define GAP 4u
+static tc_err_t delta_piece(tc_outstream_t *o, const char **pp, const char *e)
+{
+  const char *p = *pp;
+  tc_err_t err;
+  while (p < e) {
+    size_t used, made, iu, im;
+    int rc;
+    char *w;
+    if (o->rec_cap - o->d_end < FRAG_ROOM) {
+      if (o->rflags & RF_INV) o->d_end = o->d_text;
+      else if ((err = fragment(o, true)) != TC_OK) return err;
+    }
+    w = o->rec + o->d_end + GAP;
+    rc = tc_json__unesc_step(&o->unesc, p, (size_t)(e - p), w, o->rec_cap - o->d_end - GAP, &used, &made);
+    p += used;
+    if (!(o->rflags & (RF_DONE | RF_INV))) {
+      int rc2 = tc_json__unesc_step(&o->unesc2, w, made, o->rec + o->d_end, o->rec_cap - o->d_end, &iu, &im);
+      o->d_end += (uint32_t)im;
+      if (rc2 == TC_JSON__CLOSED) o->rflags |= RF_DONE;
+      else if (rc2 < 0 && (err = fragment_fail(o, (tc_err_t)rc2)) != TC_OK) return err;
+    }
+    if (rc == TC_JSON__CLOSED) {
+      *pp = p + 1;
+      o->st = S_AFTER;
+      if (o->rflags & RF_INV) return TC_OK;
+      if (!(o->rflags & RF_DONE)) return fragment_fail(o, TC_ERR_JSON_SYNTAX);
+      return fragment(o, false);
+    }
+    if (rc < 0) {
+      *pp = p;
+      o->sink = SK_SKIP;
+      o->esc = tc_json__unesc_after_bs(&o->unesc);
+      return (o->rflags & RF_INV) ? TC_OK : fragment_fail(o, (tc_err_t)rc);
+    }
+  }
+  *pp = p;
+  return TC_OK;
+}
+
+/* ------------------------------------------------------------ the scanner */
+
+static void set_key(tc_outstream_t *o)
+{
+  const char *k = o->keybuf;
+  size_t n = o->keylen;
+  o->key = K_OTHER;
+  if (o->skip || n > sizeof o->keybuf) return;
+  if (o->depth == 1) {
+    if (mem_is(k, n, "records")) o->key = K_RECORDS;
+  } else if (o->depth == 3) {
+    if (mem_is(k, n, "seq_num")) o->key = K_SEQ;
+    else if (mem_is(k, n, "timestamp")) o->key = K_TS;
+    else if (mem_is(k, n, "headers")) o->key = K_HEADERS;
+    else if (mem_is(k, n, "body")) o->key = K_BODY;
+  }
+}
+
+/* A string closed (its quote consumed). */
+static tc_err_t string_end(tc_outstream_t *o)
+{
+  uint32_t len = (uint32_t)o->rec_len - o->str_start;
+  o->st = S_AFTER;
+  switch (o->strrole) {
+  case SR_KEY:
+    set_key(o);
+    o->st = S_COLON;
+    break;
+  case SR_HNAME:
+    o->hname = HN_UNKNOWN;
+    if (o->sink == SK_REC) {
+      if (o->hcount == 0 && len == 0) o->rflags |= RF_CMD;
+      for (int i = 0; i < TC_OUT_HDRS_; i++)
+        if (o->h_len[i] == H_NONE && mem_is(o->rec + o->str_start, len, hdr_names[i])) o->hname = (uint8_t)i;
+    }
+    o->rec_len = o->str_start;
+    o->hcount = (uint8_t)(o->hcount < 255 ? o->hcount + 1 : 255);
+    break;
+  case SR_HVAL:
+    if (o->sink == SK_REC) {
+      o->h_off[o->hname] = o->str_start;
+      o->h_len[o->hname] = len;
+      if (o->hname == H_CONTROL) o->rflags |= RF_CTRL;
+    }
+    break;
+  case SR_BODY:
+    if (o->sink == SK_REC) {
+      o->body_off = o->str_start;
+      o->body_len = len;
+    }
+    o->rflags |= RF_BODY;
+    break;
+  default: break;
+  }
+  return TC_OK;
+}
+
+/* Bytes of the current string. */
+static tc_err_t str_piece(tc_outstream_t *o, const char **pp, const char *e)
+{
+  const char *p = *pp;
+  size_t used, made;
+  int rc;
+  switch (o->sink) {
+  case SK_KEY: {
+    size_t k = tc_json__plain(p, e), room = sizeof o->keybuf - o->keylen;
+    if (o->keylen <= sizeof o->keybuf) {
+      if (k <= room) memcpy(o->keybuf + o->keylen, p, k);
+      o->keylen = (uint8_t)(k <= room ? o->keylen + k : sizeof o->keybuf + 1);
+    }
+    p += k;
+    if (p < e) {
+      if (*p == '"') {
+        *pp = p + 1;
+        return string_end(o);
+      }
+      o->keylen = sizeof o->keybuf + 1; /* escapes or non-ASCII: not a known key */
+      o->sink = SK_SKIP;
+    }
+    break;
+  }
+  case SK_REC:
+    rc = tc_json__unesc_step(&o->unesc, p, (size_t)(e - p), o->rec + o->rec_len, o->rec_cap - o->rec_len,
+                             &used, &made);
+    o->rec_len += made;
+    p += used;
+    if (rc == TC_JSON__CLOSED) {
+      *pp = p + 1;
+      return string_end(o);
+    }
+    if (rc == TC_JSON__FULL) {
+      *pp = p;
+      if (o->strrole == SR_BODY) return body_full(o); /* the prefix stays in rec */
+      if (o->strrole == SR_HVAL) mark(o, RF_OVER, TC_ERR_RECORD_OVERSIZED);
+      /* a header name that long is simply not a known one */
+      o->rec_len = o->str_start;
+      o->sink = SK_SKIP;
+      o->esc = tc_json__unesc_after_bs(&o->unesc);
+      return TC_OK;
+    }
+    if (rc < 0) { /* skip the rest, from the offending byte */
+      mark(o, RF_INV, (tc_err_t)rc);
+      o->rec_len = o->str_start;
+      o->sink = SK_SKIP;
+      o->esc = tc_json__unesc_after_bs(&o->unesc);
+    }
+    break;
+  case SK_DELTA:
+    return delta_piece(o, pp, e);
+  default: /* SK_SKIP: find the closing quote */
+    while (p < e) {
+      if (o->esc) {
+        o->esc = false;
+        p++;
+        continue;
+      }
+      p += tc_json__plain(p, e);
+      if (p >= e) break;
+      if (*p == '"') {
+        *pp = p + 1;
+        return string_end(o);
+      }
+      o->esc = *p == '\\';
+      p++;
+    }
+    break;
+  }
+  *pp = p;
+  return TC_OK;
+}
+
+/* What the value starting with c means here (marks the record invalid when
+ * a known field has the wrong type); < 0: fatal error. */
+static int value_role(tc_outstream_t *o, unsigned c)
+{
+  bool obj = c == '{', arr = c == '[', str = c == '"', num = c == '-' || c - '0' < 10u;
+  if (o->skip) return R_SKIP;
+  switch (o->depth) {
+  case 0: return obj ? R_CONT : TC_ERR_JSON_SYNTAX;
+  case 1: return o->key == K_RECORDS && arr ? R_CONT : R_SKIP;
+  case 2:
+    if (!obj) return TC_ERR_SEQ_NUM;
+    record_begin(o);
+    return R_CONT;
+  case 3:
+    switch (o->key) {
+    case K_SEQ: return num ? R_SEQ : TC_ERR_SEQ_NUM;
+    case K_TS: return num ? R_TS : R_SKIP;
+    case K_HEADERS:
+      if (arr) return R_CONT;
+      break;
+    case K_BODY:
+      if (str) return R_BODY;
+      if (c == 'n') return R_SKIP; /* "body": null, as if absent */
+      break;
+    default: return R_SKIP;
+    }
+    break;
+  case 4:
+    o->hname = HN_UNKNOWN;
+    if (arr) {
+      o->hidx = 0;
+      return R_CONT;
+    }
+    break;
+  default: /* 5: a header pair */
+    if (str && o->hidx < 2) return o->hidx++ ? R_HVAL : R_HNAME;
+    o->hidx = 2;
+    break;
+  }
+  mark(o, RF_INV, TC_ERR_JSON_TYPE);
+  return R_SKIP;
+}
+
+static void str_begin(tc_outstream_t *o, uint8_t role, uint8_t sink)
+{
+  o->st = S_STR;
+  o->strrole = role;
+  o->sink = sink;
+  o->esc = false;
+  o->str_start = (uint32_t)o->rec_len;
+  tc_json_unesc_init(&o->unesc);
+}
+
+/* A value starts with byte c (consumed unless a number). */
+static tc_err_t value_start(tc_outstream_t *o, unsigned c)
+{
+  int role = value_role(o, c);
+  if (role < 0) return (tc_err_t)role;
+  switch (c) {
+  case '{':
+  case '[':
+    if (o->depth >= TC_JSON_DEPTH_MAX) return TC_ERR_JSON_DEPTH;
+    o->stack = o->stack << 1 | (c == '[');
+    o->depth++;
+    if (role == R_SKIP && !o->skip) o->skip = o->depth;
+    o->st = c == '[' ? S_VAL1 : S_KEY1;
+    return TC_OK;
+  case '"':
+    if (role == R_BODY) {
+      bool store = !(o->rflags & (RF_CMD | RF_CTRL | RF_OVER | RF_INV));
+      str_begin(o, SR_BODY, store ? SK_REC : SK_SKIP);
+    } else if (role == R_HNAME) {
+      str_begin(o, SR_HNAME, SK_REC);
+    } else if (role == R_HVAL) {
+      str_begin(o, SR_HVAL, o->hname < TC_OUT_HDRS_ ? SK_REC : SK_SKIP);
+    } else {
+      str_begin(o, SR_SKIP, SK_SKIP);
+    }
+    return TC_OK;
+  case 't':
+  case 'f':
+  case 'n':
+    o->st = S_LIT;
+    o->keybuf[0] = (char)c; /* which literal */
+    o->sub = 1;
+    o->key = (uint8_t)role; /* R_SEQ is impossible here; R_TS: timestamp stays -1 */
+    return TC_OK;
+  default:
+    if (c != '-' && c - '0' >= 10u) return TC_ERR_JSON_SYNTAX;
+    o->st = S_NUM;
+    o->sub = N_SIGN;
+    o->num = 0;
+    o->num_ok = true;
+    o->key = (uint8_t)role;
+    return TC_OK;
+  }
+}
+
+/* A scalar (number or literal) ended. */
+static tc_err_t scalar_end(tc_outstream_t *o)
+{
+  if (o->key == R_SEQ) {
+    if (!o->num_ok) return TC_ERR_SEQ_NUM;
+    o->seq = o->num;
+    o->rflags |= RF_SEQ;
+  } else if (o->key == R_TS) {
+    o->ts = o->num_ok && o->num <= (uint64_t)INT64_MAX ? (int64_t)o->num : -1;
+  }
+  o->st = S_AFTER;
+  return TC_OK;
+}
+
+/* A container closed with byte c. */
+static tc_err_t close_container(tc_outstream_t *o, unsigned c)
+{
+  unsigned d = o->depth;
+  if (c != ((o->stack & 1) ? ']' : '}')) return TC_ERR_JSON_SYNTAX;
+  o->stack >>= 1;
+  o->depth--;
+  o->st = o->depth ? S_AFTER : S_END;
+  if (o->skip) {
+    if (d == o->skip) o->skip = 0;
+    return TC_OK;
+  }
+  if (d == 5 && o->hidx != 2) mark(o, RF_INV, TC_ERR_JSON_TYPE);
+  if (d == 3) return record_end(o);
+  return TC_OK;
+}
+
+static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
+{
+  const char *e = p + n;
+  tc_err_t err;
+  while (p < e) {
+    unsigned c;
+    if (o->st == S_STR) {
+      if ((err = str_piece(o, &p, e)) != TC_OK) return err;
+      continue;
+    }
+    c = (unsigned char)*p;
+    if (o->st == S_NUM) {
+      bool dig = c - '0' < 10u, end = false;
+      switch (o->sub) {
+      case N_SIGN: /* the first byte, read again */
+        if (c == '-') {
+          o->num_ok = false;
+          o->sub = N_MINUS;
+          break;
+        }
+        /* fall through */
+      case N_MINUS:
+        if (!dig) return TC_ERR_JSON_SYNTAX;
+        o->sub = c == '0' ? N_ZERO : N_INT;
+        o->num = c - '0';
+        break;
+      case N_INT:
+        if (dig) {
+          if (o->num > (UINT64_MAX - (c - '0')) / 10u) o->num_ok = false;
+          o->num = o->num * 10u + (c - '0');
+          break;
+        }
+        /* fall through */
+      case N_ZERO:
+        if (c == '.') o->sub = N_DOT;
+        else if ((c | 0x20) == 'e') o->sub = N_E;
+        else end = true;
+        if (!end) o->num_ok = false;
+        break;
+      case N_DOT:
+      case N_ESIGN:
+        if (!dig) return TC_ERR_JSON_SYNTAX;
+        o->sub = o->sub == N_DOT ? N_FRAC : N_EXP;
+        break;
+      case N_FRAC:
+        if ((c | 0x20) == 'e') o->sub = N_E;
+        else if (!dig) end = true;
+        break;
+      case N_E:
+        if (c == '+' || c == '-') o->sub = N_ESIGN;
+        else if (dig) o->sub = N_EXP;
+        else return TC_ERR_JSON_SYNTAX;
+        break;
+      default: /* N_EXP */
+        if (!dig) end = true;
+        break;
+      }
+      if (!end) {
+        p++;
+        continue;
+      }
+      if ((err = scalar_end(o)) != TC_OK) return err;
+      /* c is handled below, as the byte after a value */
+    } else if (o->st == S_LIT) {
+      const char *lit = o->keybuf[0] == 't' ? "true" : o->keybuf[0] == 'f' ? "false" : "null";
+      if ((unsigned char)lit[o->sub] != c) return TC_ERR_JSON_SYNTAX;
+      p++;
+      if (lit[++o->sub] == 0 && (err = scalar_end(o)) != TC_OK) return err;
+      continue;
+    }
+    p++;
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+    switch (o->st) {
+    case S_VAL1:
+      if (c == ']') {
+        err = close_container(o, c);
+        break;
+      }
+      /* fall through */
+    case S_VAL:
+      err = value_start(o, c);
+      if (o->st == S_NUM) p--; /* the number's first byte is read again */
+      break;
+    case S_KEY1:
+      if (c == '}') {
+        err = close_container(o, c);
+        break;
+      }
+      /* fall through */
+    case S_KEY:
+      if (c != '"') return TC_ERR_JSON_SYNTAX;
+      o->keylen = 0;
+      o->st = S_STR;
+      o->strrole = SR_KEY;
+      o->sink = SK_KEY;
+      o->esc = false;
+      err = TC_OK;
+      break;
+    case S_COLON:
+      if (c != ':') return TC_ERR_JSON_SYNTAX;
+      o->st = S_VAL;
+      err = TC_OK;
+      break;
+    case S_AFTER:
+      if (c == ',') {
+        o->st = (o->stack & 1) ? S_VAL : S_KEY;
+        err = TC_OK;
+      } else {
+        err = close_container(o, c);
+      }
+      break;
+    default: /* S_END */
+      return TC_ERR_JSON_SYNTAX;
+    }
+    if (err != TC_OK) return err;
+  }
+  return TC_OK;
+}
+
+/* ------------------------------------------------------------- SSE events */
+
+static uint8_t event_kind(const tc_sse_t *s)
+{
+  if (s->event_truncated) return EV_OTHER;
+  if (s->event_len == 0) return EV_MESSAGE;
+  if (mem_is(s->event, s->event_len, "batch")) return EV_BATCH;
+  if (mem_is(s->event, s->event_len, "ping")) return EV_PING;
+  if (mem_is(s->event, s->event_len, "error")) return EV_ERROR;
+  return EV_OTHER;
+}
+
+static void event_reset(tc_outstream_t *o)
+{
+  o->ev = EV_NONE;
+  o->st = S_VAL;
+  o->depth = 0;
+  o->skip = 0;
+  o->stack = 0;
+  o->key = K_OTHER;
+  o->keylen = 0;
+  o->err_len = 0;
+  o->rflags = 0;
+}
+
+static tc_err_t sse_data(void *user, const tc_sse_t *s, const char *p, size_t n)
+{
+  tc_outstream_t *o = user;
+  size_t k;
+  if (o->ev == EV_NONE) o->ev = event_kind(s);
+  switch (o->ev) {
+  case EV_BATCH:
+    return scan(o, p, n);
+  case EV_ERROR:
+    k = TC_OUT_ERROR_TEXT_MAX - o->err_len;
+    if (k > n) k = n;
+    memcpy(o->err_text + o->err_len, p, k);
+    o->err_len = (uint8_t)(o->err_len + k);
+    break;
+  case EV_MESSAGE: /* only "[DONE]" matters */
+    k = sizeof o->keybuf - o->keylen;
+    if (n > k) {
+      o->keylen = sizeof o->keybuf;
+    } else {
+      memcpy(o->keybuf + o->keylen, p, n);
+      o->keylen = (uint8_t)(o->keylen + n);
+    }
+    break;
+  default: break;
+  }
+  return TC_OK;
+}
+
+static tc_err_t sse_dispatch(void *user, const tc_sse_t *s)
+{
+  tc_outstream_t *o = user;
+  tc_out_event_t ev;
+  tc_slice_t text = TC_SLICE_NULL;
+  uint8_t kind = o->ev == EV_NONE ? event_kind(s) : o->ev;
+  bool fire = true;
+
+  switch (kind) {
+  case EV_BATCH:
+    if (o->st == S_VAL && o->depth == 0) { /* empty data: nothing to do */
+      fire = false;
+    } else if (o->st != S_END) {
+      return TC_ERR_RECORD_TRUNCATED;
+    }
+    ev = TC_OUT_EV_BATCH_END;
+    break;
+  case EV_PING:
+    ev = TC_OUT_EV_PING;
+    break;
+  case EV_ERROR: {
+    size_t n = o->err_len, i = n;
+    /* do not end the text inside a UTF-8 sequence */
+    while (i > 0 && n - i < 3 && ((unsigned char)o->err_text[i - 1] & 0xC0) == 0x80) i--;
+    if (i > 0 && (unsigned char)o->err_text[i - 1] >= 0xC0 &&
+        tc_json__utf8((const unsigned char *)o->err_text + i - 1, n - i + 1) < 0)
+      n = i - 1;
+    text.ptr = o->err_text;
+    text.len = n;
+    ev = TC_OUT_EV_ERROR;
+    break;
+  }
+  case EV_MESSAGE:
+    fire = mem_is(o->keybuf, o->keylen, "[DONE]");
+    ev = TC_OUT_EV_DONE;
+    break;
+  default:
+    fire = false;
+    ev = TC_OUT_EV_PING;
+    break;
+  }
+  event_reset(o);
+  if (fire && o->cb && o->cb->on_event) return o->cb->on_event(o->user, ev, text);
+  return TC_OK;
+}
+
+static tc_err_t sse_discard(void *user, const tc_sse_t *s)
+{
+  (void)s;
+  event_reset(user);
+  return TC_OK;
+}
+
+static const tc_sse_cb_t sse_cbs = { sse_data, sse_dispatch, sse_discard, NULL, NULL };
+
+/* ----------------------------------------------------------------- public */
+
+void tc_outstream_init(tc_outstream_t *o, char *rec_buf, size_t rec_cap, const tc_outstream_cb_t *cb,
+                       void *user)
+{
+  memset(o, 0, sizeof *o);
+  tc_sse_init(&o->sse, NULL, 0, &sse_cbs, o);
+  o->cb = cb;
+  o->user = user;
+  o->rec = rec_buf;
+  o->rec_cap = rec_buf ? (rec_cap < 0x7FFFFFFFu ? rec_cap : 0x7FFFFFFFu) : 0;
+  event_reset(o);
+}
+
+void tc_outstream_set_cursor(tc_outstream_t *o, uint64_t seq)
+{
+  o->cursor = seq;
+  o->have_cursor = true;
+}
+
+tc_err_t tc_outstream_feed(tc_outstream_t *o, const char *p, size_t n)
+{
+  return tc_sse_feed(&o->sse, p, n);
+}
+
+bool tc_outstream_cursor(const tc_outstream_t *o, uint64_t *seq)
+{
+  if (o->have_cursor && seq) *seq = o->cursor;
+  return o->have_cursor;
+}
+
+bool tc_outstream_idle(const tc_outstream_t *o)
+{
+  return tc_sse_idle(&o->sse);
+}

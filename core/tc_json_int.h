@@ -1,0 +1,74 @@
+/*
+ * tc_json_int.h — PRIVATE helpers shared by core/json_str.c, core/json_doc.c,
+ * core/chunk.c and core/outstream.c. Not part of the public API: names end in
+ * a double underscore form (tc_json__*) and may change at any time.
+ *
+ * All scanners work on complete, bounded text [p, e) except the streaming
+ * unescaper step, which works on pieces.
+ */
+#ifndef TC_JSON_INT_H
+#define TC_JSON_INT_H
+
+#include "tc_json.h"
+
+/* Status of tc_json__unesc_step besides TC_OK (all input used) and errors. */
+#define TC_JSON__CLOSED 1  /* stopped at a raw '"' (not consumed): string ended */
+#define TC_JSON__FULL 2    /* the output room is used up; input remains */
+
+/* Number of leading bytes of [p, e) that are "plain" inside a JSON string:
+ * 0x20..0x7F except '"' and '\\'. Word-at-a-time. */
+size_t tc_json__plain(const char *p, const char *e);
+
+/* Raw UTF-8 at p (p[0] >= 0x80), n bytes available: the sequence length
+ * (2..4) when valid and complete, 0 when invalid, -1 when the n bytes are a
+ * valid but incomplete prefix. */
+int tc_json__utf8(const unsigned char *p, size_t n);
+
+/* Skips white space. */
+const char *tc_json__ws(const char *p, const char *e);
+
+/* From *pp (inside a string), validates up to the first raw '"' (left at
+ * *pp) or e: escapes (surrogate pairs included), control bytes, UTF-8.
+ * *esc is set when a backslash was seen. TC_ERR_JSON_SYNTAX when e is
+ * reached without a quote and need_quote is set. */
+tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote);
+
+/* Validates one JSON value at *pp (no leading white space) and moves *pp
+ * past it. Nesting deeper than TC_JSON_DEPTH_MAX is TC_ERR_JSON_DEPTH. */
+tc_err_t tc_json__value(const char **pp, const char *e);
+
+/* Decodes the escapes of a string already validated by tc_json__str, in
+ * place; returns the new length. */
+size_t tc_json__unescape_valid(char *s, size_t len);
+
+/* Object members. tc_json__open: *pp at '{' (after white space): moves past
+ * it and returns 1 when a member follows, 0 for "{}". tc_json__key: *pp at
+ * a key's quote: sets the raw key (no quotes), *kesc, and moves *pp to the
+ * value (after ':' and white space). tc_json__next: after a value: returns 1
+ * (',' consumed, *pp at the next key), 0 ('}' consumed) or an error. */
+int tc_json__open(const char **pp, const char *e);
+tc_err_t tc_json__key(const char **pp, const char *e, tc_slice_t *key, bool *kesc);
+int tc_json__next(const char **pp, const char *e);
+
+/* Streaming unescape step: decodes from in[0..n) into out[0..room).
+ * Returns TC_OK (all input used), TC_JSON__CLOSED (stopped at a raw quote:
+ * *used is its index), TC_JSON__FULL (no room for the next output; a code
+ * point that did not fit is held and written first on the next call), or an
+ * error, with *used the index of the offending byte. *made: bytes written.
+ * Output is always whole code points. out may equal in or lie before it
+ * (in-place decoding) as long as out + held bytes <= in. */
+int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out, size_t room,
+                        size_t *used, size_t *made);
+
+/* True when the byte at which the step stopped follows a backslash (an
+ * escape is open): a caller that goes on skipping the string must treat it
+ * as escaped. */
+bool tc_json__unesc_after_bs(const tc_json_unesc_t *u);
+
+/* core/chunk.c: parses the chunk object at p (no leading white space) and
+ * sets *endp after its closing brace (tc_chunk_parse without the check that
+ * nothing follows; used by core/outstream for the envelope's `data`). */
+struct tc_chunk;
+tc_err_t tc_chunk__parse_at(char *p, char *e, struct tc_chunk *out, char **endp);
+
+#endif /* TC_JSON_INT_H */
