@@ -119,7 +119,6 @@ chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err)
     if (n == 0) return PUMP_BLOCKED;
     if (n == TC_ERR_NET_EOF) {
       e = tc_http_resp_eof(&k->resp);
-      k->open = false;
       if (e != TC_OK) return fail(k, e, err);
       chat_conn_close(k);
       k->phase = K_DONE;
