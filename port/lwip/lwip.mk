@@ -1,0 +1,66 @@
+# port/lwip/lwip.mk — lwIP transports (port/lwip) and their host simulation
+# on the real lwIP stack (suite `lwip`), plus `make lwip-size`.
+#
+# lwIP comes from Debian 12's source package (tests/deps.d/lwip.sh unpacks it
+# into build/lwip-src; it is never committed) and is compiled here with
+# tests/lwip/lwipopts.h into two static libraries:
+#   $(BUILD)/lwip/nosys/liblwip.a   NO_SYS=1, raw API (bare metal)
+#   $(BUILD)/lwip/sys/liblwip.a     NO_SYS=0, tcpip thread + sockets (sys_arch on pthreads)
+# The tests run inside a network namespace with a TAP device (tests/lwip/run.sh,
+# root needed); see docs/lwip.md.
+
+LWIP_SRC_DIR ?= build/lwip-src
+LWIP_DIR      = $(firstword $(wildcard $(LWIP_SRC_DIR)/lwip-*/src))
+LWIP_B       := $(BUILD)/lwip
+LWIP_INC      = -Itests/lwip -I$(LWIP_DIR)/include
+LWIP_CORE_SRC = $(wildcard $(LWIP_DIR)/core/*.c $(LWIP_DIR)/core/ipv4/*.c) $(LWIP_DIR)/netif/ethernet.c
+LWIP_API_SRC  = $(wildcard $(LWIP_DIR)/api/*.c)
+# lwIP is third-party code: its own warnings are not ours to fix.
+LWIP_LIB_CFLAGS = -std=c11 -O1 -g -w $(SAN) $(LWIP_INC)
+LWIP_OUR_CFLAGS = $(CSTD) $(WARN) -O1 -g $(SAN) -Icore -Iport -Itests $(LWIP_INC)
+
+.PHONY: lwip-check-src
+lwip-check-src:
+	@test -n "$(LWIP_DIR)" || { echo "lwIP source missing: run 'make deps' (tests/deps.d/lwip.sh)"; exit 1; }
+
+# $(1) = nosys|sys, $(2) = 1|0 (NO_SYS), $(3) = sources
+define lwip_lib
+$(LWIP_B)/$(1)/liblwip.a: tests/lwip/lwipopts.h tests/lwip/arch/cc.h | lwip-check-src
+	@mkdir -p $(LWIP_B)/$(1)/obj
+	@rm -f $$@
+	@set -e; for f in $(3); do o=$(LWIP_B)/$(1)/obj/$$$$(echo $$$${f#$(LWIP_DIR)/} | tr / _ | sed 's/\.c$$$$/.o/'); \
+	  $(CC) $(LWIP_LIB_CFLAGS) -DTC_LWIP_NO_SYS=$(2) -c $$$$f -o $$$$o; done
+	ar rcs $$@ $(LWIP_B)/$(1)/obj/*.o
+	@echo "lwip: built $$@"
+endef
+$(eval $(call lwip_lib,nosys,1,$$(LWIP_CORE_SRC)))
+$(eval $(call lwip_lib,sys,0,$$(LWIP_CORE_SRC) $$(LWIP_API_SRC)))
+
+LWIP_SIM_COMMON := tests/lwip/sim_host.c tests/lwip/sim_link.c tests/tc_test.c tests/tc_test_util.c core/err.c
+LWIP_DEPS_H := $(wildcard port/lwip/*.h tests/lwip/*.h tests/lwip/arch/*.h) port/port.h core/tc_err.h tests/tc_test.h
+
+$(LWIP_B)/test_lwip_raw: tests/lwip/test_lwip_raw.c port/lwip/tc_lwip_raw.c $(LWIP_SIM_COMMON) $(LWIP_DEPS_H) $(LWIP_B)/nosys/liblwip.a
+	$(CC) $(LWIP_OUR_CFLAGS) -DTC_LWIP_NO_SYS=1 tests/lwip/test_lwip_raw.c port/lwip/tc_lwip_raw.c \
+	    $(LWIP_SIM_COMMON) $(LWIP_B)/nosys/liblwip.a -o $@
+
+$(LWIP_B)/test_lwip_sockets: tests/lwip/test_lwip_sockets.c port/lwip/tc_lwip_sockets.c tests/lwip/sys_arch.c $(LWIP_SIM_COMMON) $(LWIP_DEPS_H) $(LWIP_B)/sys/liblwip.a
+	$(CC) $(LWIP_OUR_CFLAGS) -DTC_LWIP_NO_SYS=0 tests/lwip/test_lwip_sockets.c port/lwip/tc_lwip_sockets.c \
+	    tests/lwip/sys_arch.c $(LWIP_SIM_COMMON) $(LWIP_B)/sys/liblwip.a -lpthread -o $@
+
+LWIP_TESTS := $(LWIP_B)/test_lwip_raw $(if $(wildcard tests/lwip/test_lwip_sockets.c),$(LWIP_B)/test_lwip_sockets)
+
+.PHONY: test-lwip lwip-size
+TEST_SUITES += lwip
+test-lwip: lwip-check-src
+	@$(MAKE) --no-print-directory $(LWIP_TESTS)
+	@bash tests/lwip/run.sh $(LWIP_TESTS)
+
+# Cortex-M4 -Os text of each adapter, compiled against lwIP's headers with
+# tests/lwip/lwipopts.h (NO_SYS=1 for raw, NO_SYS=0 for sockets).
+LWIP_ARM_CC ?= arm-none-eabi-gcc
+LWIP_ARM_FLAGS := -std=c11 -Os -mthumb -mcpu=cortex-m4 -ffunction-sections -fdata-sections $(WARN)
+lwip-size: lwip-check-src
+	@mkdir -p $(LWIP_B)/m4
+	@$(LWIP_ARM_CC) $(LWIP_ARM_FLAGS) -DTC_LWIP_NO_SYS=1 $(LWIP_INC) -Icore -Iport -c port/lwip/tc_lwip_raw.c -o $(LWIP_B)/m4/tc_lwip_raw.o
+	@$(LWIP_ARM_CC) $(LWIP_ARM_FLAGS) -DTC_LWIP_NO_SYS=0 $(LWIP_INC) -Icore -Iport -c port/lwip/tc_lwip_sockets.c -o $(LWIP_B)/m4/tc_lwip_sockets.o
+	@arm-none-eabi-size $(LWIP_B)/m4/*.o | tee $(LWIP_B)/size.txt
