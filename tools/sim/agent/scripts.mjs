@@ -155,6 +155,11 @@ export function scriptFor({ prompt, clientData, runIndex }) {
     }
     case "error":
       throw new Error("scripted model failure");
+    case "count": {
+      const users = prompt.filter((m) => m.role === "user").length;
+      const assistants = prompt.filter((m) => m.role === "assistant").length;
+      return { chunks: [...textParts("t0", words(`I see ${users} user and ${assistants} assistant messages.`)), finish()], delayMs: delay };
+    }
     case "data":
     case "end":
     case "upgrade":

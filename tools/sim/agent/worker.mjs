@@ -37,7 +37,10 @@ function manager() {
   return globalThis[API]?.["session-streams"];
 }
 
-async function startRun({ runId, runIndex, mode, previousRunId, clientData }) {
+let lastSnapshot; // the previous run's transcript snapshot (production: the snapshot store)
+
+async function startRun({ runId, runIndex, mode, previousRunId, clientData, snapshot }) {
+  if (snapshot !== undefined) lastSnapshot = snapshot;
   runCount += 1;
   runState.runIndex = runIndex ?? runCount; // the session's run number, across workers
   currentRunId = runId;
@@ -55,6 +58,7 @@ async function startRun({ runId, runIndex, mode, previousRunId, clientData }) {
     mode: mode === "continuation" ? "continuation" : "preload",
     ...(previousRunId ? { previousRunId } : {}),
     taskContext: { ctx: { run: { id: runId } } },
+    ...(mode === "continuation" && lastSnapshot !== undefined ? { snapshot: lastSnapshot } : {}),
   });
   harness = h;
   // Detect the run's exit (endRun, requestUpgrade, close, crash).
@@ -66,6 +70,8 @@ async function startRun({ runId, runIndex, mode, previousRunId, clientData }) {
 
 function exited(h, runId, err) {
   if (harness === h) harness = null;
+  const snap = h.getSnapshot();
+  if (snap !== undefined) lastSnapshot = snap;
   parentPort.postMessage({
     op: "run-exit",
     runId,
@@ -97,6 +103,9 @@ parentPort.on("message", (msg) => {
         );
         // Let the synchronous dispatch settle before the next record.
         await new Promise((r) => setImmediate(r));
+      } else if (msg.op === "snapshot") {
+        const snap = harness?.getSnapshot() ?? lastSnapshot;
+        parentPort.postMessage({ op: "snapshot", snapshot: snap === undefined ? undefined : JSON.parse(JSON.stringify(snap)) });
       } else if (msg.op === "shutdown") {
         if (harness) await harness.close().catch(() => {});
         process.exit(0);

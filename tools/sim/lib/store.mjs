@@ -172,9 +172,17 @@ export class Store {
     const w = s.worker;
     if (!w) return;
     s.worker = null;
+    // Keep the transcript for the continuation run (production: the snapshot store).
+    w.on("message", (m) => {
+      if (m.op === "snapshot") {
+        if (m.snapshot !== undefined) s.snapshot = m.snapshot;
+        w.terminate().catch(() => {});
+      }
+    });
+    w.postMessage({ op: "snapshot" });
+    setTimeout(() => w.terminate().catch(() => {}), 2000).unref();
     this.opts.log(`session ${s.key} run ${s.currentRunId} stopped (${why}); the next append starts a continuation`);
     this.runExited(s, s.currentRunId, {});
-    w.terminate().catch(() => {});
   }
 
   /** Keep at most maxRuns workers alive, and none idle for longer than idleRunMs. */
@@ -227,7 +235,8 @@ export class Store {
     s.runAlive = true;
     s.runs.push({ runId, reason: reason ?? (continuation ? "continuation" : "initial"), startedAt: Date.now() });
     const clientData = s.triggerConfig?.basePayload?.metadata;
-    s.worker.postMessage({ op: "start", runId, runIndex: s.runs.length, mode: continuation ? "continuation" : "preload", previousRunId, clientData });
+    s.worker.postMessage({ op: "start", runId, runIndex: s.runs.length, mode: continuation ? "continuation" : "preload", previousRunId, clientData, snapshot: s.snapshot });
+    s.snapshot = undefined;
     this.opts.log(`session ${s.key} run ${runId} started (${continuation ? "continuation" : "initial"})`);
     if (continuation) {
       // The successor reads what its predecessor left unanswered on .in

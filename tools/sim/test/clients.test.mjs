@@ -259,6 +259,9 @@ test("transport: endRun, then a continuation run on the same PAT and cursor", as
   await until(async () => !(await admin(sim, `/admin/sessions/${id}`)).runAlive, 5000, "run exit");
   const b = await drain(await send(transport, id, [userMsg("next")]));
   assert.equal(textOf(b), echoReply("next", 2));
+  // the continuation run booted from the previous run's transcript snapshot
+  const c = await drain(await send(transport, id, [userMsg("/count")]));
+  assert.equal(textOf(c), "I see 3 user and 2 assistant messages.");
   const s = await admin(sim, `/admin/sessions/${id}`);
   assert.equal(s.runs.length, 2);
   assert.equal(s.runs[1].reason, "continuation");
