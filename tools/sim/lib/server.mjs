@@ -381,8 +381,10 @@ export async function startSim(o = {}) {
     const headers = { "content-type": "text/event-stream", "cache-control": "no-cache", "x-stream-version": "v2", ...CORS };
     if (req.headers["x-peek-settled"] === "1" && io === "out") {
       const forcedNo = faults.take(s?.key ?? key, "peek-settled");
+      // Like the webapp: read the last two records (tail_offset=2), newest first,
+      // skip command records; settled iff the newest other record is a turn-complete.
       let settled = false;
-      for (let i = ch.records.length - 1; i >= 0; i--) {
+      for (let i = ch.records.length - 1; i >= Math.max(0, ch.records.length - 2); i--) {
         const r = ch.records[i];
         if (r.headers?.[0]?.[0] === "") continue;
         settled = !!r.headers?.some(([k, v]) => k === "trigger-control" && v === "turn-complete");

@@ -16,7 +16,8 @@ export const TASK = "sim-agent";
 /** Start `node tools/sim --port 0 ...args`; resolves {url, ca, proc, log, stop}. */
 export function startSim(args = [], { readyTimeoutMs = 15000 } = {}) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [SIM_MAIN, "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    // stdin is a pipe: if this test process dies, the simulator sees EOF and exits.
+    const proc = spawn(process.execPath, [SIM_MAIN, "--port", "0", "--exit-on-stdin-eof", "--max-seconds", "600", ...args], { stdio: ["pipe", "pipe", "pipe"] });
     const log = [];
     let out = "";
     let errBuf = "";
