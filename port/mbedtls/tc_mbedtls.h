@@ -129,6 +129,7 @@ typedef struct tc_tls_ctx {
   const tc_kv_t *session_kv;
   const char *session_key;
   bool ready;
+  bool psa_ref; /* holds a reference on mbedTLS 3's process-wide PSA core */
 } tc_tls_ctx_t;
 
 /* Parses the CA certificates, seeds the DRBG and sets up the mbedTLS
@@ -139,7 +140,10 @@ typedef struct tc_tls_ctx {
  * usable certificate), TC_ERR_TLS_ALLOC (arena too small). After an error
  * ctx is freed and may be initialised again. */
 tc_err_t tc_tls_ctx_init(tc_tls_ctx_t *ctx, const tc_tls_config_t *cfg);
-/* Frees everything ctx holds (its connections must be closed first). */
+/* Frees everything ctx holds (its connections must be closed first).
+ * mbedTLS 3: the PSA crypto core is process-wide; it is initialised by the
+ * first context, lives in that context's arena, and is freed with the last
+ * context: free contexts in the reverse order of their init (or use one). */
 void tc_tls_ctx_free(tc_tls_ctx_t *ctx);
 
 /* ---------------------------------------------------------------- connection */
@@ -178,6 +182,10 @@ tc_transport_t tc_tls_conn_transport(tc_tls_conn_t *conn);
 
 /* The handshake deadline while one is under way, else UINT64_MAX. */
 uint64_t tc_tls_conn_deadline_ms(const tc_tls_conn_t *conn);
+
+/* true once the handshake succeeded (or for a plain connection once open);
+ * data sent from then on is encrypted to a verified peer. */
+bool tc_tls_conn_handshake_done(const tc_tls_conn_t *conn);
 
 /* The certificate verification flags (MBEDTLS_X509_BADCERT_*) of the last
  * handshake, for diagnostics; 0 when it passed. */

@@ -108,6 +108,10 @@ static int entropy_cb(void *p, unsigned char *buf, size_t len)
 }
 
 /* mbedTLS keeps the pointer and wants it non-const (it never writes). */
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_PSA_CRYPTO_C)
+static unsigned g_psa_users;
+#endif
+
 static const char *alpn_list[] = { "http/1.1", NULL };
 
 static int mfl_code(uint16_t n)
@@ -126,7 +130,11 @@ static tc_err_t ctx_setup(tc_tls_ctx_t *ctx, const tc_tls_config_t *cfg)
   int ret;
   if (cfg->max_frag_len != 0 && mfl_code(cfg->max_frag_len) < 0) return TC_ERR_CONFIG;
 #if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_PSA_CRYPTO_C)
-  if (psa_crypto_init() != PSA_SUCCESS) return TC_ERR_TLS_ALLOC;
+  /* The PSA core (TLS 1.3 needs it) is process-wide; its state is allocated
+   * in the arena of the first context and freed with the last one. */
+  if (g_psa_users == 0 && psa_crypto_init() != PSA_SUCCESS) return TC_ERR_TLS_ALLOC;
+  g_psa_users++;
+  ctx->psa_ref = true;
 #endif
   if (!cfg->insecure_skip_verify_DANGEROUS) {
     if (cfg->ca_pem != NULL && cfg->ca_pem_len > 0) {
@@ -222,6 +230,10 @@ void tc_tls_ctx_free(tc_tls_ctx_t *ctx)
   mbedtls_ssl_config_free(&ctx->conf);
   mbedtls_ctr_drbg_free(&ctx->drbg);
   mbedtls_x509_crt_free(&ctx->ca);
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_PSA_CRYPTO_C)
+  if (ctx->psa_ref && --g_psa_users == 0) mbedtls_psa_crypto_free();
+#endif
+  ctx->psa_ref = false;
   tc_tls_arena_leave(prev);
   ctx->ready = false;
 }
@@ -573,3 +585,8 @@ uint64_t tc_tls_conn_deadline_ms(const tc_tls_conn_t *c)
 uint32_t tc_tls_conn_verify_flags(const tc_tls_conn_t *c) { return c->verify_flags; }
 
 bool tc_tls_conn_session_offered(const tc_tls_conn_t *c) { return c->session_offered; }
+
+bool tc_tls_conn_handshake_done(const tc_tls_conn_t *c)
+{
+  return c->state == ST_OPEN || c->state == ST_PLAIN;
+}

@@ -1,0 +1,703 @@
+/* test_port_tls.c — the mbedTLS transport (port/mbedtls) over the POSIX one,
+ * against `openssl s_server` on 127.0.0.1 with certificates made at test time
+ * (tests/port/mkcerts.sh). Built against mbedTLS 2.28 and 3.6 by the `port`
+ * suite (port/port.mk), and against the system library by the unit suite.
+ *
+ * Every wait is a poll() with a small timeout inside a bounded loop; nothing
+ * asserts on wall-clock time; timeouts are driven by a fake clock. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tc_test.h"
+#include "posix/tc_posix_net.h"
+#include "mbedtls/tc_mbedtls.h"
+
+#ifndef TC_TEST_SUITE
+#define TC_TEST_SUITE "port_tls"
+#endif
+
+static char g_dir[64];         /* certificates */
+static uint8_t g_arena[96 * 1024];
+static uint64_t g_now;
+static uint64_t fake_clock(void *ctx) { (void)ctx; return g_now; }
+
+/* ------------------------------------------------------------ openssl s_server */
+
+#define SRV_MAX 4
+typedef struct srv {
+  pid_t pid;
+  int in, out;
+  uint16_t port;
+  size_t loglen;
+  char log[256 * 1024];
+} srv_t;
+
+static pid_t g_pids[SRV_MAX];
+
+static void kill_all(void)
+{
+  for (int i = 0; i < SRV_MAX; i++)
+    if (g_pids[i] > 0) { kill(g_pids[i], SIGKILL); waitpid(g_pids[i], NULL, 0); g_pids[i] = 0; }
+}
+
+static void srv_pump(srv_t *s)
+{
+  for (;;) {
+    ssize_t n;
+    if (s->out < 0 || s->loglen + 1 >= sizeof s->log) return;
+    n = read(s->out, s->log + s->loglen, sizeof s->log - 1 - s->loglen);
+    if (n <= 0) return;
+    s->loglen += (size_t)n;
+    s->log[s->loglen] = '\0';
+  }
+}
+
+static bool srv_saw(srv_t *s, const char *needle)
+{
+  srv_pump(s);
+  return memmem(s->log, s->loglen, needle, strlen(needle)) != NULL;
+}
+
+static void srv_stop(srv_t *s)
+{
+  if (s->pid > 0) {
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, NULL, 0);
+    for (int i = 0; i < SRV_MAX; i++) if (g_pids[i] == s->pid) g_pids[i] = 0;
+  }
+  if (s->in >= 0) close(s->in);
+  if (s->out >= 0) close(s->out);
+  s->pid = 0;
+  s->in = s->out = -1;
+}
+
+/* Starts `openssl s_server -cert <name>.crt -key <name>.key -accept
+ * 127.0.0.1:0` (+ extra args) and waits for its ACCEPT line. */
+static bool srv_start(srv_t *s, const char *name, const char *extra1, const char *extra2)
+{
+  char cert[128], key[128];
+  int pin[2], pout[2];
+  const char *argv[16];
+  int ac = 0;
+  memset(s, 0, sizeof *s);
+  s->in = s->out = -1;
+  snprintf(cert, sizeof cert, "%s/%s.crt", g_dir, name);
+  snprintf(key, sizeof key, "%s/%s.key", g_dir, name);
+  argv[ac++] = "openssl"; argv[ac++] = "s_server";
+  argv[ac++] = "-cert"; argv[ac++] = cert; argv[ac++] = "-key"; argv[ac++] = key;
+  argv[ac++] = "-accept"; argv[ac++] = "127.0.0.1:0";
+  if (extra1) argv[ac++] = extra1;
+  if (extra2) argv[ac++] = extra2;
+  argv[ac] = NULL;
+  if (pipe(pin) != 0 || pipe(pout) != 0) return false;
+  s->pid = fork();
+  if (s->pid == 0) {
+    int dn = getenv("TC_DEBUG") ? open("/tmp/tc_srv_err.txt", O_WRONLY | O_CREAT | O_APPEND, 0600) : open("/dev/null", O_WRONLY);
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
+    dup2(pin[0], 0); dup2(pout[1], 1); dup2(dn, 2);
+    close(pin[1]); close(pout[0]);
+    execvp("openssl", (char *const *)(uintptr_t)argv);
+    _exit(127);
+  }
+  close(pin[0]); close(pout[1]);
+  s->in = pin[1];
+  s->out = pout[0];
+  fcntl(s->out, F_SETFL, O_NONBLOCK);
+  for (int i = 0; i < SRV_MAX; i++) if (g_pids[i] == 0) { g_pids[i] = s->pid; break; }
+  for (int i = 0; i < 500; i++) { /* up to ~10 s for the line */
+    char *p;
+    srv_pump(s);
+    if ((p = strstr(s->log, "ACCEPT")) != NULL && strchr(p, '\n') != NULL) {
+      char *colon = strrchr(p, ':');
+      s->port = (uint16_t)atoi(colon ? colon + 1 : "0");
+      s->loglen = 0; /* keep only what follows */
+      s->log[0] = '\0';
+      return s->port != 0;
+    }
+    struct pollfd pf = { s->out, POLLIN, 0 };
+    poll(&pf, 1, 20);
+  }
+  return false;
+}
+
+/* ------------------------------------------------------------ a flaky transport
+ * Wraps another transport: every other send/recv says "would block", and the
+ * others move one byte at most. */
+typedef struct flaky {
+  tc_transport_t inner;
+  unsigned calls;
+  bool flaked; /* the last 0 was ours, not the network's */
+} flaky_t;
+
+static tc_err_t fl_open(void *p, const char *h, uint16_t port, bool tls, uint32_t to)
+{
+  flaky_t *f = p;
+  return f->inner.ops->open(f->inner.ctx, h, port, tls, to);
+}
+static int32_t fl_send(void *p, const uint8_t *b, size_t n)
+{
+  flaky_t *f = p;
+  f->flaked = f->calls++ % 2 == 0 || n == 0;
+  if (f->flaked) return 0;
+  return f->inner.ops->send(f->inner.ctx, b, 1);
+}
+static int32_t fl_recv(void *p, uint8_t *b, size_t n)
+{
+  flaky_t *f = p;
+  f->flaked = f->calls++ % 2 == 0 || n == 0;
+  if (f->flaked) return 0;
+  return f->inner.ops->recv(f->inner.ctx, b, 1);
+}
+static size_t fl_pending(void *p) { flaky_t *f = p; return f->inner.ops->pending(f->inner.ctx); }
+static void fl_close(void *p) { flaky_t *f = p; f->inner.ops->close(f->inner.ctx); }
+static const tc_transport_ops_t flaky_ops = { fl_open, fl_send, fl_recv, fl_pending, fl_close };
+
+/* ------------------------------------------------------------ a RAM kv */
+
+static struct { char key[16]; uint8_t val[4096]; size_t len; bool set; } g_kv;
+static tc_err_t kv_get(void *c, const char *k, void *buf, size_t cap, size_t *len)
+{
+  (void)c;
+  if (!g_kv.set || strcmp(k, g_kv.key) != 0) return TC_ERR_KV_NOT_FOUND;
+  *len = g_kv.len;
+  if (cap < g_kv.len) return TC_ERR_KV_TOO_BIG;
+  memcpy(buf, g_kv.val, g_kv.len);
+  return TC_OK;
+}
+static tc_err_t kv_set(void *c, const char *k, const void *v, size_t len)
+{
+  (void)c;
+  if (len > sizeof g_kv.val) return TC_ERR_KV_TOO_BIG;
+  snprintf(g_kv.key, sizeof g_kv.key, "%s", k);
+  memcpy(g_kv.val, v, len);
+  g_kv.len = len;
+  g_kv.set = true;
+  return TC_OK;
+}
+static tc_err_t kv_erase(void *c, const char *k) { (void)c; (void)k; g_kv.set = false; return TC_OK; }
+static const tc_kv_ops_t kv_ops = { kv_get, kv_set, kv_erase };
+static const tc_kv_t g_kvt = { &kv_ops, NULL };
+
+/* ------------------------------------------------------------ a client */
+
+typedef struct client {
+  tc_posix_net_t net;
+  flaky_t flaky;
+  tc_tls_ctx_t ctx;
+  tc_tls_conn_t conn;
+  tc_transport_t t;
+  tc_err_t init_err;
+} client_t;
+
+typedef struct opts {
+  const char *ca;      /* file in g_dir; NULL = trust.pem */
+  bool flaky, insecure, fake_clock, kv, ca_from_buffer;
+  size_t arena;        /* 0 = all of g_arena */
+} opts_t;
+
+static client_t g_cl;
+static void (*g_proxy_pump)(void);
+
+static client_t *client_new(const opts_t *o)
+{
+  client_t *c = &g_cl;
+  tc_tls_config_t cfg;
+  char ca[128];
+  static uint8_t pem[16384];
+  memset(c, 0, sizeof *c);
+  memset(&cfg, 0, sizeof cfg);
+  snprintf(ca, sizeof ca, "%s/%s", g_dir, o->ca ? o->ca : "trust.pem");
+  if (o->ca_from_buffer) {
+    FILE *f = fopen(ca, "rb");
+    size_t n = f ? fread(pem, 1, sizeof pem, f) : 0;
+    if (f) fclose(f);
+    cfg.ca_pem = pem;
+    cfg.ca_pem_len = n;
+  } else {
+    cfg.ca_file = ca;
+  }
+  cfg.insecure_skip_verify_DANGEROUS = o->insecure;
+  cfg.entropy = tc_posix_random;
+  cfg.clock = o->fake_clock ? fake_clock : tc_posix_clock_ms;
+  cfg.arena = g_arena;
+  cfg.arena_size = o->arena ? o->arena : sizeof g_arena;
+  if (o->kv) { cfg.session_kv = &g_kvt; cfg.session_key = "tls_sess"; }
+  tc_posix_net_init(&c->net, cfg.clock, NULL);
+  c->init_err = tc_tls_ctx_init(&c->ctx, &cfg);
+  if (o->flaky) {
+    c->flaky.inner = tc_posix_net_transport(&c->net);
+    tc_tls_conn_init(&c->conn, &c->ctx, (tc_transport_t){ &flaky_ops, &c->flaky });
+  } else {
+    tc_tls_conn_init(&c->conn, &c->ctx, tc_posix_net_transport(&c->net));
+  }
+  c->t = tc_tls_conn_transport(&c->conn);
+  return c;
+}
+
+static void client_free(client_t *c)
+{
+  c->t.ops->close(c->t.ctx);
+  tc_tls_ctx_free(&c->ctx);
+#ifdef TC_TEST_ARENA_WIRED
+  CHECK_EQ_INT(c->ctx.arena.in_use, 0); /* everything went back */
+#endif
+}
+
+/* One bounded wait: pump the server's output, then poll the socket (and the
+ * server's stdout) for up to 20 ms. */
+static void wait_io(client_t *c, srv_t *s)
+{
+  struct pollfd p[2];
+  int n = 0;
+  if (s) srv_pump(s);
+  if (tc_posix_net_fd(&c->net) >= 0)
+    p[n++] = (struct pollfd){ tc_posix_net_fd(&c->net), tc_posix_net_poll_events(&c->net), 0 };
+  if (s && s->out >= 0) p[n++] = (struct pollfd){ s->out, POLLIN, 0 };
+  if (g_proxy_pump) g_proxy_pump();
+  if (c->flaky.flaked) return; /* the flake said "would block", not the network */
+  poll(p, (nfds_t)n, g_proxy_pump ? 5 : 20);
+}
+
+/* Sends all of buf; returns TC_OK or the error. */
+static int32_t send_all(client_t *c, srv_t *s, const char *buf, size_t len)
+{
+  size_t done = 0;
+  for (int i = 0; i < 20000 && done < len; i++) {
+    int32_t r = c->t.ops->send(c->t.ctx, (const uint8_t *)buf + done, len - done);
+    if (r < 0) return r;
+    if (r > 0) done += (size_t)r;
+    else wait_io(c, s);
+  }
+  return done == len ? TC_OK : TC_ERR_AGAIN;
+}
+
+/* Receives up to n bytes, `chunk` at a time, until n arrived or an error;
+ * *got = bytes received; returns the last result (< 0 on error). */
+static int32_t recv_n(client_t *c, srv_t *s, uint8_t *buf, size_t n, size_t chunk, size_t *got)
+{
+  int32_t r = 0;
+  *got = 0;
+  for (int i = 0; i < 20000 && *got < n; i++) {
+    size_t want = n - *got < chunk ? n - *got : chunk;
+    r = c->t.ops->recv(c->t.ctx, buf + *got, want);
+    if (r < 0) return r;
+    if (r > 0) *got += (size_t)r;
+    else wait_io(c, s);
+  }
+  return r;
+}
+
+/* Keeps the connection moving (flushes, handshake) until the server printed
+ * needle; false after the bound. */
+static bool wait_server_saw(client_t *c, srv_t *s, const char *needle)
+{
+  for (int i = 0; i < 1000; i++) {
+    uint8_t b;
+    if (srv_saw(s, needle)) return true;
+    int32_t r = c->t.ops->send(c->t.ctx, &b, 0);
+    if (r < 0) {
+      if (getenv("TC_DEBUG")) fprintf(stderr, "wait_server_saw: %s\n", tc_errname(r));
+      return srv_saw(s, needle);
+    }
+    /* wait on the server's output (and on the socket only for writing: a
+     * readable socket, e.g. TLS 1.3 tickets nobody reads yet, must not turn
+     * this into a busy loop) */
+    if (g_proxy_pump) g_proxy_pump();
+    if (!c->flaky.flaked) {
+      struct pollfd p[2] = { { s->out, POLLIN, 0 },
+                             { tc_posix_net_fd(&c->net), tc_posix_net_wants_write(&c->net) ? POLLOUT : 0, 0 } };
+      poll(p, 2, g_proxy_pump ? 5 : 20);
+    }
+  }
+  if (getenv("TC_DEBUG"))
+    fprintf(stderr, "wait_server_saw: timeout conn.state %d err %d flush %zu net.state %d fd %d srvpid alive %d\n",
+            c->conn.state, c->conn.err, c->conn.flush_len, c->net.state, c->net.fd, kill(s->pid, 0) == 0);
+  return false;
+}
+
+/* Drives the handshake to its end: 1 done, or the error. */
+static int32_t handshake(client_t *c, srv_t *s)
+{
+  for (int i = 0; i < 20000; i++) {
+    uint8_t b;
+    int32_t r = c->t.ops->recv(c->t.ctx, &b, 0);
+    if (r < 0) return r;
+    if (tc_tls_conn_handshake_done(&c->conn)) return 1;
+    wait_io(c, s);
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------ tests */
+
+#define REQUEST "SECRET-REQUEST-0123456789\n"
+
+static size_t g_peak_hs[2], g_peak_stream[2], g_base[2];
+
+static void good_cert(const char *name, int idx, bool flaky, size_t chunk)
+{
+  srv_t *s = calloc(1, sizeof *s);
+  opts_t o = { .flaky = flaky };
+  client_t *c;
+  uint8_t buf[64];
+  size_t got;
+  if (!srv_start(s, name, "-naccept", "1")) { CHECK(!"server start"); srv_stop(s); free(s); return; }
+  c = client_new(&o);
+  CHECK_EQ_INT(c->init_err, TC_OK);
+  g_base[idx] = c->ctx.arena.in_use;
+  tc_tls_arena_reset_peak(&c->ctx.arena);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", s->port, true, 10000), TC_OK);
+  CHECK(tc_tls_conn_deadline_ms(&c->conn) != UINT64_MAX);
+  CHECK_EQ_INT(handshake(c, s), 1);
+  CHECK_EQ_INT(tc_tls_conn_verify_flags(&c->conn), 0);
+  if (!flaky) g_peak_hs[idx] = tc_tls_arena_peak(&c->ctx.arena);
+  CHECK_EQ_INT(send_all(c, s, REQUEST, strlen(REQUEST)), TC_OK);
+  CHECK(wait_server_saw(c, s, REQUEST));
+  if (getenv("TC_DEBUG")) fprintf(stderr, "LOG[%s]\n", s->log);
+  tc_tls_arena_reset_peak(&c->ctx.arena);
+  CHECK_EQ_INT(write(s->in, "reply-from-server\n", 18), 18);
+  CHECK(recv_n(c, s, buf, 1, chunk, &got) > 0);
+  CHECK_EQ_INT(got, 1);
+  if (chunk == 1 && !flaky) CHECK_EQ_INT(c->t.ops->pending(c->t.ctx), 17); /* rest of the record */
+  CHECK(recv_n(c, s, buf + 1, 17, chunk, &got) > 0);
+  CHECK_EQ_INT(got, 17);
+  CHECK(memcmp(buf, "reply-from-server\n", 18) == 0);
+  CHECK_EQ_INT(c->t.ops->pending(c->t.ctx), 0);
+  /* streaming: 200 KB from the server, read in 1000-byte pieces */
+  if (!flaky) {
+    static char big[4096];
+    static uint8_t rx[4096];
+    size_t total = 0;
+    memset(big, 'z', sizeof big - 1);
+    big[sizeof big - 1] = '\n';
+    for (int k = 0; k < 50; k++) {
+      CHECK_EQ_INT(write(s->in, big, sizeof big), (long long)sizeof big);
+      while (total < (size_t)(k + 1) * sizeof big) {
+        CHECK(recv_n(c, s, rx, sizeof big, 1000, &got) >= 0);
+        if (got == 0) break;
+        total += got;
+      }
+    }
+    CHECK_EQ_INT(total, 50 * sizeof big);
+    g_peak_stream[idx] = tc_tls_arena_peak(&c->ctx.arena);
+  }
+#ifdef TC_TEST_ARENA_WIRED
+  CHECK(g_peak_hs[idx] > 0 || flaky);
+#endif
+  client_free(c);
+  srv_stop(s);
+  free(s);
+}
+
+static void test_good_rsa_cert_accepted_data_roundtrips(void) { good_cert("good_rsa", 0, false, 64); }
+static void test_good_ecdsa_cert_accepted_data_roundtrips(void) { good_cert("good_ec", 1, false, 64); }
+static void test_partial_reads_one_byte_at_a_time(void) { good_cert("good_ec", 1, false, 1); }
+static void test_would_block_at_every_step(void) { good_cert("good_ec", 1, true, 7); }
+
+/* A rejected certificate: the named error from the first send, the request
+ * never reaches the server. */
+static void refused(const char *name, const char *host, tc_err_t want, bool ca_buffer)
+{
+  srv_t *s = calloc(1, sizeof *s);
+  opts_t o = { .ca_from_buffer = ca_buffer };
+  client_t *c;
+  int32_t r = 0;
+  if (!srv_start(s, name, "-naccept", "1")) { CHECK(!"server start"); srv_stop(s); free(s); return; }
+  c = client_new(&o);
+  CHECK_EQ_INT(c->init_err, TC_OK);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, host, s->port, true, 10000), TC_OK);
+  for (int i = 0; i < 5000; i++) {
+    r = c->t.ops->send(c->t.ctx, (const uint8_t *)REQUEST, strlen(REQUEST));
+    if (r != 0) break;
+    wait_io(c, s);
+  }
+  CHECK_EQ_INT(r, want);
+  CHECK(tc_tls_conn_verify_flags(&c->conn) != 0);
+  CHECK_EQ_INT(c->t.ops->send(c->t.ctx, (const uint8_t *)REQUEST, 3), want); /* sticky */
+  c->t.ops->close(c->t.ctx);
+  /* let the server print whatever it got, then look */
+  for (int i = 0; i < 25; i++) { srv_pump(s); struct pollfd p = { s->out, POLLIN, 0 }; poll(&p, 1, 20); }
+  CHECK(!srv_saw(s, "SECRET-REQUEST"));
+  client_free(c);
+  srv_stop(s);
+  free(s);
+}
+
+static void test_wrong_hostname_refused_nothing_sent(void)
+{ refused("wronghost", "localhost", TC_ERR_TLS_CERT_HOSTNAME, false); }
+static void test_expired_cert_refused_nothing_sent(void)
+{ refused("expired", "localhost", TC_ERR_TLS_CERT_EXPIRED, false); }
+static void test_self_signed_refused_nothing_sent(void)
+{ refused("selfsigned", "localhost", TC_ERR_TLS_CERT_UNTRUSTED, true); }
+static void test_unknown_ca_refused_nothing_sent(void)
+{ refused("unknownca", "localhost", TC_ERR_TLS_CERT_UNTRUSTED, false); }
+
+static void test_insecure_option_accepts_self_signed(void)
+{
+  srv_t *s = calloc(1, sizeof *s);
+  opts_t o = { .insecure = true };
+  client_t *c;
+  if (!srv_start(s, "selfsigned", "-naccept", "1")) { CHECK(!"server start"); srv_stop(s); free(s); return; }
+  c = client_new(&o);
+  CHECK_EQ_INT(c->init_err, TC_OK);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", s->port, true, 10000), TC_OK);
+  CHECK_EQ_INT(handshake(c, s), 1);
+  CHECK_EQ_INT(send_all(c, s, REQUEST, strlen(REQUEST)), TC_OK);
+  CHECK(wait_server_saw(c, s, REQUEST));
+  client_free(c);
+  srv_stop(s);
+  free(s);
+}
+
+/* A server that accepts and then says nothing: the handshake times out on
+ * the clock the config gave, not before. */
+static void test_silent_server_times_out_on_the_clock(void)
+{
+  opts_t o = { .fake_clock = true };
+  client_t *c;
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = 0 };
+  socklen_t sl = sizeof sin;
+  uint8_t b;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CHECK(bind(lfd, (struct sockaddr *)&sin, sizeof sin) == 0 && listen(lfd, 4) == 0);
+  getsockname(lfd, (struct sockaddr *)&sin, &sl);
+  g_now = 100000;
+  c = client_new(&o);
+  CHECK_EQ_INT(c->init_err, TC_OK);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "127.0.0.1", ntohs(sin.sin_port), true, 3000), TC_OK);
+  CHECK_EQ_INT(tc_tls_conn_deadline_ms(&c->conn), 103000);
+  for (int i = 0; i < 20; i++) { /* ClientHello goes out, nothing comes back */
+    CHECK_EQ_INT(c->t.ops->recv(c->t.ctx, &b, 1), 0);
+    wait_io(c, NULL);
+  }
+  g_now = 102999;
+  CHECK_EQ_INT(c->t.ops->send(c->t.ctx, &b, 1), 0);
+  g_now = 103000;
+  CHECK_EQ_INT(c->t.ops->send(c->t.ctx, &b, 1), TC_ERR_NET_TIMEOUT);
+  CHECK_EQ_INT(c->t.ops->recv(c->t.ctx, &b, 1), TC_ERR_NET_TIMEOUT);
+  client_free(c);
+  close(lfd);
+}
+
+static void test_dns_failure_through_tls(void)
+{
+  opts_t o = { 0 };
+  client_t *c = client_new(&o);
+  uint8_t b;
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "nonexistent.invalid", 443, true, 2000), TC_ERR_NET_DNS);
+  CHECK_EQ_INT(c->t.ops->send(c->t.ctx, &b, 1), TC_ERR_NET_CLOSED);
+  client_free(c);
+}
+
+/* A proxy between the client and s_server that forwards everything until
+ * armed, then forwards half of the next server record and resets the client's
+ * connection (SO_LINGER 0). Pumped from wait_io. */
+static struct {
+  int lfd, cfd, sfd;
+  bool armed, cut;
+} g_px;
+
+static void proxy_pump(void)
+{
+  uint8_t buf[512];
+  ssize_t n;
+  if (g_px.cfd < 0 && !g_px.cut) {
+    g_px.cfd = accept(g_px.lfd, NULL, NULL);
+    if (g_px.cfd >= 0) fcntl(g_px.cfd, F_SETFL, O_NONBLOCK);
+  }
+  if (g_px.cfd < 0) return;
+  while ((n = read(g_px.cfd, buf, sizeof buf)) > 0)
+    if (write(g_px.sfd, buf, (size_t)n) != n) CHECK(!"proxy write");
+  while ((n = read(g_px.sfd, buf, sizeof buf)) > 0) {
+    if (g_px.armed) {
+      struct linger lg = { 1, 0 };
+      if (write(g_px.cfd, buf, (size_t)n / 2) != n / 2) CHECK(!"proxy write"); /* half a record */
+      setsockopt(g_px.cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+      close(g_px.cfd); /* RST */
+      g_px.cfd = -1;
+      g_px.cut = true;
+      return;
+    }
+    if (write(g_px.cfd, buf, (size_t)n) != n) CHECK(!"proxy write");
+  }
+}
+
+static void test_peer_reset_in_the_middle_of_a_record(void)
+{
+  srv_t *s = calloc(1, sizeof *s);
+  opts_t o = { 0 };
+  client_t *c;
+  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = 0 };
+  socklen_t sl = sizeof sin;
+  uint16_t pport;
+  uint8_t buf[256];
+  int32_t r;
+  size_t got = 0;
+  if (!srv_start(s, "good_ec", "-naccept", "1")) { CHECK(!"server start"); srv_stop(s); free(s); return; }
+  memset(&g_px, 0, sizeof g_px);
+  g_px.cfd = -1;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  g_px.lfd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(bind(g_px.lfd, (struct sockaddr *)&sin, sizeof sin) == 0 && listen(g_px.lfd, 4) == 0);
+  getsockname(g_px.lfd, (struct sockaddr *)&sin, &sl);
+  pport = ntohs(sin.sin_port);
+  fcntl(g_px.lfd, F_SETFL, O_NONBLOCK);
+  g_px.sfd = socket(AF_INET, SOCK_STREAM, 0);
+  sin.sin_port = htons(s->port);
+  CHECK(connect(g_px.sfd, (struct sockaddr *)&sin, sizeof sin) == 0);
+  fcntl(g_px.sfd, F_SETFL, O_NONBLOCK);
+  g_proxy_pump = proxy_pump;
+  c = client_new(&o);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", pport, true, 10000), TC_OK);
+  CHECK_EQ_INT(handshake(c, s), 1);
+  CHECK_EQ_INT(send_all(c, s, REQUEST, strlen(REQUEST)), TC_OK);
+  CHECK(wait_server_saw(c, s, REQUEST));
+  /* whatever the server sent after the handshake has gone through by now */
+  for (int i = 0; i < 10; i++) { wait_io(c, s); (void)c->t.ops->recv(c->t.ctx, buf, 0); }
+  g_px.armed = true;
+  CHECK_EQ_INT(write(s->in, "a-record-the-proxy-will-cut-in-half-0123456789\n", 47), 47);
+  r = recv_n(c, s, buf, sizeof buf, sizeof buf, &got);
+  CHECK(g_px.cut);
+  CHECK_EQ_INT(r, TC_ERR_NET_RESET);
+  CHECK_EQ_INT(got, 0); /* not one byte of the torn record */
+  g_proxy_pump = NULL;
+  client_free(c);
+  close(g_px.sfd);
+  close(g_px.lfd);
+  srv_stop(s);
+  free(s);
+}
+
+/* Session resumption through tc_kv: the second connection offers the saved
+ * session and the server (s_server -www prints it) reuses it. */
+static bool www_get(client_t *c, srv_t *s, char *page, size_t cap)
+{
+  size_t got = 0, n;
+  int32_t r;
+  if (send_all(c, s, "GET / HTTP/1.0\r\n\r\n", 18) != TC_OK) return false;
+  do {
+    r = recv_n(c, s, (uint8_t *)page + got, cap - 1 - got, cap - 1 - got, &n);
+    got += n;
+  } while (r >= 0 && n > 0 && got < cap - 1);
+  page[got] = '\0';
+  return r == TC_ERR_NET_EOF;
+}
+
+static void test_session_resumed_from_kv(void)
+{
+  srv_t *s = calloc(1, sizeof *s);
+  opts_t o = { .kv = true };
+  client_t *c;
+  static char page[65536];
+  memset(&g_kv, 0, sizeof g_kv);
+  if (!srv_start(s, "good_ec", "-www", NULL)) { CHECK(!"server start"); srv_stop(s); free(s); return; }
+  c = client_new(&o);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", s->port, true, 10000), TC_OK);
+  CHECK(!tc_tls_conn_session_offered(&c->conn));
+  CHECK(www_get(c, s, page, sizeof page));
+  CHECK(strstr(page, "New, ") != NULL);
+  CHECK(g_kv.set);
+  CHECK_EQ_STR(g_kv.key, "tls_sess");
+  c->t.ops->close(c->t.ctx);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", s->port, true, 10000), TC_OK);
+  CHECK(tc_tls_conn_session_offered(&c->conn));
+  CHECK(www_get(c, s, page, sizeof page));
+  CHECK(strstr(page, "Reused, ") != NULL);
+  c->t.ops->close(c->t.ctx);
+  /* a session for another host is not offered */
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "127.0.0.1", s->port, true, 10000), TC_OK);
+  CHECK(!tc_tls_conn_session_offered(&c->conn));
+  client_free(c);
+  srv_stop(s);
+  free(s);
+}
+
+static void test_bad_config(void)
+{
+  tc_tls_ctx_t ctx;
+  tc_tls_config_t cfg;
+  static const uint8_t junk[] = "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n";
+  memset(&cfg, 0, sizeof cfg);
+  CHECK_EQ_INT(tc_tls_ctx_init(&ctx, &cfg), TC_ERR_CONFIG);
+  cfg.entropy = tc_posix_random;
+  cfg.clock = tc_posix_clock_ms;
+  cfg.arena = g_arena;
+  cfg.arena_size = sizeof g_arena;
+  CHECK_EQ_INT(tc_tls_ctx_init(&ctx, &cfg), TC_ERR_TLS_CA); /* no CA and not insecure */
+  cfg.ca_pem = junk;
+  cfg.ca_pem_len = sizeof junk - 1;
+  CHECK_EQ_INT(tc_tls_ctx_init(&ctx, &cfg), TC_ERR_TLS_CA);
+  cfg.ca_pem = NULL;
+  cfg.ca_file = "/nonexistent/ca.pem";
+  CHECK_EQ_INT(tc_tls_ctx_init(&ctx, &cfg), TC_ERR_TLS_CA);
+  cfg.insecure_skip_verify_DANGEROUS = true;
+  cfg.max_frag_len = 300;
+  CHECK_EQ_INT(tc_tls_ctx_init(&ctx, &cfg), TC_ERR_CONFIG);
+  cfg.max_frag_len = 0;
+  CHECK_EQ_INT(tc_tls_ctx_init(&ctx, &cfg), TC_OK); /* usable after the errors */
+  tc_tls_ctx_free(&ctx);
+}
+
+#ifdef TC_TEST_ARENA_WIRED
+static void test_small_arena_is_tls_alloc(void)
+{
+  opts_t o = { .arena = 12 * 1024 };
+  client_t *c = client_new(&o);
+  tc_err_t e = c->init_err;
+  if (e == TC_OK) e = c->t.ops->open(c->t.ctx, "127.0.0.1", 9, true, 1000);
+  CHECK_EQ_INT(e, TC_ERR_TLS_ALLOC);
+  client_free(c);
+}
+#endif
+
+int main(void)
+{
+  char cmd[256];
+  const char *src = getenv("TC_SRCDIR");
+  signal(SIGPIPE, SIG_IGN);
+  snprintf(g_dir, sizeof g_dir, "/tmp/tc_port_tls_XXXXXX");
+  if (mkdtemp(g_dir) == NULL) return 1;
+  snprintf(cmd, sizeof cmd, "bash %s/tests/port/mkcerts.sh %s", src ? src : ".", g_dir);
+  if (system(cmd) != 0) { fprintf(stderr, "mkcerts failed\n"); return 1; }
+  atexit(kill_all);
+  printf("%s: mbedTLS %s\n", TC_TEST_SUITE, MBEDTLS_VERSION_STRING);
+  RUN(test_good_rsa_cert_accepted_data_roundtrips);
+  RUN(test_good_ecdsa_cert_accepted_data_roundtrips);
+  RUN(test_partial_reads_one_byte_at_a_time);
+  RUN(test_would_block_at_every_step);
+  RUN(test_wrong_hostname_refused_nothing_sent);
+  RUN(test_expired_cert_refused_nothing_sent);
+  RUN(test_self_signed_refused_nothing_sent);
+  RUN(test_unknown_ca_refused_nothing_sent);
+  RUN(test_insecure_option_accepts_self_signed);
+  RUN(test_silent_server_times_out_on_the_clock);
+  RUN(test_dns_failure_through_tls);
+  RUN(test_peer_reset_in_the_middle_of_a_record);
+  RUN(test_session_resumed_from_kv);
+  RUN(test_bad_config);
+#ifdef TC_TEST_ARENA_WIRED
+  RUN(test_small_arena_is_tls_alloc);
+  printf("%s: arena after CA parse %zu B (RSA) %zu B (ECDSA); peak for one handshake %zu B (RSA-2048) "
+         "%zu B (ECDSA P-256); peak while streaming %zu B (RSA) %zu B (ECDSA); "
+         "sizeof tc_tls_ctx_t %zu, tc_tls_conn_t %zu, tc_posix_net_t %zu\n",
+         TC_TEST_SUITE, g_base[0], g_base[1], g_peak_hs[0], g_peak_hs[1], g_peak_stream[0],
+         g_peak_stream[1], sizeof(tc_tls_ctx_t), sizeof(tc_tls_conn_t), sizeof(tc_posix_net_t));
+#endif
+  kill_all();
+  snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
+  return tc_test_finish(TC_TEST_SUITE);
+}
