@@ -98,8 +98,8 @@ static void out_eof(tc_chat_t *c)
   const tc_chat_backoff_t *b = &c->cfg->backoff;
   bool watch = c->cfg->watch;
   chat_out_close(c);
-  if (c->out.settled || c->closed) {
-    if (c->streaming == 1) chat_end_turn(c);
+  if (c->out.settled || c->closed) { /* terminal (§5.6): nothing is streaming */
+    if (c->streaming != 0) chat_end_turn(c);
     return;
   }
   if (!watch && c->streaming != 1) return;

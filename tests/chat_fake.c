@@ -212,9 +212,12 @@ int w_count(const world_t *w, tc_chat_event_type_t t)
 
 const ev_rec_t *w_last(const world_t *w, tc_chat_event_type_t t)
 {
+  static ev_rec_t none; /* all zero: the checks on it fail, without a crash */
   for (int i = w->nev - 1; i >= 0; i--)
     if (w->ev[i].type == t) return &w->ev[i];
-  return NULL;
+  memset(&none, 0, sizeof none);
+  none.type = (tc_chat_event_type_t)-1;
+  return &none;
 }
 
 static const char *take(world_t *w, fake_net_t *n)

@@ -7,37 +7,8 @@
 #include <string.h>
 
 #include "chat_fake.c"
+#include "chat_scn.c"
 #include "tc_test.h"
-
-static world_t W;
-
-static bool is_uuid4(const char *s)
-{
-  if (strlen(s) != 36 || s[14] != '4' || !strchr("89ab", s[19])) return false;
-  for (int i = 0; i < 36; i++) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i])) return false;
-  }
-  return true;
-}
-
-/* A typical turn: start..finish, then turn-complete(seq tc, sie) and a trim. */
-static const char *turn_batch(uint64_t first, uint64_t sie)
-{
-  static sse_b_t s;
-  char h[200];
-  sse_begin(&s);
-  sse_data(&s, first, "{\"type\":\"start\",\"messageId\":\"m_1\"}", "e1");
-  sse_data(&s, first + 1, "{\"type\":\"text-start\",\"id\":\"t0\"}", "e2");
-  sse_data(&s, first + 2, "{\"type\":\"text-delta\",\"id\":\"t0\",\"delta\":\"Hel\"}", "e3");
-  sse_data(&s, first + 3, "{\"type\":\"text-end\",\"id\":\"t0\"}", "e4");
-  sse_data(&s, first + 4, "{\"type\":\"finish\",\"finishReason\":\"stop\"}", "e5");
-  snprintf(h, sizeof h, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"%llu\"]]",
-           (unsigned long long)sie);
-  sse_control(&s, first + 5, h);
-  sse_trim(&s, first + 6);
-  return sse_end(&s);
-}
 
 static void test_s01_create_and_first_turn(void)
 {
@@ -51,7 +22,7 @@ static void test_s01_create_and_first_turn(void)
   CHECK_EQ_INT(tc_chat_provide_session(&W.chat, TOK1, strlen(TOK1), false), TC_OK);
   w_step(&W);
   w_take_req(&W);
-  CHECK(strncmp(W.req_text, "POST /realtime/v1/sessions/c1/in/append HTTP/1.1\r\nHost: api.example.com\r\n", 73) == 0);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append HTTP/1.1\r\nHost: api.example.com\r\n"));
   CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK1);
   CHECK_EQ_STR(w_header(&W, "Content-Type"), "application/json");
   CHECK_EQ_STR(w_header(&W, "x-trigger-source"), "sdk");
@@ -69,7 +40,7 @@ static void test_s01_create_and_first_turn(void)
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 1);
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 0);
   w_take_out(&W);
-  CHECK(strncmp(W.req_text, "GET /realtime/v1/sessions/c1/out HTTP/1.1\r\n", 43) == 0);
+  CHECK(starts(W.req_text, "GET /realtime/v1/sessions/c1/out HTTP/1.1\r\n"));
   CHECK_EQ_STR(w_header(&W, "Accept"), "text/event-stream");
   CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK1);
   CHECK_EQ_STR(w_header(&W, "Timeout-Seconds"), "120");
@@ -95,49 +66,6 @@ static void test_s01_create_and_first_turn(void)
   CHECK(w_count(&W, TC_CHAT_EV_SESSION_CHANGED) >= 2);
 }
 
-
-/* Runs scenario 1 to its end: a session, turn 1 answered, cursor 5. */
-static void first_turn_done(void)
-{
-  w_init(&W, "c1");
-  w_session(&W);
-  w_turn(&W, 0);
-  fake_reply(&W.out, sse_head(false));
-  fake_reply(&W.out, turn_batch(0, 0));
-  w_step(&W);
-  w_take_out(&W);
-}
-
-/* Opens .out (headers only) after a send with seq. */
-static void streaming_turn(long seq)
-{
-  w_init(&W, "c1");
-  w_session(&W);
-  w_turn(&W, seq);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
-}
-
-static void feed_data(uint64_t seq, const char *chunk, const char *env)
-{
-  sse_b_t s;
-  sse_begin(&s);
-  sse_data(&s, seq, chunk, env);
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
-}
-
-static void feed_control(uint64_t seq, const char *headers)
-{
-  sse_b_t s;
-  sse_begin(&s);
-  sse_control(&s, seq, headers);
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
-}
-
-#define DELTA(n) "{\"type\":\"text-delta\",\"id\":\"t0\",\"delta\":\"" n "\"}"
 
 static void test_s02_second_turn_uses_cursor(void)
 {

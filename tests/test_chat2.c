@@ -1,0 +1,501 @@
+/*
+ * test_chat2.c — protocol.md §8 scenarios 24-46 (resume, correlation, stop
+ * gate, actions, approvals, steering, statuses, endpoints) against the
+ * scripted transport and the fake clock.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "chat_fake.c"
+#include "chat_scn.c"
+#include "tc_test.h"
+
+/* Restores W (a fresh chat "c1") from a hand-made record. */
+static void restore_record(uint8_t flags, uint64_t cursor, uint64_t in_seq)
+{
+  static tc_session_rec_t r;
+  size_t n;
+  memset(&r, 0, sizeof r);
+  r.flags = flags;
+  r.cursor = cursor;
+  r.in_seq = in_seq;
+  r.token_len = (uint16_t)strlen(TOK1);
+  memcpy(r.token, TOK1, r.token_len);
+  n = tc_session_seal(&r, tc_crc32(0, "c1", 2));
+  w_init(&W, "c1");
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, &r, n), TC_OK);
+}
+
+static void test_s24_reload_idle_peeks_settled(void)
+{
+  int opens;
+  restore_record(TC_SESS_F_CURSOR, 20, 0);
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "X-Peek-Settled"), "1");
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "20");
+  fake_reply(&W.out, sse_head(true));
+  fake_reply(&W.out, "data: [DONE]\n\n");
+  fake_eof(&W.out);
+  w_step(&W);
+  opens = W.out.opens;
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(W.out.opens, opens);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 0);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_CONNECTED)->resumed, true);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_IDLE);
+}
+
+static void test_s25_reload_fast_path_no_request(void)
+{
+  restore_record(TC_SESS_F_CURSOR | TC_SESS_F_STREAM_SET, 20, 0);
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_advance(&W, 1000);
+  CHECK_EQ_INT(W.out.opens + W.req.opens, 0);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_IDLE);
+}
+
+static void test_s26_reload_mid_turn_replays_from_turn_start(void)
+{
+  fake_kv_t saved;
+  first_turn_done(); /* cursor 5 */
+  w_turn(&W, 1);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(6, "{\"type\":\"start\",\"messageId\":\"m_2\"}", "f1");
+  feed_data(7, DELTA("x"), "f2");
+  w_advance(&W, 20000); /* a checkpoint interval passes mid-turn */
+  CHECK_EQ_INT(tc_chat_session(&W.chat).cursor, 5);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 1);
+  saved = W.kv;
+  /* reboot */
+  w_init(&W, "c1");
+  W.kv = saved;
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, NULL, 0), TC_OK);
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  CHECK(!w_has(&W, "X-Peek-Settled"));
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(6, "{\"type\":\"start\",\"messageId\":\"m_2\"}", "f1");
+  feed_control(8, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0); /* 0 < activeInputSeq 1: an earlier turn's */
+  feed_control(9, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+}
+
+static void test_s27_settled_drain_processes_records_then_ends(void)
+{
+  sse_b_t s;
+  int opens;
+  restore_record(TC_SESS_F_CURSOR, 4, 0);
+  tc_chat_resume(&W.chat);
+  w_step(&W);
+  fake_reply(&W.out, sse_head(true));
+  sse_begin(&s);
+  sse_control(&s, 5, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"3\"]]");
+  sse_trim(&s, 6);
+  fake_reply(&W.out, sse_end(&s));
+  w_step(&W);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  opens = W.out.opens;
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(W.out.opens, opens);
+  /* not settled and nothing streaming: a clean EOF closes quietly */
+  restore_record(TC_SESS_F_CURSOR, 4, 0);
+  tc_chat_resume(&W.chat);
+  w_step(&W);
+  fake_reply(&W.out, sse_head(false));
+  fake_eof(&W.out);
+  w_step(&W);
+  opens = W.out.opens;
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(W.out.opens, opens);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
+}
+
+static void test_s28_stale_turn_complete_skipped(void)
+{
+  streaming_turn(9);
+  feed_control(20, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"5\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0);
+  CHECK(W.out.connected);
+  feed_data(21, DELTA("mine"), "g1");
+  feed_control(22, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"9\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_TURN_COMPLETE)->input_seq, 9);
+  CHECK(w_last(&W, TC_CHAT_EV_TURN_COMPLETE)->settled);
+}
+
+static void stop_now(void)
+{
+  CHECK_EQ_INT(tc_chat_stop(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(w_has(&W, "\r\n\r\n{\"kind\":\"stop\"}"));
+  w_append_ok(&W, 3);
+}
+
+static void test_s29_stop_mid_turn_gates_leftovers(void)
+{
+  streaming_turn(2);
+  feed_data(10, DELTA("a"), "h1");
+  stop_now();
+  CHECK_EQ_INT(W.out.connected, false);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 0);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->source, TC_CHAT_SRC_STOP);
+  w_turn(&W, 4);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(11, DELTA("leftover"), "h2");
+  feed_control(12, "[[\"trigger-control\",\"upgrade-required\"]]");
+  feed_control(13, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"2\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TEXT), 1); /* only "a" from before the stop */
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0);
+  feed_data(14, DELTA("new"), "h3");
+  feed_control(15, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"4\"]]");
+  CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_TEXT)->text, "new");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+}
+
+static void test_s30_stop_at_boundary_does_not_gate(void)
+{
+  first_turn_done();
+  stop_now();
+  w_turn(&W, 4);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(6, DELTA("fresh"), "i1");
+  CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_TEXT)->text, "fresh");
+}
+
+static void test_s31_lost_output_after_stop(void)
+{
+  streaming_turn(2);
+  stop_now();
+  w_turn(&W, 4);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_control(13, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"4\"]]");
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_ERROR)->err, TC_ERR_OUTPUT_LOST);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 0);
+  CHECK(!W.chat.gate);
+}
+
+static void test_s32_void_action_settles(void)
+{
+  first_turn_done();
+  CHECK_EQ_INT(tc_chat_send_action(&W.chat, "{\"type\":\"undo\"}", 15, "{\"k\":1}"), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(w_has(&W, "\r\n\r\n{\"kind\":\"message\",\"payload\":{\"chatId\":\"c1\",\"trigger\":\"action\",\"action\":{\"type\":\"undo\"},\"metadata\":{\"k\":1}}}"));
+  w_append_ok(&W, 7);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_control(6, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"7\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_CHUNK), 5); /* turn 1's only */
+  CHECK(w_last(&W, TC_CHAT_EV_TURN_COMPLETE)->settled);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_TURN_COMPLETE)->input_seq, 7);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_TURN_COMPLETE)->sie, 7);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_TURN_COMPLETE)->seq, 6);
+  CHECK_EQ_INT(W.out.connected, false);
+}
+
+static void approval_turn(void)
+{
+  sse_b_t s;
+  streaming_turn(0);
+  sse_begin(&s);
+  sse_data(&s, 1, "{\"type\":\"start\",\"messageId\":\"asst_7Yd\"}", "a1");
+  sse_data(&s, 2, "{\"type\":\"tool-input-start\",\"toolCallId\":\"call_1\",\"toolName\":\"sendEmail\"}", "a2");
+  sse_data(&s, 3, "{\"type\":\"tool-input-available\",\"toolCallId\":\"call_1\",\"toolName\":\"sendEmail\",\"input\":{\"to\":\"x\"}}", "a3");
+  sse_data(&s, 4, "{\"type\":\"tool-approval-request\",\"approvalId\":\"appr_1\",\"toolCallId\":\"call_1\"}", "a4");
+  sse_data(&s, 5, "{\"type\":\"finish\",\"finishReason\":\"tool-calls\"}", "a5");
+  sse_control(&s, 6, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
+  fake_reply(&W.out, sse_end(&s));
+  w_step(&W);
+}
+
+static void test_s33_tool_approval_round_trip(void)
+{
+  approval_turn();
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "nope", true, NULL), TC_ERR_ARG);
+  CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "appr_1", true, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(w_has(&W, "\r\n\r\n{\"kind\":\"message\",\"payload\":{\"message\":{\"id\":\"asst_7Yd\",\"role\":\"assistant\",\"parts\":[{\"type\":\"tool-sendEmail\",\"toolCallId\":\"call_1\",\"state\":\"approval-responded\",\"approval\":{\"id\":\"appr_1\",\"approved\":true}}]},\"chatId\":\"c1\",\"trigger\":\"submit-message\",\"messageId\":\"asst_7Yd\"}}"));
+  w_append_ok(&W, 1);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(7, "{\"type\":\"tool-output-available\",\"toolCallId\":\"call_1\",\"output\":{\"sent\":true}}", "b1");
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_CHUNK)->chunk, TC_CHUNK_TOOL_OUTPUT_AVAILABLE);
+  /* a denial with a reason, after a reboot (the ids are in the record) */
+  {
+    fake_kv_t saved = W.kv;
+    feed_control(8, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
+    saved = W.kv;
+    w_init(&W, "c1");
+    W.kv = saved;
+    CHECK_EQ_INT(tc_chat_restore(&W.chat, NULL, 0), TC_OK);
+    CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "appr_1", false, "User denied"), TC_OK);
+    w_step(&W);
+    w_take_req(&W);
+    CHECK(w_has(&W, "\"approval\":{\"id\":\"appr_1\",\"approved\":false,\"reason\":\"User denied\"}}]}"));
+  }
+}
+
+static void test_s33b_tool_output_hitl(void)
+{
+  approval_turn();
+  CHECK_EQ_INT(tc_chat_add_tool_output(&W.chat, "call_1", "{\"ok\":1}", 8), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(w_has(&W, "\"parts\":[{\"type\":\"tool-sendEmail\",\"toolCallId\":\"call_1\",\"state\":\"output-available\",\"output\":{\"ok\":1}}]},\"chatId\":\"c1\",\"trigger\":\"submit-message\",\"messageId\":\"asst_7Yd\"}}"));
+  CHECK_EQ_INT(tc_chat_add_tool_output(&W.chat, "call_9", "1", 1), TC_ERR_ARG);
+}
+
+static void test_s34_steering_keeps_out_open(void)
+{
+  int opens, closes;
+  streaming_turn(0);
+  feed_data(1, DELTA("a"), "s1");
+  opens = W.out.opens;
+  closes = W.out.closes;
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "also this", 9, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(w_has(&W, "\"parts\":[{\"type\":\"text\",\"text\":\"also this\"}]},\"chatId\":\"c1\",\"trigger\":\"submit-message\"}}"));
+  CHECK(!w_has(&W, "messageId"));
+  w_append_ok(&W, 1);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->source, TC_CHAT_SRC_STEER);
+  CHECK_EQ_INT(W.out.opens, opens);
+  CHECK_EQ_INT(W.out.closes, closes);
+  feed_data(2, DELTA("b"), "s2");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TEXT), 2);
+}
+
+static void test_s35_continuation_keeps_token_and_cursor(void)
+{
+  first_turn_done();
+  w_turn(&W, 1);
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK1);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(100, DELTA("new run"), "n1");
+  feed_control(101, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
+  CHECK_EQ_INT(tc_chat_session(&W.chat).cursor, 101);
+}
+
+static void test_s36_upgrade_required_keeps_reading(void)
+{
+  int opens;
+  streaming_turn(0);
+  opens = W.out.opens;
+  feed_data(1, DELTA("v1"), "u1");
+  feed_control(2, "[[\"trigger-control\",\"upgrade-required\"]]");
+  feed_data(3, DELTA("v2"), "u2");
+  CHECK_EQ_INT(W.out.opens, opens);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_CHUNK), 2);
+  CHECK(W.out.connected);
+}
+
+static void test_s37_pending_version_is_informational(void)
+{
+  w_init(&W, "c1");
+  tc_chat_preload(&W.chat);
+  tc_chat_provide_session(&W.chat, TOK1, strlen(TOK1), true);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_RUN_PENDING_VERSION)->source, TC_CHAT_SRC_START);
+  tc_chat_send_text(&W.chat, "hi", 2, NULL);
+  w_step(&W);
+  fake_reply(&W.req, json_resp(200, "{\"ok\":true,\"seq\":0,\"pendingVersion\":true}"));
+  w_step(&W);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_RUN_PENDING_VERSION)->source, TC_CHAT_SRC_SEND);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_control(1, "[[\"trigger-control\",\"pending-version\"]]");
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_RUN_PENDING_VERSION)->source, TC_CHAT_SRC_UPGRADE);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_RUN_PENDING_VERSION), 3);
+  feed_control(2, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+}
+
+static void test_s38_errored_turn_keeps_token(void)
+{
+  streaming_turn(0);
+  feed_data(1, "{\"type\":\"error\",\"errorText\":\"boom\"}", "x1");
+  feed_control(2, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_CHUNK)->chunk, TC_CHUNK_ERROR);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  w_turn(&W, 1);
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK1);
+}
+
+static void test_s39_trimmed_cursor_clamped_to_old_boundary(void)
+{
+  streaming_turn(6);
+  /* the server clamps to the earliest surviving record: the previous turn-complete */
+  feed_control(30, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"5\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0);
+  feed_data(31, DELTA("ok"), "t1");
+  feed_control(32, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"6\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+}
+
+static void test_s40_never_sends_the_sse_id(void)
+{
+  streaming_turn(0);
+  fake_reply(&W.out, "event: batch\nid: 12,3,612\ndata: {\"records\":[{\"seq_num\":12,\"timestamp\":1,\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"start\\\"},\\\"id\\\":\\\"q\\\"}\"}]}\n\n");
+  w_step(&W);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_CHUNK), 1);
+  W.out.fail_after = TC_ERR_NET_RESET;
+  w_step(&W);
+  w_advance(&W, 1000);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "12");
+}
+
+static void test_s41_timeout_seconds_is_valid(void)
+{
+  tc_transport_t t = { &fake_net_ops, &W.out };
+  w_init(&W, NULL);
+  W.cfg.timeout_seconds = 601;
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_ERR_CONFIG);
+  W.cfg.timeout_seconds = 30;
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_OK);
+  w_session(&W);
+  restore_record(TC_SESS_F_CURSOR, 1, 0);
+  W.cfg.timeout_seconds = 30;
+  tc_chat_resume(&W.chat);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Timeout-Seconds"), "30");
+}
+
+static void test_s42_non_retryable_statuses(void)
+{
+  static const int codes[] = { 400, 404, 409, 410, 422 };
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+    int opens;
+    w_init(&W, "c1");
+    w_session(&W);
+    w_turn(&W, 0);
+    fake_reply(&W.out, json_resp(codes[i], "{\"error\":\"Not found\"}"));
+    w_step(&W);
+    opens = W.out.opens;
+    w_advance(&W, 60000);
+    CHECK_EQ_INT(W.out.opens, opens);
+    CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_ERROR)->err, TC_ERR_STREAM_GONE);
+    CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_ERROR)->status, codes[i]);
+    CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 0);
+  }
+}
+
+static void test_s43_retryable_statuses_back_off_forever(void)
+{
+  static const int codes[] = { 500, 502, 503, 429, 500, 500, 500, 500, 500, 500 };
+  static const int lo[] = { 500, 1000, 2000, 2500, 2500, 2500, 2500, 2500, 2500, 2500 };
+  w_init(&W, "c1");
+  w_session(&W);
+  w_turn(&W, 0);
+  w_take_out(&W);
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+    int opens;
+    fake_reply(&W.out, json_resp(codes[i], "{}"));
+    w_step(&W);
+    opens = W.out.opens;
+    w_advance(&W, (uint64_t)lo[i] - 1);
+    CHECK_EQ_INT(W.out.opens, opens);
+    w_advance(&W, (uint64_t)lo[i] + 1);
+    CHECK_EQ_INT(W.out.opens, opens + 1);
+  }
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
+}
+
+static void test_s44_unknown_chunk_types_pass_through(void)
+{
+  streaming_turn(0);
+  feed_data(1, "{\"type\":\"step-start\"}", "k1");
+  feed_data(2, "{\"type\":\"data-foo\",\"data\":{\"a\":1},\"transient\":true}", "k2");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_CHUNK), 2);
+  CHECK_EQ_INT(W.ev[W.nev - 2].chunk, TC_CHUNK_UNKNOWN);
+  CHECK_EQ_STR(W.ev[W.nev - 2].text, "step-start");
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_CHUNK)->chunk, TC_CHUNK_DATA);
+}
+
+static void test_s45_preload_twice_one_start(void)
+{
+  w_init(&W, "c1");
+  CHECK_EQ_INT(tc_chat_preload(&W.chat), TC_OK);
+  CHECK_EQ_INT(tc_chat_preload(&W.chat), TC_OK);
+  CHECK_EQ_INT(W.starts, 1);
+  tc_chat_provide_session(&W.chat, TOK1, strlen(TOK1), false);
+  CHECK_EQ_INT(tc_chat_preload(&W.chat), TC_OK);
+  w_advance(&W, 1000);
+  CHECK_EQ_INT(W.starts, 1);
+  CHECK_EQ_INT(W.req.opens + W.out.opens, 0);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_IDLE);
+}
+
+static void test_s46_per_endpoint_base_url(void)
+{
+  w_init(&W, NULL);
+  W.cfg.in_url = "https://proxy.example.com/";
+  W.cfg.out_url = "https://api.example.com";
+  {
+    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
+    tc_chat_init(&W.chat, &W.cfg, "c 1/x", o, q, &W.bufs);
+  }
+  w_session(&W);
+  tc_chat_send_text(&W.chat, "hi", 2, NULL);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK_EQ_STR(W.req.host, "proxy.example.com");
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c%201%2Fx/in/append HTTP/1.1\r\nHost: proxy.example.com\r\n"));
+  w_append_ok(&W, 0);
+  w_take_out(&W);
+  CHECK_EQ_STR(W.out.host, "api.example.com");
+  CHECK(starts(W.req_text, "GET /realtime/v1/sessions/c%201%2Fx/out HTTP/1.1\r\nHost: api.example.com\r\n"));
+  CHECK_EQ_INT(W.out.port, 443);
+  CHECK(W.out.tls);
+}
+
+int main(void)
+{
+  RUN(test_s24_reload_idle_peeks_settled);
+  RUN(test_s25_reload_fast_path_no_request);
+  RUN(test_s26_reload_mid_turn_replays_from_turn_start);
+  RUN(test_s27_settled_drain_processes_records_then_ends);
+  RUN(test_s28_stale_turn_complete_skipped);
+  RUN(test_s29_stop_mid_turn_gates_leftovers);
+  RUN(test_s30_stop_at_boundary_does_not_gate);
+  RUN(test_s31_lost_output_after_stop);
+  RUN(test_s32_void_action_settles);
+  RUN(test_s33_tool_approval_round_trip);
+  RUN(test_s33b_tool_output_hitl);
+  RUN(test_s34_steering_keeps_out_open);
+  RUN(test_s35_continuation_keeps_token_and_cursor);
+  RUN(test_s36_upgrade_required_keeps_reading);
+  RUN(test_s37_pending_version_is_informational);
+  RUN(test_s38_errored_turn_keeps_token);
+  RUN(test_s39_trimmed_cursor_clamped_to_old_boundary);
+  RUN(test_s40_never_sends_the_sse_id);
+  RUN(test_s41_timeout_seconds_is_valid);
+  RUN(test_s42_non_retryable_statuses);
+  RUN(test_s43_retryable_statuses_back_off_forever);
+  RUN(test_s44_unknown_chunk_types_pass_through);
+  RUN(test_s45_preload_twice_one_start);
+  RUN(test_s46_per_endpoint_base_url);
+  return tc_test_finish("chat2");
+}
