@@ -100,6 +100,11 @@
 #define TCPIP_THREAD_PRIO 0
 #define LWIP_NETCONN_SEM_PER_THREAD 0
 #define SYS_LIGHTWEIGHT_PROT 1
+/* Debian's source package patches sockets.c (for the Hurd) to take these
+ * from its own port headers; upstream lwIP ignores them. No sa_len here. */
+#define IP4ADDR_SOCKADDR_SET_LEN(sin)
+#define IP6ADDR_SOCKADDR_SET_LEN(sin6)
+#define IPADDR_SOCKADDR_GET_LEN(addr) ((addr)->sa.sa_family == AF_INET ? sizeof(struct sockaddr_in) : 0)
 #endif
 
 #endif /* TC_LWIPOPTS_H */

@@ -59,7 +59,7 @@ void sim_wait(const int *fds, int n, int ms);
 int sim_lwip_start(int tapfd, int dnsfd);
 /* NO_SYS=1: feeds every frame waiting on the TAP to lwIP, answers DNS, runs
  * sys_check_timeouts; waits up to ms for something to happen first.
- * NO_SYS=0: answers DNS and waits up to ms. */
+ * NO_SYS=0: waits ms (the reader thread feeds frames and answers DNS). */
 void sim_step(int ms);
 /* Stops the threads (NO_SYS=0). */
 void sim_lwip_stop(void);

@@ -19,6 +19,7 @@
 #include "netif/ethernet.h"
 #if !NO_SYS
 #include <pthread.h>
+#include <stdatomic.h>
 #include "lwip/tcpip.h"
 #endif
 
@@ -85,21 +86,25 @@ static int feed_frames(void)
 
 #if !NO_SYS
 static pthread_t g_reader;
-static volatile int g_stop;
+static atomic_int g_stop, g_up;
 
 static void *reader(void *arg)
 {
   (void)arg;
   while (!g_stop) {
-    struct pollfd p = { g_tap, POLLIN, 0 };
-    if (poll(&p, 1, 20) > 0) feed_frames(); /* netif->input is tcpip_input: queued */
+    struct pollfd p[2] = { { g_tap, POLLIN, 0 }, { g_dns, POLLIN, 0 } };
+    if (poll(p, g_dns >= 0 ? 2 : 1, 20) <= 0) continue;
+    feed_frames(); /* netif->input is tcpip_input: queued to the tcpip thread */
+    /* answered here: lwip_getaddrinfo blocks the test's thread */
+    if (g_dns >= 0) sim_dns_serve(g_dns);
   }
   return NULL;
 }
 
 static void tcpip_ready(void *arg)
 {
-  *(volatile int *)arg = 1;
+  (void)arg;
+  atomic_store(&g_up, 1);
 }
 #endif
 
@@ -133,9 +138,8 @@ int sim_lwip_start(int tapfd, int dnsfd)
   add_netif();
 #else
   {
-    volatile int up = 0;
-    tcpip_init(tcpip_ready, (void *)&up);
-    while (!up) usleep(1000);
+    tcpip_init(tcpip_ready, NULL);
+    while (!atomic_load(&g_up)) usleep(1000);
     LOCK_TCPIP_CORE();
     add_netif();
     UNLOCK_TCPIP_CORE();
@@ -155,8 +159,7 @@ void sim_step(int ms)
   if (g_dns >= 0) sim_dns_serve(g_dns);
   sys_check_timeouts();
 #else
-  sim_wait(fds + 1, 1, ms);
-  if (g_dns >= 0) sim_dns_serve(g_dns);
+  sim_wait(fds, 0, ms); /* the reader thread does the work */
 #endif
 }
 
