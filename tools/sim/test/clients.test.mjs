@@ -147,6 +147,35 @@ test("transport: tool approval round trip (slim approval message continues the t
   assert.equal(textOf(c2), "The email was sent.");
 });
 
+test("transport: actions (void undo with onSettled, reanswer, invalid), regenerate, denied approval", async () => {
+  const id = cid("act");
+  const { transport } = makeTransport();
+  const u1 = userMsg("first");
+  const a1 = await drain(await send(transport, id, [u1]));
+  const asst = await toMessage(a1);
+  const r = await drain(await transport.sendAction(id, { type: "reanswer" }));
+  assert.equal(textOf(r), echoReply("first"), "reanswer runs a turn on the history");
+  let settled = null;
+  const v = await drain(await transport.sendAction(id, { type: "undo" }, { onSettled: (e) => (settled = e) }));
+  assert.equal(v.length, 0, "a void action streams only its turn-complete");
+  assert.ok(settled && Number(settled.sessionInEventId) >= settled.inputSeq, JSON.stringify(settled));
+  const bad = await drain(await transport.sendAction(id, { type: "bogus" }));
+  assert.ok(bad.some((c) => c.type === "error"), JSON.stringify(bad));
+  const g = await drain(await send(transport, id, [u1, asst], { trigger: "regenerate-message", messageId: asst.id }));
+  assert.ok(g.some((c) => c.type === "text-delta"), "regenerate streams an answer");
+  // approval denied
+  const u = userMsg("/approve");
+  const c1 = await drain(await send(transport, id, [u]));
+  const req = c1.find((c) => c.type === "tool-approval-request");
+  const m = await toMessage(c1);
+  const part = m.parts.find((p) => p.type === "tool-sendEmail");
+  part.state = "approval-responded";
+  part.approval = { id: req.approvalId, approved: false, reason: "User denied" };
+  const c2 = await drain(await send(transport, id, [u, m], { messageId: m.id }));
+  assert.ok(c2.some((c) => c.type === "tool-output-denied"), JSON.stringify(c2.map((c) => c.type)));
+  assert.equal(textOf(c2), "Okay, the email was not sent.");
+});
+
 test("transport: stop mid-turn, the next send skips the stopped tail", async () => {
   const id = cid("trstop");
   const { transport } = makeTransport();
