@@ -18,7 +18,8 @@
  * from inside the event callback, except tc_chat_deinit.
  *
  * Time: every deadline is in the caller's monotonic milliseconds (the now_ms
- * of tc_chat_step). Wall-clock time is optional: tc_chat_set_unix_time lets the
+ * of tc_chat_step). Operations count from the time of the last step, so call
+ * tc_chat_step once right after init. Wall-clock time is optional: tc_chat_set_unix_time lets the
  * chat honour `x-ratelimit-reset` (Unix ms) on 429 and a JWT's `exp`; without
  * it a 429 waits Retry-After (or the backoff) and the proactive refresh uses
  * the token's lifetime (exp - iat) counted from when it arrived.
@@ -77,14 +78,14 @@
 #endif
 /* The assistant message id (start.messageId) kept for approvals (§4.4). */
 #ifndef TC_CHAT_MSGID_MAX
-#define TC_CHAT_MSGID_MAX 48
+#define TC_CHAT_MSGID_MAX 40
 #endif
 /* Tool calls remembered per turn (for approvals and tool outputs). */
 #ifndef TC_CHAT_TOOLS_MAX
 #define TC_CHAT_TOOLS_MAX 2
 #endif
 #ifndef TC_CHAT_TOOL_ID_MAX
-#define TC_CHAT_TOOL_ID_MAX 48     /* toolCallId and approvalId */
+#define TC_CHAT_TOOL_ID_MAX 40     /* toolCallId and approvalId */
 #endif
 #ifndef TC_CHAT_TOOL_NAME_MAX
 #define TC_CHAT_TOOL_NAME_MAX 32
