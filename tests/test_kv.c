@@ -1,5 +1,7 @@
 /* test_kv.c — the tc_kv contract against kv_ram, kv_file, kv_flash over the
- * RAM flash simulator (several geometries) and kv_flash over a file image. */
+ * RAM flash simulator (several geometries) and kv_flash over a file image.
+ *
+ * tc-test: host-only (POSIX files) */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <fcntl.h>

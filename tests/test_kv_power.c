@@ -13,14 +13,24 @@
  * Chained cuts: the same workload on one image with power cut at random ops,
  * remounting and carrying on after each cut, so recoveries stack up.
  *
- * `test_kv_power soak` runs both 20 times longer.
+ * `test_kv_power soak` runs both 20 times longer. Self-contained (kv_flash
+ * and the simulator are compiled in), so it also runs, shortened, on the
+ * QEMU boards.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "kv/tc_flash_ram.h"
-#include "kv/tc_kv_flash.h"
+#include "kv/flash_ram.c"
+#include "kv/kv_flash.c"
 #include "tc_test.h"
+
+#ifdef TC_TEST_EMBEDDED
+#define STEPS_FORK 300u
+#define STEPS_CHAIN 2000u
+#else
+#define STEPS_FORK 1500u
+#define STEPS_CHAIN 10000u
+#endif
 
 enum { KEYS = 6, MAX_IMAGE = 8192 };
 
@@ -274,14 +284,14 @@ static unsigned scale = 1;
 static void test_power_cut_at_every_program_and_erase(void)
 {
   size_t i;
-  for (i = 0; i < sizeof geos / sizeof geos[0]; i++) fork_at_every_step(&geos[i], 1500 * scale);
+  for (i = 0; i < sizeof geos / sizeof geos[0]; i++) fork_at_every_step(&geos[i], STEPS_FORK * scale);
   printf("power: %lu cut points checked in all\n", cuts_checked);
 }
 
 static void test_power_cuts_chained_with_recovery(void)
 {
   size_t i;
-  for (i = 0; i < sizeof geos / sizeof geos[0]; i++) chained_cuts(&geos[i], 10000 * scale);
+  for (i = 0; i < sizeof geos / sizeof geos[0]; i++) chained_cuts(&geos[i], STEPS_CHAIN * scale);
 }
 
 int main(int argc, char **argv)

@@ -5,6 +5,8 @@
  * checkpoint twice (3 writes per turn), for 100,000 turns, on the flash
  * layouts trigchat targets. Prints erase counts per sector (max / mean) and
  * asserts max <= 2 x mean, and that the data is still right at the end.
+ *
+ * tc-test: host-only (300,000 writes per layout: too slow under emulation)
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -336,7 +336,7 @@ static tc_err_t append(tc_kv_flash_t *kv, uint8_t type, const char *key, size_t 
   h[1] = (uint8_t)klen;
   h[2] = (uint8_t)vlen;
   h[3] = (uint8_t)(vlen >> 8);
-  put32(h + 4, kv->next_seq);
+  put32(h + 4, kv->next_seq++); /* used up even if the write fails */
   put32(h + 8, tc_kv_crc32(tc_kv_crc32(0, key, klen), val, vlen));
   put32(h + 12, tc_kv_crc32(0, h, 12));
   w.kv = kv;
@@ -350,12 +350,11 @@ static tc_err_t append(tc_kv_flash_t *kv, uint8_t type, const char *key, size_t 
   /* Read back: a failed or torn write must not be reported as done. The
    * space it used is not reused (the head is closed) until the next erase. */
   if (w.err != TC_OK || rec_read(kv, kv->head * sz + kv->wp, (kv->head + 1u) * sz, &r) <= 0 ||
-      r.seq != kv->next_seq || !rec_verify(kv, &r) || sync_flash(kv) != TC_OK) {
+      r.seq != kv->next_seq - 1u || !rec_verify(kv, &r) || sync_flash(kv) != TC_OK) {
     kv->wp = sz;
     return TC_ERR_KV_IO;
   }
   kv->wp += rs;
-  kv->next_seq++;
   kv->packed = 0;
   return TC_OK;
 }
