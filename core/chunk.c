@@ -105,7 +105,7 @@ static int field_of(tc_slice_t k)
   return i;
 }
 
-tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp)
+tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, bool simple)
 {
   const char *p = p0;
   uint32_t esc_mask = 0; /* fields whose string has escapes */
@@ -115,20 +115,15 @@ tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp)
   memset(c, 0, sizeof *c);
   more = tc_json__open(&p, e);
   while (more == 1) {
-    tc_slice_t k, *s;
-    bool kesc, esc = false;
+    tc_json_member_t m;
+    tc_slice_t *s;
     const char *v;
+    bool esc;
     int f;
-    if ((err = tc_json__key(&p, e, &k, &kesc)) != TC_OK) return err;
-    f = kesc ? -1 : field_of(k); /* a key spelled with escapes is not matched */
-    v = p;
-    if (p < e && *p == '"') {
-      p++;
-      if ((err = tc_json__str(&p, e, &esc, true)) != TC_OK) return err;
-      p++;
-    } else if ((err = tc_json__value(&p, e)) != TC_OK) {
-      return err;
-    }
+    if ((err = tc_json__member(&p, e, simple, &m)) != TC_OK) return err;
+    f = m.kesc ? -1 : field_of(m.key); /* a key spelled with escapes is not matched */
+    v = m.v;
+    esc = m.vesc;
     if (f >= 0) {
       s = (tc_slice_t *)(void *)((char *)c + fields[f].off);
       if (f == 2 || f == 3) esc_mask &= ~(3u << 2); /* delta and inputTextDelta share a slot */
@@ -184,6 +179,6 @@ tc_err_t tc_chunk_parse(char *json, size_t len, tc_chunk_t *out)
   tc_err_t err;
   if (!json || !out) return TC_ERR_ARG;
   p = tc_json__ws(json, e);
-  if ((err = tc_chunk__parse_at(json + (p - json), e, out, &end)) != TC_OK) return err;
+  if ((err = tc_chunk__parse_at(json + (p - json), e, out, &end, false)) != TC_OK) return err;
   return tc_json__ws(end, e) == e ? TC_OK : TC_ERR_JSON_SYNTAX;
 }

@@ -23,7 +23,7 @@ typedef size_t tc_word_t;
 static inline tc_word_t special_lanes(tc_word_t w)
 {
   tc_word_t q = w ^ (W_ONES * 0x22u), s = w ^ (W_ONES * 0x5Cu);
-  return (w | ((w - W_ONES * 0x20u) & ~w) | ((q - W_ONES) & ~q) | ((s - W_ONES) & ~s)) & W_HIGH;
+  return (w | (w - W_ONES * 0x20u) | ((q - W_ONES) & ~q) | ((s - W_ONES) & ~s)) & W_HIGH;
 }
 static inline size_t first_lane(tc_word_t m)
 {
@@ -34,9 +34,22 @@ static inline size_t first_lane(tc_word_t m)
 #define TC_SWAR 0
 #endif
 
+/* 1 for the bytes that are plain inside a JSON string. */
+static const uint8_t plain_tab[256] = {
+#define P8 1, 1, 1, 1, 1, 1, 1, 1
+#define Z8 0, 0, 0, 0, 0, 0, 0, 0
+  Z8, Z8, Z8, Z8,
+  1, 1, 0, 1, 1, 1, 1, 1, P8, P8, P8, /* 0x20-0x3F, '"' = 0x22 */
+  P8, P8, P8, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x40-0x5F, '\\' = 0x5C */
+  P8, P8, P8, P8,                     /* 0x60-0x7F */
+  Z8, Z8, Z8, Z8, Z8, Z8, Z8, Z8, Z8, Z8, Z8, Z8, Z8, Z8, Z8, Z8
+#undef P8
+#undef Z8
+};
+
 static inline bool plain_byte(unsigned char c)
 {
-  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+  return plain_tab[c] != 0;
 }
 
 size_t tc_json__plain(const char *p, const char *e)
@@ -58,9 +71,14 @@ size_t tc_json__plain(const char *p, const char *e)
 /* Copies the plain prefix of p[0..n) to o (o <= p, or no overlap); returns
  * its length. `wide` (no overlap): a word holding the first non-plain byte
  * may be stored whole (it stays inside o[0..n)). */
-static size_t plain_copy(char *o, const char *p, size_t n, bool wide)
+static inline size_t plain_copy(char *o, const char *p, size_t n, bool wide)
 {
   size_t k = 0;
+  /* short runs (between the \" of a body) take the byte loop */
+  for (size_t m8 = n < 8 ? n : 8; k < m8; k++) {
+    if (!plain_byte((unsigned char)p[k])) return k;
+    o[k] = p[k];
+  }
 #if TC_SWAR
   while (n - k >= sizeof(tc_word_t)) {
     tc_word_t w, m;
@@ -126,7 +144,7 @@ static bool hex4(const char *p, const char *e, uint32_t *cp)
 }
 
 /* The byte a one-character escape stands for, or -1. */
-static int esc_char(unsigned c)
+static inline int esc_char(unsigned c)
 {
   switch (c) {
   case '"': case '\\': case '/': return (int)c;
@@ -160,11 +178,6 @@ static unsigned utf8_put(char *o, uint32_t cp)
   return 4;
 }
 
-const char *tc_json__ws(const char *p, const char *e)
-{
-  while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
-  return p;
-}
 
 /* ------------------------------------------------------------- validation */
 
@@ -332,19 +345,41 @@ int tc_json__open(const char **pp, const char *e)
   return 1;
 }
 
-tc_err_t tc_json__key(const char **pp, const char *e, tc_slice_t *key, bool *kesc)
+tc_err_t tc_json__member(const char **pp, const char *e, bool simple, tc_json_member_t *m)
 {
-  const char *p = *pp, *k;
+  const char *p = *pp;
   tc_err_t err;
-  if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
-  k = ++p;
-  *kesc = false;
-  if ((err = tc_json__str(&p, e, kesc, true)) != TC_OK) return err;
-  key->ptr = k;
-  key->len = (size_t)(p - k);
-  p = tc_json__ws(p + 1, e);
-  if (p >= e || *p != ':') return TC_ERR_JSON_SYNTAX;
-  *pp = tc_json__ws(p + 1, e);
+  for (int i = 0; i < 2; i++) {
+    bool *esc = i ? &m->vesc : &m->kesc;
+    const char *s;
+    *esc = false;
+    if (i && (p >= e || *p != '"')) { /* a value that is not a string */
+      m->v = p;
+      if ((err = tc_json__value(&p, e)) != TC_OK) return err;
+      m->ve = p;
+      break;
+    }
+    if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
+    s = ++p;
+    if (simple) {
+      while (p < e && *p != '"') p++;
+      if (p >= e) return TC_ERR_JSON_SYNTAX;
+    } else if ((err = tc_json__str(&p, e, esc, true)) != TC_OK) {
+      return err;
+    }
+    p++;
+    if (i) {
+      m->v = s - 1;
+      m->ve = p;
+      break;
+    }
+    m->key.ptr = s;
+    m->key.len = (size_t)(p - 1 - s);
+    p = tc_json__ws(p, e);
+    if (p >= e || *p != ':') return TC_ERR_JSON_SYNTAX;
+    p = tc_json__ws(p + 1, e);
+  }
+  *pp = p;
   return TC_OK;
 }
 
@@ -439,61 +474,64 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
   }
   while (p < e) {
     if (u->state == U_NORM) {
-      size_t lim = (size_t)(e - p), k;
-      if (lim > (size_t)(oe - o)) lim = (size_t)(oe - o);
-      k = plain_copy(o, p, lim, wide);
-      p += k;
-      o += k;
-      if (p == e) break;
-      c = (unsigned char)*p;
-      if (c == '"') {
-        rc = TC_JSON__CLOSED;
-        break;
-      }
-      if (c == '\\') {
-        /* fast path: a one-character escape complete in this piece */
-        int d;
-        if (e - p >= 2 && p[1] != 'u' && (d = esc_char((unsigned char)p[1])) >= 0) {
-          if (o == oe) {
-            rc = TC_JSON__FULL;
+      for (;;) {
+        size_t lim = (size_t)(e - p), k;
+        if (lim > (size_t)(oe - o)) lim = (size_t)(oe - o);
+        k = plain_copy(o, p, lim, wide);
+        p += k;
+        o += k;
+        if (p == e) goto out;
+        c = (unsigned char)*p;
+        if (c == '\\') {
+          /* fast path: a one-character escape complete in this piece */
+          int d = e - p >= 2 ? esc_char((unsigned char)p[1]) : -1;
+          if (d < 0) { /* \u, a bad escape, or the piece ends */
+            u->state = U_ESC;
+            p++;
             break;
           }
+          if (o == oe) {
+            rc = TC_JSON__FULL;
+            goto out;
+          }
+          if (d < 0x20 || d == '\\') u->special = true;
           *o++ = (char)d;
           p += 2;
           continue;
         }
-        u->state = U_ESC;
-        p++;
-        continue;
-      }
-      if (c < 0x20) {
-        rc = TC_ERR_JSON_SYNTAX;
-        break;
-      }
-      if (c < 0x80) { /* plain, but no room */
-        rc = TC_JSON__FULL;
-        break;
-      }
-      {
-        int r = tc_json__utf8((const unsigned char *)p, (size_t)(e - p));
-        if (r == 0) {
-          rc = TC_ERR_UTF8;
-          break;
+        if (c == '"') {
+          rc = TC_JSON__CLOSED;
+          goto out;
         }
-        if (r < 0) { /* incomplete: hold the bytes */
-          u->pend_len = (uint8_t)(e - p);
-          memcpy(u->pend, p, u->pend_len);
-          u->state = U_UTF8;
-          p = e;
-          break;
+        if (c < 0x20) {
+          rc = TC_ERR_JSON_SYNTAX;
+          goto out;
         }
-        if (oe - o < r) {
+        if (c < 0x80) { /* plain, but no room */
           rc = TC_JSON__FULL;
-          break;
+          goto out;
         }
-        memmove(o, p, (size_t)r); /* in place: may overlap */
-        o += r;
-        p += r;
+        {
+          int r = tc_json__utf8((const unsigned char *)p, (size_t)(e - p));
+          if (r == 0) {
+            rc = TC_ERR_UTF8;
+            goto out;
+          }
+          if (r < 0) { /* incomplete: hold the bytes */
+            u->pend_len = (uint8_t)(e - p);
+            memcpy(u->pend, p, u->pend_len);
+            u->state = U_UTF8;
+            p = e;
+            goto out;
+          }
+          if (oe - o < r) {
+            rc = TC_JSON__FULL;
+            goto out;
+          }
+          memmove(o, p, (size_t)r); /* in place: may overlap */
+          o += r;
+          p += r;
+        }
       }
       continue;
     }
@@ -517,6 +555,7 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
           rc = TC_JSON__FULL;
           goto out;
         }
+        if (d < 0x20 || d == '\\') u->special = true;
         *o++ = (char)d;
         p++;
         u->state = U_NORM;
@@ -553,6 +592,7 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
         break;
       }
       p++;
+      if (cp < 0x20 || cp == '\\') u->special = true;
       u->pend_len = (uint8_t)utf8_put(u->pend, cp);
       u->state = U_FLUSH;
       goto flush;
@@ -694,13 +734,12 @@ static bool each_member(tc_slice_t obj, member_fn fn, void *ctx)
   p = tc_json__ws(obj.ptr, e);
   more = tc_json__open(&p, e);
   while (more == 1) {
-    tc_slice_t k, v;
-    bool kesc;
-    if (tc_json__key(&p, e, &k, &kesc) != TC_OK) return true;
-    v.ptr = p;
-    if (tc_json__value(&p, e) != TC_OK) return true;
-    v.len = (size_t)(p - v.ptr);
-    if (!fn(ctx, k, v)) return false;
+    tc_json_member_t m;
+    tc_slice_t v;
+    if (tc_json__member(&p, e, false, &m) != TC_OK) return true;
+    v.ptr = m.v;
+    v.len = (size_t)(m.ve - m.v);
+    if (!fn(ctx, m.key, v)) return false;
     more = tc_json__next(&p, e);
   }
   return true;

@@ -47,6 +47,7 @@ enum { N_SIGN, N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_E, N_ESIGN, N_EXP };
 #define RF_FRAG 0x20u  /* fragments started: on_record already called */
 #define RF_BODY 0x40u
 #define RF_DONE 0x80u  /* inner delta string closed */
+#define RF_SPECIAL 0x100u /* the body holds a backslash or a control byte */
 
 #define H_NONE 0xFFFFFFFFu
 #define HN_UNKNOWN 0xFF
@@ -175,29 +176,35 @@ static bool dedupe(tc_outstream_t *o, tc_slice_t id)
 }
 
 /* Parses the body {"data":<chunk object or JSON string>,"id":"..."} in place. */
-static tc_err_t parse_body(char *b, size_t n, tc_chunk_t *c, tc_slice_t *env_id)
+static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_slice_t *env_id)
 {
   const char *e = b + n, *p = tc_json__ws(b, e);
   bool have = false;
   int more = tc_json__open(&p, e);
   tc_err_t err;
   while (more == 1) {
+    tc_json_member_t m;
     tc_slice_t k;
-    bool kesc, esc = false;
     char *v;
-    if ((err = tc_json__key(&p, e, &k, &kesc)) != TC_OK) return err;
-    v = b + (p - b);
-    if (!kesc && mem_is(k.ptr, k.len, "data") && *p == '{') {
-      if ((err = tc_chunk__parse_at(v, b + n, c, &v)) != TC_OK) return err;
+    const char *q = p;
+    /* "data": {object} is parsed by the chunk parser directly */
+    if (e - p > 8 && memcmp(p, "\"data\":{", 8) == 0) {
+      v = b + (p + 7 - b);
+      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple)) != TC_OK) return err;
       p = v;
       have = true;
-    } else if (!kesc && *p == '"' && (mem_is(k.ptr, k.len, "data") || mem_is(k.ptr, k.len, "id"))) {
-      size_t len;
-      p++;
-      if ((err = tc_json__str(&p, e, &esc, true)) != TC_OK) return err;
-      len = (size_t)(p - v - 1);
-      p++;
-      if (esc) len = tc_json__unescape_valid(v + 1, len);
+      more = tc_json__next(&p, e);
+      continue;
+    }
+    if ((err = tc_json__member(&q, e, simple, &m)) != TC_OK) return err;
+    k = m.key;
+    v = b + (m.v - b);
+    if (!m.kesc && *v == '{' && mem_is(k.ptr, k.len, "data")) {
+      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple)) != TC_OK) return err;
+      have = true;
+    } else if (!m.kesc && *v == '"' && (mem_is(k.ptr, k.len, "data") || mem_is(k.ptr, k.len, "id"))) {
+      size_t len = (size_t)(m.ve - m.v - 2);
+      if (m.vesc) len = tc_json__unescape_valid(v + 1, len);
       if (k.len == 2) {
         env_id->ptr = v + 1;
         env_id->len = len;
@@ -205,9 +212,8 @@ static tc_err_t parse_body(char *b, size_t n, tc_chunk_t *c, tc_slice_t *env_id)
         if ((err = tc_chunk_parse(v + 1, len, c)) != TC_OK) return err;
         have = true;
       }
-    } else if ((err = tc_json__value(&p, e)) != TC_OK) {
-      return err;
     }
+    p = m.ve;
     more = tc_json__next(&p, e);
   }
   if (more < 0) return (tc_err_t)more;
@@ -243,7 +249,7 @@ static tc_err_t record_end(tc_outstream_t *o)
   }
   ri = rec_info(o, TC_REC_DATA);
   if (!(o->rflags & (RF_OVER | RF_INV))) {
-    err = parse_body(o->rec + o->body_off, o->body_len, &ch, &ri.envelope_id);
+    err = parse_body(o->rec + o->body_off, o->body_len, !(o->rflags & RF_SPECIAL), &ch, &ri.envelope_id);
     if (err != TC_OK) {
       ri.invalid = true;
       ri.error = err;
@@ -279,44 +285,30 @@ static bool delta_prefix(tc_outstream_t *o)
 {
   char *b = o->rec + o->body_off;
   const char *e = o->rec + o->rec_len, *p = tc_json__ws(b, e);
-  tc_slice_t k, type = TC_SLICE_NULL, id = TC_SLICE_NULL;
-  bool kesc, esc;
-  if (tc_json__open(&p, e) != 1 || tc_json__key(&p, e, &k, &kesc) != TC_OK ||
-      !mem_is(k.ptr, k.len, "data") || tc_json__open(&p, e) != 1)
-    return false;
+  tc_slice_t type = TC_SLICE_NULL, id = TC_SLICE_NULL;
+  tc_json_member_t m;
+  if (e - p < 9 || memcmp(p, "{\"data\":{", 9) != 0) return false;
+  p = tc_json__ws(p + 9, e);
   for (;;) {
-    const char *v;
-    if (tc_json__key(&p, e, &k, &kesc) != TC_OK || p >= e) return false;
-    v = p;
-    if (mem_is(k.ptr, k.len, "delta")) {
-      if (*p != '"') return false;
-      break;
+    if (e - p >= 9 && memcmp(p, "\"delta\":\"", 9) == 0) break;
+    if (tc_json__member(&p, e, false, &m) != TC_OK || tc_json__next(&p, e) != 1) return false;
+    if (m.kesc || *m.v != '"') continue;
+    m.v++;
+    if (mem_is(m.key.ptr, m.key.len, "type") && !m.vesc) {
+      type.ptr = m.v;
+      type.len = (size_t)(m.ve - m.v - 1);
+    } else if (mem_is(m.key.ptr, m.key.len, "id")) {
+      id.ptr = m.v;
+      id.len = (size_t)(m.ve - m.v - 1);
+      if (m.vesc) id.len = tc_json__unescape_valid(o->rec + (id.ptr - o->rec), id.len);
     }
-    esc = false;
-    if (*p == '"') {
-      p++;
-      if (tc_json__str(&p, e, &esc, true) != TC_OK) return false;
-      p++;
-      if (mem_is(k.ptr, k.len, "type")) {
-        type.ptr = v + 1;
-        type.len = (size_t)(p - v - 2);
-        if (esc) return false;
-      } else if (mem_is(k.ptr, k.len, "id")) {
-        id.ptr = v + 1;
-        id.len = (size_t)(p - v - 2);
-        if (esc) id.len = tc_json__unescape_valid(o->rec + (id.ptr - o->rec), id.len);
-      }
-    } else if (tc_json__value(&p, e) != TC_OK) {
-      return false;
-    }
-    if (tc_json__next(&p, e) != 1) return false;
   }
   if (!tc_slice_eq(type, "text-delta") && !tc_slice_eq(type, "reasoning-delta")) return false;
   o->d_type_off = (uint32_t)(type.ptr - o->rec);
   o->d_type_len = (uint8_t)type.len;
   o->d_id_off = id.ptr ? (uint32_t)(id.ptr - o->rec) : 0;
   o->d_id_len = id.ptr ? (uint16_t)(id.len < 0xFFFF ? id.len : 0xFFFF) : 0xFFFF;
-  o->d_text = (uint32_t)(p + 1 - o->rec);
+  o->d_text = (uint32_t)(p + 9 - o->rec);
   return o->rec_cap - o->d_text >= 2 * FRAG_ROOM;
 }
 
@@ -432,16 +424,20 @@ static tc_err_t delta_piece(tc_outstream_t *o, const char **pp, const char *e)
 static void set_key(tc_outstream_t *o)
 {
   const char *k = o->keybuf;
-  size_t n = o->keylen;
   o->key = K_OTHER;
-  if (o->skip || n > sizeof o->keybuf) return;
+  if (o->skip) return;
   if (o->depth == 1) {
-    if (mem_is(k, n, "records")) o->key = K_RECORDS;
+    if (o->keylen == 7 && memcmp(k, "records", 7) == 0) o->key = K_RECORDS;
   } else if (o->depth == 3) {
-    if (mem_is(k, n, "seq_num")) o->key = K_SEQ;
-    else if (mem_is(k, n, "timestamp")) o->key = K_TS;
-    else if (mem_is(k, n, "headers")) o->key = K_HEADERS;
-    else if (mem_is(k, n, "body")) o->key = K_BODY;
+    switch (o->keylen) {
+    case 4: if (memcmp(k, "body", 4) == 0) o->key = K_BODY; break;
+    case 7:
+      if (memcmp(k, "seq_num", 7) == 0) o->key = K_SEQ;
+      else if (memcmp(k, "headers", 7) == 0) o->key = K_HEADERS;
+      break;
+    case 9: if (memcmp(k, "timestamp", 9) == 0) o->key = K_TS; break;
+    default: break;
+    }
   }
 }
 
@@ -476,6 +472,7 @@ static tc_err_t string_end(tc_outstream_t *o)
     if (o->sink == SK_REC) {
       o->body_off = o->str_start;
       o->body_len = len;
+      if (o->unesc.special) o->rflags |= RF_SPECIAL;
     }
     o->rflags |= RF_BODY;
     break;
@@ -687,6 +684,56 @@ static tc_err_t close_container(tc_outstream_t *o, unsigned c)
   return TC_OK;
 }
 
+/* Fast path over a record's usual members while they are whole in this
+ * piece: "seq_num":N, "timestamp":N and the opening of "body":". p is just
+ * after a key's opening quote at depth 3. Returns where to go on: p itself
+ * when nothing was taken (state unchanged), else a later position with the
+ * state set. Anything unusual is left to the general scanner. */
+static const char *record_fast(tc_outstream_t *o, const char *p, const char *e)
+{
+  const char *start = p;
+  for (;;) {
+    const char *q, *d0;
+    uint64_t v = 0;
+    bool seq;
+    if (e - p > 7 && memcmp(p, "body\":\"", 7) == 0) {
+      o->key = K_BODY;
+      value_start(o, '"');
+      return p + 7;
+    }
+    if (e - p > 9 && memcmp(p, "seq_num\":", 9) == 0) {
+      q = p + 9;
+      seq = true;
+    } else if (e - p > 11 && memcmp(p, "timestamp\":", 11) == 0) {
+      q = p + 11;
+      seq = false;
+    } else {
+      break;
+    }
+    d0 = q;
+    while (q < e && (unsigned)(*q - '0') < 10u && q - d0 < 19) v = v * 10u + (unsigned)(*q++ - '0');
+    if (q == d0 || q + 1 >= e || (*q != ',' && *q != '}') || (*d0 == '0' && q - d0 > 1)) break;
+    if (seq) {
+      o->seq = v;
+      o->rflags |= RF_SEQ;
+    } else {
+      o->ts = (int64_t)v;
+    }
+    if (*q == '}') {
+      o->st = S_AFTER;
+      return q;
+    }
+    if (q[1] != '"') {
+      o->st = S_KEY;
+      return q + 1;
+    }
+    p = q + 2;
+  }
+  if (p == start) return p;
+  o->st = S_KEY;
+  return p - 1;
+}
+
 static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
 {
   const char *e = p + n;
@@ -699,7 +746,20 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
     }
     c = (unsigned char)*p;
     if (o->st == S_NUM) {
-      bool dig = c - '0' < 10u, end = false;
+      bool dig, end = false;
+      if (o->sub == N_INT) { /* fast path: the digits of an integer */
+        uint64_t v = o->num;
+        unsigned d;
+        while ((d = (unsigned)(unsigned char)*p - '0') < 10u) {
+          if (v >= UINT64_MAX / 10u && (v > UINT64_MAX / 10u || d > UINT64_MAX % 10u)) o->num_ok = false;
+          v = v * 10u + d;
+          if (++p == e) break;
+        }
+        o->num = v;
+        if (p == e) break;
+        c = (unsigned char)*p;
+      }
+      dig = c - '0' < 10u;
       switch (o->sub) {
       case N_SIGN: /* the first byte, read again */
         if (c == '-') {
@@ -713,13 +773,7 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
         o->sub = c == '0' ? N_ZERO : N_INT;
         o->num = c - '0';
         break;
-      case N_INT:
-        if (dig) {
-          if (o->num > (UINT64_MAX - (c - '0')) / 10u) o->num_ok = false;
-          o->num = o->num * 10u + (c - '0');
-          break;
-        }
-        /* fall through */
+      case N_INT: /* a non-digit (digits took the fast path) */
       case N_ZERO:
         if (c == '.') o->sub = N_DOT;
         else if ((c | 0x20) == 'e') o->sub = N_E;
@@ -778,6 +832,25 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
       /* fall through */
     case S_KEY:
       if (c != '"') return TC_ERR_JSON_SYNTAX;
+      if (o->depth == 3 && !o->skip) {
+        const char *q = record_fast(o, p, e);
+        if (q != p) {
+          p = q;
+          continue;
+        }
+      }
+      { /* fast path: a short plain key and its colon, all in this piece */
+        const char *q = p;
+        while (q < e && q - p <= (ptrdiff_t)sizeof o->keybuf && *q != '"' && *q != '\\') q++;
+        if (q + 1 < e && *q == '"' && q[1] == ':') {
+          o->keylen = (uint8_t)(q - p);
+          if (o->keylen <= sizeof o->keybuf) memcpy(o->keybuf, p, o->keylen);
+          set_key(o);
+          o->st = S_VAL;
+          p = q + 2;
+          continue;
+        }
+      }
       o->keylen = 0;
       o->st = S_STR;
       o->strrole = SR_KEY;

@@ -55,6 +55,7 @@ typedef struct tc_json_unesc {
   uint8_t need;       /* hex digits or UTF-8 continuation bytes still needed */
   uint8_t pend_len;   /* raw UTF-8 bytes held back (a split sequence) */
   char pend[4];
+  bool special;       /* the output so far holds a backslash or a byte < 0x20 */
 } tc_json_unesc_t;
 
 void tc_json_unesc_init(tc_json_unesc_t *u);

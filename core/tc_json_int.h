@@ -25,7 +25,11 @@ size_t tc_json__plain(const char *p, const char *e);
 int tc_json__utf8(const unsigned char *p, size_t n);
 
 /* Skips white space. */
-const char *tc_json__ws(const char *p, const char *e);
+static inline const char *tc_json__ws(const char *p, const char *e)
+{
+  while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+  return p;
+}
 
 /* From *pp (inside a string), validates up to the first raw '"' (left at
  * *pp) or e: escapes (surrogate pairs included), control bytes, UTF-8.
@@ -47,8 +51,17 @@ size_t tc_json__unescape_valid(char *s, size_t len);
  * value (after ':' and white space). tc_json__next: after a value: returns 1
  * (',' consumed, *pp at the next key), 0 ('}' consumed) or an error. */
 int tc_json__open(const char **pp, const char *e);
-tc_err_t tc_json__key(const char **pp, const char *e, tc_slice_t *key, bool *kesc);
 int tc_json__next(const char **pp, const char *e);
+
+/* One member "key": value at *pp (at the key's quote); *pp moves past the
+ * value. `simple`: the text is known to hold no backslash, no byte < 0x20
+ * and only valid UTF-8 (strings then only need their closing quote found). */
+typedef struct tc_json_member {
+  tc_slice_t key;       /* raw, without quotes */
+  const char *v, *ve;   /* the value as written (a string with its quotes) */
+  bool kesc, vesc;      /* key / string value has escapes */
+} tc_json_member_t;
+tc_err_t tc_json__member(const char **pp, const char *e, bool simple, tc_json_member_t *m);
 
 /* Streaming unescape step: decodes from in[0..n) into out[0..room).
  * Returns TC_OK (all input used), TC_JSON__CLOSED (stopped at a raw quote:
@@ -69,6 +82,6 @@ bool tc_json__unesc_after_bs(const tc_json_unesc_t *u);
  * sets *endp after its closing brace (tc_chunk_parse without the check that
  * nothing follows; used by core/outstream for the envelope's `data`). */
 struct tc_chunk;
-tc_err_t tc_chunk__parse_at(char *p, char *e, struct tc_chunk *out, char **endp);
+tc_err_t tc_chunk__parse_at(char *p, char *e, struct tc_chunk *out, char **endp, bool simple);
 
 #endif /* TC_JSON_INT_H */
