@@ -71,3 +71,6 @@ size-port: $(MBEDTLS3_DIR)/lib/libmbedtls.a
 	 px=$$(size $(PORT_T)/size/posix_net_x86.o | awk 'NR==2{print $$1}'); \
 	 echo "port_mbedtls_text_cortex_m4 $$m4" | tee -a $(SIZE_TXT); \
 	 echo "port_posix_text_x86_64 $$px" | tee -a $(SIZE_TXT)
+	$(PORT_M4_CC) $(PORT_M4_FLAGS) -I$(MBEDTLS3_DIR)/include -c tests/port/port_sizes.c -o $(PORT_T)/size/port_sizes_m4.o
+	@arm-none-eabi-nm -S $(PORT_T)/size/port_sizes_m4.o | while read -r _ sz _ name; do \
+	  echo "port_sizeof_$${name#size_}_cortex_m4 $$((16#$$sz))"; done | tee -a $(SIZE_TXT)

@@ -344,7 +344,8 @@ static int32_t handshake(client_t *c, srv_t *s)
 
 #define REQUEST "SECRET-REQUEST-0123456789\n"
 
-static size_t g_peak_hs[2], g_peak_stream[2], g_base[2];
+static size_t g_peak_hs[2], g_peak_stream[2], g_base[2], g_conn_open[2], g_peak_two;
+static const char *g_version = "?";
 
 static void good_cert(const char *name, int idx, bool flaky, size_t chunk)
 {
@@ -362,7 +363,11 @@ static void good_cert(const char *name, int idx, bool flaky, size_t chunk)
   CHECK(tc_tls_conn_deadline_ms(&c->conn) != UINT64_MAX);
   CHECK_EQ_INT(handshake(c, s), 1);
   CHECK_EQ_INT(tc_tls_conn_verify_flags(&c->conn), 0);
-  if (!flaky) g_peak_hs[idx] = tc_tls_arena_peak(&c->ctx.arena);
+  if (!flaky) {
+    g_peak_hs[idx] = tc_tls_arena_peak(&c->ctx.arena);
+    g_conn_open[idx] = c->ctx.arena.in_use - g_base[idx]; /* what one open connection keeps */
+    g_version = mbedtls_ssl_get_version(&c->conn.ssl);
+  }
   CHECK_EQ_INT(send_all(c, s, REQUEST, strlen(REQUEST)), TC_OK);
   CHECK(wait_server_saw(c, s, REQUEST));
   if (getenv("TC_DEBUG")) fprintf(stderr, "LOG[%s]\n", s->log);
@@ -625,6 +630,50 @@ static void test_session_resumed_from_kv(void)
   free(s);
 }
 
+/* A chat holds two connections: both on one context (one arena), open at
+ * the same time, each to its own server, both carry data. */
+static void test_two_connections_share_one_context(void)
+{
+  srv_t *s1 = calloc(1, sizeof *s1), *s2 = calloc(1, sizeof *s2);
+  opts_t o = { 0 };
+  client_t *c;
+  tc_posix_net_t net2;
+  tc_tls_conn_t conn2;
+  tc_transport_t t2;
+  uint8_t buf[8];
+  size_t got;
+  if (!srv_start(s1, "good_rsa", "-naccept", "1") || !srv_start(s2, "good_rsa", "-naccept", "1")) {
+    CHECK(!"server start");
+    srv_stop(s1); srv_stop(s2); free(s1); free(s2);
+    return;
+  }
+  c = client_new(&o);
+  tc_posix_net_init(&net2, NULL, NULL);
+  tc_tls_conn_init(&conn2, &c->ctx, tc_posix_net_transport(&net2));
+  t2 = tc_tls_conn_transport(&conn2);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", s1->port, true, 10000), TC_OK);
+  CHECK_EQ_INT(handshake(c, s1), 1);
+  CHECK_EQ_INT(t2.ops->open(t2.ctx, "localhost", s2->port, true, 10000), TC_OK);
+  for (int i = 0; i < 2000 && !tc_tls_conn_handshake_done(&conn2); i++) {
+    CHECK(t2.ops->recv(t2.ctx, buf, 0) >= 0);
+    struct pollfd p = { tc_posix_net_fd(&net2), tc_posix_net_poll_events(&net2), 0 };
+    poll(&p, 1, 20);
+  }
+  CHECK(tc_tls_conn_handshake_done(&conn2));
+  CHECK_EQ_INT(t2.ops->send(t2.ctx, (const uint8_t *)"two\n", 4), 4);
+  CHECK_EQ_INT(send_all(c, s1, "one\n", 4), TC_OK);
+  CHECK(wait_server_saw(c, s1, "one\n"));
+  for (int i = 0; i < 500 && !srv_saw(s2, "two\n"); i++) { struct pollfd p = { s2->out, POLLIN, 0 }; poll(&p, 1, 20); }
+  CHECK(srv_saw(s2, "two\n"));
+  CHECK_EQ_INT(write(s1->in, "r1\n", 3), 3);
+  CHECK(recv_n(c, s1, buf, 3, 3, &got) > 0);
+  CHECK(memcmp(buf, "r1\n", 3) == 0);
+  g_peak_two = tc_tls_arena_peak(&c->ctx.arena);
+  t2.ops->close(t2.ctx);
+  client_free(c);
+  srv_stop(s1); srv_stop(s2); free(s1); free(s2);
+}
+
 static void test_bad_config(void)
 {
   tc_tls_ctx_t ctx;
@@ -687,14 +736,16 @@ int main(void)
   RUN(test_dns_failure_through_tls);
   RUN(test_peer_reset_in_the_middle_of_a_record);
   RUN(test_session_resumed_from_kv);
+  RUN(test_two_connections_share_one_context);
   RUN(test_bad_config);
 #ifdef TC_TEST_ARENA_WIRED
   RUN(test_small_arena_is_tls_alloc);
   printf("%s: arena after CA parse %zu B (RSA) %zu B (ECDSA); peak for one handshake %zu B (RSA-2048) "
          "%zu B (ECDSA P-256); peak while streaming %zu B (RSA) %zu B (ECDSA); "
+         "kept per open connection %zu B (RSA) %zu B (ECDSA); two RSA connections %zu B; %s; "
          "sizeof tc_tls_ctx_t %zu, tc_tls_conn_t %zu, tc_posix_net_t %zu\n",
          TC_TEST_SUITE, g_base[0], g_base[1], g_peak_hs[0], g_peak_hs[1], g_peak_stream[0],
-         g_peak_stream[1], sizeof(tc_tls_ctx_t), sizeof(tc_tls_conn_t), sizeof(tc_posix_net_t));
+         g_peak_stream[1], g_conn_open[0], g_conn_open[1], g_peak_two, g_version, sizeof(tc_tls_ctx_t), sizeof(tc_tls_conn_t), sizeof(tc_posix_net_t));
 #endif
   kill_all();
   snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
