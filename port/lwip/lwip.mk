@@ -47,7 +47,18 @@ $(LWIP_B)/test_lwip_sockets: tests/lwip/test_lwip_sockets.c port/lwip/tc_lwip_so
 	$(CC) $(LWIP_OUR_CFLAGS) -DTC_LWIP_NO_SYS=0 tests/lwip/test_lwip_sockets.c port/lwip/tc_lwip_sockets.c \
 	    tests/lwip/sys_arch.c $(LWIP_SIM_COMMON) $(LWIP_B)/sys/liblwip.a -lpthread -o $@
 
-LWIP_TESTS := $(LWIP_B)/test_lwip_raw $(if $(wildcard tests/lwip/test_lwip_sockets.c),$(LWIP_B)/test_lwip_sockets)
+# TLS over lwIP: Debian's mbedTLS 2.28 with calloc/free renamed into the
+# adapter's arena (port/port.mk's MB2_LIBS) when that fragment is present.
+# port/port.mk is included after this file, so MB2_LIBS is used only in
+# recipes (expanded when they run), never in a prerequisite list.
+LWIP_TLS_LIBS  = $(if $(MB2_LIBS),$(MB2_LIBS),$(MBEDTLS_LIBS))
+LWIP_TLS_FLAGS = $(if $(MB2_LIBS),-DTC_TEST_ARENA_WIRED)
+$(LWIP_B)/test_lwip_tls: tests/lwip/test_lwip_tls.c port/lwip/tc_lwip_raw.c port/mbedtls/tls.c core/kv.c $(LWIP_SIM_COMMON) $(LWIP_DEPS_H) port/mbedtls/tc_mbedtls.h $(LWIP_B)/nosys/liblwip.a
+	@$(if $(MB2_LIBS),$(MAKE) --no-print-directory $(MB2_LIBS))
+	$(CC) $(LWIP_OUR_CFLAGS) -DTC_LWIP_NO_SYS=1 $(LWIP_TLS_FLAGS) tests/lwip/test_lwip_tls.c port/lwip/tc_lwip_raw.c \
+	    port/mbedtls/tls.c core/kv.c $(LWIP_SIM_COMMON) $(LWIP_B)/nosys/liblwip.a $(LWIP_TLS_LIBS) -o $@
+
+LWIP_TESTS := $(LWIP_B)/test_lwip_raw $(LWIP_B)/test_lwip_tls $(if $(wildcard tests/lwip/test_lwip_sockets.c),$(LWIP_B)/test_lwip_sockets)
 
 .PHONY: test-lwip lwip-size
 TEST_SUITES += lwip

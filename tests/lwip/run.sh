@@ -6,6 +6,7 @@
 # Needs root (CAP_NET_ADMIN) and /dev/net/tun. Each program prints
 # "<name>: N passed, N failed"; the script fails when any program fails.
 set -u
+cd "$(dirname "$0")/../.." || exit 1
 NS="tclwip-$$"
 TIMEOUT="${LWIP_TEST_TIMEOUT:-120}"
 cleanup() { ip netns del "$NS" 2>/dev/null || true; }

@@ -42,8 +42,9 @@ void sim_close(int fd);
 void sim_reset(int fd);
 /* Shrinks the kernel receive buffer (before listen: accepted sockets inherit). */
 void sim_set_rcvbuf(int fd, int bytes);
-/* The DNS server on SIM_HOST_IP:53/udp: answers A queries for SIM_DNS_NAME,
- * NXDOMAIN for every other name. Returns its fd or -1. */
+/* The DNS server on SIM_HOST_IP:53/udp: answers A queries for SIM_DNS_NAME
+ * and "localhost" (the name in the TLS tests' certificates) with
+ * SIM_HOST_IP, NXDOMAIN for every other name. Returns its fd or -1. */
 int sim_dns_open(void);
 /* Answers every query waiting on fd; returns how many. */
 int sim_dns_serve(int fd);

@@ -129,7 +129,7 @@ int sim_dns_serve(int fd)
     bool found;
     if (n < 0) break;
     if (n < 12 || (end = qname(q, (size_t)n, name, sizeof name)) == 0) continue;
-    found = strcasecmp(name, SIM_DNS_NAME) == 0;
+    found = strcasecmp(name, SIM_DNS_NAME) == 0 || strcasecmp(name, "localhost") == 0;
     memcpy(r, q, end);              /* header + question */
     r[2] = 0x81;                    /* QR, RD */
     r[3] = found ? 0x80 : 0x83;     /* RA; NOERROR or NXDOMAIN */
