@@ -19,8 +19,9 @@
  * leaves the store mountable with every key at its old or its new value.
  * Every prog_size unit is programmed once between erases, never twice.
  *
- * Memory: the tc_kv_flash_t (which holds the one program buffer) is all the
- * RAM it uses; stack use stays below ~200 bytes. Lookups scan the flash: cost
+ * Memory: the tc_kv_flash_t (60 bytes on Cortex-M4, the one program buffer
+ * included) is all the RAM it keeps; a call uses at most about 600 bytes of
+ * stack (compaction), plus the driver's. Lookups scan the flash: cost
  * grows with the records in use, which suits a few small keys (a session
  * record and a cursor), not a database.
  *
