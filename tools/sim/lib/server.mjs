@@ -534,11 +534,15 @@ export async function startSim(o = {}) {
       if (f.tlsCut && sentRecords >= f.tlsCut.after) {
         const proxy = req.socket.__proxy;
         if (!proxy) return destroy(`tls-cut without TLS: plain drop after ${sentRecords} records`);
-        proxy.cutNext = true;
         log(`.out ${fk}: cutting the next TLS record after ${sentRecords} records`);
-        write(`: ${"x".repeat(64)}\n\n`); // a comment line forces a TLS record to be cut
         closed = true;
         cleanup();
+        // Let what was written reach the wire as whole records first, then send
+        // one more record (an SSE comment) of which only the first half leaves.
+        setTimeout(() => {
+          proxy.cutNext = true;
+          res.write(`: ${"x".repeat(200)}\n\n`);
+        }, 50);
       }
     };
     const renderRecord = (r) => {

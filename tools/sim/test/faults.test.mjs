@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import https from "node:https";
-import { startSim, request, admin, fault, createSession, append, readOut, msgChunk, until, SIM_MAIN, SECRET } from "./helpers.mjs";
+import net from "node:net";
+import { startSim, request, admin, fault, createSession, append, readOut, msgChunk, until, parseSse, SIM_MAIN, SECRET } from "./helpers.mjs";
 import { echoReply } from "../agent/scripts.mjs";
 
 let sim; // TLS
@@ -63,9 +64,45 @@ test("fault tls-cut: the connection closes in the middle of a TLS record", async
   await createSession(sim, id);
   await turn(id, "hello");
   await fault(sim, `tls-cut,after=2,session=${id}`);
-  const r = await readOut(sim, id, { timeout: "5" }).catch((e) => ({ error: e }));
-  // Either the response ends abnormally or the request errors: never a clean [DONE].
-  assert.ok(r.error || !r.body.endsWith("data: [DONE]\n\n"));
+  // A TCP relay records the server's bytes so the TLS record framing can be checked.
+  const port = Number(new URL(sim.url).port);
+  const down = [];
+  const relay = net.createServer((c) => {
+    const u = net.connect(port, "127.0.0.1");
+    c.pipe(u);
+    u.on("data", (d) => { down.push(d); c.write(d); });
+    u.on("close", () => c.destroy());
+    c.on("close", () => u.destroy());
+    c.on("error", () => {});
+    u.on("error", () => {});
+  });
+  await new Promise((r) => relay.listen(0, "127.0.0.1", r));
+  try {
+    let status = 0;
+    let body = "";
+    const r = await new Promise((resolve) => {
+      const req = https.get(`https://127.0.0.1:${relay.address().port}/realtime/v1/sessions/${id}/out`,
+        { headers: { authorization: `Bearer ${SECRET}`, "timeout-seconds": "5" }, ca: readFileSync(sim.ca), agent: false }, (res) => {
+          status = res.statusCode;
+          res.on("data", (d) => (body += d));
+          res.on("end", () => resolve("end"));
+          res.on("error", (e) => resolve(`error ${e.code ?? e.message}`));
+          res.on("aborted", () => resolve("aborted"));
+        });
+      req.on("error", (e) => resolve(`error ${e.code ?? e.message}`));
+    });
+    assert.notEqual(r, "end", "never a clean end");
+    assert.equal(status, 200);
+    assert.equal(parseSse(body).filter((e) => e.event === "batch").flatMap((e) => JSON.parse(e.data).records).length, 2);
+    const buf = Buffer.concat(down);
+    let off = 0;
+    while (off + 5 <= buf.length && off + 5 + buf.readUInt16BE(off + 3) <= buf.length) off += 5 + buf.readUInt16BE(off + 3);
+    assert.ok(off < buf.length, "the stream ends inside a record");
+    assert.equal(buf[off], 23, "an application-data record");
+    assert.ok(buf.length - off - 5 < buf.readUInt16BE(off + 3));
+  } finally {
+    relay.close();
+  }
   assert.ok(sim.log.some((l) => l.includes(`${id}: cutting the next TLS record after 2 records`)));
 });
 
