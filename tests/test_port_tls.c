@@ -271,11 +271,16 @@ static void wait_io(client_t *c, srv_t *s)
 }
 
 /* Sends all of buf; returns TC_OK or the error. */
+static bool g_saw_flush;    /* a record was left to finish on a later call */
+static int32_t g_first_send; /* what the first send call took */
 static int32_t send_all(client_t *c, srv_t *s, const char *buf, size_t len)
 {
   size_t done = 0;
+  g_first_send = -1;
   for (int i = 0; i < 20000 && done < len; i++) {
     int32_t r = c->t.ops->send(c->t.ctx, (const uint8_t *)buf + done, len - done);
+    if (c->conn.flush_len != 0) g_saw_flush = true;
+    if (g_first_send < 0 && r != 0) g_first_send = r;
     if (r < 0) return r;
     if (r > 0) done += (size_t)r;
     else wait_io(c, s);
@@ -368,9 +373,25 @@ static void good_cert(const char *name, int idx, bool flaky, size_t chunk)
     g_conn_open[idx] = c->ctx.arena.in_use - g_base[idx]; /* what one open connection keeps */
     g_version = mbedtls_ssl_get_version(&c->conn.ssl);
   }
+  g_saw_flush = false;
   CHECK_EQ_INT(send_all(c, s, REQUEST, strlen(REQUEST)), TC_OK);
   CHECK(wait_server_saw(c, s, REQUEST));
+  if (flaky) CHECK(g_saw_flush); /* the deferred-record path ran */
   if (getenv("TC_DEBUG")) fprintf(stderr, "LOG[%s]\n", s->log);
+  if (!flaky) { /* a write larger than one record is taken in parts */
+    static char big[20010];
+    size_t ys = 0;
+    memset(big, 'y', 20000);
+    memcpy(big + 20000, "\nEND-MARK\n", 10);
+    CHECK_EQ_INT(send_all(c, s, big, sizeof big), TC_OK);
+    CHECK(g_first_send > 0 && g_first_send < (int32_t)sizeof big);
+    CHECK(wait_server_saw(c, s, "END-MARK"));
+    { /* count in what the server printed after the request: the data */
+      const char *from = strstr(s->log, REQUEST);
+      for (const char *q = from ? from : s->log; *q; q++) ys += *q == 'y';
+    }
+    CHECK_EQ_INT(ys, 20000);
+  }
   tc_tls_arena_reset_peak(&c->ctx.arena);
   CHECK_EQ_INT(write(s->in, "reply-from-server\n", 18), 18);
   CHECK(recv_n(c, s, buf, 1, chunk, &got) > 0);
@@ -674,6 +695,48 @@ static void test_two_connections_share_one_context(void)
   srv_stop(s1); srv_stop(s2); free(s1); free(s2);
 }
 
+static void test_arena_allocator(void)
+{
+  static uint8_t buf[4096 + 3];
+  tc_tls_arena_t a, *prev;
+  uint8_t *p1, *p2, *p3, *p4;
+  tc_tls_arena_init(&a, buf + 3, 4096); /* misaligned on purpose */
+  CHECK(tc_mbedtls_calloc(1, 16) == NULL); /* no arena entered */
+  prev = tc_tls_arena_enter(&a);
+  p1 = tc_mbedtls_calloc(10, 100);
+  p2 = tc_mbedtls_calloc(1, 1000);
+  p3 = tc_mbedtls_calloc(1, 500);
+  CHECK(p1 && p2 && p3);
+  CHECK(((uintptr_t)p1 % 8) == 0 && ((uintptr_t)p2 % 8) == 0 && ((uintptr_t)p3 % 8) == 0);
+  CHECK(p1 + 1000 <= p2 && p2 + 1000 <= p3); /* disjoint */
+  for (int i = 0; i < 1000; i++) CHECK(p2[i] == 0);
+  memset(p1, 0xAA, 1000);
+  memset(p2, 0xBB, 1000);
+  CHECK(a.in_use >= 2500 && a.peak == a.in_use);
+  CHECK(tc_mbedtls_calloc(1, 4096) == NULL); /* too big */
+  CHECK_EQ_INT(a.failures, 1);
+  tc_mbedtls_free(p1);
+  tc_mbedtls_free(p2);
+  tc_mbedtls_free(p2); /* double free: ignored */
+  p4 = tc_mbedtls_calloc(1, 1900); /* fits only in p1+p2 merged */
+  CHECK(p4 == p1);
+  for (int i = 0; i < 1900; i++) if (p4[i] != 0) { CHECK(!"not zeroed"); break; }
+  CHECK(tc_mbedtls_calloc((size_t)-1 / 2, 4) == NULL); /* n * size overflows */
+  tc_mbedtls_free(p3);
+  tc_mbedtls_free(p4);
+  tc_mbedtls_free(NULL);
+  CHECK_EQ_INT(a.in_use, 0);
+  CHECK(tc_tls_arena_peak(&a) >= 2500);
+  tc_tls_arena_reset_peak(&a);
+  CHECK_EQ_INT(tc_tls_arena_peak(&a), 0);
+  CHECK(tc_mbedtls_calloc(1, 3800) != NULL); /* everything merged back */
+  tc_tls_arena_leave(prev);
+  tc_tls_arena_init(&a, buf, 8); /* too small to hold anything */
+  prev = tc_tls_arena_enter(&a);
+  CHECK(tc_mbedtls_calloc(1, 1) == NULL);
+  tc_tls_arena_leave(prev);
+}
+
 static void test_bad_config(void)
 {
   tc_tls_ctx_t ctx;
@@ -737,6 +800,7 @@ int main(void)
   RUN(test_peer_reset_in_the_middle_of_a_record);
   RUN(test_session_resumed_from_kv);
   RUN(test_two_connections_share_one_context);
+  RUN(test_arena_allocator);
   RUN(test_bad_config);
 #ifdef TC_TEST_ARENA_WIRED
   RUN(test_small_arena_is_tls_alloc);
