@@ -67,11 +67,20 @@ test-lwip: lwip-check-src
 	@bash tests/lwip/run.sh $(LWIP_TESTS)
 
 # Cortex-M4 -Os text of each adapter, compiled against lwIP's headers with
-# tests/lwip/lwipopts.h (NO_SYS=1 for raw, NO_SYS=0 for sockets).
+# tests/lwip/lwipopts.h (NO_SYS=1 for raw, NO_SYS=0 for sockets), and the
+# sizeof of what one connection holds; printed and appended to $(SIZE_TXT)
+# when run as a `make size` hook. Skipped (not failed) without lwIP's source.
 LWIP_ARM_CC ?= arm-none-eabi-gcc
 LWIP_ARM_FLAGS := -std=c11 -Os -mthumb -mcpu=cortex-m4 -ffunction-sections -fdata-sections $(WARN)
-lwip-size: lwip-check-src
-	@mkdir -p $(LWIP_B)/m4
-	@$(LWIP_ARM_CC) $(LWIP_ARM_FLAGS) -DTC_LWIP_NO_SYS=1 $(LWIP_INC) -Icore -Iport -c port/lwip/tc_lwip_raw.c -o $(LWIP_B)/m4/tc_lwip_raw.o
-	@$(LWIP_ARM_CC) $(LWIP_ARM_FLAGS) -DTC_LWIP_NO_SYS=0 $(LWIP_INC) -Icore -Iport -c port/lwip/tc_lwip_sockets.c -o $(LWIP_B)/m4/tc_lwip_sockets.o
-	@arm-none-eabi-size $(LWIP_B)/m4/*.o | tee $(LWIP_B)/size.txt
+SIZE_HOOKS += lwip-size
+SIZE_TXT ?= $(BUILD)/size.txt
+lwip-size:
+	@if [ -z "$(LWIP_DIR)" ]; then echo "lwip-size: skipped, no lwIP source (make deps)"; exit 0; fi; \
+	set -e; mkdir -p $(LWIP_B)/m4 $(dir $(SIZE_TXT)); \
+	$(LWIP_ARM_CC) $(LWIP_ARM_FLAGS) -DTC_LWIP_NO_SYS=1 $(LWIP_INC) -Icore -Iport -c port/lwip/tc_lwip_raw.c -o $(LWIP_B)/m4/tc_lwip_raw.o; \
+	$(LWIP_ARM_CC) $(LWIP_ARM_FLAGS) -DTC_LWIP_NO_SYS=0 $(LWIP_INC) -Icore -Iport -c port/lwip/tc_lwip_sockets.c -o $(LWIP_B)/m4/tc_lwip_sockets.o; \
+	$(LWIP_ARM_CC) $(LWIP_ARM_FLAGS) -DTC_LWIP_NO_SYS=0 $(LWIP_INC) -Icore -Iport -c tests/lwip/lwip_sizes.c -o $(LWIP_B)/m4/lwip_sizes.o; \
+	for m in tc_lwip_raw tc_lwip_sockets; do \
+	  echo "port_lwip_$${m#tc_lwip_}_text_cortex_m4 $$(arm-none-eabi-size $(LWIP_B)/m4/$$m.o | awk 'NR==2{print $$1}')"; done | tee -a $(SIZE_TXT); \
+	arm-none-eabi-nm -S $(LWIP_B)/m4/lwip_sizes.o | while read -r _ sz _ name; do \
+	  echo "port_lwip_sizeof_$${name#size_}_cortex_m4 $$((16#$$sz))"; done | tee -a $(SIZE_TXT)

@@ -46,6 +46,7 @@ static void drop(tc_lwip_raw_t *c, bool abort)
     tcp_arg(pcb, NULL);
     tcp_recv(pcb, NULL);
     tcp_err(pcb, NULL);
+    tcp_sent(pcb, NULL);
     if (abort || tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
   }
   if (c->rx) {
@@ -63,6 +64,11 @@ static int32_t fail(tc_lwip_raw_t *c, tc_err_t err)
   return err;
 }
 
+static void notify(const tc_lwip_raw_t *c)
+{
+  if (c->notify) c->notify(c->notify_arg);
+}
+
 static void on_err(void *arg, err_t err)
 {
   tc_lwip_raw_t *c = arg;
@@ -72,6 +78,15 @@ static void on_err(void *arg, err_t err)
   else if (err == ERR_RST) (void)fail(c, TC_ERR_NET_RESET);
   else if (err == ERR_CLSD) (void)fail(c, TC_ERR_NET_EOF);
   else (void)fail(c, TC_ERR_NET_IO);
+  notify(c);
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+  (void)pcb;
+  (void)len;
+  if (arg) notify(arg);
+  return ERR_OK;
 }
 
 static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -84,6 +99,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
   }
   if (p == NULL) { /* FIN */
     c->peer_closed = true;
+    notify(c);
     return ERR_OK;
   }
   if (err != ERR_OK) {
@@ -97,6 +113,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
     if ((uint32_t)c->rx->tot_len + p->tot_len > 0xFFFFu) return ERR_MEM;
     pbuf_cat(c->rx, p);
   }
+  notify(c);
   return ERR_OK;
 }
 
@@ -111,6 +128,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
   }
   c->state = ST_OPEN;
   c->deadline = UINT64_MAX;
+  notify(c);
   return ERR_OK;
 }
 
@@ -123,6 +141,8 @@ static tc_err_t start_connect(tc_lwip_raw_t *c, const ip_addr_t *addr)
   tcp_arg(pcb, c);
   tcp_err(pcb, on_err);
   tcp_recv(pcb, on_recv);
+  tcp_sent(pcb, on_sent);
+  tcp_nagle_disable(pcb);
   if (tcp_connect(pcb, addr, c->port, on_connected) != ERR_OK) return (tc_err_t)fail(c, TC_ERR_NET_CONNECT);
   return TC_OK;
 }
@@ -143,6 +163,7 @@ static void on_dns(const char *name, const ip_addr_t *addr, void *arg)
   c->lookup_id = 0;
   if (addr == NULL) (void)fail(c, TC_ERR_NET_DNS);
   else (void)start_connect(c, addr);
+  notify(c);
 }
 #endif
 
@@ -254,6 +275,12 @@ tc_transport_t tc_lwip_raw_transport(tc_lwip_raw_t *c)
 {
   tc_transport_t t = { &raw_ops, c };
   return t;
+}
+
+void tc_lwip_raw_set_notify(tc_lwip_raw_t *c, void (*fn)(void *arg), void *arg)
+{
+  c->notify = fn;
+  c->notify_arg = fn ? arg : NULL;
 }
 
 uint64_t tc_lwip_raw_deadline_ms(const tc_lwip_raw_t *c)

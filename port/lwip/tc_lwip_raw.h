@@ -22,6 +22,7 @@
  *           the bytes it consumed, so the advertised window closes while the
  *           application is not reading: real TCP backpressure, and at most
  *           TCP_WND bytes held per connection.
+ *           Nagle is off (tcp_nagle_disable): requests go out whole, at once.
  *   errors  tcp_err: a reset (RST) is TC_ERR_NET_RESET once connected and
  *           TC_ERR_NET_CONNECT while connecting (refused); any other abort
  *           is TC_ERR_NET_IO. A FIN is TC_ERR_NET_EOF after the queued bytes.
@@ -57,6 +58,8 @@ typedef struct tc_lwip_raw {
   uint16_t port;
   uint8_t state;         /* private: idle, resolving, connecting, open, failed */
   bool peer_closed;      /* FIN seen */
+  void (*notify)(void *arg); /* optional: "something happened", see below */
+  void *notify_arg;
 } tc_lwip_raw_t;
 
 /* Prepares c (closed). clock/clock_ctx drive open()'s timeout; NULL means
@@ -72,6 +75,14 @@ void tc_lwip_raw_init(tc_lwip_raw_t *c, tc_clock_fn clock, void *clock_ctx);
  * (the clock passed timeout_ms before the connection was up). close() sends
  * FIN (tcp_close; tcp_abort if lwIP is out of memory) and frees the queue. */
 tc_transport_t tc_lwip_raw_transport(tc_lwip_raw_t *c);
+
+/* Optional wake-up hook for the loop: fn(arg) is called from lwIP's
+ * callbacks (so from inside sys_check_timeouts or the netif input path)
+ * whenever send/recv may now give a different answer: lookup done, connected,
+ * bytes or FIN received, sent bytes acknowledged (send room again), error.
+ * fn must not call back into lwIP or this transport: set a flag or notify a
+ * task, and run tc_chat_step from the loop. NULL removes the hook. */
+void tc_lwip_raw_set_notify(tc_lwip_raw_t *c, void (*fn)(void *arg), void *arg);
 
 /* Clock value at which the open under way times out, or UINT64_MAX (open,
  * closed, failed). The loop wakes then to let send/recv report it. */

@@ -103,6 +103,10 @@ static tc_err_t sock_open(void *ctx, const char *host, uint16_t port, bool tls, 
   if (fd < 0) return (tc_err_t)fail(net, TC_ERR_NET_CONNECT);
   net->fd = fd;
   if (lwip_fcntl(fd, F_SETFL, lwip_fcntl(fd, F_GETFL, 0) | O_NONBLOCK) != 0) return (tc_err_t)fail(net, TC_ERR_NET_IO);
+  { /* requests are written whole: send them at once (best effort) */
+    int one = 1;
+    (void)lwip_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
   net->state = ST_CONNECTING;
   net->wants_write = true;
   if (lwip_connect(fd, (struct sockaddr *)(void *)&ss, sl) == 0) {

@@ -13,6 +13,7 @@
  * with a zero timeout, lwip_getsockopt(SO_ERROR), lwip_getaddrinfo,
  * lwip_close), so the adapter builds with LWIP_COMPAT_SOCKETS 0, 1 or 2 and
  * on ESP-IDF, whose lwIP exports both the prefixed and the plain names.
+ * TCP_NODELAY is set: requests are written whole and are latency-bound.
  *
  * open() resolves the name with lwip_getaddrinfo(), which BLOCKS the calling
  * task until lwIP's DNS client answers or gives up (DNS_MAX_RETRIES; about

@@ -3,7 +3,8 @@
  * namespace (tests/lwip/run.sh): connect by address and by name, DNS failure,
  * refused, connect timeout on a fake clock, a 384 KB round trip with partial
  * writes and would-blocks, receive-window backpressure, full 1514-byte
- * frames, peer close (EOF after data), peer reset, bad calls, no pbuf leak. */
+ * frames, peer close (EOF after data), peer reset, the wake-up hook, bad
+ * calls, no pbuf leak. */
 #include <stdio.h>
 #include <string.h>
 
@@ -325,6 +326,38 @@ static void test_peer_reset_is_net_reset(void)
   sim_close(lfd);
 }
 
+static int g_notes;
+static void count_note(void *arg) { (void)arg; g_notes++; }
+
+/* The wake-up hook fires from lwIP's callbacks when recv has bytes and when
+ * send has room again, so a loop may sleep until it fires. */
+static void test_notify_on_data_and_on_send_room(void)
+{
+  static tc_lwip_raw_t c;
+  static uint8_t big[16384], sink[65536];
+  tc_transport_t t;
+  int lfd, sfd = connect_pair(&c, &t, SIM_HOST_IP, &lfd);
+  int32_t r = 1;
+  CHECK(sfd >= 0);
+  if (sfd < 0) return;
+  tc_lwip_raw_set_notify(&c, count_note, NULL);
+  g_notes = 0;
+  CHECK_EQ_INT(sim_write(sfd, "ping", 4), 4);
+  for (int i = 0; i < 400 && g_notes == 0; i++) step();
+  CHECK(g_notes > 0);
+  CHECK_EQ_INT(t.ops->pending(t.ctx), 4); /* the hook ran after the bytes were queued */
+  for (int i = 0; i < 100 && r > 0; i++) r = t.ops->send(t.ctx, big, sizeof big);
+  CHECK_EQ_INT(r, 0); /* send buffer full */
+  g_notes = 0;
+  for (int i = 0; i < 400 && g_notes == 0; i++) { (void)sim_read(sfd, sink, sizeof sink); step(); }
+  CHECK(g_notes > 0);
+  CHECK(t.ops->send(t.ctx, big, sizeof big) > 0); /* room again */
+  tc_lwip_raw_set_notify(&c, NULL, NULL);
+  t.ops->close(t.ctx);
+  sim_close(sfd);
+  sim_close(lfd);
+}
+
 static void test_bad_calls(void)
 {
   static tc_lwip_raw_t c;
@@ -367,6 +400,7 @@ int main(void)
   RUN(test_receive_window_backpressure);
   RUN(test_peer_close_delivers_data_then_eof);
   RUN(test_peer_reset_is_net_reset);
+  RUN(test_notify_on_data_and_on_send_room);
   RUN(test_no_pbuf_left_behind);
   return tc_test_finish("lwip_raw");
 }
