@@ -22,7 +22,10 @@ typedef struct tc_transport_ops {
    * against host. Returns TC_OK when the attempt is under way (or done),
    * or an error (TC_ERR_NET_DNS, TC_ERR_NET_CONNECT, ...). Completion shows as
    * send/recv no longer returning 0 for "still connecting"; a failure shows
-   * as their error. timeout_ms bounds DNS + connect + handshake. */
+   * as their error. timeout_ms bounds DNS + connect + handshake; the
+   * transport reads its clock only when called, so the loop must wake by the
+   * transport's deadline (docs/porting.md). Opening an open transport closes
+   * it first. After any error, send/recv keep returning it until close. */
   tc_err_t (*open)(void *ctx, const char *host, uint16_t port, bool tls, uint32_t timeout_ms);
   /* Sends up to len bytes: > 0 bytes taken, 0 would block (or still
    * connecting), < 0 a tc_err_t. */
@@ -50,7 +53,9 @@ typedef uint64_t (*tc_clock_fn)(void *ctx);
 
 /* Fills buf with n random bytes (used for X-Part-Id values and jitter; not
  * for keys). Must not fail; a platform without a hardware source seeds a
- * generator from whatever entropy it has. */
+ * generator from whatever entropy it has. port/mbedtls takes a function of
+ * this type as its entropy source too: that one must be cryptographically
+ * secure (the kernel's CSPRNG, a hardware TRNG). */
 typedef void (*tc_random_fn)(void *ctx, uint8_t *buf, size_t n);
 
 #endif /* TC_PORT_H */

@@ -518,6 +518,38 @@ static void test_silent_server_times_out_on_the_clock(void)
   close(lfd);
 }
 
+/* A server that answers the ClientHello with plain text: a handshake error,
+ * not a certificate one, with verification on or off. */
+static void garbage_server(bool insecure)
+{
+  opts_t o = { .insecure = insecure };
+  client_t *c;
+  int lfd = socket(AF_INET, SOCK_STREAM, 0), sfd = -1;
+  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = 0 };
+  socklen_t sl = sizeof sin;
+  int32_t r = 0;
+  uint8_t b;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CHECK(bind(lfd, (struct sockaddr *)&sin, sizeof sin) == 0 && listen(lfd, 4) == 0);
+  getsockname(lfd, (struct sockaddr *)&sin, &sl);
+  fcntl(lfd, F_SETFL, O_NONBLOCK);
+  c = client_new(&o);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", ntohs(sin.sin_port), true, 10000), TC_OK);
+  for (int i = 0; i < 500 && r == 0; i++) {
+    if (sfd < 0 && (sfd = accept(lfd, NULL, NULL)) >= 0)
+      CHECK(write(sfd, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", 47) == 47);
+    r = c->t.ops->recv(c->t.ctx, &b, 1);
+    if (r == 0) wait_io(c, NULL);
+  }
+  CHECK_EQ_INT(r, TC_ERR_TLS_HANDSHAKE);
+  client_free(c);
+  if (sfd >= 0) close(sfd);
+  close(lfd);
+}
+
+static void test_plain_text_server_is_handshake_error(void) { garbage_server(false); }
+static void test_plain_text_server_is_handshake_error_insecure(void) { garbage_server(true); }
+
 static void test_dns_failure_through_tls(void)
 {
   opts_t o = { 0 };
@@ -796,6 +828,8 @@ int main(void)
   RUN(test_unknown_ca_refused_nothing_sent);
   RUN(test_insecure_option_accepts_self_signed);
   RUN(test_silent_server_times_out_on_the_clock);
+  RUN(test_plain_text_server_is_handshake_error);
+  RUN(test_plain_text_server_is_handshake_error_insecure);
   RUN(test_dns_failure_through_tls);
   RUN(test_peer_reset_in_the_middle_of_a_record);
   RUN(test_session_resumed_from_kv);

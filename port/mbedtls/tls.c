@@ -291,7 +291,10 @@ static tc_err_t map_err(tc_tls_conn_t *c, int ret, bool in_handshake, size_t fai
     return TC_ERR_NET_EOF;
   if (in_handshake) {
     uint32_t flags = mbedtls_ssl_get_verify_result(&c->ssl);
-    if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (flags != 0 && flags != (uint32_t)-1)) {
+    /* VERIFY_NONE leaves SKIP_VERIFY set: not a rejection */
+    if (flags == (uint32_t)-1) flags = 0;
+    flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_SKIP_VERIFY;
+    if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || flags != 0) {
       c->verify_flags = flags;
       return cert_error(flags);
     }
@@ -343,7 +346,8 @@ static void session_offer(tc_tls_conn_t *c, const char *host)
   uint8_t *buf;
   mbedtls_ssl_session s;
   if (kv == NULL || hl > 255) return;
-  if (kv->ops->get(kv->ctx, c->ctx->session_key, NULL, 0, &len) != TC_ERR_KV_TOO_BIG || len < 8)
+  uint8_t probe;
+  if (kv->ops->get(kv->ctx, c->ctx->session_key, &probe, 0, &len) != TC_ERR_KV_TOO_BIG || len < 8)
     return;
   cap = len;
   buf = tc_mbedtls_calloc(1, cap);
