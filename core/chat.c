@@ -624,8 +624,8 @@ static void append_done(tc_chat_t *c, tc_err_t err, int status)
   } else if (status == 404 && !c->send.recreated && can_start(c)) {
     c->send.recreated = true;
     c->send.step = S_AUTH;
+    c->auth.recreate = true; /* applied if the start succeeds (a provider may answer at once) */
     chat_need_auth(c, true, AUTH_FOR_SEND);
-    c->auth.recreate = c->auth.want == AUTH_START;
   } else if (status == 409 && closed_answer(c, &reason)) {
     chat_mark_closed(c, reason, TC_CHAT_SRC_SEND);
     send_fail(c, TC_ERR_SESSION_CLOSED, status);

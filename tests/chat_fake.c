@@ -294,8 +294,8 @@ const char *sse_head(bool settled)
 const char *json_resp(int status, const char *body)
 {
   static char buf[4096];
-  snprintf(buf, sizeof buf, "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-           status, strlen(body), body);
+  snprintf(buf, sizeof buf, "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %lu\r\n\r\n%s",
+           status, (unsigned long)strlen(body), body);
   return buf;
 }
 

@@ -11,8 +11,13 @@
 
 #include "tc_chat.h"
 
+#ifdef TC_TEST_EMBEDDED /* the emulated board has 4 MiB of RAM */
+#define FAKE_SENT_MAX 4096
+#define FAKE_INBOX_MAX 4096
+#else
 #define FAKE_SENT_MAX 16384
 #define FAKE_INBOX_MAX 16384
+#endif
 
 typedef struct fake_net {
   char sent[FAKE_SENT_MAX];   /* bytes sent since the last fake_take */

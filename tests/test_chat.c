@@ -32,7 +32,7 @@ static void test_s01_create_and_first_turn(void)
   {
     const char *body = strstr(W.req_text, "\r\n\r\n") + 4;
     char cl[24];
-    snprintf(cl, sizeof cl, "%zu", strlen(body));
+    snprintf(cl, sizeof cl, "%lu", (unsigned long)strlen(body));
     CHECK_EQ_STR(w_header(&W, "Content-Length"), cl);
   }
   W.out.sent_len = 0;
@@ -357,7 +357,7 @@ static void test_s16_expired_pat_on_out_refreshes_and_reconnects(void)
 
 static void test_s17_retry_reuses_part_id_and_body(void)
 {
-  char first[4096];
+  static char first[FAKE_SENT_MAX + 1];
   w_init(&W, "c1");
   w_session(&W);
   tc_chat_send_text(&W.chat, "hi", 2, NULL);
