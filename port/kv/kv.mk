@@ -31,18 +31,25 @@ $(BUILD)/fuzz/fuzz_kv_flash: tests/fuzz/fuzz_kv_flash.c port/kv/kv_flash.c port/
 kv-soak: $(BUILD)/tests/test_kv_power
 	$(BUILD)/tests/test_kv_power soak
 
-# ---- size: kv_flash on Cortex-M4, -Os (text, and the RAM of one store)
+# ---- size: kv_flash on Cortex-M4 -Os (text, and the RAM of one store), and
+# its text on rv32imc (ESP32-C3) for comparison.
 SIZE_TXT ?= $(BUILD)/size.txt
 KV_M4_CC    ?= arm-none-eabi-gcc
 KV_M4_FLAGS := $(CSTD) -Os -mthumb -mcpu=cortex-m4 -ffunction-sections -Icore -Iport -Iport/kv
+KV_RV_CC    ?= riscv64-unknown-elf-gcc
+KV_RV_FLAGS := $(CSTD) -Os -march=rv32imc -mabi=ilp32 --specs=picolibc.specs -ffunction-sections \
+               -Icore -Iport -Iport/kv
 SIZE_HOOKS += size-kv
 .PHONY: size-kv
 size-kv:
 	@mkdir -p $(BUILD)/size-kv $(dir $(SIZE_TXT))
 	$(KV_M4_CC) $(KV_M4_FLAGS) $(WARN) -fstack-usage -c port/kv/kv_flash.c -o $(BUILD)/size-kv/kv_flash.o
+	$(KV_RV_CC) $(KV_RV_FLAGS) $(WARN) -c port/kv/kv_flash.c -o $(BUILD)/size-kv/kv_flash_rv.o
 	@printf '#include "tc_kv_flash.h"\ntc_kv_flash_t tc_kv_flash_size_probe;\n' > $(BUILD)/size-kv/probe.c
 	$(KV_M4_CC) $(KV_M4_FLAGS) -fno-common -c $(BUILD)/size-kv/probe.c -o $(BUILD)/size-kv/probe.o
 	@text=$$(arm-none-eabi-size $(BUILD)/size-kv/kv_flash.o | awk 'NR==2{print $$1}'); \
+	 rv=$$(riscv64-unknown-elf-size $(BUILD)/size-kv/kv_flash_rv.o | awk 'NR==2{print $$1}'); \
 	 ram=$$(arm-none-eabi-size $(BUILD)/size-kv/probe.o | awk 'NR==2{print $$2+$$3}'); \
 	 echo "kv_flash_text_cortex_m4 $$text" | tee -a $(SIZE_TXT); \
-	 echo "kv_flash_ram_cortex_m4 $$ram" | tee -a $(SIZE_TXT)
+	 echo "kv_flash_ram_cortex_m4 $$ram" | tee -a $(SIZE_TXT); \
+	 echo "kv_flash_text_rv32imc $$rv" | tee -a $(SIZE_TXT)
