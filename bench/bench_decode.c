@@ -64,6 +64,7 @@ typedef struct turn_text {
   size_t n;
 } turn_text_t;
 
+static bench_file_t g_expected_file;
 static turn_text_t *g_turns;
 static size_t g_nturns;
 static size_t g_max_turn_len;
@@ -74,7 +75,7 @@ static struct {
 
 static void load_expected(const char *dir)
 {
-  bench_file_t f = read_file(dir, "expected.txt");
+  bench_file_t f = g_expected_file = read_file(dir, "expected.txt");
   size_t cap = 64, off = 0;
   g_turns = malloc(cap * sizeof *g_turns);
   while (off < f.n) {
@@ -106,6 +107,7 @@ static void load_expected(const char *dir)
     else if (!strcmp(key, "control")) g_meta.control = v;
     else if (!strcmp(key, "command")) g_meta.command = v;
   }
+  free(m.p);
 }
 
 /* ------------------------------------------------------------ one decode */
@@ -352,5 +354,7 @@ int main(int argc, char **argv)
   printf("check %s\n", ok ? "ok" : "FAILED");
   free(text);
   free(in.p);
+  free(g_turns);
+  free(g_expected_file.p);
   return ok ? 0 : 1;
 }
