@@ -32,6 +32,10 @@ command -v dpkg-source >/dev/null || DEBIAN_FRONTEND=noninteractive $SUDO apt-ge
 
 rm -rf "$SRC"; mkdir -p "$SRC"
 # Pin bookworm's version (2.1.3) so a newer suite's source list never changes the build.
-( cd "$SRC" && apt-get source -qq lwip/bookworm >/dev/null )
+( cd "$SRC" && apt-get source -qq lwip/bookworm >/dev/null 2>&1 ) || {
+  # stale package lists (the source entry existed already): refresh once
+  $SUDO apt-get update -qq
+  ( cd "$SRC" && apt-get source -qq lwip/bookworm >/dev/null )
+}
 ls -d "$SRC"/lwip-*/src/core >/dev/null || { echo "lwip: no lwip source in $SRC"; exit 1; }
 echo "lwip: unpacked $(basename "$(ls -d "$SRC"/lwip-*/ | head -1)") into $SRC"

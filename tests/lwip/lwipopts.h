@@ -35,7 +35,9 @@
 /* PBUF_POOL_BUFSIZE: lwIP's default, one full Ethernet frame (1514 + alignment) */
 
 #define LWIP_IPV4 1
-#define LWIP_IPV6 0
+#ifndef LWIP_IPV6
+#define LWIP_IPV6 0 /* -DLWIP_IPV6=1 compiles the adapters' IPv6 paths (not simulated) */
+#endif
 #define LWIP_ARP 1
 #define LWIP_ETHERNET 1
 #define ETHARP_SUPPORT_STATIC_ENTRIES 0
@@ -104,7 +106,12 @@
  * from its own port headers; upstream lwIP ignores them. No sa_len here. */
 #define IP4ADDR_SOCKADDR_SET_LEN(sin)
 #define IP6ADDR_SOCKADDR_SET_LEN(sin6)
+#if LWIP_IPV6
+#define IPADDR_SOCKADDR_GET_LEN(addr) ((addr)->sa.sa_family == AF_INET ? sizeof(struct sockaddr_in) \
+    : (addr)->sa.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : 0)
+#else
 #define IPADDR_SOCKADDR_GET_LEN(addr) ((addr)->sa.sa_family == AF_INET ? sizeof(struct sockaddr_in) : 0)
+#endif
 #endif
 
 #endif /* TC_LWIPOPTS_H */
