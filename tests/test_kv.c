@@ -237,6 +237,29 @@ static void test_flash_file_image_survives_close(void)
   CHECK_EQ_INT(ffile.violations, 0);
 }
 
+static void test_flash_file_enforces_nor_rules(void)
+{
+  const tc_flash_ops_t *ops;
+  uint8_t b[8];
+  img_open();
+  ops = ffile.flash.ops;
+  CHECK_EQ_INT(ops->program(ffile.flash.ctx, 1024, "abcd", 4), TC_OK);
+  /* programming the same unit again, even with the same bytes, is refused */
+  CHECK_EQ_INT(ops->program(ffile.flash.ctx, 1024, "abcd", 4), TC_ERR_KV_IO);
+  CHECK_EQ_INT(ops->program(ffile.flash.ctx, 1026, "xxxx", 4), TC_ERR_KV_IO); /* misaligned */
+  CHECK_EQ_INT(ops->program(ffile.flash.ctx, 4096, "xxxx", 4), TC_ERR_KV_IO); /* out of range */
+  CHECK_EQ_INT(ffile.violations, 3);
+  CHECK_EQ_INT(ops->read(ffile.flash.ctx, 1024, b, 8), TC_OK);
+  CHECK(memcmp(b, "abcd\xff\xff\xff\xff", 8) == 0);
+  CHECK_EQ_INT(ops->erase(ffile.flash.ctx, 1), TC_OK);
+  CHECK_EQ_INT(ops->read(ffile.flash.ctx, 1024, b, 4), TC_OK);
+  CHECK(memcmp(b, "\xff\xff\xff\xff", 4) == 0);
+  CHECK_EQ_INT(ops->program(ffile.flash.ctx, 1024, "efgh", 4), TC_OK);
+  CHECK_EQ_INT(ops->erase(ffile.flash.ctx, 4), TC_ERR_KV_IO);
+  CHECK_EQ_INT(ops->sync(ffile.flash.ctx), TC_OK);
+  ffile.violations = 0;
+}
+
 static void test_ram_init_rejects_bad_args(void)
 {
   uint8_t m[16];
@@ -295,6 +318,7 @@ int main(void)
                        img_flip };
   kvc_run_all(&b);
   RUN(test_flash_file_image_survives_close);
+  RUN(test_flash_file_enforces_nor_rules);
   tc_flash_file_close(&ffile);
 
   rm_dir_files(file_dir);
