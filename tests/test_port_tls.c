@@ -432,6 +432,91 @@ static void test_good_ecdsa_cert_accepted_data_roundtrips(void) { good_cert("goo
 static void test_partial_reads_one_byte_at_a_time(void) { good_cert("good_ec", 1, false, 1); }
 static void test_would_block_at_every_step(void) { good_cert("good_ec", 1, true, 7); }
 
+/* A proxy between the client and s_server that forwards everything until
+ * armed, then forwards half of the next server record and resets the client's
+ * connection (SO_LINGER 0). Pumped from wait_io. */
+static struct {
+  int lfd, cfd, sfd;
+  bool armed, cut;
+  size_t c2s_len;
+  uint8_t c2s[65536]; /* every byte the client sent, as the server got it */
+} g_px;
+
+static void proxy_pump(void)
+{
+  uint8_t buf[512];
+  ssize_t n;
+  if (g_px.cfd < 0 && !g_px.cut) {
+    g_px.cfd = accept(g_px.lfd, NULL, NULL);
+    if (g_px.cfd >= 0) fcntl(g_px.cfd, F_SETFL, O_NONBLOCK);
+  }
+  if (g_px.cfd < 0) return;
+  while ((n = read(g_px.cfd, buf, sizeof buf)) > 0) {
+    if (write(g_px.sfd, buf, (size_t)n) != n) CHECK(!"proxy write");
+    if (g_px.c2s_len + (size_t)n <= sizeof g_px.c2s) {
+      memcpy(g_px.c2s + g_px.c2s_len, buf, (size_t)n);
+      g_px.c2s_len += (size_t)n;
+    }
+  }
+  while ((n = read(g_px.sfd, buf, sizeof buf)) > 0) {
+    if (g_px.armed) {
+      struct linger lg = { 1, 0 };
+      if (write(g_px.cfd, buf, (size_t)n / 2) != n / 2) CHECK(!"proxy write"); /* half a record */
+      setsockopt(g_px.cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+      close(g_px.cfd); /* RST */
+      g_px.cfd = -1;
+      g_px.cut = true;
+      return;
+    }
+    if (write(g_px.cfd, buf, (size_t)n) != n) CHECK(!"proxy write");
+  }
+}
+
+/* Puts the proxy in front of server port `to`; returns the proxy's port. */
+static uint16_t proxy_start(uint16_t to)
+{
+  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = 0 };
+  socklen_t sl = sizeof sin;
+  uint16_t pport;
+  memset(&g_px, 0, sizeof g_px);
+  g_px.cfd = -1;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  g_px.lfd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK(bind(g_px.lfd, (struct sockaddr *)&sin, sizeof sin) == 0 && listen(g_px.lfd, 4) == 0);
+  getsockname(g_px.lfd, (struct sockaddr *)&sin, &sl);
+  pport = ntohs(sin.sin_port);
+  fcntl(g_px.lfd, F_SETFL, O_NONBLOCK);
+  g_px.sfd = socket(AF_INET, SOCK_STREAM, 0);
+  sin.sin_port = htons(to);
+  CHECK(connect(g_px.sfd, (struct sockaddr *)&sin, sizeof sin) == 0);
+  fcntl(g_px.sfd, F_SETFL, O_NONBLOCK);
+  g_proxy_pump = proxy_pump;
+  return pport;
+}
+
+static void proxy_stop(void)
+{
+  g_proxy_pump = NULL;
+  if (g_px.cfd >= 0) close(g_px.cfd);
+  close(g_px.sfd);
+  close(g_px.lfd);
+}
+
+/* The largest application_data record (type 23) the client sent, from the
+ * recorded stream: 0 if none. A TLS 1.3 alert after the ServerHello is such a
+ * record of 19 bytes (2 alert bytes, the inner type, a 16-byte tag); any
+ * request would be at least as long as the request plus 17. */
+static size_t largest_client_appdata_record(void)
+{
+  size_t at = 0, most = 0;
+  while (at + 5 <= g_px.c2s_len) {
+    size_t len = (size_t)g_px.c2s[at + 3] << 8 | g_px.c2s[at + 4];
+    if (g_px.c2s[at] == 23 && len > most) most = len;
+    at += 5 + len;
+  }
+  return most;
+}
+
 /* A rejected certificate: the named error from the first send, the request
  * never reaches the server. */
 static void refused(const char *name, const char *host, tc_err_t want, bool ca_buffer)
@@ -443,7 +528,7 @@ static void refused(const char *name, const char *host, tc_err_t want, bool ca_b
   if (!srv_start(s, name, "-naccept", "1")) { CHECK(!"server start"); srv_stop(s); free(s); return; }
   c = client_new(&o);
   CHECK_EQ_INT(c->init_err, TC_OK);
-  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, host, s->port, true, 10000), TC_OK);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, host, proxy_start(s->port), true, 10000), TC_OK);
   for (int i = 0; i < 5000; i++) {
     r = c->t.ops->send(c->t.ctx, (const uint8_t *)REQUEST, strlen(REQUEST));
     if (r != 0) break;
@@ -456,6 +541,30 @@ static void refused(const char *name, const char *host, tc_err_t want, bool ca_b
   /* let the server print whatever it got, then look */
   for (int i = 0; i < 25; i++) { srv_pump(s); struct pollfd p = { s->out, POLLIN, 0 }; poll(&p, 1, 20); }
   CHECK(!srv_saw(s, "SECRET-REQUEST"));
+  proxy_pump();
+  CHECK(g_px.c2s_len > 0);                                  /* the ClientHello went through */
+  CHECK(largest_client_appdata_record() < strlen(REQUEST)); /* the request never did */
+  proxy_stop();
+  client_free(c);
+  srv_stop(s);
+  free(s);
+}
+
+/* The check above can fail: through the same proxy, an accepted connection
+ * shows the request's record. */
+static void test_record_check_sees_a_request(void)
+{
+  srv_t *s = calloc(1, sizeof *s);
+  opts_t o = { 0 };
+  client_t *c;
+  if (!srv_start(s, "good_ec", "-naccept", "1")) { CHECK(!"server start"); srv_stop(s); free(s); return; }
+  c = client_new(&o);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", proxy_start(s->port), true, 10000), TC_OK);
+  CHECK_EQ_INT(send_all(c, s, REQUEST, strlen(REQUEST)), TC_OK);
+  CHECK(wait_server_saw(c, s, REQUEST));
+  proxy_pump();
+  CHECK(largest_client_appdata_record() >= strlen(REQUEST));
+  proxy_stop();
   client_free(c);
   srv_stop(s);
   free(s);
@@ -560,64 +669,17 @@ static void test_dns_failure_through_tls(void)
   client_free(c);
 }
 
-/* A proxy between the client and s_server that forwards everything until
- * armed, then forwards half of the next server record and resets the client's
- * connection (SO_LINGER 0). Pumped from wait_io. */
-static struct {
-  int lfd, cfd, sfd;
-  bool armed, cut;
-} g_px;
-
-static void proxy_pump(void)
-{
-  uint8_t buf[512];
-  ssize_t n;
-  if (g_px.cfd < 0 && !g_px.cut) {
-    g_px.cfd = accept(g_px.lfd, NULL, NULL);
-    if (g_px.cfd >= 0) fcntl(g_px.cfd, F_SETFL, O_NONBLOCK);
-  }
-  if (g_px.cfd < 0) return;
-  while ((n = read(g_px.cfd, buf, sizeof buf)) > 0)
-    if (write(g_px.sfd, buf, (size_t)n) != n) CHECK(!"proxy write");
-  while ((n = read(g_px.sfd, buf, sizeof buf)) > 0) {
-    if (g_px.armed) {
-      struct linger lg = { 1, 0 };
-      if (write(g_px.cfd, buf, (size_t)n / 2) != n / 2) CHECK(!"proxy write"); /* half a record */
-      setsockopt(g_px.cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-      close(g_px.cfd); /* RST */
-      g_px.cfd = -1;
-      g_px.cut = true;
-      return;
-    }
-    if (write(g_px.cfd, buf, (size_t)n) != n) CHECK(!"proxy write");
-  }
-}
-
 static void test_peer_reset_in_the_middle_of_a_record(void)
 {
   srv_t *s = calloc(1, sizeof *s);
   opts_t o = { 0 };
   client_t *c;
-  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = 0 };
-  socklen_t sl = sizeof sin;
   uint16_t pport;
   uint8_t buf[256];
   int32_t r;
   size_t got = 0;
   if (!srv_start(s, "good_ec", "-naccept", "1")) { CHECK(!"server start"); srv_stop(s); free(s); return; }
-  memset(&g_px, 0, sizeof g_px);
-  g_px.cfd = -1;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  g_px.lfd = socket(AF_INET, SOCK_STREAM, 0);
-  CHECK(bind(g_px.lfd, (struct sockaddr *)&sin, sizeof sin) == 0 && listen(g_px.lfd, 4) == 0);
-  getsockname(g_px.lfd, (struct sockaddr *)&sin, &sl);
-  pport = ntohs(sin.sin_port);
-  fcntl(g_px.lfd, F_SETFL, O_NONBLOCK);
-  g_px.sfd = socket(AF_INET, SOCK_STREAM, 0);
-  sin.sin_port = htons(s->port);
-  CHECK(connect(g_px.sfd, (struct sockaddr *)&sin, sizeof sin) == 0);
-  fcntl(g_px.sfd, F_SETFL, O_NONBLOCK);
-  g_proxy_pump = proxy_pump;
+  pport = proxy_start(s->port);
   c = client_new(&o);
   CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", pport, true, 10000), TC_OK);
   CHECK_EQ_INT(handshake(c, s), 1);
@@ -631,10 +693,8 @@ static void test_peer_reset_in_the_middle_of_a_record(void)
   CHECK(g_px.cut);
   CHECK_EQ_INT(r, TC_ERR_NET_RESET);
   CHECK_EQ_INT(got, 0); /* not one byte of the torn record */
-  g_proxy_pump = NULL;
+  proxy_stop();
   client_free(c);
-  close(g_px.sfd);
-  close(g_px.lfd);
   srv_stop(s);
   free(s);
 }
@@ -822,6 +882,7 @@ int main(void)
   RUN(test_good_ecdsa_cert_accepted_data_roundtrips);
   RUN(test_partial_reads_one_byte_at_a_time);
   RUN(test_would_block_at_every_step);
+  RUN(test_record_check_sees_a_request);
   RUN(test_wrong_hostname_refused_nothing_sent);
   RUN(test_expired_cert_refused_nothing_sent);
   RUN(test_self_signed_refused_nothing_sent);
