@@ -664,7 +664,7 @@ tc_err_t tc_json_unesc_finish(const tc_json_unesc_t *u)
   switch (u->state) {
   case U_NORM: return TC_OK;
   case U_ESC:
-  case U_HEX: return u->high ? TC_ERR_JSON_SURROGATE : TC_ERR_JSON_ESCAPE;
+  case U_HEX: return TC_ERR_JSON_ESCAPE;
   case U_UTF8: return TC_ERR_UTF8;
   case U_FLUSH: return TC_ERR_NOSPACE;
   default: return TC_ERR_JSON_SURROGATE;

@@ -717,7 +717,7 @@ static const char *record_fast(tc_outstream_t *o, const char *p, const char *e)
       o->seq = v;
       o->rflags |= RF_SEQ;
     } else {
-      o->ts = (int64_t)v;
+      o->ts = v <= (uint64_t)INT64_MAX ? (int64_t)v : -1;
     }
     if (*q == '}') {
       o->st = S_AFTER;
