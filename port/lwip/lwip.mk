@@ -58,7 +58,12 @@ $(LWIP_B)/test_lwip_tls: tests/lwip/test_lwip_tls.c port/lwip/tc_lwip_raw.c port
 	$(CC) $(LWIP_OUR_CFLAGS) -DTC_LWIP_NO_SYS=1 $(LWIP_TLS_FLAGS) tests/lwip/test_lwip_tls.c port/lwip/tc_lwip_raw.c \
 	    port/mbedtls/tls.c core/kv.c $(LWIP_SIM_COMMON) $(LWIP_B)/nosys/liblwip.a $(LWIP_TLS_LIBS) -o $@
 
-LWIP_TESTS := $(LWIP_B)/test_lwip_raw $(LWIP_B)/test_lwip_tls $(if $(wildcard tests/lwip/test_lwip_sockets.c),$(LWIP_B)/test_lwip_sockets)
+$(LWIP_B)/test_lwip_tls_sockets: tests/lwip/test_lwip_tls.c port/lwip/tc_lwip_sockets.c tests/lwip/sys_arch.c port/mbedtls/tls.c core/kv.c $(LWIP_SIM_COMMON) $(LWIP_DEPS_H) port/mbedtls/tc_mbedtls.h $(LWIP_B)/sys/liblwip.a
+	@$(if $(MB2_LIBS),$(MAKE) --no-print-directory $(MB2_LIBS))
+	$(CC) $(LWIP_OUR_CFLAGS) -DTC_LWIP_NO_SYS=0 $(LWIP_TLS_FLAGS) tests/lwip/test_lwip_tls.c port/lwip/tc_lwip_sockets.c \
+	    tests/lwip/sys_arch.c port/mbedtls/tls.c core/kv.c $(LWIP_SIM_COMMON) $(LWIP_B)/sys/liblwip.a $(LWIP_TLS_LIBS) -lpthread -o $@
+
+LWIP_TESTS := $(LWIP_B)/test_lwip_raw $(LWIP_B)/test_lwip_tls $(LWIP_B)/test_lwip_sockets $(LWIP_B)/test_lwip_tls_sockets
 
 .PHONY: test-lwip lwip-size
 TEST_SUITES += lwip

@@ -1,5 +1,6 @@
 /* test_lwip_tls.c — TLS (port/mbedtls) over the lwIP raw-API transport
- * (port/lwip/tc_lwip_raw.c, NO_SYS=1) against `openssl s_server` on the
+ * (port/lwip/tc_lwip_raw.c, NO_SYS=1) or, built with TC_LWIP_NO_SYS=0, over
+ * the sockets transport (tc_lwip_sockets.c), against `openssl s_server` on the
  * kernel side of the simulation's TAP link, inside the private namespace made
  * by tests/lwip/run.sh: a verified handshake and a 300 KB download (TLS
  * records larger than a segment, full-size frames), an untrusted certificate,
@@ -19,9 +20,24 @@
 #include <unistd.h>
 
 #include "tc_test.h"
-#include "lwip/tc_lwip_raw.h"
 #include "mbedtls/tc_mbedtls.h"
 #include "sim.h"
+
+#if TC_LWIP_NO_SYS
+#include "lwip/tc_lwip_raw.h"
+#define SUITE "lwip_tls"
+typedef tc_lwip_raw_t net_t;
+#define net_init tc_lwip_raw_init
+#define net_transport tc_lwip_raw_transport
+#define net_connected(n) tc_lwip_raw_connected(n)
+#else
+#include "lwip/tc_lwip_sockets.h"
+#define SUITE "lwip_tls_sockets"
+typedef tc_lwip_sock_t net_t;
+#define net_init tc_lwip_sock_init
+#define net_transport tc_lwip_sock_transport
+#define net_connected(n) (tc_lwip_sock_fd(n) >= 0 && tc_lwip_sock_deadline_ms(n) == UINT64_MAX)
+#endif
 
 enum { BIG = 300 * 1024 };
 static char g_dir[64];
@@ -98,9 +114,9 @@ static uint16_t srv_start(const char *name)
   return 0;
 }
 
-/* ---- a TLS client over the lwIP raw transport */
+/* ---- a TLS client over the lwIP transport */
 typedef struct client {
-  tc_lwip_raw_t net;
+  net_t net;
   tc_tls_ctx_t ctx;
   tc_tls_conn_t conn;
   tc_transport_t t;
@@ -120,9 +136,9 @@ static client_t *client_new(void)
   cfg.clock = test_clock;
   cfg.arena = g_arena;
   cfg.arena_size = sizeof g_arena;
-  tc_lwip_raw_init(&c->net, test_clock, NULL);
+  net_init(&c->net, test_clock, NULL);
   CHECK_EQ_INT(tc_tls_ctx_init(&c->ctx, &cfg), TC_OK);
-  tc_tls_conn_init(&c->conn, &c->ctx, tc_lwip_raw_transport(&c->net));
+  tc_tls_conn_init(&c->conn, &c->ctx, net_transport(&c->net));
   c->t = tc_tls_conn_transport(&c->conn);
   return c;
 }
@@ -223,7 +239,7 @@ static void test_silent_server_times_out_on_the_clock(void)
     sim_step(2);
   }
   CHECK(sfd >= 0);
-  CHECK(tc_lwip_raw_connected(&c->net));
+  CHECK(net_connected(&c->net));
   g_now = 53999;
   CHECK_EQ_INT(c->t.ops->recv(c->t.ctx, b, sizeof b), 0);
   g_now = 54000;
@@ -240,14 +256,14 @@ int main(void)
   char cmd[256];
   FILE *f;
   if (tap < 0 || dns < 0 || sim_lwip_start(tap, dns) != 0) {
-    printf("lwip_tls: cannot attach to %s (run through tests/lwip/run.sh, as root)\n", SIM_TAP);
-    printf("lwip_tls: 0 passed, 1 failed\n");
+    printf("%s: cannot attach to %s (run through tests/lwip/run.sh, as root)\n", SUITE, SIM_TAP);
+    printf("%s: 0 passed, 1 failed\n", SUITE);
     return 1;
   }
   snprintf(g_dir, sizeof g_dir, "/tmp/tc_lwip_tls.XXXXXX");
   snprintf(cmd, sizeof cmd, "bash tests/port/mkcerts.sh %s >/dev/null 2>&1", mkdtemp(g_dir));
   if (system(cmd) != 0) {
-    printf("lwip_tls: tests/port/mkcerts.sh failed\nlwip_tls: 0 passed, 1 failed\n");
+    printf("%s: tests/port/mkcerts.sh failed\n%s: 0 passed, 1 failed\n", SUITE, SUITE);
     return 1;
   }
   for (size_t i = 0; i < BIG; i++) g_big[i] = (uint8_t)(i * 7u + (i >> 11));
@@ -261,5 +277,6 @@ int main(void)
   snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
   rc = system(cmd);
   (void)rc;
-  return tc_test_finish("lwip_tls");
+  sim_lwip_stop();
+  return tc_test_finish(SUITE);
 }
