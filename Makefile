@@ -160,6 +160,12 @@ test: deps
 	done
 	@bash tests/summarize.sh $(BUILD)/results
 
+# ---------------------------------------------------------------- make demo
+.PHONY: demo
+demo: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tchat
+	@BUILD=$(BUILD) bash tools/demo.sh
+
 .PHONY: clean
 clean:
 	rm -rf $(BUILD)
