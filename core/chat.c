@@ -316,10 +316,10 @@ void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter)
   else g->access_token(g->user, c);
 }
 
-static tc_err_t provide(tc_chat_t *c, uint8_t kind, tc_err_t err, const char *tok, size_t len, bool pending)
+/* Either answer fits either question: a start and a mint both yield a token. */
+static tc_err_t provide(tc_chat_t *c, tc_err_t err, const char *tok, size_t len, bool pending)
 {
-  if (c->auth.want == AUTH_NONE || c->auth.phase != AP_ASKED || (kind != AUTH_NONE && kind != c->auth.want))
-    return TC_ERR_STATE;
+  if (c->auth.want == AUTH_NONE || c->auth.phase != AP_ASKED) return TC_ERR_STATE;
   if (err == TC_OK && (tok == NULL || len == 0 || len > TC_CHAT_TOKEN_MAX)) err = TC_ERR_TOKEN;
   auth_finish(c, err, 0, (tc_slice_t){ tok, len }, pending);
   return err;
@@ -327,17 +327,17 @@ static tc_err_t provide(tc_chat_t *c, uint8_t kind, tc_err_t err, const char *to
 
 tc_err_t tc_chat_provide_session(tc_chat_t *c, const char *token, size_t len, bool pending_version)
 {
-  return provide(c, AUTH_START, TC_OK, token, len, pending_version);
+  return provide(c, TC_OK, token, len, pending_version);
 }
 
 tc_err_t tc_chat_provide_token(tc_chat_t *c, const char *token, size_t len)
 {
-  return provide(c, AUTH_TOKEN, TC_OK, token, len, false);
+  return provide(c, TC_OK, token, len, false);
 }
 
 tc_err_t tc_chat_provide_failed(tc_chat_t *c, tc_err_t why)
 {
-  if (provide(c, AUTH_NONE, why == TC_OK ? TC_ERR_AUTH : why, NULL, 0, false) == TC_ERR_STATE) return TC_ERR_STATE;
+  if (provide(c, why == TC_OK ? TC_ERR_AUTH : why, NULL, 0, false) == TC_ERR_STATE) return TC_ERR_STATE;
   return TC_OK;
 }
 
