@@ -10,7 +10,8 @@ cd "$(dirname "$0")/../.." || exit 1
 NS="tclwip-$$"
 TIMEOUT="${LWIP_TEST_TIMEOUT:-120}"
 cleanup() { ip netns del "$NS" 2>/dev/null || true; }
-trap cleanup EXIT INT TERM HUP
+trap cleanup EXIT
+trap 'echo "lwip: interrupted"; echo "lwip: 0 passed, 1 failed"; exit 1' INT TERM HUP
 
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
   echo "lwip: needs root and /dev/net/tun for its network namespace"
