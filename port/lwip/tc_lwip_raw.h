@@ -73,7 +73,8 @@ void tc_lwip_raw_init(tc_lwip_raw_t *c, tc_clock_fn clock, void *clock_ctx);
  * full) or TC_ERR_NET_CONNECT (no pcb, no route). Later failures show as
  * send/recv errors: TC_ERR_NET_DNS, TC_ERR_NET_CONNECT, TC_ERR_NET_TIMEOUT
  * (the clock passed timeout_ms before the connection was up). close() sends
- * FIN (tcp_close; tcp_abort if lwIP is out of memory) and frees the queue. */
+ * FIN (tcp_close; tcp_abort if lwIP is out of memory) and frees the queue;
+ * with bytes still unread lwIP answers with RST instead, as POSIX stacks do. */
 tc_transport_t tc_lwip_raw_transport(tc_lwip_raw_t *c);
 
 /* Optional wake-up hook for the loop: fn(arg) is called from lwIP's
