@@ -56,12 +56,13 @@ export function startSim(args = [], { readyTimeoutMs = 15000 } = {}) {
 }
 
 /** Raw HTTP(S) request with full header control. Resolves {status, headers, body}. */
-export function request(url, { method = "GET", headers = {}, body, ca, chunked = false, timeoutMs = 10000, onData } = {}) {
+export function request(url, { method = "GET", headers = {}, body, ca, chunked = false, timeoutMs = 10000, onData, onResponse } = {}) {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const mod = u.protocol === "https:" ? https : http;
     const req = mod.request(u, { method, headers, ...(ca ? { ca: readFileSync(ca) } : {}), agent: false }, (res) => {
       const parts = [];
+      onResponse?.(res);
       res.on("data", (d) => {
         parts.push(d);
         onData?.(d, req);

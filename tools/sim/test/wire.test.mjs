@@ -175,11 +175,26 @@ test(".out: Timeout-Seconds validation (0, 601, 10abc -> 400)", async () => {
 test(".out: long-poll delivers records that arrive after the GET; friendly id and externalId both work", async () => {
   const id = cid("poll");
   const s = await createSession(sim, id);
-  const pending = readOut(sim, s.id, { timeout: "3" });
-  await new Promise((r) => setTimeout(r, 200));
+  // Read by the friendly id with a long window; stop reading once the turn-complete is in.
+  let seen = "";
+  let open;
+  const opened = new Promise((r) => (open = r));
+  const pending = request(`${sim.url}/realtime/v1/sessions/${s.id}/out`, {
+    headers: { authorization: `Bearer ${SECRET}`, "timeout-seconds": "60" },
+    timeoutMs: 30000,
+    onResponse: (res) => open(res.statusCode),
+    onData: (d, req) => {
+      seen += d;
+      if (seen.includes('"turn-complete"')) req.destroy();
+    },
+  }).catch(() => null);
+  assert.equal(await opened, 200, "the read is open (headers in) before anything is appended");
+  assert.equal(seen, "");
   await append(sim, id, msgChunk(id, "late"));
-  const o = await pending;
-  assert.ok(o.records.some(isTc), "the turn-complete arrived on the open read");
+  await pending;
+  const recs = parseSse(seen.slice(0, seen.lastIndexOf("\n\n") + 2)).filter((e) => e.event === "batch").flatMap((e) => JSON.parse(e.data).records);
+  assert.ok(recs.some(isTc), "the turn-complete arrived on the open read");
+  assert.equal(recs[0].seq_num, 0);
   const nf = await readOut(sim, "session_doesnotexist");
   assert.equal(nf.status, 404);
   assert.equal(nf.headers["x-should-retry"], "false");
