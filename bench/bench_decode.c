@@ -15,7 +15,9 @@
  * record arrives; it also checks the record, duplicate, command and control
  * counts against DIR/meta.txt. Any difference exits 1.
  *
- * --reps N   times N runs with CLOCK_MONOTONIC and reports the best.
+ * --reps N   times N runs and reports the best, by process CPU time
+ *            (c_mb_s: robust on a shared, loaded machine) and by
+ *            CLOCK_MONOTONIC wall time (c_wall_mb_s).
  * --callgrind  wraps exactly one run (the decode loop and its callbacks, not
  *            the file loading) in CALLGRIND_START/STOP_INSTRUMENTATION; run
  *            under `valgrind --tool=callgrind --instr-atstart=no`.
@@ -281,10 +283,10 @@ static void run_reset(run_t *r, char *text, size_t cap)
   r->text_cap = cap;
 }
 
-static double now_s(void)
+static double now_s(clockid_t clk)
 {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clk, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -340,16 +342,19 @@ int main(int argc, char **argv)
   }
 
   if (reps > 0 && ok) {
-    double best = 1e30;
+    double best = 1e30, best_wall = 1e30;
     for (long i = 0; i < reps; i++) {
       run_reset(&r, text, text_cap);
-      double t0 = now_s();
+      double c0 = now_s(CLOCK_PROCESS_CPUTIME_ID), w0 = now_s(CLOCK_MONOTONIC);
       e = decode(&r, in.p, in.n, piece, http);
-      double t = now_s() - t0;
+      double w = now_s(CLOCK_MONOTONIC) - w0, c = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
       if (!check_run(&r, e, http, "timed run")) { ok = false; break; }
-      if (t < best) best = t;
+      if (c < best) best = c;
+      if (w < best_wall) best_wall = w;
     }
-    if (ok) printf("c_best_s %.6f\nc_mb_s %.2f\n", best, (double)in.n / best / 1e6);
+    if (ok)
+      printf("c_best_cpu_s %.6f\nc_mb_s %.2f\nc_best_wall_s %.6f\nc_wall_mb_s %.2f\n", best,
+             (double)in.n / best / 1e6, best_wall, (double)in.n / best_wall / 1e6);
   }
   printf("check %s\n", ok ? "ok" : "FAILED");
   free(text);

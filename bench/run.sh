@@ -56,6 +56,8 @@ c_mb=$(val c_mb_s "$out/c.body.txt")
 c_http_mb=$(val c_mb_s "$out/c.http.txt")
 js_mb=$(val js_mb_s "$out/js.txt")
 js_bare_mb=$(val js_bare_mb_s "$out/js.txt")
+c_wall_mb=$(val c_wall_mb_s "$out/c.body.txt")
+js_wall_mb=$(val js_wall_mb_s "$out/js.txt")
 
 echo
 echo "== top functions by instructions (body mode, callgrind_annotate; full: $out/callgrind.body.txt)"
@@ -76,6 +78,9 @@ echo "ir_total_http $ir_http"
 echo "instr_per_byte_http $(awk -v a="$ir_http" -v b="$http_bytes" 'BEGIN{printf "%.2f", a/b}')"
 echo "c_mb_s $c_mb"
 echo "c_http_mb_s $c_http_mb"
+echo "c_wall_mb_s $c_wall_mb"
+echo "js_wall_mb_s $js_wall_mb"
+echo "speedup_vs_js_wall $(awk -v a="$c_wall_mb" -v b="$js_wall_mb" 'BEGIN{printf "%.1f", a/b}')"
 echo "js_bare_mb_s $js_bare_mb"
 echo "speedup_vs_js_bare $(awk -v a="$c_mb" -v b="$js_bare_mb" 'BEGIN{printf "%.1f", a/b}')"
 echo "js_mb_s $js_mb"
