@@ -15,6 +15,7 @@ cd "$(dirname "$0")/../.."
 OUT="${MBEDTLS3_DIR:-build/mbedtls3}"
 SRC="${MBEDTLS3_SRC:-build/mbedtls3-src}"
 [ -f "$OUT/lib/libmbedtls.a" ] && [ -f "$OUT/include/mbedtls/version.h" ] && exit 0
+case "$OUT" in /*) ;; *) OUT="$PWD/$OUT" ;; esac
 
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 LIST=/etc/apt/sources.list.d/trigchat-trixie-src.sources
@@ -37,7 +38,9 @@ if ! ls -d "$SRC"/mbedtls-3.* >/dev/null 2>&1; then
   rm -rf "$SRC"; mkdir -p "$SRC"
   # trixie carries mbedtls 3.6.x; ask for that version explicitly so a newer
   # 4.x in some later suite is never picked up.
-  ( cd "$SRC" && apt-get source -qq -t trixie mbedtls >/dev/null 2>&1 || apt-get source -qq mbedtls/trixie >/dev/null )
+  get() { ( cd "$SRC" && apt-get source -qq mbedtls/trixie >/dev/null 2>&1 ); }
+  # the package lists may be stale or cleaned: refresh once and retry
+  get || { $SUDO apt-get update -qq && get; } || { echo "mbedtls3: apt-get source mbedtls/trixie failed"; exit 1; }
 fi
 dir=$(ls -d "$SRC"/mbedtls-3.* | head -1)
 [ -n "$dir" ] || { echo "mbedtls3: no mbedtls-3.* source in $SRC"; exit 1; }
@@ -54,9 +57,10 @@ fi
 rm -rf "$dir/build-tc"
 cmake -S "$dir" -B "$dir/build-tc" -DCMAKE_BUILD_TYPE=Release -DENABLE_TESTING=OFF \
   -DENABLE_PROGRAMS=OFF -DUSE_SHARED_MBEDTLS_LIBRARY=OFF -DUSE_STATIC_MBEDTLS_LIBRARY=ON \
-  -DMBEDTLS_FATAL_WARNINGS=OFF -DCMAKE_INSTALL_PREFIX="$PWD/$OUT" -DCMAKE_C_FLAGS="-O2 -fPIC" >/dev/null
+  -DMBEDTLS_FATAL_WARNINGS=OFF -DCMAKE_INSTALL_PREFIX="$OUT" -DCMAKE_C_FLAGS="-O2 -fPIC" >/dev/null
 cmake --build "$dir/build-tc" -j 2 >/dev/null
 cmake --install "$dir/build-tc" >/dev/null
 # some layouts install into lib64
 [ -d "$OUT/lib" ] || ln -s lib64 "$OUT/lib"
+[ -f "$OUT/lib/libmbedtls.a" ] || { echo "mbedtls3: build produced no libmbedtls.a"; exit 1; }
 echo "mbedtls3: built $(basename "$dir") into $OUT"
