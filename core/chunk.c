@@ -120,7 +120,23 @@ tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, bool 
     const char *v;
     bool esc;
     int f;
+    if (simple && p < e && *p == '"') { /* fast path: "key":"string" as JSON.stringify writes it */
+      const char *q = p + 1;
+      m.key.ptr = q;
+      while (q < e && *q != '"') q++;
+      m.key.len = (size_t)(q - m.key.ptr);
+      m.kesc = m.vesc = false;
+      if (e - q > 2 && q[1] == ':' && q[2] == '"') {
+        m.v = q + 2;
+        for (q += 3; q < e && *q != '"';) q++;
+        if (q < e) {
+          p = m.ve = q + 1;
+          goto have;
+        }
+      }
+    }
     if ((err = tc_json__member(&p, e, simple, &m)) != TC_OK) return err;
+  have:
     f = m.kesc ? -1 : field_of(m.key); /* a key spelled with escapes is not matched */
     v = m.v;
     esc = m.vesc;
@@ -144,6 +160,10 @@ tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, bool 
         s->len = (size_t)(p - v - 2);
         esc_mask = esc ? esc_mask | 1u << f : esc_mask & ~(1u << f);
       }
+    }
+    if (e - p > 1 && p[0] == ',' && p[1] == '"') {
+      p++;
+      continue;
     }
     more = tc_json__next(&p, e);
   }

@@ -68,41 +68,6 @@ size_t tc_json__plain(const char *p, const char *e)
   return (size_t)(p - s);
 }
 
-/* Copies the plain prefix of p[0..n) to o (o <= p, or no overlap); returns
- * its length. `wide` (no overlap): a word holding the first non-plain byte
- * may be stored whole (it stays inside o[0..n)). */
-static inline size_t plain_copy(char *o, const char *p, size_t n, bool wide)
-{
-  size_t k = 0;
-  /* short runs (between the \" of a body) take the byte loop */
-  for (size_t m8 = n < 8 ? n : 8; k < m8; k++) {
-    if (!plain_byte((unsigned char)p[k])) return k;
-    o[k] = p[k];
-  }
-#if TC_SWAR
-  while (n - k >= sizeof(tc_word_t)) {
-    tc_word_t w, m;
-    memcpy(&w, p + k, sizeof w);
-    m = special_lanes(w);
-    if (m) {
-      size_t j = first_lane(m);
-      if (wide) {
-        memcpy(o + k, &w, sizeof w);
-        return k + j;
-      }
-      while (j--) { o[k] = p[k]; k++; }
-      return k;
-    }
-    memcpy(o + k, &w, sizeof w);
-    k += sizeof w;
-  }
-#else
-  (void)wide;
-#endif
-  while (k < n && plain_byte((unsigned char)p[k])) { o[k] = p[k]; k++; }
-  return k;
-}
-
 /* ------------------------------------------------------------------ pieces */
 
 int tc_json__utf8(const unsigned char *p, size_t n)
@@ -457,8 +422,6 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
 {
   const char *p = in, *e = in + n;
   char *o = out, *oe = out + room;
-  /* Whole-word stores are safe when out and in do not overlap. */
-  bool wide = (uintptr_t)out >= (uintptr_t)e || (uintptr_t)oe <= (uintptr_t)in;
   int rc = TC_OK;
   unsigned c;
 
@@ -475,17 +438,27 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
   while (p < e) {
     if (u->state == U_NORM) {
       for (;;) {
-        size_t lim = (size_t)(e - p), k;
+        size_t lim = (size_t)(e - p);
+        const char *pe;
         if (lim > (size_t)(oe - o)) lim = (size_t)(oe - o);
-        k = plain_copy(o, p, lim, wide);
-        p += k;
-        o += k;
+        /* plain bytes and one-character escapes (mostly the \" of a body) */
+        for (pe = p + lim; p < pe;) {
+          unsigned char ch = (unsigned char)*p;
+          int d;
+          if (plain_byte(ch)) {
+            *o++ = (char)ch;
+            p++;
+            continue;
+          }
+          if (ch != '\\' || e - p < 2 || (d = esc_char((unsigned char)p[1])) < 0) break;
+          if (d < 0x20 || d == '\\') u->special = true;
+          *o++ = (char)d;
+          p += 2;
+        }
         if (p == e) goto out;
         c = (unsigned char)*p;
         if (c == '\\') {
-          /* fast path: a one-character escape complete in this piece */
-          int d = e - p >= 2 ? esc_char((unsigned char)p[1]) : -1;
-          if (d < 0) { /* \u, a bad escape, or the piece ends */
+          if (e - p < 2 || esc_char((unsigned char)p[1]) < 0) { /* \u, a bad escape, or the piece ends */
             u->state = U_ESC;
             p++;
             break;
@@ -494,9 +467,6 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
             rc = TC_JSON__FULL;
             goto out;
           }
-          if (d < 0x20 || d == '\\') u->special = true;
-          *o++ = (char)d;
-          p += 2;
           continue;
         }
         if (c == '"') {
@@ -507,9 +477,12 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
           rc = TC_ERR_JSON_SYNTAX;
           goto out;
         }
-        if (c < 0x80) { /* plain, but no room */
-          rc = TC_JSON__FULL;
-          goto out;
+        if (c < 0x80) { /* plain */
+          if (o == oe) {
+            rc = TC_JSON__FULL;
+            goto out;
+          }
+          continue;
         }
         {
           int r = tc_json__utf8((const unsigned char *)p, (size_t)(e - p));

@@ -193,6 +193,16 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
       if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple)) != TC_OK) return err;
       p = v;
       have = true;
+      /* and the usual ,"id":"..."} */
+      if (simple && e - p > 7 && memcmp(p, ",\"id\":\"", 7) == 0) {
+        const char *z = p + 7;
+        while (z < e && *z != '"') z++;
+        if (e - z > 1 && z[1] == '}') {
+          env_id->ptr = p + 7;
+          env_id->len = (size_t)(z - p - 7);
+          p = z + 1;
+        }
+      }
       more = tc_json__next(&p, e);
       continue;
     }
@@ -710,8 +720,11 @@ static const char *record_fast(tc_outstream_t *o, const char *p, const char *e)
     } else {
       break;
     }
-    d0 = q;
-    while (q < e && (unsigned)(*q - '0') < 10u && q - d0 < 19) v = v * 10u + (unsigned)(*q++ - '0');
+    {
+      const char *lim = e - q > 19 ? q + 19 : e; /* 19 digits never overflow */
+      unsigned d;
+      for (d0 = q; q < lim && (d = (unsigned)(unsigned char)*q - '0') < 10u; q++) v = v * 10u + d;
+    }
     if (q == d0 || q + 1 >= e || (*q != ',' && *q != '}') || (*d0 == '0' && q - d0 > 1)) break;
     if (seq) {
       o->seq = v;
