@@ -6,7 +6,7 @@
  * No protocol logic here: bytes in, bytes out.
  *
  *   tc_posix_net_t net;
- *   tc_posix_net_init(&net, NULL);                 // default clock
+ *   tc_posix_net_init(&net, NULL, NULL);           // default clock
  *   tc_transport_t t = tc_posix_net_transport(&net);
  *   t.ops->open(t.ctx, "example.com", 443, false, 10000);
  *   // then send/recv return 0 until connected, bytes after.
