@@ -2,37 +2,16 @@
  * json_str.c — JSON strings: the escaping writer, validation of strings and
  * whole values, in-place and streaming unescaping, the shallow object merge.
  *
- * Speed: string contents are skipped a machine word at a time (a SWAR test
- * for '"', '\\', bytes < 0x20 and bytes >= 0x80), so plain ASCII costs a few
- * instructions per word; only escapes and non-ASCII bytes take the slow path.
+ * Speed: string contents go through one table lookup per byte (plain_tab);
+ * escapes and non-ASCII bytes take the slow path. A word-at-a-time (SWAR)
+ * scan was tried and lost on real bodies, whose plain runs between the \"
+ * escapes are only a few bytes long.
  */
 #include <string.h>
 
 #include "tc_json_int.h"
 
-/* ------------------------------------------------------------ word scanning */
-
-typedef size_t tc_word_t;
-#define W_ONES ((tc_word_t)-1 / 255u)
-#define W_HIGH (W_ONES * 0x80u)
-
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define TC_SWAR 1
-/* High bit set in the byte lanes that are not plain (and possibly in lanes
- * above the first such lane, which the callers never look at). */
-static inline tc_word_t special_lanes(tc_word_t w)
-{
-  tc_word_t q = w ^ (W_ONES * 0x22u), s = w ^ (W_ONES * 0x5Cu);
-  return (w | (w - W_ONES * 0x20u) | ((q - W_ONES) & ~q) | ((s - W_ONES) & ~s)) & W_HIGH;
-}
-static inline size_t first_lane(tc_word_t m)
-{
-  return sizeof(tc_word_t) == 8 ? (size_t)__builtin_ctzll((unsigned long long)m) >> 3
-                                : (size_t)__builtin_ctz((unsigned)m) >> 3;
-}
-#else
-#define TC_SWAR 0
-#endif
+/* ------------------------------------------------------------ byte classes */
 
 /* 1 for the bytes that are plain inside a JSON string. */
 static const uint8_t plain_tab[256] = {
@@ -55,15 +34,6 @@ static inline bool plain_byte(unsigned char c)
 size_t tc_json__plain(const char *p, const char *e)
 {
   const char *s = p;
-#if TC_SWAR
-  while ((size_t)(e - p) >= sizeof(tc_word_t)) {
-    tc_word_t w, m;
-    memcpy(&w, p, sizeof w);
-    m = special_lanes(w);
-    if (m) return (size_t)(p - s) + first_lane(m);
-    p += sizeof w;
-  }
-#endif
   while (p < e && plain_byte((unsigned char)*p)) p++;
   return (size_t)(p - s);
 }

@@ -127,7 +127,7 @@ typedef struct tc_outstream {
   bool have_cursor;
   bool have_seq_this_conn;
   uint64_t last_seq_this_conn;
-  uint64_t dedupe[TC_OUT_DEDUPE_IDS];  /* hashes of recent envelope ids */
+  uint32_t dedupe[TC_OUT_DEDUPE_IDS];  /* hashes (FNV-1a) of recent envelope ids */
   uint8_t dedupe_next;
   uint8_t dedupe_count;
   /* ---- batch scanner (a streaming JSON pushdown scanner, see outstream.c) */
