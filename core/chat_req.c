@@ -136,10 +136,13 @@ tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *
     tc_buf_put(b, p->action.ptr, p->action.len);
   }
   if (cd != NULL || tc_slice_present(p->metadata)) {
-    tc_slice_t base = cd ? (tc_slice_t){ cd, strlen(cd) } : TC_SLICE_NULL;
+    /* "{}" rather than TC_SLICE_NULL for an absent side: json_str.c's
+     * check_object does pointer arithmetic on a NULL slice (reported). */
+    tc_slice_t none = { "{}", 2 };
+    tc_slice_t base = cd ? (tc_slice_t){ cd, strlen(cd) } : none;
     tc_err_t err;
     tc_buf_puts(b, ",\"metadata\":");
-    err = tc_json_put_merged(b, base, p->metadata);
+    err = tc_json_put_merged(b, base, tc_slice_present(p->metadata) ? p->metadata : none);
     if (err != TC_OK) return err;
   }
   tc_buf_puts(b, "}}");
