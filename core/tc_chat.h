@@ -14,8 +14,17 @@
  * return at once; the work happens in the next tc_chat_step. Each returns
  * TC_OK, or a named error that leaves the chat as it was (bad JSON, a message
  * too large for the request buffer, TC_ERR_BUSY while another send is
- * outstanding, TC_ERR_SESSION_CLOSED once closed). Operations may be called
- * from inside the event callback, except tc_chat_deinit.
+ * outstanding, TC_ERR_SESSION_CLOSED once closed). One append is in flight
+ * at a time (unlike the JS transport, a stop during a steering append is
+ * TC_ERR_BUSY until that append ends). Operations may be called from inside
+ * the event callback, except tc_chat_deinit.
+ *
+ * Headers: cfg->headers go on every .in/.out request; a name the chat writes
+ * itself (Authorization, X-Part-Id, ...) is skipped, so the chat's value
+ * always wins (4.8.3 lets an extra header override Authorization on GET .out;
+ * this does not). Sends retry 5xx, 429 and network failures with the same
+ * X-Part-Id up to backoff.send_retries times (4.8.3 surfaces them at once;
+ * protocol.md §6.3 allows the retry).
  *
  * Time: every deadline is in the caller's monotonic milliseconds (the now_ms
  * of tc_chat_step). Operations count from the time of the last step, so call
@@ -259,7 +268,7 @@ typedef enum tc_chat_event_type {
   TC_CHAT_EV_FIRST_CHUNK,         /* chunk, since_send_ms */
   TC_CHAT_EV_RUN_PENDING_VERSION, /* source: START, SEND or UPGRADE */
   TC_CHAT_EV_STREAM_ERROR,        /* err, status: the .out subscription gave up */
-  TC_CHAT_EV_SESSION_CLOSED,      /* text: the reason (may be empty); source: SEND or STREAM */
+  TC_CHAT_EV_SESSION_CLOSED,      /* text: the reason (may be empty); source: SEND, STREAM or START (DIRECT 409) */
   TC_CHAT_EV_RECORD_SKIPPED,      /* err: an oversized or invalid record was skipped */
   TC_CHAT_EV_AUTH_FAILED          /* err, status: session start or token refresh failed */
 } tc_chat_event_type_t;
@@ -439,9 +448,9 @@ tc_err_t tc_chat_init_ex(tc_chat_t *chat, const tc_chat_config_t *cfg, const cha
  * initialised again afterwards. Not from inside the event callback. */
 void tc_chat_deinit(tc_chat_t *chat);
 
-/* Does all work that is ready at now_ms and returns without blocking:
- * TC_OK, or TC_ERR_ARG (now_ms went backwards by more than a second is
- * tolerated and clamped). Errors of the conversation arrive as events. */
+/* Does all work that is ready at now_ms and returns without blocking. Always
+ * TC_OK: errors of the conversation arrive as events. A now_ms smaller than
+ * the last one is treated as the last one (time never goes backwards). */
 tc_err_t tc_chat_step(tc_chat_t *chat, uint64_t now_ms);
 /* The earliest time tc_chat_step must run again even if no socket is ready
  * (UINT64_MAX: only socket activity or an operation can create work). */
@@ -502,7 +511,11 @@ tc_err_t tc_chat_resume(tc_chat_t *chat);
 /* Opens the read-only standing subscription (requires cfg->watch). */
 tc_err_t tc_chat_watch(tc_chat_t *chat);
 
-/* Answers cfg->start_session: the token (and the pendingVersion flag). */
+/* Answers cfg->start_session: the token (and the pendingVersion flag).
+ * Either provide_session or provide_token answers either question (both
+ * yield a token). TC_ERR_STATE when nothing was asked; TC_ERR_TOKEN for a
+ * token that is empty, longer than TC_CHAT_TOKEN_MAX or not JWT characters
+ * (the question then fails as with provide_failed). */
 tc_err_t tc_chat_provide_session(tc_chat_t *chat, const char *token, size_t len, bool pending_version);
 /* Answers cfg->access_token with a fresh token. */
 tc_err_t tc_chat_provide_token(tc_chat_t *chat, const char *token, size_t len);
