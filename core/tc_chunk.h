@@ -2,13 +2,17 @@
  * tc_chunk.h — a typed view of one UIMessageChunk (protocol.md §5.5).
  *
  * tc_chunk_parse() reads one chunk object (the `data` value of a `.out` data
- * record) with jsmn and fills a tc_chunk_t whose fields are slices into the
- * same memory. String fields are JSON-unescaped in place (an unescaped string
- * is never longer than its escaped form), so the memory must be writable and
- * `raw` is only guaranteed intact for TC_CHUNK_UNKNOWN. JSON-valued fields
- * (input, output, data, message_metadata, provider_metadata) are raw JSON text,
- * not unescaped. Unknown extra keys are ignored ("loose" objects). An unknown
- * `type` is TC_CHUNK_UNKNOWN with `type_name` and `raw` set: it passes through.
+ * record) with a top-level member scanner (no token array; nested values are
+ * validated and kept as raw spans) and fills a tc_chunk_t whose fields are
+ * slices into the same memory. String fields are JSON-unescaped in place (an
+ * unescaped string is never longer than its escaped form), so the memory must
+ * be writable and `raw` is only guaranteed intact for TC_CHUNK_UNKNOWN (unless
+ * its `type` string itself has escapes). JSON-valued fields (input, output,
+ * data, message_metadata) are raw JSON text, not unescaped. Unknown extra keys
+ * are ignored ("loose" objects); a known key spelled with escapes is not
+ * recognised; a known string or boolean field that is null counts as absent;
+ * for duplicate keys the last wins. An unknown `type` is TC_CHUNK_UNKNOWN
+ * with only `type_name` and `raw` set: it passes through.
  */
 #ifndef TC_CHUNK_H
 #define TC_CHUNK_H
@@ -96,10 +100,10 @@ typedef struct tc_chunk {
 } tc_chunk_t;
 
 /* Parses the chunk object json[0..len) (writable: strings are unescaped in
- * place). Returns TC_OK, TC_ERR_JSON_SYNTAX (not one JSON object, or more
- * than TC_JSON_TOKENS_MAX tokens: TC_ERR_JSON_TOO_BIG), TC_ERR_CHUNK_TYPE (no
- * string `type`), TC_ERR_JSON_TYPE (a known field of the wrong JSON type),
- * or the string-unescape errors of tc_json.h. */
+ * place). Returns TC_OK, TC_ERR_JSON_SYNTAX (not one JSON object),
+ * TC_ERR_JSON_DEPTH (nested deeper than TC_JSON_DEPTH_MAX), TC_ERR_CHUNK_TYPE
+ * (no string `type`), TC_ERR_JSON_TYPE (a known field of the wrong JSON
+ * type), or the string errors of tc_json.h. No token limit applies. */
 tc_err_t tc_chunk_parse(char *json, size_t len, tc_chunk_t *out);
 
 #endif /* TC_CHUNK_H */

@@ -60,13 +60,17 @@ typedef struct tc_json_unesc {
 
 void tc_json_unesc_init(tc_json_unesc_t *u);
 
-/* Decodes in[0..n) into out (out_cap >= n + 4 always suffices), appending
- * *out_len bytes. in must not hold the closing quote. */
+/* Decodes in[0..n) into out[0..*out_len) (out_cap >= n + 4 always
+ * suffices). in must not hold the closing quote (a raw '"' is
+ * TC_ERR_JSON_SYNTAX). With too small an out_cap: TC_ERR_NOSPACE, the code
+ * point that did not fit is held and written first by the next call. */
 tc_err_t tc_json_unesc_feed(tc_json_unesc_t *u, const char *in, size_t n,
                             char *out, size_t out_cap, size_t *out_len);
 
-/* The string ended: TC_OK, or the error for a dangling escape, high surrogate
- * or partial UTF-8 sequence. */
+/* The string ended: TC_OK, or the error for a dangling escape
+ * (TC_ERR_JSON_ESCAPE), high surrogate (TC_ERR_JSON_SURROGATE), partial UTF-8
+ * sequence (TC_ERR_UTF8) or a held code point not yet written
+ * (TC_ERR_NOSPACE). */
 tc_err_t tc_json_unesc_finish(const tc_json_unesc_t *u);
 
 /* ---------------------------------------------------------- small documents */

@@ -12,38 +12,63 @@
  *   event: error   data <text>                     -> on_event(TC_OUT_EV_ERROR)
  *   data: [DONE]                                   -> on_event(TC_OUT_EV_DONE)
  *
- * Record kinds (§5.2): a header named "" (["","trim"]) is an S2 command record:
- * it only moves the cursor. A `trigger-control` header makes a control record
- * (turn-complete, upgrade-required, pending-version, session-closed; other
- * sibling headers captured). Anything else is a data record whose body is the
- * JSON string {"data":<chunk>,"id":"<envelope id>"}; the chunk is parsed with
- * tc_chunk_parse. A data chunk of type "trigger:turn-complete" (the legacy
- * shape, §5.3) is reported as a control record with `legacy` set; any other
- * "trigger:*" chunk is dropped. `data` given as a JSON string (the .in shape)
- * is parsed from that string.
+ * Events: the kind of an event is taken from its `event:` line as it stands
+ * when the first data line arrives (S2 writes `event:` first). A batch with
+ * an empty data field is ignored; batch data that is not one JSON object is
+ * TC_ERR_JSON_SYNTAX (4.8.3 ignores it; a decoder that cannot resync treats
+ * it as a dropped connection). Any other event type is ignored.
+ *
+ * Record kinds (§5.2): a first header named "" (["","trim"]) is an S2
+ * command record: it only moves the cursor. A `trigger-control` header makes a
+ * control record (turn-complete, upgrade-required, pending-version,
+ * session-closed; the sibling headers captured; for each name the first
+ * occurrence wins, like 4.8.3's headerValue). Anything else is a data record
+ * whose body is the JSON string {"data":<chunk>,"id":"<envelope id>"}; the
+ * chunk is parsed with tc_chunk_parse. A data chunk of type
+ * "trigger:turn-complete" or "trigger:upgrade-required" (the legacy shape,
+ * §5.3) is reported as a control record with `legacy` set (its
+ * session_in_event_id stays -1: 4.8.3 reads that only from headers); any
+ * other "trigger:*" chunk is dropped (on_record only). `data` given as a JSON
+ * string (the .in shape) is parsed from that string. "body": null is taken
+ * as an absent body; a non-integer timestamp as -1.
  *
  * Cursor: tc_outstream_cursor() is the seq_num of the last record seen, of any
  * kind (duplicates, commands and oversized records included); it moves before
  * the record's callback runs. seq_num must be a non-negative integer and must
  * increase within a connection (TC_ERR_SEQ_NUM / TC_ERR_SEQ_ORDER, fatal for
- * the connection: the caller reconnects from the cursor).
+ * the connection: the caller reconnects from the cursor). A records[] element
+ * that is not an object, or a record without seq_num, is TC_ERR_SEQ_NUM.
  *
  * Duplicates: a data record whose envelope id was seen among the last
  * TC_OUT_DEDUPE_IDS ids of this connection is not delivered (on_record still
  * reports it with `duplicate`).
  *
  * Bounds: a record whose headers and body do not fit the record buffer never
- * desynchronises the stream. A text-delta or reasoning-delta of any length is
+ * desynchronises the stream. Only the known headers' values and a data
+ * record's body are stored. A text-delta or reasoning-delta of any length is
  * delivered as several chunks of the same type and id, each cut on a UTF-8
- * code point boundary (chunk.fragment / fragment_more). Any other oversized
- * record is skipped and reported with `oversized` set, and the cursor moves
- * past it.
+ * code point boundary (chunk.fragment / fragment_more, chunk.raw absent).
+ * This needs the body's usual key order ({"data":{"type":..,"id":..,
+ * "delta":"... as the SDK writes it), seq_num before body, and the prefix up
+ * to the delta inside the buffer; otherwise the record is oversized. For such
+ * a record on_record runs once, when the first fragment is ready (no
+ * envelope id: it comes after the delta, so the record is not deduplicated);
+ * if the delta turns out malformed after fragments went out, on_record runs a
+ * second time for the same seq_num with `invalid` set and no further
+ * fragment follows. Any other oversized record is skipped and reported with
+ * `oversized` set, and the cursor moves past it; an oversized control record
+ * is still delivered to on_control, the headers that did not fit absent (a
+ * turn must still end when its token is too long).
  *
  * Errors: malformed JSON, bad escapes, bad UTF-8 and the like inside one
- * record make that record `invalid` (reported through on_record with its
- * error) when the batch framing is still intact; the stream continues. Damage
- * to the batch framing itself is returned by tc_outstream_feed and ends the
- * connection.
+ * record (or a known field of the wrong JSON type, e.g. a header pair that is
+ * not two strings: TC_ERR_JSON_TYPE) make that record `invalid` (reported
+ * through on_record with its error) when the batch framing is still intact;
+ * the stream continues. Damage to the batch framing itself (JSON syntax
+ * outside the record strings, nesting deeper than TC_JSON_DEPTH_MAX, an
+ * event that ends inside the batch: TC_ERR_RECORD_TRUNCATED) is returned by
+ * tc_outstream_feed and ends the connection. Member keys spelled with escapes
+ * are not recognised (S2 never writes them).
  */
 #ifndef TC_OUTSTREAM_H
 #define TC_OUTSTREAM_H
@@ -168,7 +193,8 @@ typedef struct tc_outstream {
 
 /* Prepares a decoder for a new connection. The cursor starts unset unless
  * tc_outstream_set_cursor is called (it survives reconnects only through the
- * caller). `rec_buf` is the caller's record buffer. */
+ * caller). `rec_buf` is the caller's record buffer (at most 2 GiB used; at
+ * least ~100 bytes for long deltas to be fragmented). */
 void tc_outstream_init(tc_outstream_t *o, char *rec_buf, size_t rec_cap,
                        const tc_outstream_cb_t *cb, void *user);
 
