@@ -290,6 +290,12 @@ export class Store {
     this.opts.log(`session ${s.key} run ${runId} exited${error ? ` error=${JSON.stringify(error)}` : ""}`);
     for (const c of closeCalls ?? []) this.close(s, c.reason);
     if (runId === s.currentRunId) s.runAlive = false;
+    // A run that died (crash) with input still unanswered: end that turn the way
+    // the platform's error path would, so readers are not left waiting.
+    if (error && s.lastInDelivered > s.lastTurnInSeq && !s.pendingSuccessor) {
+      this.appendOut(s, { body: JSON.stringify({ data: { type: "error", errorText: `agent run failed: ${error}` }, id: nanoid(7) }) });
+      this.onAgentChunk(s, { type: "trigger:turn-complete", sessionInEventId: String(s.lastInDelivered), sessionInConsumedId: String(s.lastInDelivered) }, runId);
+    }
     if (s.pendingSuccessor && s.pendingSuccessor.previousRunId === runId && !s.closedAt) {
       const succ = s.pendingSuccessor;
       s.pendingSuccessor = null;
