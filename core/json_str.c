@@ -413,14 +413,15 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
         if (lim > (size_t)(oe - o)) lim = (size_t)(oe - o);
         /* plain bytes and one-character escapes (mostly the \" of a body) */
         for (pe = p + lim; p < pe;) {
-          unsigned char ch = (unsigned char)*p;
+          size_t i = 0, run = (size_t)(pe - p);
           int d;
-          if (plain_byte(ch)) {
-            *o++ = (char)ch;
-            p++;
-            continue;
+          while (i < run && plain_byte((unsigned char)p[i])) {
+            o[i] = p[i];
+            i++;
           }
-          if (ch != '\\' || e - p < 2 || (d = esc_char((unsigned char)p[1])) < 0) break;
+          p += i;
+          o += i;
+          if (p == pe || p[0] != '\\' || e - p < 2 || (d = esc_char((unsigned char)p[1])) < 0) break;
           if (d < 0x20 || d == '\\') u->special = true;
           *o++ = (char)d;
           p += 2;
