@@ -130,6 +130,8 @@ tc_chat_session_t tc_chat_session(const tc_chat_t *c)
   s.has_cursor = record_cursor(c, &s.cursor);
   s.has_in_seq = c->has_in_seq;
   s.in_seq = c->in_seq;
+  s.has_shown = c->has_shown;
+  s.shown = c->shown;
   s.streaming = c->streaming;
   s.closed = c->closed;
   s.closed_reason = (tc_slice_t){ c->sess.reason, c->sess.reason_len };
@@ -159,13 +161,16 @@ static void persist(tc_chat_t *c)
   f |= c->streaming >= 0 ? TC_SESS_F_STREAM_SET : 0;
   f |= c->streaming == 1 ? TC_SESS_F_STREAMING : 0;
   f |= c->closed ? TC_SESS_F_CLOSED : 0;
+  f |= c->has_shown ? TC_SESS_F_SHOWN : 0;
   c->sess.flags = f;
   c->sess.cursor = view.has_cursor ? view.cursor : 0;
   c->sess.in_seq = c->has_in_seq ? c->in_seq : 0;
+  c->sess.shown = c->has_shown ? c->shown : 0;
   n = tc_session_seal(&c->sess, c->chat_hash);
   c->dirty = false;
   c->persisted_cursor_set = view.has_cursor;
   c->persisted_cursor = view.cursor;
+  c->persisted_shown = c->shown;
   c->last_persist = c->now;
   if (c->cfg->kv.ops) {
     kv_key(c, key);
@@ -178,20 +183,24 @@ static void persist(tc_chat_t *c)
   chat_emit(c, &ev);
 }
 
-/* State changes now; a moved cursor at most every checkpoint_ms. */
-static void persist_step(tc_chat_t *c)
+/* The cursor or the delivered mark moved since the last write. */
+static bool moved(const tc_chat_t *c)
 {
   uint64_t v;
-  bool set;
+  bool set = record_cursor(c, &v);
+  return set != c->persisted_cursor_set || v != c->persisted_cursor || c->shown != c->persisted_shown;
+}
+
+static uint64_t checkpoint_at(const tc_chat_t *c)
+{
+  return c->last_persist + or_default(c->cfg->checkpoint_ms, CHAT_CHECKPOINT_MS);
+}
+
+/* State changes now; a moved cursor or mark at most every checkpoint_ms. */
+static void persist_step(tc_chat_t *c)
+{
   if (c->sess.token_len == 0) return;
-  if (c->dirty) {
-    persist(c);
-    return;
-  }
-  set = record_cursor(c, &v);
-  if ((set != c->persisted_cursor_set || v != c->persisted_cursor) &&
-      c->now - c->last_persist >= or_default(c->cfg->checkpoint_ms, CHAT_CHECKPOINT_MS))
-    persist(c);
+  if (c->dirty || (moved(c) && c->now >= checkpoint_at(c))) persist(c);
 }
 
 /* ------------------------------------------------------------ tool tracking */
@@ -281,6 +290,7 @@ static void auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, 
     if (pending) emit_simple(c, TC_CHAT_EV_RUN_PENDING_VERSION, TC_CHAT_SRC_START, TC_OK, 0);
     if (recreate) { /* §6.3: the stale cursor pointed at another session */
       c->has_cursor = false;
+      c->has_shown = false;
       c->has_turn_start = false;
     }
     if (recreate || fresh) c->streaming = 0;
@@ -888,6 +898,8 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   c->has_turn_start = c->streaming == 1;
   c->turn_start_set = c->has_cursor;
   c->turn_start = c->cursor;
+  c->has_shown = c->sess.flags & TC_SESS_F_SHOWN;
+  c->shown = c->persisted_shown = c->sess.shown;
   c->persisted_cursor_set = c->has_cursor;
   c->persisted_cursor = c->cursor;
   c->last_persist = c->now;
@@ -1004,8 +1016,8 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *c)
   if (c->auth.phase == AP_QUEUED) t = min64(t, c->now);
   if (c->refresh_at) t = min64(t, c->refresh_at);
   if (c->dirty) t = min64(t, c->now);
-  else if (c->sess.token_len && (c->has_cursor != c->persisted_cursor_set || c->cursor != c->persisted_cursor))
-    t = min64(t, c->last_persist + or_default(c->cfg->checkpoint_ms, CHAT_CHECKPOINT_MS));
+  else if (c->sess.token_len && moved(c))
+    t = min64(t, checkpoint_at(c));
   return t;
 }
 

@@ -293,6 +293,11 @@ static tc_err_t on_chunk(void *user, const tc_record_info_t *rec, const tc_chunk
   ev.chunk = ch;
   ev.seq = rec->seq_num;
   ev.since_send_ms = since_send(c);
+  ev.replayed = c->has_shown && rec->seq_num <= c->shown;
+  if (!ev.replayed) {
+    c->has_shown = true;
+    c->shown = rec->seq_num;
+  }
   if (!c->out.first_chunk) {
     c->out.first_chunk = true;
     chat_emit(c, &ev);

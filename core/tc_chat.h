@@ -49,6 +49,13 @@
  * written when the state changes at turn boundaries and as a cursor
  * checkpoint at most every cfg->checkpoint_ms, never per chunk.
  *
+ * Resume replays an interrupted turn from its first chunk (4.8.3 semantics,
+ * §6.1: the record holds the cursor of the turn's start). The record also
+ * keeps a "delivered" mark (the highest seq handed to the app, checkpointed
+ * like the cursor), and chunks at or below it carry `replayed`: a display or
+ * a speech engine can skip what it already showed (up to one checkpoint
+ * interval may repeat after a power cut).
+ *
  * Tokens never appear in an event other than SESSION_CHANGED's record, and
  * never in a log.
  */
@@ -128,6 +135,7 @@ typedef struct tc_session_rec {
   uint32_t chat_hash;          /* CRC-32 of the chat id (foreign chat) */
   uint64_t cursor;             /* .out lastEventId (valid with F_CURSOR) */
   uint64_t in_seq;             /* activeInputSeq (valid with F_IN_SEQ) */
+  uint64_t shown;              /* highest seq delivered to the app (valid with F_SHOWN) */
   char reason[TC_CHAT_REASON_MAX];
   char msgid[TC_CHAT_MSGID_MAX];
   tc_chat_tool_t tools[TC_CHAT_TOOLS_MAX];
@@ -140,6 +148,7 @@ typedef struct tc_session_rec {
 #define TC_SESS_F_STREAMING  0x08u
 #define TC_SESS_F_CLOSED     0x10u
 #define TC_SESS_F_REASON_CUT 0x20u  /* the reason was truncated */
+#define TC_SESS_F_SHOWN      0x40u
 
 /* Stored size of a sealed record. */
 size_t tc_session_size(const tc_session_rec_t *s);
@@ -294,6 +303,8 @@ typedef struct tc_chat_session {
   uint64_t cursor;          /* persisted lastEventId (the turn start while streaming) */
   bool has_in_seq;
   uint64_t in_seq;          /* activeInputSeq */
+  bool has_shown;
+  uint64_t shown;           /* the delivered mark (checkpointed) */
   int8_t streaming;         /* isStreaming: -1 unknown, 0, 1 */
   bool closed;
   tc_slice_t closed_reason;
@@ -315,6 +326,7 @@ struct tc_chat_event {
   int64_t session_in_event_id; /* TURN_COMPLETE: -1 when absent */
   int64_t input_seq;          /* MESSAGE_SENT, TURN_COMPLETE: the append's seq, -1 unknown */
   bool settled;               /* TURN_COMPLETE: session_in_event_id >= input_seq (onSettled) */
+  bool replayed;              /* CHUNK, TEXT, FIRST_CHUNK: seq <= the delivered mark: shown before a resume */
   int64_t since_send_ms;      /* FIRST_CHUNK, TURN_COMPLETE: -1 when no send */
   uint32_t duration_ms;       /* MESSAGE_SENT/FAILED */
   const char *part_id;        /* MESSAGE_SENT/FAILED: the X-Part-Id */
@@ -365,6 +377,8 @@ struct tc_chat {
   uint64_t cursor;
   bool has_in_seq;             /* activeInputSeq */
   uint64_t in_seq;
+  bool has_shown;              /* the delivered mark: highest seq given to the app */
+  uint64_t shown, persisted_shown;
   int8_t streaming;            /* isStreaming: -1 unknown, 0, 1 */
   bool closed;
   bool has_turn_start;         /* the cursor when the turn started (persisted while streaming) */

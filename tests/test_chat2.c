@@ -82,9 +82,14 @@ static void test_s26_reload_mid_turn_replays_from_turn_start(void)
   fake_reply(&W.out, sse_head(false));
   w_step(&W);
   feed_data(6, "{\"type\":\"start\",\"messageId\":\"m_2\"}", "f1");
-  feed_control(8, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
+  CHECK(w_last(&W, TC_CHAT_EV_CHUNK)->replayed); /* shown before the reboot (checkpointed) */
+  feed_data(7, DELTA("x"), "f2");
+  CHECK(w_last(&W, TC_CHAT_EV_TEXT)->replayed);
+  feed_data(8, DELTA("y"), "f3");
+  CHECK(!w_last(&W, TC_CHAT_EV_TEXT)->replayed);
+  feed_control(9, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0); /* 0 < activeInputSeq 1: an earlier turn's */
-  feed_control(9, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
+  feed_control(10, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
 }
 
