@@ -1,11 +1,49 @@
 /* tc_esp32.c — ESP-IDF glue for trigchat (see include/tc_esp32.h). */
 #include "tc_esp32.h"
 
+#include <stdlib.h>
+
+#include <mbedtls/platform.h>
+
 #include "esp_random.h"
 #include "esp_timer.h"
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
 #include "lwip/sockets.h"
+
+static tc_tls_ctx_t *s_ctx;    /* the context whose arena serves the chat task */
+static TaskHandle_t s_owner;   /* the chat task */
+
+/* The chat task inside a tc_tls_* call (an arena is entered): the arena.
+ * Anyone else: the heap. */
+static void *shared_calloc(size_t n, size_t size)
+{
+  if (xTaskGetCurrentTaskHandle() == s_owner) {
+    tc_tls_arena_t *cur = tc_tls_arena_enter(NULL); /* read the current arena... */
+    tc_tls_arena_leave(cur);                        /* ...and put it back */
+    if (cur != NULL) return tc_mbedtls_calloc(n, size);
+  }
+  return calloc(n, size);
+}
+
+/* A block is freed where it came from: the arena's address range, or the heap. */
+static void shared_free(void *p)
+{
+  const uint8_t *b = s_ctx ? s_ctx->arena.base : NULL;
+  if (b != NULL && (const uint8_t *)p >= b && (const uint8_t *)p < b + s_ctx->arena.size)
+    tc_mbedtls_free(p);
+  else
+    free(p);
+}
+
+void tc_esp32_tls_share(tc_tls_ctx_t *ctx)
+{
+  s_ctx = ctx;
+  s_owner = xTaskGetCurrentTaskHandle();
+#if defined(MBEDTLS_PLATFORM_MEMORY) && !defined(MBEDTLS_PLATFORM_CALLOC_MACRO)
+  mbedtls_platform_set_calloc_free(shared_calloc, shared_free);
+#endif
+}
 
 uint64_t tc_esp32_clock_ms(void *ctx)
 {

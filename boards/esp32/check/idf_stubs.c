@@ -102,6 +102,7 @@ BaseType_t xTaskCreate(TaskFunction_t pxTaskCode, const char *pcName, uint32_t u
 }
 void vTaskDelay(TickType_t xTicksToDelay) { (void)xTicksToDelay; }
 void vTaskDelete(TaskHandle_t xTaskToDelete) { (void)xTaskToDelete; }
+TaskHandle_t xTaskGetCurrentTaskHandle(void) { return NULL; }
 QueueHandle_t xQueueCreate(UBaseType_t uxQueueLength, UBaseType_t uxItemSize)
 {
   (void)uxQueueLength; (void)uxItemSize;

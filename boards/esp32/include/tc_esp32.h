@@ -2,7 +2,8 @@
  * tc_esp32.h — the small glue between trigchat and ESP-IDF: clock, random,
  * a TLS-over-lwIP-sockets connection, and the wait of a chat task's loop.
  *
- *   static tc_tls_ctx_t tls;                  // tc_tls_ctx_init once
+ *   static tc_tls_ctx_t tls;                  // tc_tls_ctx_init once, then
+ *   tc_esp32_tls_share(&tls);                 // (from the chat task)
  *   static tc_esp32_conn_t out, req;
  *   tc_chat_init(&chat, &cfg, id, tc_esp32_conn_init(&out, &tls),
  *                tc_esp32_conn_init(&req, &tls), &bufs);
@@ -41,6 +42,16 @@ void tc_esp32_random(void *ctx, uint8_t *buf, size_t n);
 
 /* Prepares c over tls and returns the transport to give to tc_chat_init. */
 tc_transport_t tc_esp32_conn_init(tc_esp32_conn_t *c, tc_tls_ctx_t *tls);
+
+/* Shares mbedTLS between trigchat and the rest of ESP-IDF. mbedTLS's
+ * allocator is process-wide, and on ESP-IDF other tasks use it too (the
+ * Wi-Fi supplicant, esp-tls, OTA). tc_tls_ctx_init points it at
+ * port/mbedtls's arena allocator, which serves only calls made inside the
+ * adapter and would fail (or race) everyone else. Call this right after
+ * tc_tls_ctx_init, from the task that drives the chat: it installs an
+ * allocator that serves that task's TLS calls from ctx's arena and every
+ * other caller from the heap (calloc/free). One context per application. */
+void tc_esp32_tls_share(tc_tls_ctx_t *ctx);
 
 /* Blocks the calling task until a connection's socket is readable (or
  * writable while it connects or has bytes waiting to go out), until

@@ -12,5 +12,6 @@ BaseType_t xTaskCreate(TaskFunction_t pxTaskCode, const char *pcName, uint32_t u
                        void *pvParameters, UBaseType_t uxPriority, TaskHandle_t *pxCreatedTask);
 void vTaskDelay(TickType_t xTicksToDelay);
 void vTaskDelete(TaskHandle_t xTaskToDelete);
+TaskHandle_t xTaskGetCurrentTaskHandle(void);
 
 #endif /* TC_IDF_DECL_FREERTOS_TASK_H */

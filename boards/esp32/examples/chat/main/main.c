@@ -162,6 +162,7 @@ static void chat_task(void *arg)
     .arena = s_arena, .arena_size = sizeof s_arena,
   };
   if ((err = tc_tls_ctx_init(&s_tls, &tls_cfg)) != TC_OK) goto fail;
+  tc_esp32_tls_share(&s_tls); /* Wi-Fi and esp-tls keep using the heap */
   if ((err = tc_kv_nvs_open(&s_nvs, CONFIG_TRIGCHAT_NVS_NAMESPACE)) != TC_OK) goto fail;
   s_cfg.kv = tc_kv_nvs_kv(&s_nvs);
   err = tc_chat_init(&s_chat, &s_cfg, CONFIG_EXAMPLE_CHAT_ID, tc_esp32_conn_init(&s_out, &s_tls),
