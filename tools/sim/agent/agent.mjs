@@ -57,6 +57,11 @@ export const simAgent = chat.agent({
       chat.response.write({ type: "data-note", id: "n1", data: { text: "a persisted note" } });
     }
     if (cmd === "end") chat.endRun();
+    if (cmd === "crash") {
+      // An uncaught exception outside the turn loop kills the worker (the run).
+      setTimeout(() => { throw new Error("scripted crash"); }, 0);
+      await new Promise(() => {});
+    }
     if (cmd === "close") chat.close({ reason: "scripted close" });
     const model = new MockLanguageModelV3({
       doStream: makeDoStream(() => ({ clientData, runIndex: runState.runIndex })),

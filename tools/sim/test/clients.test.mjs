@@ -319,6 +319,15 @@ test("transport: requestUpgrade with a parked successor writes pending-version; 
   assert.ok(s.out.some((r) => r.headers?.some(([k, v]) => k === "trigger-control" && v === "pending-version")));
 });
 
+test("transport: a crashed run ends the turn with an error; the next message gets a new run", async () => {
+  const id = cid("crash");
+  const { transport } = makeTransport();
+  const a = await drain(await send(transport, id, [userMsg("/crash")]));
+  assert.ok(a.some((c) => c.type === "error" && /scripted crash/.test(c.errorText)), JSON.stringify(a));
+  const b = await drain(await send(transport, id, [userMsg("after crash")]));
+  assert.equal(textOf(b), echoReply("after crash", 2));
+});
+
 test("transport: chat.close() closes the session; the client sees it and appends get 409", async () => {
   const id = cid("close");
   const { transport } = makeTransport();
