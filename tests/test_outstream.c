@@ -631,6 +631,30 @@ static void test_escapes_and_surrogates_at_every_split(void)
   sb_free(&b);
 }
 
+static void test_errored_turn_then_turn_complete_without_token(void)
+{
+  /* §8 scenario 38 */
+  sb_t b = { 0 };
+  batch_open(&b);
+  add_data(&b, 30, "{\"type\":\"error\",\"errorText\":\"boom\"}", "err1");
+  add_raw(&b, 31, ",\"headers\":[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"12\"],[\"session-in-consumed-id\",\"12\"]],\"body\":\"\"");
+  batch_close(&b);
+  expect_splits(b.p, b.len,
+                "R30 data env=err1\n  chunk error type=error errorText=boom\n"
+                "R31 control\n  ctl 0 name=turn-complete in=12 consumed=12\n"
+                "EV batch-end\n");
+  sb_free(&b);
+}
+
+static void test_field_order_and_crlf(void)
+{
+  /* id before event, CRLF line ends, a comment, white space in the JSON */
+  static const char in[] =
+    ": hi\r\nid: 1,1,10\r\nevent: batch\r\ndata: { \"records\" : [ { \"timestamp\" : 5 , \"seq_num\" : 7 ,"
+    " \"headers\" : [ [ \"\" , \"trim\" ] ] } ] , \"tail\" : { \"seq_num\" : 8 } }\r\n\r\n";
+  EXPECT(in, "R7 command ts=5\nEV batch-end\n");
+}
+
 /* ------------------------------------------------------------ bad input */
 
 static void test_invalid_bodies_are_skipped_stream_continues(void)
@@ -1045,6 +1069,8 @@ int main(void)
   RUN(test_data_as_json_string);
   RUN(test_every_chunk_type);
   RUN(test_escapes_and_surrogates_at_every_split);
+  RUN(test_errored_turn_then_turn_complete_without_token);
+  RUN(test_field_order_and_crlf);
   RUN(test_invalid_bodies_are_skipped_stream_continues);
   RUN(test_seq_num_must_be_a_non_negative_integer);
   RUN(test_seq_num_must_increase);
