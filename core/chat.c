@@ -885,9 +885,9 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
     err = TC_ERR_KV_NOT_FOUND;
   }
   if (err == TC_OK) err = tc_session_open(&c->sess, len, c->chat_hash);
-  if (err != TC_OK) {
+  if (err != TC_OK) { /* absent, unreadable, corrupt or foreign: start fresh */
     memset(&c->sess, 0, sizeof c->sess);
-    return err == TC_ERR_KV_NOT_FOUND ? err : TC_ERR_KV_CORRUPT;
+    return err;
   }
   c->has_cursor = c->sess.flags & TC_SESS_F_CURSOR;
   c->cursor = c->sess.cursor;
