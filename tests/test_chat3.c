@@ -528,6 +528,27 @@ static void test_checkpoints_not_per_chunk(void)
   CHECK(W.kv.sets - sets >= 4);
 }
 
+
+static void test_dynamic_tool_approval_and_unsafe_names(void)
+{
+  sse_b_t s;
+  streaming_turn(0);
+  sse_begin(&s);
+  sse_data(&s, 1, "{\"type\":\"start\",\"messageId\":\"asst_2\"}", "a1");
+  sse_data(&s, 2, "{\"type\":\"tool-input-start\",\"toolCallId\":\"call_d\",\"toolName\":\"lookup\",\"dynamic\":true}", "a2");
+  sse_data(&s, 3, "{\"type\":\"tool-approval-request\",\"approvalId\":\"ap_d\",\"toolCallId\":\"call_d\"}", "a3");
+  sse_data(&s, 4, "{\"type\":\"tool-input-start\",\"toolCallId\":\"call_x\",\"toolName\":\"bad\\\"name\"}", "a4");
+  sse_data(&s, 5, "{\"type\":\"tool-approval-request\",\"approvalId\":\"ap_x\",\"toolCallId\":\"call_x\"}", "a5");
+  sse_control(&s, 6, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
+  fake_reply(&W.out, sse_end(&s));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "ap_x", true, NULL), TC_ERR_STATE); /* name not usable */
+  CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "ap_d", true, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(w_has(&W, "\"parts\":[{\"type\":\"dynamic-tool\",\"toolCallId\":\"call_d\",\"state\":\"approval-responded\",\"toolName\":\"lookup\",\"approval\":{\"id\":\"ap_d\",\"approved\":true}}]"));
+}
+
 #ifdef TC_TEST_EMBEDDED
 #define MANY 100 /* 4 MiB of RAM on the emulated board */
 #else
@@ -606,6 +627,7 @@ int main(void)
   RUN(test_request_hook_and_extra_headers);
   RUN(test_keep_alive_reuse);
   RUN(test_regenerate_and_close_bodies);
+  RUN(test_dynamic_tool_approval_and_unsafe_names);
   RUN(test_stop_after_resume);
   RUN(test_watch_mode_spans_turns);
   RUN(test_checkpoints_not_per_chunk);
