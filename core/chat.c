@@ -602,14 +602,13 @@ static bool closed_answer(tc_chat_t *c, tc_slice_t *reason)
 static void send_retry(tc_chat_t *c, tc_err_t err, int status)
 {
   const tc_http_resp_t *r = &c->rc.resp;
-  uint64_t d = CHAT_RETRY_BASE_MS, cap = or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS);
+  uint64_t d;
   if (++c->send.retries > or_default(c->cfg->backoff.send_retries, CHAT_SEND_RETRIES)) {
     send_fail(c, err, status);
     return;
   }
-  for (uint8_t i = 1; i < c->send.retries && d < cap; i++) d *= 2;
-  d = (d < cap ? d : cap);
-  d -= d * (chat_rand(c) >> 16) / (2u * 65536u);
+  d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries,
+                   or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS));
   if (status == 429 && r->ratelimit_reset >= 0 && c->unix_offset != INT64_MIN) {
     int64_t at = r->ratelimit_reset - c->unix_offset;
     d = at > (int64_t)c->now ? (uint64_t)at - c->now : 0;

@@ -89,6 +89,10 @@ void chat_out_close(tc_chat_t *c);
 bool chat_out_step(tc_chat_t *c);
 void chat_out_auth_done(tc_chat_t *c, tc_err_t err);
 uint64_t chat_out_deadline(const tc_chat_t *c);
+/* min(base * 2^(n-1), cap) * (1 - 0.5 U) ms for attempt n >= 1: the 4.8.3
+ * jitter (SSE retryJitter 0.5; waitBeforeEofResubscribe's 0.5 + 0.5 U is the
+ * same range). */
+uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n, uint32_t cap);
 enum { O_OFF = 0, O_WAIT, O_AUTH, O_CONNECT, O_BODY };
 
 /* ---- chat.c (used by chat_out.c) */

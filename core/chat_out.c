@@ -29,19 +29,12 @@ static const tc_outstream_cb_t stream_cb = { on_record, on_chunk, on_control, on
 
 static uint32_t or_default(uint32_t v, uint32_t d) { return v ? v : d; }
 
-/* base * (1 - 0.5 * U[0,1)): the 4.8.3 jitter (SSE retryJitter 0.5 and
- * waitBeforeEofResubscribe's 0.5 + 0.5 U, the same range). */
-static uint64_t jittered(const tc_chat_t *c, uint64_t base)
+uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n, uint32_t cap)
 {
-  return base - (base * (chat_rand(c) >> 16)) / (2u * 65536u);
-}
-
-/* min(base * 2^(n-1), cap) for attempt n >= 1. */
-static uint64_t expo(uint32_t base, uint32_t n, uint32_t cap)
-{
-  uint64_t d = base;
+  uint32_t d = base;
   while (n-- > 1 && d < cap) d *= 2;
-  return d < cap ? d : cap;
+  if (d > cap) d = cap;
+  return d - (uint32_t)(((uint64_t)d * (chat_rand(c) >> 16)) >> 17);
 }
 
 void chat_out_close(tc_chat_t *c)
@@ -88,8 +81,8 @@ static void out_retry(tc_chat_t *c, bool stall)
   }
   c->out.retry_count++;
   c->out.phase = O_WAIT;
-  c->out.wake_at = c->now + jittered(c, expo(or_default(b->base_ms, watch ? CHAT_WATCH_RETRY_BASE_MS : CHAT_RETRY_BASE_MS),
-                                             c->out.retry_count, or_default(b->max_ms, CHAT_RETRY_MAX_MS)));
+  c->out.wake_at = c->now + chat_backoff(c, or_default(b->base_ms, watch ? CHAT_WATCH_RETRY_BASE_MS : CHAT_RETRY_BASE_MS),
+                                          c->out.retry_count, or_default(b->max_ms, CHAT_RETRY_MAX_MS));
 }
 
 /* The response ended cleanly without a turn-complete (§6.2 step 4). */
@@ -109,8 +102,8 @@ static void out_eof(tc_chat_t *c)
   }
   c->out.eof_count++;
   c->out.phase = O_WAIT;
-  c->out.wake_at = c->now + jittered(c, expo(or_default(b->eof_base_ms, CHAT_EOF_BASE_MS), c->out.eof_count,
-                                             or_default(b->max_ms, CHAT_RETRY_MAX_MS)));
+  c->out.wake_at = c->now + chat_backoff(c, or_default(b->eof_base_ms, CHAT_EOF_BASE_MS), c->out.eof_count,
+                                          or_default(b->max_ms, CHAT_RETRY_MAX_MS));
 }
 
 static void out_connect(tc_chat_t *c)
