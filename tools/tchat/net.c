@@ -1,5 +1,4 @@
-/* net.c — tchat's POSIX + mbedTLS stack (see net.h). */
-#include <stdio.h>
+/* net.c — tchat's TLS layer over the chosen stack's TCP (see net.h). */
 #include <string.h>
 #include <unistd.h>
 
@@ -7,10 +6,25 @@
 
 static unsigned char g_arena[TCHAT_TLS_ARENA];
 
-tc_err_t tchat_net_init(tchat_net_t *n, const char *ca_file, const tc_kv_t *session_kv)
+const tchat_stack_t *tchat_stack_find(const char *name)
+{
+  static const tchat_stack_t *const stacks[] = {
+    &tchat_stack_posix,
+#ifdef TCHAT_WITH_LWIP
+    &tchat_stack_lwip, /* needs lwIP's source: only in tchat-lwip */
+#endif
+  };
+  for (size_t i = 0; i < sizeof stacks / sizeof stacks[0]; i++)
+    if (strcmp(stacks[i]->name, name) == 0) return stacks[i];
+  return NULL;
+}
+
+tc_err_t tchat_net_init(tchat_net_t *n, const tchat_stack_t *stack, const char *ca_file,
+                        const tc_kv_t *session_kv)
 {
   static const char k_system_ca[] = "/etc/ssl/certs/ca-certificates.crt";
-  memset(n, 0, sizeof *n); /* tls.ready false until a CA is loaded */
+  tc_transport_t tcp[2];
+  memset(n, 0, sizeof *n); /* tls_ready false until a CA is loaded */
   if (ca_file == NULL && access(k_system_ca, R_OK) == 0) ca_file = k_system_ca;
   if (ca_file != NULL) {
     tc_tls_config_t cfg = {
@@ -25,21 +39,30 @@ tc_err_t tchat_net_init(tchat_net_t *n, const char *ca_file, const tc_kv_t *sess
     if (err != TC_OK) return err;
     n->tls_ready = true;
   }
+  tc_err_t err = stack->init(tcp);
+  if (err != TC_OK) {
+    if (n->tls_ready) tc_tls_ctx_free(&n->tls);
+    n->tls_ready = false;
+    return err;
+  }
+  n->stack = stack;
   for (int i = 0; i < 2; i++) {
-    tc_posix_net_init(&n->sock[i], tc_posix_clock_ms, NULL);
     /* Without a CA the TLS layer only passes http:// through; an https://
      * URL then fails to open with TC_ERR_STATE. */
-    tc_tls_conn_init(&n->conn[i], &n->tls, tc_posix_net_transport(&n->sock[i]));
+    tc_tls_conn_init(&n->conn[i], &n->tls, tcp[i]);
   }
   return TC_OK;
 }
 
 void tchat_net_free(tchat_net_t *n)
 {
+  if (n->stack == NULL) return;
   for (int i = 0; i < 2; i++) {
     tc_transport_t t = tc_tls_conn_transport(&n->conn[i]);
-    t.ops->close(t.ctx);
+    t.ops->close(t.ctx); /* close_notify, then the TCP close */
   }
+  n->stack->free();
+  n->stack = NULL;
   if (n->tls_ready) tc_tls_ctx_free(&n->tls);
   n->tls_ready = false;
 }
@@ -51,18 +74,14 @@ tc_transport_t tchat_net_transport(tchat_net_t *n, int i)
 
 int tchat_net_poll_setup(tchat_net_t *n, struct pollfd *fds, uint64_t *deadline)
 {
-  int k = 0;
   for (int i = 0; i < 2; i++) {
-    uint64_t d = tc_posix_net_deadline_ms(&n->sock[i]);
+    uint64_t d = tc_tls_conn_deadline_ms(&n->conn[i]);
     if (d < *deadline) *deadline = d;
-    d = tc_tls_conn_deadline_ms(&n->conn[i]);
-    if (d < *deadline) *deadline = d;
-    int fd = tc_posix_net_fd(&n->sock[i]);
-    if (fd < 0) continue;
-    fds[k].fd = fd;
-    fds[k].events = tc_posix_net_poll_events(&n->sock[i]);
-    fds[k].revents = 0;
-    k++;
   }
-  return k;
+  return n->stack->poll_setup(fds, deadline);
+}
+
+void tchat_net_after_poll(tchat_net_t *n)
+{
+  if (n->stack->after_poll) n->stack->after_poll();
 }

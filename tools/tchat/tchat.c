@@ -3,7 +3,8 @@
  * for firmware authors: everything a device does is here, in the same order.
  *
  *   1. place the chat and its buffers (static: no heap);
- *   2. give it two transports (net.c: TLS over sockets) and a key-value store
+ *   2. give it two transports (net.c: TLS over TCP from the chosen stack,
+ *      net_posix.c or net_lwip.c) and a key-value store
  *      (a simulated flash image through kv_flash, like a device);
  *   3. restore the persisted session and resume an interrupted answer;
  *   4. run one loop: tc_chat_step, then sleep on the sockets until
@@ -451,6 +452,7 @@ static void run(app_t *a)
       fail(a, "poll", TC_ERR_NET_IO);
       break;
     }
+    tchat_net_after_poll(&a->net);
     if (a->interactive && (fds[n - 1].revents & (POLLIN | POLLHUP))) read_stdin(a);
   }
 }
@@ -462,8 +464,10 @@ int main(int argc, char **argv)
   int rc = tchat_parse_options(argc, argv, &a->opt, &stop);
   if (rc != TCHAT_EXIT_OK || stop) return rc;
   if (a->opt.decode) return tchat_decode(a->opt.decode, a->opt.json);
-  if (strcmp(a->opt.stack, "lwip") == 0) {
-    fprintf(stderr, "tchat: --stack lwip: see README (runs inside the lwIP simulation)\n");
+  const tchat_stack_t *stack = tchat_stack_find(a->opt.stack);
+  if (stack == NULL) {
+    fprintf(stderr, "tchat: --stack %s: not in this build (tchat-lwip has it, see docs/lwip.md)\n",
+            a->opt.stack);
     return TCHAT_EXIT_USAGE;
   }
 
@@ -476,9 +480,9 @@ int main(int argc, char **argv)
   sigaction(SIGHUP, &sa, NULL);
 
   if (a->opt.state && !open_state(a)) return TCHAT_EXIT_USAGE;
-  tc_err_t err = tchat_net_init(&a->net, a->opt.ca, a->have_kv ? &a->kv : NULL);
+  tc_err_t err = tchat_net_init(&a->net, stack, a->opt.ca, a->have_kv ? &a->kv : NULL);
   if (err != TC_OK) {
-    fprintf(stderr, "tchat: TLS setup: %s\n", tc_strerror(err));
+    fprintf(stderr, "tchat: network setup: %s\n", tc_strerror(err));
     return exit_code_for(err);
   }
   configure(a);
