@@ -76,11 +76,13 @@ $(LIB_SAN): $(CORE_SAN_OBJ)
 	@rm -f $@
 	ar rcs $@ $(CORE_SAN_OBJ)
 
-$(PORT_LIB): $(PORT_OBJ)
+# Second expansion: fragments (included below) may add to PORT_HOST_EXCLUDE.
+.SECONDEXPANSION:
+$(PORT_LIB): $$(PORT_OBJ)
 	@rm -f $@
 	ar rcs $@ $(PORT_OBJ)
 
-$(PORT_LIB_SAN): $(PORT_SAN_OBJ)
+$(PORT_LIB_SAN): $$(PORT_SAN_OBJ)
 	@rm -f $@
 	ar rcs $@ $(PORT_SAN_OBJ)
 

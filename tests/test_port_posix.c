@@ -377,3 +377,5 @@ int main(void)
   RUN(test_clock_and_random);
   return tc_test_finish("port_posix");
 }
+
+/* tc-test: host-only (sockets, child processes, files) */

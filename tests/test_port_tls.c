@@ -911,3 +911,5 @@ int main(void)
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
   return tc_test_finish(TC_TEST_SUITE);
 }
+
+/* tc-test: host-only (sockets, child processes, files) */

@@ -25,9 +25,12 @@ $(QEMU_M4_DIR)/%.elf: tests/%.c $(CORE_SRC) $(TEST_HARNESS) boards/qemu/startup_
 .PHONY: qemu-m4 test-qemu-m4
 qemu-m4: $(QEMU_M4_ELF)
 
-test-qemu-m4: $(QEMU_M4_ELF)
+# Each test is built and run on its own: one that does not build counts as a
+# failure without hiding the others.
+test-qemu-m4:
 	@fail=0; for e in $(QEMU_M4_ELF); do \
 	  echo "-- qemu mps2-an386: $$(basename $$e .elf)"; \
+	  $(MAKE) --no-print-directory -s $$e >/dev/null || { echo "m4-$$(basename $$e .elf): 0 passed, 1 failed (build)"; fail=1; continue; }; \
 	  out=$$(timeout $(QEMU_TIMEOUT) qemu-system-arm -M mps2-an386 -nographic -monitor none \
 	    -semihosting-config enable=on,target=native -kernel $$e 2>&1); rc=$$?; \
 	  echo "$$out" | sed 's/^\([A-Za-z0-9_.-]*\): \([0-9]* passed\)/m4-\1: \2/'; \
@@ -55,9 +58,10 @@ $(QEMU_RV_DIR)/%.elf: tests/%.c $(CORE_SRC) $(TEST_HARNESS) $(JSMN_H)
 	    $(filter-out $(QEMU_M4_EXCLUDE_CORE),$(CORE_SRC)) $(QEMU_RV_LD) -o $@
 
 .PHONY: test-qemu-rv32
-test-qemu-rv32: $(QEMU_RV_ELF)
+test-qemu-rv32:
 	@fail=0; for e in $(QEMU_RV_ELF); do \
 	  echo "-- qemu riscv32 virt: $$(basename $$e .elf)"; \
+	  $(MAKE) --no-print-directory -s $$e >/dev/null || { echo "rv32-$$(basename $$e .elf): 0 passed, 1 failed (build)"; fail=1; continue; }; \
 	  out=$$(timeout $(QEMU_TIMEOUT) qemu-system-riscv32 -M virt -nographic -monitor none -bios none \
 	    -semihosting-config enable=on,target=native -kernel $$e 2>&1); rc=$$?; \
 	  echo "$$out" | sed 's/^\([A-Za-z0-9_.-]*\): \([0-9]* passed\)/rv32-\1: \2/'; \
