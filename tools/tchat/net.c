@@ -25,6 +25,8 @@ tc_err_t tchat_net_init(tchat_net_t *n, const tchat_stack_t *stack, const char *
   static const char k_system_ca[] = "/etc/ssl/certs/ca-certificates.crt";
   tc_transport_t tcp[2];
   memset(n, 0, sizeof *n); /* tls_ready false until a CA is loaded */
+  tc_err_t err = stack->init(tcp);
+  if (err != TC_OK) return err;
   if (ca_file == NULL && access(k_system_ca, R_OK) == 0) ca_file = k_system_ca;
   if (ca_file != NULL) {
     tc_tls_config_t cfg = {
@@ -35,15 +37,12 @@ tc_err_t tchat_net_init(tchat_net_t *n, const tchat_stack_t *stack, const char *
       .arena = g_arena,
       .arena_size = sizeof g_arena,
     };
-    tc_err_t err = tc_tls_ctx_init(&n->tls, &cfg);
-    if (err != TC_OK) return err;
+    err = tc_tls_ctx_init(&n->tls, &cfg);
+    if (err != TC_OK) {
+      stack->free();
+      return err;
+    }
     n->tls_ready = true;
-  }
-  tc_err_t err = stack->init(tcp);
-  if (err != TC_OK) {
-    if (n->tls_ready) tc_tls_ctx_free(&n->tls);
-    n->tls_ready = false;
-    return err;
   }
   n->stack = stack;
   for (int i = 0; i < 2; i++) {
