@@ -1,6 +1,8 @@
 /*
  * chat_int.h — PRIVATE interfaces between the chat's source files:
- *   chat.c       API, step loop, sends, session start/refresh, persistence
+ *   chat.c       lifecycle, step loop, events, session state, persistence, resume
+ *   chat_auth.c  session start / token refresh (providers, built-in requests)
+ *   chat_send.c  operations, the request connection, appends and their retries
  *   chat_out.c   the .out subscription (connect, retry, stall, EOF, turns)
  *   chat_req.c   request building: append bodies, heads, URLs, ids
  *   chat_conn.c  moving bytes over one tc_transport_t with an HTTP parser
@@ -9,7 +11,10 @@
 #ifndef TC_CHAT_INT_H
 #define TC_CHAT_INT_H
 
+#include <string.h>
+
 #include "tc_chat.h"
+#include "tc_json.h"
 
 /* A callback's request to stop the parser without an error (positive, so
  * it never collides with a tc_err_t). */
@@ -95,7 +100,15 @@ uint64_t chat_out_deadline(const tc_chat_t *c);
 uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n, uint32_t cap);
 enum { O_OFF = 0, O_WAIT, O_AUTH, O_CONNECT, O_BODY };
 
-/* ---- chat.c (used by chat_out.c) */
+static inline uint32_t or_default(uint32_t v, uint32_t d) { return v ? v : d; }
+static inline tc_slice_t chat_cslice(const char *s) { return s ? (tc_slice_t){ s, strlen(s) } : TC_SLICE_NULL; }
+
+enum { AUTH_NONE = 0, AUTH_START, AUTH_TOKEN };      /* auth.want */
+enum { AP_ASKED = 1, AP_QUEUED, AP_RUNNING };        /* auth.phase */
+enum { S_NONE = 0, S_AUTH, S_READY, S_RUNNING };     /* send.step */
+enum { RQ_NONE = 0, RQ_APPEND, RQ_AUTH };            /* rq_kind */
+
+/* ---- chat.c */
 void chat_emit(tc_chat_t *c, tc_chat_event_t *ev);
 void chat_event_init(const tc_chat_t *c, tc_chat_event_t *ev, tc_chat_event_type_t type);
 void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src);
@@ -105,5 +118,26 @@ void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter);
 uint32_t chat_rand(const tc_chat_t *c);
 void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch);
 enum { AUTH_FOR_SEND = 1, AUTH_FOR_OUT = 2, AUTH_FOR_PRELOAD = 4 };
+void chat_emit_simple(tc_chat_t *c, tc_chat_event_type_t type, tc_chat_source_t src, tc_err_t err, int status);
+/* Copies s into a zeroed slot of cap bytes (truncating; *cut tells). */
+size_t chat_copy_str(char *slot, size_t cap, tc_slice_t s, bool *cut);
+
+/* ---- chat_auth.c */
+bool chat_token_char(char ch);            /* base64url or '.' */
+bool chat_can_start(const tc_chat_t *c);  /* a session start is configured */
+void chat_plan_refresh(tc_chat_t *c);     /* proactive refresh from the token's exp */
+bool chat_auth_step(tc_chat_t *c);        /* starts a queued built-in request */
+void chat_auth_done(tc_chat_t *c, tc_err_t err, int status);
+bool chat_refresh_step(tc_chat_t *c);
+
+/* ---- chat_send.c */
+bool chat_rq_step(tc_chat_t *c);          /* drives the request connection */
+void chat_send_auth_done(tc_chat_t *c, tc_err_t err, int status);
+/* Starts a request whose body is req_buf[off..off+len); head and answer follow. */
+tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, size_t off, size_t len);
+/* The answer as a JSON object (tokens on the caller's stack). */
+bool chat_answer_doc(tc_chat_t *c, tc_json_doc_t *d, tc_json_tok_t *tok);
+/* TC_OK when s (if present) is one JSON value whose first byte is `first` (0: any). */
+tc_err_t chat_check_json(tc_slice_t s, char first);
 
 #endif /* TC_CHAT_INT_H */

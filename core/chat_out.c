@@ -27,8 +27,6 @@ static tc_err_t on_event(void *user, tc_out_event_t ev, tc_slice_t text);
 static const tc_http_resp_cb_t http_cb = { NULL, on_headers, on_body, NULL };
 static const tc_outstream_cb_t stream_cb = { on_record, on_chunk, on_control, on_event };
 
-static uint32_t or_default(uint32_t v, uint32_t d) { return v ? v : d; }
-
 uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n, uint32_t cap)
 {
   uint32_t d = base;

@@ -1,0 +1,463 @@
+/*
+ * chat_send.c — everything sent on .in (protocol.md §4, §6.3, §6.4, §6.7):
+ * the operations, the request connection (one exchange at a time), the
+ * append's answer and its retries, and the tool calls remembered for
+ * approvals and tool outputs (§4.4).
+ */
+#include <string.h>
+
+#include "chat_int.h"
+#include "tc_json.h"
+
+/* ------------------------------------------------------------ tool tracking */
+
+static bool safe_name(tc_slice_t s)
+{
+  for (size_t i = 0; i < s.len; i++) {
+    char ch = s.ptr[i];
+    if (!chat_token_char(ch) && ch != ':') return false;
+  }
+  return s.len > 0 && s.len < TC_CHAT_TOOL_NAME_MAX;
+}
+
+static int tool_find(const tc_chat_t *c, tc_slice_t call_id, bool approval)
+{
+  for (int i = 0; i < TC_CHAT_TOOLS_MAX; i++) {
+    const char *id = approval ? c->sess.tools[i].approval_id : c->sess.tools[i].call_id;
+    if (call_id.len < TC_CHAT_TOOL_ID_MAX && strlen(id) == call_id.len && memcmp(id, call_id.ptr, call_id.len) == 0)
+      return i;
+  }
+  return -1;
+}
+
+static int tool_slot(tc_chat_t *c, tc_slice_t call_id)
+{
+  int i = tool_find(c, call_id, false);
+  if (i >= 0 || call_id.len == 0 || call_id.len >= TC_CHAT_TOOL_ID_MAX) return i;
+  i = c->tool_next;
+  c->tool_next = (uint8_t)((c->tool_next + 1) % TC_CHAT_TOOLS_MAX);
+  memset(&c->sess.tools[i], 0, sizeof c->sess.tools[i]);
+  c->sess.tools_dynamic &= (uint8_t)~(1u << i);
+  memcpy(c->sess.tools[i].call_id, call_id.ptr, call_id.len);
+  return i;
+}
+
+void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch)
+{
+  tc_chat_tool_t *t;
+  int i;
+  switch (ch->type) {
+  case TC_CHUNK_START:
+    if (ch->message_id.len == 0 || ch->message_id.len > TC_CHAT_MSGID_MAX) return;
+    if (ch->message_id.len != c->sess.msgid_len || memcmp(c->sess.msgid, ch->message_id.ptr, ch->message_id.len) != 0) {
+      memset(c->sess.tools, 0, sizeof c->sess.tools);
+      c->sess.tools_dynamic = 0;
+    }
+    c->sess.msgid_len = (uint8_t)chat_copy_str(c->sess.msgid, TC_CHAT_MSGID_MAX, ch->message_id, NULL);
+    return;
+  case TC_CHUNK_TOOL_INPUT_START:
+  case TC_CHUNK_TOOL_INPUT_AVAILABLE:
+    if ((i = tool_slot(c, ch->tool_call_id)) < 0 || !safe_name(ch->tool_name)) return;
+    chat_copy_str(c->sess.tools[i].name, TC_CHAT_TOOL_NAME_MAX, ch->tool_name, NULL);
+    if (ch->dynamic) c->sess.tools_dynamic |= (uint8_t)(1u << i);
+    return;
+  case TC_CHUNK_TOOL_APPROVAL_REQUEST:
+    if ((i = tool_slot(c, ch->tool_call_id)) < 0 || ch->approval_id.len >= TC_CHAT_TOOL_ID_MAX) return;
+    t = &c->sess.tools[i];
+    chat_copy_str(t->approval_id, TC_CHAT_TOOL_ID_MAX, ch->approval_id, NULL);
+    return;
+  default: return;
+  }
+}
+
+/* ------------------------------------------------------------ the request connection */
+
+static tc_err_t on_rq_body(void *user, const char *p, size_t n)
+{
+  tc_chat_t *c = user;
+  size_t at = (size_t)c->rq_ans_off + c->rq_ans_len;
+  if (n > c->req_cap - at) {
+    c->rq_overflow = true;
+    n = c->req_cap - at;
+  }
+  memcpy(c->req_buf + at, p, n);
+  c->rq_ans_len = (uint16_t)(c->rq_ans_len + n);
+  return TC_OK;
+}
+
+static const tc_http_resp_cb_t rq_cb = { NULL, NULL, on_rq_body, NULL };
+
+/* Starts a request whose body is req_buf[off..off+len); the head, then the
+ * answer, go after it. */
+tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, size_t off, size_t len)
+{
+  size_t start = off + len, room = c->req_cap - start, line;
+  tc_url_t u;
+  tc_slice_t head;
+  tc_err_t err = chat_req_head(c, ep, c->req_buf + start, room, len, &u, &head);
+  if (err != TC_OK) return err;
+  line = room / 2 < TC_HTTP_LINE_MAX ? room / 2 : TC_HTTP_LINE_MAX;
+  c->rq_ans_off = (uint16_t)(start + line);
+  c->rq_ans_len = 0;
+  c->rq_overflow = false;
+  err = chat_conn_start(&c->rc, &u, c->now + or_default(c->cfg->backoff.request_ms, CHAT_REQUEST_MS),
+                        c->req_buf + start, line, &rq_cb, c);
+  if (err != TC_OK) return err;
+  chat_req_queue(c, &c->rc, ep, head, c->req_buf + off, len);
+  return TC_OK;
+}
+
+/* The answer as a JSON document (tokens on the caller's stack). */
+bool chat_answer_doc(tc_chat_t *c, tc_json_doc_t *d, tc_json_tok_t *tok)
+{
+  return !c->rq_overflow &&
+         tc_json_doc_parse(d, c->req_buf + c->rq_ans_off, c->rq_ans_len, tok, TC_CHAT_ANSWER_TOKENS) == TC_OK &&
+         d->tok[0].type == JSMN_OBJECT;
+}
+
+/* ------------------------------------------------------------ sends */
+
+static void send_event(tc_chat_t *c, tc_chat_event_type_t type, tc_chat_source_t src, const char *part_id,
+                       size_t bytes, uint64_t t0, tc_err_t err, int status, int64_t seq)
+{
+  tc_chat_event_t ev;
+  chat_event_init(c, &ev, type);
+  ev.source = src;
+  ev.part_id = part_id;
+  ev.body_bytes = bytes;
+  ev.duration_ms = (uint32_t)(c->now - t0);
+  ev.err = err;
+  ev.status = status;
+  ev.input_seq = seq;
+  chat_emit(c, &ev);
+}
+
+static void send_fail(tc_chat_t *c, tc_err_t err, int status)
+{
+  char part[37];
+  tc_chat_source_t src = (tc_chat_source_t)c->send.source;
+  memcpy(part, c->send.part_id, sizeof part);
+  c->send.source = TC_CHAT_SRC_NONE;
+  c->send.step = S_NONE;
+  send_event(c, TC_CHAT_EV_MESSAGE_SEND_FAILED, src, part, c->send.body_len, c->send.t0, err, status, -1);
+}
+
+void chat_send_auth_done(tc_chat_t *c, tc_err_t err, int status)
+{
+  if (c->send.step != S_AUTH) return;
+  if (err != TC_OK) {
+    send_fail(c, err, status);
+    return;
+  }
+  c->send.step = S_READY;
+  c->send.wait_until = 0;
+}
+
+/* What a successful append means for the conversation (§6.4, §6.7). */
+static void send_effects(tc_chat_t *c, tc_chat_source_t src, bool has_seq, uint64_t seq)
+{
+  if (src == TC_CHAT_SRC_SUBMIT || src == TC_CHAT_SRC_REGENERATE || src == TC_CHAT_SRC_ACTION) {
+    if (src != TC_CHAT_SRC_ACTION) c->last_send_at = c->now ? c->now : 1;
+    c->has_in_seq = has_seq;
+    c->in_seq = seq;
+    c->streaming = 1;
+    c->has_turn_start = true;
+    c->turn_start_set = c->has_cursor;
+    c->turn_start = c->cursor;
+    c->abandoned = false;
+    c->dirty = true;
+    chat_out_open(c, has_seq, seq, false, false);
+  } else if (src == TC_CHAT_SRC_STOP) {
+    if (!c->abandoned && (c->streaming == 1 || c->has_in_seq)) {
+      c->gate = true;
+      c->has_superseded = c->has_in_seq;
+      c->superseded_seq = c->in_seq;
+    }
+    chat_out_close(c);
+    chat_end_turn(c);
+  }
+}
+
+static void send_ok(tc_chat_t *c)
+{
+  tc_json_tok_t jt[TC_CHAT_ANSWER_TOKENS];
+  tc_json_doc_t d;
+  uint64_t seq = 0;
+  bool has_seq = false, pending = false;
+  char part[37];
+  tc_chat_source_t src = (tc_chat_source_t)c->send.source;
+  if (chat_answer_doc(c, &d, jt)) { /* a garbled 2xx answer is a success without seq, as in 4.8.3 */
+    has_seq = tc_json_u64(&d, tc_json_get(&d, 0, "seq"), &seq) == TC_OK;
+    (void)tc_json_bool(&d, tc_json_get(&d, 0, "pendingVersion"), &pending);
+  }
+  memcpy(part, c->send.part_id, sizeof part);
+  c->send.source = TC_CHAT_SRC_NONE;
+  c->send.step = S_NONE;
+  if (pending) chat_emit_simple(c, TC_CHAT_EV_RUN_PENDING_VERSION, TC_CHAT_SRC_SEND, TC_OK, 0);
+  send_event(c, TC_CHAT_EV_MESSAGE_SENT, src, part, c->send.body_len, c->send.t0, TC_OK, 200,
+             has_seq ? (int64_t)seq : -1);
+  send_effects(c, src, has_seq, seq);
+}
+
+/* 409 {"code":"session_closed","closedReason"} (§2.4). */
+static bool closed_answer(tc_chat_t *c, tc_slice_t *reason)
+{
+  tc_json_tok_t jt[TC_CHAT_ANSWER_TOKENS];
+  tc_json_doc_t d;
+  tc_slice_t code;
+  *reason = TC_SLICE_NULL;
+  if (!chat_answer_doc(c, &d, jt) || tc_json_str(&d, tc_json_get(&d, 0, "code"), &code) != TC_OK ||
+      !tc_slice_eq(code, "session_closed"))
+    return false;
+  (void)tc_json_str(&d, tc_json_get(&d, 0, "closedReason"), reason);
+  return true;
+}
+
+/* 5xx, 429 and network failures: retry with the same X-Part-Id, at most
+ * backoff.send_retries times (beyond 4.8.3, which surfaces them; the docs
+ * allow it, §6.3). A 429 waits for x-ratelimit-reset when the wall clock is
+ * known, else Retry-After, else the backoff. */
+static void send_retry(tc_chat_t *c, tc_err_t err, int status)
+{
+  const tc_http_resp_t *r = &c->rc.resp;
+  uint64_t d;
+  if (++c->send.retries > or_default(c->cfg->backoff.send_retries, CHAT_SEND_RETRIES)) {
+    send_fail(c, err, status);
+    return;
+  }
+  d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries,
+                   or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS));
+  if (status == 429 && r->ratelimit_reset >= 0 && c->unix_offset != INT64_MIN) {
+    int64_t at = r->ratelimit_reset - c->unix_offset;
+    d = at > (int64_t)c->now ? (uint64_t)at - c->now : 0;
+  } else if (status == 429 && r->retry_after_s >= 0) {
+    d = (uint64_t)r->retry_after_s * 1000u;
+  }
+  c->send.step = S_READY;
+  c->send.wait_until = c->now + d;
+}
+
+static void append_done(tc_chat_t *c, tc_err_t err, int status)
+{
+  tc_slice_t reason;
+  if (err != TC_OK) {
+    send_retry(c, err == TC_ERR_NET_TIMEOUT ? TC_ERR_TIMEOUT : err, status);
+  } else if (status >= 200 && status < 300) {
+    send_ok(c);
+  } else if ((status == 401 || status == 403) && !c->send.refreshed) {
+    c->send.refreshed = true;
+    c->send.step = S_AUTH;
+    chat_need_auth(c, false, AUTH_FOR_SEND);
+  } else if (status == 404 && !c->send.recreated && chat_can_start(c)) {
+    c->send.recreated = true;
+    c->send.step = S_AUTH;
+    c->auth.recreate = true; /* applied if the start succeeds (a provider may answer at once) */
+    chat_need_auth(c, true, AUTH_FOR_SEND);
+  } else if (status == 409 && closed_answer(c, &reason)) {
+    chat_mark_closed(c, reason, TC_CHAT_SRC_SEND);
+    send_fail(c, TC_ERR_SESSION_CLOSED, status);
+  } else if (status == 429 || status >= 500) {
+    send_retry(c, status == 429 ? TC_ERR_RATE_LIMITED : TC_ERR_SERVER, status);
+  } else {
+    send_fail(c, status == 401 || status == 403 ? TC_ERR_AUTH : status == 404 ? TC_ERR_NOT_FOUND
+                 : status == 413 ? TC_ERR_TOO_LARGE : TC_ERR_HTTP_STATUS, status);
+  }
+}
+
+static bool append_step(tc_chat_t *c)
+{
+  tc_err_t err;
+  if (c->closed) {
+    send_fail(c, TC_ERR_SESSION_CLOSED, 0);
+    return true;
+  }
+  err = chat_rq_begin(c, TC_CHAT_EP_IN, 0, c->send.body_len);
+  if (err == TC_OK) {
+    c->send.step = S_RUNNING;
+    c->rq_kind = RQ_APPEND;
+  } else if (err <= TC_ERR_NET_EOF && err >= TC_ERR_NET_CLOSED) {
+    send_retry(c, err, 0);
+  } else {
+    send_fail(c, err, 0);
+  }
+  return true;
+}
+
+/* Drives the request connection: finishes the running exchange, then starts
+ * the next (a session start or token request first, then the append). */
+bool chat_rq_step(tc_chat_t *c)
+{
+  tc_err_t err = TC_OK;
+  if (chat_conn_busy(&c->rc)) {
+    uint8_t kind = c->rq_kind;
+    int status;
+    if (c->rc.deadline && c->now >= c->rc.deadline) {
+      chat_conn_close(&c->rc);
+      err = TC_ERR_TIMEOUT;
+    } else if (chat_conn_pump(&c->rc, &err) == PUMP_BLOCKED) {
+      return false;
+    }
+    status = err == TC_OK && tc_http_resp_headers_done(&c->rc.resp) ? c->rc.resp.status : 0;
+    if (err == TC_OK && !tc_http_resp_reusable(&c->rc.resp)) chat_conn_close(&c->rc);
+    c->rq_kind = RQ_NONE;
+    if (kind == RQ_APPEND) append_done(c, err, status);
+    else chat_auth_done(c, err, status);
+    return true;
+  }
+  if (c->auth.want != AUTH_NONE && c->auth.phase == AP_QUEUED) return chat_auth_step(c);
+  if (c->send.step == S_READY && c->now >= c->send.wait_until && c->sess.token_len > 0) return append_step(c);
+  return false;
+}
+
+/* ------------------------------------------------------------ operations */
+
+tc_err_t chat_check_json(tc_slice_t s, char first)
+{
+  tc_err_t err;
+  size_t i = 0;
+  if (!tc_slice_present(s)) return TC_OK;
+  if ((err = tc_json_validate(s.ptr, s.len)) != TC_OK) return err;
+  while (i < s.len && (s.ptr[i] == ' ' || s.ptr[i] == '\t' || s.ptr[i] == '\n' || s.ptr[i] == '\r')) i++;
+  return (first == 0 || s.ptr[i] == first) ? TC_OK : TC_ERR_JSON_TYPE;
+}
+
+
+/* Builds the body and queues the send; starts the session first if needed. */
+static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p, bool need_session)
+{
+  tc_buf_t b;
+  tc_err_t err;
+  if (c->closed) return TC_ERR_SESSION_CLOSED;
+  if (c->send.source != TC_CHAT_SRC_NONE) return TC_ERR_BUSY;
+  if (!need_session && c->sess.token_len == 0) return TC_ERR_NO_SESSION;
+  if ((err = chat_check_json(p->metadata, '{')) != TC_OK || (err = chat_check_json(p->action, 0)) != TC_OK) return err;
+  if (p->msg == MSG_PARTS && (err = chat_check_json(p->content, '[')) != TC_OK) return err;
+  if (p->msg == MSG_TOOL_OUTPUT && (err = chat_check_json(p->content, 0)) != TC_OK) return err;
+  b = tc_buf_make(c->req_buf, c->req_cap > TC_CHAT_ANSWER_MIN ? c->req_cap - TC_CHAT_ANSWER_MIN : 0);
+  if ((err = chat_build_body(c, &b, p)) != TC_OK) return err;
+  if ((err = tc_json_validate(b.ptr, b.len)) != TC_OK) return err; /* e.g. invalid UTF-8 in text */
+  memset(&c->send, 0, sizeof c->send);
+  c->send.source = (uint8_t)p->source;
+  c->send.body_len = (uint16_t)b.len;
+  c->send.t0 = c->now;
+  chat_uuid4(c, c->send.part_id);
+  c->send.step = S_READY;
+  if (c->sess.token_len == 0) {
+    c->send.step = S_AUTH;
+    chat_need_auth(c, true, AUTH_FOR_SEND);
+  }
+  return TC_OK;
+}
+
+static tc_err_t send_user(tc_chat_t *c, tc_chat_source_t src, chat_msg_kind_t kind, const char *s, size_t len,
+                          const char *metadata)
+{
+  char id[17];
+  chat_payload_t p;
+  if (s == NULL) return TC_ERR_ARG;
+  memset(&p, 0, sizeof p);
+  chat_msg_id(c, id);
+  p.source = src;
+  p.msg = kind;
+  p.msg_id = (tc_slice_t){ id, 16 };
+  p.content = (tc_slice_t){ s, len };
+  p.metadata = chat_cslice(metadata);
+  return send_begin(c, &p, src != TC_CHAT_SRC_STEER);
+}
+
+tc_err_t tc_chat_send_text(tc_chat_t *c, const char *text, size_t len, const char *metadata_json)
+{
+  return send_user(c, TC_CHAT_SRC_SUBMIT, MSG_TEXT, text, len, metadata_json);
+}
+
+tc_err_t tc_chat_send_parts(tc_chat_t *c, const char *parts_json, size_t len, const char *metadata_json)
+{
+  return send_user(c, TC_CHAT_SRC_SUBMIT, MSG_PARTS, parts_json, len, metadata_json);
+}
+
+tc_err_t tc_chat_steer_text(tc_chat_t *c, const char *text, size_t len, const char *metadata_json)
+{
+  return send_user(c, TC_CHAT_SRC_STEER, MSG_TEXT, text, len, metadata_json);
+}
+
+tc_err_t tc_chat_steer_parts(tc_chat_t *c, const char *parts_json, size_t len, const char *metadata_json)
+{
+  return send_user(c, TC_CHAT_SRC_STEER, MSG_PARTS, parts_json, len, metadata_json);
+}
+
+tc_err_t tc_chat_regenerate(tc_chat_t *c, const char *message_id, const char *metadata_json)
+{
+  chat_payload_t p;
+  memset(&p, 0, sizeof p);
+  p.source = TC_CHAT_SRC_REGENERATE;
+  p.message_id = chat_cslice(message_id);
+  p.metadata = chat_cslice(metadata_json);
+  return send_begin(c, &p, true);
+}
+
+tc_err_t tc_chat_send_action(tc_chat_t *c, const char *action_json, size_t len, const char *metadata_json)
+{
+  chat_payload_t p;
+  if (action_json == NULL) return TC_ERR_ARG;
+  memset(&p, 0, sizeof p);
+  p.source = TC_CHAT_SRC_ACTION;
+  p.action = (tc_slice_t){ action_json, len };
+  p.metadata = chat_cslice(metadata_json);
+  return send_begin(c, &p, true);
+}
+
+/* The slim assistant message of §4.4 for tool slot i. */
+static tc_err_t send_tool(tc_chat_t *c, int i, chat_msg_kind_t kind, tc_slice_t content, bool approved)
+{
+  chat_payload_t p;
+  tc_slice_t msgid = { c->sess.msgid, c->sess.msgid_len };
+  if (i < 0) return TC_ERR_ARG;
+  if (msgid.len == 0 || c->sess.tools[i].name[0] == '\0') return TC_ERR_STATE;
+  memset(&p, 0, sizeof p);
+  p.source = TC_CHAT_SRC_SUBMIT;
+  p.msg = kind;
+  p.msg_id = msgid;
+  p.message_id = msgid;
+  p.content = content;
+  p.tool = &c->sess.tools[i];
+  p.dynamic = (c->sess.tools_dynamic >> i) & 1u;
+  p.approved = approved;
+  return send_begin(c, &p, false);
+}
+
+tc_err_t tc_chat_answer_approval(tc_chat_t *c, const char *approval_id, bool approved, const char *reason)
+{
+  if (approval_id == NULL || approval_id[0] == '\0') return TC_ERR_ARG;
+  return send_tool(c, tool_find(c, chat_cslice(approval_id), true), MSG_APPROVAL, chat_cslice(reason), approved);
+}
+
+tc_err_t tc_chat_add_tool_output(tc_chat_t *c, const char *tool_call_id, const char *output_json, size_t len)
+{
+  if (tool_call_id == NULL || tool_call_id[0] == '\0' || output_json == NULL) return TC_ERR_ARG;
+  return send_tool(c, tool_find(c, chat_cslice(tool_call_id), false), MSG_TOOL_OUTPUT,
+                   (tc_slice_t){ output_json, len }, false);
+}
+
+tc_err_t tc_chat_stop(tc_chat_t *c)
+{
+  chat_payload_t p;
+  memset(&p, 0, sizeof p);
+  p.source = TC_CHAT_SRC_STOP;
+  return send_begin(c, &p, false);
+}
+
+tc_err_t tc_chat_send_close(tc_chat_t *c)
+{
+  chat_payload_t p;
+  memset(&p, 0, sizeof p);
+  p.source = TC_CHAT_SRC_CLOSE;
+  return send_begin(c, &p, false);
+}
+
+void tc_chat_clear_stop_gate(tc_chat_t *c)
+{
+  c->gate = false;
+  c->has_superseded = false;
+  c->abandoned = true;
+}
+
