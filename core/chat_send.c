@@ -96,7 +96,10 @@ tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, size_t off, size_t l
   tc_slice_t head;
   tc_err_t err = chat_req_head(c, ep, c->req_buf + start, room, len, &u, &head);
   if (err != TC_OK) return err;
-  line = room / 2 < TC_HTTP_LINE_MAX ? room / 2 : TC_HTTP_LINE_MAX;
+  /* header lines get TC_HTTP_LINE_MAX, or a third of a larger room (the API's
+   * x-trigger-jwt header line is ~600 bytes), never more than half */
+  line = room / 3 > TC_HTTP_LINE_MAX ? room / 3 : TC_HTTP_LINE_MAX;
+  if (line > room / 2) line = room / 2;
   c->rq_ans_off = (uint16_t)(start + line);
   c->rq_ans_len = 0;
   c->rq_overflow = false;

@@ -28,8 +28,8 @@
  *
  * Time: every deadline is in the caller's monotonic milliseconds (the now_ms
  * of tc_chat_step). Operations count from the time of the last step, so call
- * tc_chat_step once right after init. Wall-clock time is optional: tc_chat_set_unix_time lets the
- * chat honour `x-ratelimit-reset` (Unix ms) on 429 and a JWT's `exp`; without
+ * tc_chat_step once right after init. Wall-clock time is optional:
+ * tc_chat_set_unix_time lets the chat honour `x-ratelimit-reset` (Unix ms) on 429 and a JWT's `exp`; without
  * it a 429 waits Retry-After (or the backoff) and the proactive refresh uses
  * the token's lifetime (exp - iat) counted from when it arrived.
  *
@@ -79,7 +79,10 @@
 #endif
 /* The request buffer: one .in/append body (kept for retries with the same
  * X-Part-Id), then the request head and the answer. The head never holds the
- * token (it is sent from the session record), so it is ~250-400 bytes. */
+ * token (it is sent from the session record), so it is ~250-400 bytes. A body
+ * may use all but TC_CHAT_ANSWER_MIN bytes (~850 bytes of plain text with the
+ * defaults). DIRECT mode reads a whole SessionItem answer (1-2 KiB, with an
+ * x-trigger-jwt header line): give it 4 KiB with tc_chat_init_ex. */
 #ifndef TC_CHAT_REQUEST_MAX
 #define TC_CHAT_REQUEST_MAX 1536
 #endif
