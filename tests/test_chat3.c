@@ -549,6 +549,35 @@ static void test_dynamic_tool_approval_and_unsafe_names(void)
   CHECK(w_has(&W, "\"parts\":[{\"type\":\"dynamic-tool\",\"toolCallId\":\"call_d\",\"state\":\"approval-responded\",\"toolName\":\"lookup\",\"approval\":{\"id\":\"ap_d\",\"approved\":true}}]"));
 }
 
+static void test_oversized_record_skipped_and_reported(void)
+{
+  static char chunk[3000];
+  int n = snprintf(chunk, sizeof chunk, "{\"type\":\"tool-output-available\",\"toolCallId\":\"c\",\"output\":\"");
+  memset(chunk + n, 'z', 2000);
+  memcpy(chunk + n + 2000, "\"}", 3);
+  streaming_turn(0);
+  feed_data(4, chunk, "big");
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_RECORD_SKIPPED)->err, TC_ERR_RECORD_OVERSIZED);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_RECORD_SKIPPED)->seq, 4);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_CHUNK), 0);
+  CHECK_EQ_INT(W.chat.cursor, 4);
+  feed_data(5, DELTA("after"), "n");
+  CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_TEXT)->text, "after");
+}
+
+static void test_deinit_writes_pending_record(void)
+{
+  int sets;
+  w_init(&W, "c1");
+  w_session(&W);
+  sets = W.kv.sets;
+  tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2)); /* nothing asked: refused */
+  W.chat.dirty = true;
+  tc_chat_deinit(&W.chat);
+  CHECK_EQ_INT(W.kv.sets, sets + 1);
+  CHECK_EQ_INT(W.out.connected + W.req.connected, 0);
+}
+
 #ifdef TC_TEST_EMBEDDED
 #define MANY 100 /* 4 MiB of RAM on the emulated board */
 #else
@@ -631,6 +660,8 @@ int main(void)
   RUN(test_stop_after_resume);
   RUN(test_watch_mode_spans_turns);
   RUN(test_checkpoints_not_per_chunk);
+  RUN(test_oversized_record_skipped_and_reported);
+  RUN(test_deinit_writes_pending_record);
   RUN(test_thousand_chats_one_loop);
   RUN(test_memory_budget);
   return tc_test_finish("chat3");
