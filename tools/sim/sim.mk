@@ -16,7 +16,7 @@ sim: sim-deps
 # node --test's TAP summary ("# pass N" / "# fail N") becomes "sim: N passed, N failed".
 test-sim: sim-deps
 	@mkdir -p $(BUILD); \
-	timeout -k 10 $(SIM_TEST_TIMEOUT) node --test --test-concurrency=3 --test-reporter=tap --test-timeout=120000 \
+	timeout -k 10 $(SIM_TEST_TIMEOUT) node --test --test-concurrency=2 --test-reporter=tap --test-timeout=120000 \
 	    $(SIM_DIR)/test/*.test.mjs > $(BUILD)/sim-test.tap 2>&1; rc=$$?; \
 	grep -E '^(not ok|# Subtest)|^ *(not ok)' $(BUILD)/sim-test.tap | grep -B1 'not ok' || true; \
 	p=$$(sed -n 's/^# pass \([0-9]*\)$$/\1/p' $(BUILD)/sim-test.tap | tail -1); \

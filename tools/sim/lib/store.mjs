@@ -230,13 +230,13 @@ export class Store {
   startRun(s, { continuation, previousRunId, reason, runId } = {}) {
     runId = runId ?? this.newRunId();
     s.lastActive = Date.now();
-    if (!s.worker) this.spawnWorker(s);
     s.currentRunId = runId;
     s.runAlive = true;
     s.runs.push({ runId, reason: reason ?? (continuation ? "continuation" : "initial"), startedAt: Date.now() });
     const clientData = s.triggerConfig?.basePayload?.metadata;
-    s.worker.postMessage({ op: "start", runId, runIndex: s.runs.length, mode: continuation ? "continuation" : "preload", previousRunId, clientData, snapshot: s.snapshot });
-    s.snapshot = undefined;
+    // The worker (and the harness in it) boots lazily, when the run first has
+    // input: a session that never gets a message costs no thread.
+    s.pendingStart = { op: "start", runId, runIndex: s.runs.length, mode: continuation ? "continuation" : "preload", previousRunId, clientData };
     this.opts.log(`session ${s.key} run ${runId} started (${continuation ? "continuation" : "initial"})`);
     if (continuation) {
       // The successor reads what its predecessor left unanswered on .in
@@ -244,6 +244,15 @@ export class Store {
       for (const rec of s.ch.in.records) if (rec.seq_num > s.lastTurnInSeq && rec.seq_num <= s.lastInDelivered) this.redeliver(s, rec);
     }
     return runId;
+  }
+
+  /** Boot the pending run's harness (spawning the worker if needed) before it gets input. */
+  bootRun(s) {
+    if (!s.pendingStart) return;
+    if (!s.worker) this.spawnWorker(s);
+    s.worker.postMessage({ ...s.pendingStart, snapshot: s.snapshot });
+    s.snapshot = undefined;
+    s.pendingStart = null;
   }
 
   /** ensureRunForSession: start a continuation when the run is gone (§6.6). */
@@ -259,6 +268,7 @@ export class Store {
   redeliver(s, rec) {
     const c = rec.chunk;
     if (!c || c.kind !== "message" || c.payload?.trigger === "close") return;
+    this.bootRun(s);
     s.worker?.postMessage({ op: "in", seq: rec.seq_num, chunk: c });
   }
 
@@ -278,6 +288,7 @@ export class Store {
     this.ensureRun(s);
     if (chunk !== undefined) {
       s.lastInDelivered = Math.max(s.lastInDelivered, rec.seq_num);
+      this.bootRun(s);
       s.worker?.postMessage({ op: "in", seq: rec.seq_num, chunk });
     }
     return rec;

@@ -26,7 +26,7 @@ async function turn(id, text) {
   return until(async () => {
     const s = await admin(sim, `/admin/sessions/${id}`);
     return s.out.some((x) => isTc(x) && Number(Object.fromEntries(x.headers)["session-in-event-id"]) >= r.json.seq) ? s : null;
-  }, 15000, "turn-complete");
+  }, 30000, "turn-complete");
 }
 
 test("TLS: the ready line names the CA; it verifies the server for 127.0.0.1; an untrusting client fails", async () => {
@@ -244,6 +244,7 @@ test("--max-runs: an idle run is stopped for a new one; the next append starts a
     await until(async () => (await admin(sa, `/admin/sessions/${a}`)).out.some(isTc), 15000, "turn 1");
     await new Promise((res) => setTimeout(res, 1100)); // a run must be idle > 1 s to be stopped
     await createSession(sa, b);
+    await append(sa, b, msgChunk(b, "hi")); // runs boot on their first input
     await until(() => s1.log.some((l) => l.includes(`session ${a} run`) && l.includes("too many live runs")), 5000, "reap log");
     assert.equal((await admin(sa, `/admin/sessions/${a}`)).runAlive, false);
     await append(sa, a, msgChunk(a, "two"));

@@ -27,7 +27,7 @@ async function turn(id, text) {
     const s = await admin(sim, `/admin/sessions/${id}`);
     const tc = s.out.find((x) => isTc(x) && Number(x.headers.find(([k]) => k === "session-in-event-id")[1]) >= seq);
     return tc ? s : null;
-  }, 15000, "turn-complete");
+  }, 30000, "turn-complete");
   return { seq, out };
 }
 
