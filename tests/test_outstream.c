@@ -32,6 +32,13 @@ typedef struct rec_ctx {
 
 static void logf_(rec_ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #include <stdarg.h>
+
+/* The several-MiB cases; the emulated boards have 4 MiB of RAM in all. */
+#if defined(TC_TEST_EMBEDDED) && TC_TEST_EMBEDDED
+#define BIG_RECORD (256u << 10)
+#else
+#define BIG_RECORD (4u << 20)
+#endif
 static void logf_(rec_ctx_t *c, const char *fmt, ...)
 {
   va_list ap;
@@ -957,7 +964,7 @@ static void big_delta_case(const char *type, size_t n, size_t piece, size_t cap)
 
 static void test_huge_text_delta_in_fragments(void)
 {
-  big_delta_case("text-delta", 4u << 20, 1460, 0);
+  big_delta_case("text-delta", BIG_RECORD, 1460, 0);
   big_delta_case("reasoning-delta", 100000, 1, 0);
   big_delta_case("text-delta", 30000, 7, 100);
   big_delta_case("text-delta", 3000, 3, 130);
@@ -1010,7 +1017,7 @@ static void test_huge_tool_output_skipped_as_oversized(void)
 {
   sb_t chunk = { 0 }, b = { 0 };
   size_t tlen;
-  char *text = make_text(4u << 20, &tlen);
+  char *text = make_text(BIG_RECORD, &tlen);
   sb_puts(&chunk, "{\"type\":\"tool-output-available\",\"toolCallId\":\"c\",\"output\":{\"text\":");
   put_jstr(&chunk, text, tlen);
   sb_puts(&chunk, "}}");
@@ -1042,8 +1049,9 @@ static void test_huge_tool_output_skipped_as_oversized(void)
 
 static void test_sizes(void)
 {
-  printf("sizeof(tc_outstream_t) = %zu, + record buffer %d = %zu bytes\n", sizeof(tc_outstream_t),
-         TC_OUT_RECORD_MAX, sizeof(tc_outstream_t) + TC_OUT_RECORD_MAX);
+  printf("sizeof(tc_outstream_t) = %lu, + record buffer %d = %lu bytes\n",
+         (unsigned long)sizeof(tc_outstream_t), TC_OUT_RECORD_MAX,
+         (unsigned long)(sizeof(tc_outstream_t) + TC_OUT_RECORD_MAX));
   CHECK(sizeof(tc_outstream_t) + TC_OUT_RECORD_MAX <= 3072 + 512); /* host pointers are 8 bytes */
 }
 
