@@ -42,7 +42,7 @@ command -v node >/dev/null || die "node missing (make deps)"
 tmp=$(mktemp -d)
 sim_pid=""
 cleanup() {
-  exec 3>&- 2>/dev/null || true   # the simulator's stdin: it exits at EOF
+  exec 3>&-   # the simulator's stdin: it exits at EOF
   if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
   # anything still running in the namespace was started by this script
   for p in $(ip netns pids "$NS" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
@@ -84,8 +84,8 @@ export TCHAT_TOKEN_URL="$TCHAT_SIM_URL/chat/$TCHAT_CHAT/token"
 rc=0
 if [ "${1:-}" = "--run" ]; then
   shift
-  ip netns exec "$NS" "$@" || rc=$?
+  ip netns exec "$NS" "$@" 3>&- || rc=$?
 else
-  ip netns exec "$NS" "$TCHAT_LWIP" "$@" || rc=$?
+  ip netns exec "$NS" "$TCHAT_LWIP" "$@" 3>&- || rc=$?
 fi
 exit "$rc"
