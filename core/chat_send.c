@@ -324,7 +324,6 @@ tc_err_t chat_check_json(tc_slice_t s, char first)
   return (first == 0 || s.ptr[i] == first) ? TC_OK : TC_ERR_JSON_TYPE;
 }
 
-
 /* Builds the body and queues the send; starts the session first if needed. */
 static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p, bool need_session)
 {
