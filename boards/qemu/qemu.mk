@@ -5,7 +5,7 @@
 # under qemu-system-arm. Each prints "<suite>: N passed, N failed"; a fault
 # prints a failing line and exits non-zero (boards/qemu/startup_m4.c).
 # Tests see TC_TEST_EMBEDDED=1 and should scale very large inputs down with it
-# (the board has 4 MiB of data RAM).
+# (the boards give tests 16 MiB (M4) and 60 MiB (rv32) of heap).
 
 QEMU_M4_DIR    := $(BUILD)/qemu-m4
 QEMU_M4_CC     ?= arm-none-eabi-gcc
@@ -41,14 +41,14 @@ TEST_SUITES += qemu-m4
 
 # The same tests for rv32imc (the ESP32-C3 instruction set) on QEMU's riscv32
 # `virt` board, with picolibc's semihosting crt0 (code at 0x80000000, data
-# at 0x80400000).
+# at 0x80400000, 60 MiB of the board's 128 MiB).
 QEMU_RV_DIR    := $(BUILD)/qemu-rv32
 QEMU_RV_CC     ?= riscv64-unknown-elf-gcc
 QEMU_RV_CFLAGS := $(CSTD) $(WARN) -O2 -g -march=rv32imc -mabi=ilp32 --specs=picolibc.specs \
                   -ffunction-sections -fdata-sections -DTC_TEST_EMBEDDED=1 $(INC) -Itests
 QEMU_RV_LD     := --oslib=semihost --crt0=semihost -Wl,--gc-sections \
                   -Wl,--defsym=__flash=0x80000000 -Wl,--defsym=__flash_size=0x400000 \
-                  -Wl,--defsym=__ram=0x80400000 -Wl,--defsym=__ram_size=0x400000 \
+                  -Wl,--defsym=__ram=0x80400000 -Wl,--defsym=__ram_size=0x3c00000 \
                   -Wl,--defsym=__stack_size=0x10000
 QEMU_RV_ELF     = $(QEMU_M4_SRC:tests/%.c=$(QEMU_RV_DIR)/%.elf)
 
