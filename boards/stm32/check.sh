@@ -54,4 +54,7 @@ if [ -s "$lst" ]; then
 else
   ko "size split computed"
 fi
+# The TLS configuration of the image, exercised for real on the host (its own
+# "stm32_tls_config: N passed, N failed" line).
+if ! $MAKE_CMD stm32-tls-config; then ko "TLS configuration passes the TLS port tests on the host"; fi
 finish

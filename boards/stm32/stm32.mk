@@ -9,7 +9,9 @@
 #   make stm32-size   flash and RAM split into trigchat / lwIP / mbedTLS / rest,
 #                     lines "stm32_flash_<group> <bytes>" appended to $(SIZE_TXT)
 #   make test-stm32   suite `stm32`: the image links, fits, holds no heap
-#                     allocator, and the size split adds up
+#                     allocator, and the size split adds up; then the TLS
+#                     configuration runs the TLS port tests on the host
+#   make stm32-tls-config   only the latter
 #
 # CPU: Cortex-M7, -mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16
 # (the F767 has a double-precision FPU), -Os.
@@ -100,6 +102,28 @@ stm32-size: stm32-fw
 	@cat $(STM32_B)/size.lst >> $(SIZE_TXT)
 	@bash boards/stm32/size_table.sh $(STM32_B)/size.lst
 SIZE_HOOKS += stm32-size
+
+# The firmware's mbedTLS configuration, proven on the host: mbedTLS 3.6 built
+# with tc_mbedtls_config.h (+ file I/O) runs the TLS port tests
+# (tests/test_port_tls.c: openssl s_server on 127.0.0.1, chain, host name,
+# expiry, arena accounting); prints "stm32_tls_config: N passed, N failed".
+STM32_HOST_MB_OBJ = $(STM32_MBEDTLS_SRC:$(STM32_MBEDTLS)/library/%.c=$(STM32_B)/host-mbedtls/%.o)
+STM32_HOST_MBCFG := -DMBEDTLS_CONFIG_FILE='"tls_host_config.h"' -Iboards/stm32
+$(STM32_B)/host-mbedtls/%.o: $(STM32_MBEDTLS)/library/%.c boards/stm32/tc_mbedtls_config.h boards/stm32/tls_host_config.h
+	@mkdir -p $(dir $@)
+	@$(CC) -std=gnu11 -O1 -w -isystem $(STM32_MBEDTLS)/include -I$(STM32_MBEDTLS)/library $(STM32_HOST_MBCFG) -c $< -o $@
+$(STM32_B)/host-mbedtls/libmbedtls.a: $(STM32_HOST_MB_OBJ)
+	@rm -f $@; ar rcs $@ $^
+STM32_TLS_TEST_SRC := tests/test_port_tls.c port/posix/posix_net.c port/mbedtls/tls.c core/err.c core/kv.c \
+                      $(TEST_HARNESS) boards/stm32/tls_host_shim.c
+$(STM32_B)/test_tls_config: $(STM32_TLS_TEST_SRC) $(STM32_B)/host-mbedtls/libmbedtls.a tests/tc_test.h
+	$(CC) $(CSTD) $(WARN) -O1 -g -Icore -Iport -Itests -isystem $(STM32_MBEDTLS)/include $(STM32_HOST_MBCFG) \
+	    -DTC_TEST_ARENA_WIRED -DTC_TEST_SUITE='"stm32_tls_config"' $(STM32_TLS_TEST_SRC) \
+	    $(STM32_B)/host-mbedtls/libmbedtls.a -o $@
+.PHONY: stm32-tls-config
+stm32-tls-config: stm32-deps
+	@$(MAKE) --no-print-directory $(STM32_B)/test_tls_config
+	@timeout 300 $(STM32_B)/test_tls_config
 
 TEST_SUITES += stm32
 test-stm32:
