@@ -9,6 +9,7 @@
 #include "chat_int.h"
 
 #define RECV_CHUNK 512
+#define CHAT_RECV_BURST 16 /* reads per pump: at most 8 KiB before returning */
 
 static uint32_t host_key(const tc_url_t *u)
 {
@@ -112,8 +113,10 @@ chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err)
     chat_pump_t r = pump_send(k, err);
     if (r != PUMP_DONE) return r;
   }
-  while (k->phase == K_RECV) {
-    int32_t n = k->net.ops->recv(k->net.ctx, (uint8_t *)buf, sizeof buf);
+  for (int reads = 0; k->phase == K_RECV; reads++) {
+    int32_t n;
+    if (reads == CHAT_RECV_BURST) return PUMP_BLOCKED; /* let the other connection and the loop run */
+    n = k->net.ops->recv(k->net.ctx, (uint8_t *)buf, sizeof buf);
     size_t used = 0;
     tc_err_t e;
     if (n == 0) return PUMP_BLOCKED;

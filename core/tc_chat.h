@@ -467,7 +467,10 @@ void tc_chat_deinit(tc_chat_t *chat);
 
 /* Does all work that is ready at now_ms and returns without blocking. Always
  * TC_OK: errors of the conversation arrive as events. A now_ms smaller than
- * the last one is treated as the last one (time never goes backwards). */
+ * the last one is treated as the last one (time never goes backwards). Reads
+ * at most ~8 KiB per connection per pass (a few passes per call), so a fast
+ * stream cannot starve the loop: call again while a socket is readable or the
+ * transport's pending() is non-zero. */
 tc_err_t tc_chat_step(tc_chat_t *chat, uint64_t now_ms);
 /* The earliest time tc_chat_step must run again even if no socket is ready
  * (UINT64_MAX: only socket activity or an operation can create work). */
