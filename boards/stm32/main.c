@@ -107,7 +107,10 @@ static void start_conversation(void)
   if (board_unix_time(&now, &unix_ms)) tc_chat_set_unix_time(&g_chat, now, unix_ms);
   if (tc_chat_resume(&g_chat) == TC_OK && tc_chat_state(&g_chat) == TC_CHAT_STREAMING) return;
   tc_err_t err = tc_chat_send_text(&g_chat, PROMPT, sizeof PROMPT - 1, NULL);
-  if (err != TC_OK) fail("send", err);
+  if (err != TC_OK) {
+    board_write("[send] ", 7);
+    board_puts(tc_strerror(err)); /* e.g. the session was closed: use a new chat id */
+  }
 }
 
 int main(void)
@@ -149,8 +152,7 @@ int main(void)
   g_cfg.kv = tc_kv_flash_kv(&g_kv);
   if ((err = tc_chat_init(&g_chat, &g_cfg, CHAT_ID, g_out, g_req, &g_bufs)) != TC_OK)
     fail("chat", err);
-  err = tc_chat_restore(&g_chat, NULL, 0); /* absent or corrupt: a fresh chat */
-  if (err != TC_OK && err != TC_ERR_KV_NOT_FOUND && err != TC_ERR_KV_CORRUPT) fail("restore", err);
+  (void)tc_chat_restore(&g_chat, NULL, 0); /* absent, corrupt or unreadable: a fresh chat */
 
   bool started = false;
   for (;;) {

@@ -124,7 +124,7 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
     ESP_LOGE(TAG, "%s (HTTP %d)", tc_strerror(ev->err), ev->status);
     break;
   case TC_CHAT_EV_SESSION_CLOSED:
-    ESP_LOGW(TAG, "session closed: %.*s", (int)ev->text.len, ev->text.ptr);
+    ESP_LOGW(TAG, "session closed: %.*s", (int)ev->text.len, ev->text.ptr ? ev->text.ptr : "");
     break;
   default:
     break; /* SESSION_CHANGED: cfg.kv (NVS) already stored the record */
