@@ -90,7 +90,6 @@ esp_err_t nvs_commit(nvs_handle_t handle) { (void)handle; return ESP_OK; }
 void nvs_close(nvs_handle_t handle) { (void)handle; }
 /* the CA file main/CMakeLists.txt embeds (EMBED_TXTFILES) */
 const char tc_check_ca_start[] __asm__("_binary_ca_roots_pem_start") = "";
-const char tc_check_ca_end[] __asm__("_binary_ca_roots_pem_end") = "";
 
 /* ---- FreeRTOS */
 BaseType_t xTaskCreate(TaskFunction_t pxTaskCode, const char *pcName, uint32_t usStackDepth,

@@ -34,8 +34,8 @@
 #define PROMPT_MAX 256
 
 static const char *TAG = "chat";
+/* main/ca_roots.pem, embedded NUL-terminated by EMBED_TXTFILES */
 extern const char ca_pem_start[] __asm__("_binary_ca_roots_pem_start");
-extern const char ca_pem_end[] __asm__("_binary_ca_roots_pem_end");
 
 static EventGroupHandle_t s_wifi;
 static QueueHandle_t s_prompts;   /* char[PROMPT_MAX] items */
@@ -157,7 +157,7 @@ static void chat_task(void *arg)
   (void)arg;
   tc_err_t err;
   const tc_tls_config_t tls_cfg = {
-    .ca_pem = (const uint8_t *)ca_pem_start, .ca_pem_len = (size_t)(ca_pem_end - ca_pem_start),
+    .ca_pem = (const uint8_t *)ca_pem_start, .ca_pem_len = strlen(ca_pem_start),
     .entropy = tc_esp32_random, .clock = tc_esp32_clock_ms,
     .arena = s_arena, .arena_size = sizeof s_arena,
   };
