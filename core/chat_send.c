@@ -120,15 +120,20 @@ bool chat_answer_doc(tc_chat_t *c, tc_json_doc_t *d, tc_json_tok_t *tok)
 
 /* ------------------------------------------------------------ sends */
 
-static void send_event(tc_chat_t *c, tc_chat_event_type_t type, tc_chat_source_t src, const char *part_id,
-                       size_t bytes, uint64_t t0, tc_err_t err, int status, int64_t seq)
+/* Ends the send in progress and reports it. The event carries a copy, so
+ * the application may start the next send from inside the callback. */
+static void send_end(tc_chat_t *c, tc_chat_event_type_t type, tc_err_t err, int status, int64_t seq)
 {
+  struct tc_chat_send done = c->send;
   tc_chat_event_t ev;
+  c->send.source = TC_CHAT_SRC_NONE;
+  c->send.step = S_NONE;
   chat_event_init(c, &ev, type);
-  ev.source = src;
-  ev.part_id = part_id;
-  ev.body_bytes = bytes;
-  ev.duration_ms = (uint32_t)(c->now - t0);
+  ev.source = (tc_chat_source_t)done.source;
+  ev.part_id = done.part_id;
+  ev.message_id = done.msg_id;
+  ev.body_bytes = done.body_len;
+  ev.duration_ms = (uint32_t)(c->now - done.t0);
   ev.err = err;
   ev.status = status;
   ev.input_seq = seq;
@@ -137,12 +142,7 @@ static void send_event(tc_chat_t *c, tc_chat_event_type_t type, tc_chat_source_t
 
 static void send_fail(tc_chat_t *c, tc_err_t err, int status)
 {
-  char part[37];
-  tc_chat_source_t src = (tc_chat_source_t)c->send.source;
-  memcpy(part, c->send.part_id, sizeof part);
-  c->send.source = TC_CHAT_SRC_NONE;
-  c->send.step = S_NONE;
-  send_event(c, TC_CHAT_EV_MESSAGE_SEND_FAILED, src, part, c->send.body_len, c->send.t0, err, status, -1);
+  send_end(c, TC_CHAT_EV_MESSAGE_SEND_FAILED, err, status, -1);
 }
 
 void chat_send_auth_done(tc_chat_t *c, tc_err_t err, int status)
@@ -187,19 +187,14 @@ static void send_ok(tc_chat_t *c)
   tc_json_doc_t d;
   uint64_t seq = 0;
   bool has_seq = false, pending = false;
-  char part[37];
   tc_chat_source_t src = (tc_chat_source_t)c->send.source;
   if (chat_answer_doc(c, &d, jt)) { /* a garbled 2xx answer is a success without seq, as in 4.8.3 */
     has_seq = tc_json_u64(&d, tc_json_get(&d, 0, "seq"), &seq) == TC_OK;
     (void)tc_json_bool(&d, tc_json_get(&d, 0, "pendingVersion"), &pending);
   }
-  memcpy(part, c->send.part_id, sizeof part);
-  c->send.source = TC_CHAT_SRC_NONE;
-  c->send.step = S_NONE;
   if (pending) chat_emit_simple(c, TC_CHAT_EV_RUN_PENDING_VERSION, TC_CHAT_SRC_SEND, TC_OK, 0);
-  send_event(c, TC_CHAT_EV_MESSAGE_SENT, src, part, c->send.body_len, c->send.t0, TC_OK, 200,
-             has_seq ? (int64_t)seq : -1);
   send_effects(c, src, has_seq, seq);
+  send_end(c, TC_CHAT_EV_MESSAGE_SENT, TC_OK, 200, has_seq ? (int64_t)seq : -1);
 }
 
 /* 409 {"code":"session_closed","closedReason"} (§2.4). */
@@ -343,6 +338,7 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p, bool need_sess
   c->send.body_len = (uint16_t)b.len;
   c->send.t0 = c->now;
   chat_uuid4(c, c->send.part_id);
+  if (p->msg_id.len && p->msg_id.len <= TC_CHAT_MSGID_MAX) memcpy(c->send.msg_id, p->msg_id.ptr, p->msg_id.len);
   c->send.step = S_READY;
   if (c->sess.token_len == 0) {
     c->send.step = S_AUTH;

@@ -333,6 +333,7 @@ struct tc_chat_event {
   int64_t since_send_ms;      /* FIRST_CHUNK, TURN_COMPLETE: -1 when no send */
   uint32_t duration_ms;       /* MESSAGE_SENT/FAILED */
   const char *part_id;        /* MESSAGE_SENT/FAILED: the X-Part-Id */
+  const char *message_id;     /* MESSAGE_SENT/FAILED: the message's id ("" for stop, action, ...) */
   size_t body_bytes;          /* MESSAGE_SENT/FAILED */
   const uint8_t *record;      /* SESSION_CHANGED: the bytes to store */
   size_t record_len;
@@ -401,7 +402,7 @@ struct tc_chat {
   uint64_t superseded_seq;
 
   /* the send in progress (one at a time) */
-  struct {
+  struct tc_chat_send {
     uint8_t source;            /* tc_chat_source_t; 0: none */
     uint8_t step;              /* chat.c */
     bool refreshed, recreated;
@@ -409,6 +410,7 @@ struct tc_chat {
     uint16_t body_len;         /* the body at request[0..body_len) */
     uint64_t t0, wait_until;
     char part_id[37];
+    char msg_id[TC_CHAT_MSGID_MAX + 1]; /* the message sent, "" if none */
   } send;
   uint64_t last_send_at;       /* the last turn-producing send; 0 none */
   uint8_t tool_next;           /* the tool slot to reuse next */

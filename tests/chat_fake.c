@@ -154,7 +154,8 @@ static void w_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
   r->has_cursor = ev->has_cursor;
   r->cursor = ev->cursor;
   if (ev->chunk) r->chunk = ev->chunk->type;
-  if (ev->text.ptr) snprintf(r->text, sizeof r->text, "%.*s", (int)ev->text.len, ev->text.ptr);
+  if (ev->message_id) snprintf(r->text, sizeof r->text, "%s", ev->message_id);
+  else if (ev->text.ptr) snprintf(r->text, sizeof r->text, "%.*s", (int)ev->text.len, ev->text.ptr);
   else if (ev->chunk && ev->chunk->type_name.ptr)
     snprintf(r->text, sizeof r->text, "%.*s", (int)ev->chunk->type_name.len, ev->chunk->type_name.ptr);
 }

@@ -39,6 +39,7 @@ static void test_s01_create_and_first_turn(void)
   w_append_ok(&W, 0);
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 1);
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 0);
+  CHECK_EQ_INT(strlen(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->text), 16); /* the generated message id */
   w_take_out(&W);
   CHECK(starts(W.req_text, "GET /realtime/v1/sessions/c1/out HTTP/1.1\r\n"));
   CHECK_EQ_STR(w_header(&W, "Accept"), "text/event-stream");

@@ -239,6 +239,7 @@ static void test_s33_tool_approval_round_trip(void)
   w_take_req(&W);
   CHECK(w_has(&W, "\r\n\r\n{\"kind\":\"message\",\"payload\":{\"message\":{\"id\":\"asst_7Yd\",\"role\":\"assistant\",\"parts\":[{\"type\":\"tool-sendEmail\",\"toolCallId\":\"call_1\",\"state\":\"approval-responded\",\"approval\":{\"id\":\"appr_1\",\"approved\":true}}]},\"chatId\":\"c1\",\"trigger\":\"submit-message\",\"messageId\":\"asst_7Yd\"}}"));
   w_append_ok(&W, 1);
+  CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->text, "asst_7Yd"); /* the message id */
   w_take_out(&W);
   fake_reply(&W.out, sse_head(false));
   w_step(&W);
