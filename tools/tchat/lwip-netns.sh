@@ -80,12 +80,19 @@ export TCHAT_BASE_URL="$TCHAT_SIM_URL"
 export TCHAT_START_URL="$TCHAT_SIM_URL/chat/$TCHAT_CHAT/start"
 export TCHAT_TOKEN_URL="$TCHAT_SIM_URL/chat/$TCHAT_CHAT/token"
 
-# Not exec: the traps must run after the command.
-rc=0
-if [ "${1:-}" = "--run" ]; then
-  shift
-  ip netns exec "$NS" "$@" 3>&- || rc=$?
-else
-  ip netns exec "$NS" "$TCHAT_LWIP" "$@" 3>&- || rc=$?
-fi
+# The command runs in the background so that a signal reaches this script at
+# once: TERM/HUP are passed on to it (tchat then saves its state and exits),
+# Ctrl-C is the command's own (tchat: the first stops the answer). The script
+# waits for the command, then the EXIT trap cleans up.
+if [ "${1:-}" = "--run" ]; then shift; else set -- "$TCHAT_LWIP" "$@"; fi
+interrupted=0
+trap 'interrupted=1' INT
+trap 'interrupted=1; kill -TERM "$child" 2>/dev/null || true' TERM HUP
+ip netns exec "$NS" "$@" <&0 3>&- &
+child=$!
+while :; do
+  interrupted=0
+  rc=0; wait "$child" || rc=$?
+  [ "$interrupted" -eq 1 ] || break
+done
 exit "$rc"
