@@ -58,6 +58,25 @@
  *
  * Tokens never appear in an event other than SESSION_CHANGED's record, and
  * never in a log.
+ *
+ * A device's loop, in short:
+ *
+ *   static tc_chat_t chat;  static tc_chat_bufs_t bufs;
+ *   static const tc_chat_config_t cfg = { .task_id = "my-chat",
+ *     .auth = TC_CHAT_AUTH_BACKEND, .start_url = "https://app/chat/start",
+ *     .token_url = "https://app/chat/token", .device_key_header = "X-Device-Key",
+ *     .device_key = KEY, .random = rng, .kv = { &kv_ops, &kv_ctx },
+ *     .on_event = on_event };
+ *   tc_chat_init(&chat, &cfg, "c1", out_net, req_net, &bufs);
+ *   tc_chat_step(&chat, now());
+ *   if (tc_chat_restore(&chat, NULL, 0) == TC_OK) tc_chat_resume(&chat);
+ *   tc_chat_send_text(&chat, "hi", 2, NULL);
+ *   for (;;) { tc_chat_step(&chat, now()); wait_for(sockets, tc_chat_next_deadline(&chat)); }
+ *
+ *   on_event: TC_CHAT_EV_TEXT -> show ev->text (skip when ev->replayed);
+ *             TC_CHAT_EV_TURN_COMPLETE -> the answer is complete;
+ *             TC_CHAT_EV_CHUNK (tool-approval-request) -> tc_chat_answer_approval;
+ *             TC_CHAT_EV_STREAM_ERROR / MESSAGE_SEND_FAILED -> tell the user.
  */
 #ifndef TC_CHAT_H
 #define TC_CHAT_H
