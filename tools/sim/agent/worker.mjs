@@ -8,6 +8,7 @@
 //                 {op:"in", seq, chunk}            one .in record, in seq order
 //                 {op:"stop-run"}                  end the current run (tests)
 // worker -> main: {op:"out", runId, chunk}        every chunk the agent writes to .out
+//                 {op:"no-run", seq, runId}        an .in record arrived after run runId exited
 //                 {op:"run-exit", runId, closeCalls, error?}
 //                 {op:"closed", runId, reason}    the agent called sessions.close
 
@@ -96,8 +97,13 @@ parentPort.on("message", (msg) => {
         await startRun(msg);
         await waitForManager();
       } else if (msg.op === "in") {
-        const mgr = await waitForManager();
-        if (!mgr) throw new Error("harness did not start");
+        // The run may have exited (endRun, close) while this record was on its
+        // way: hand it back so the simulator starts a continuation run for it.
+        const mgr = harness ? await waitForManager() : null;
+        if (!mgr || !harness) {
+          parentPort.postMessage({ op: "no-run", seq: msg.seq, runId: currentRunId });
+          return;
+        }
         mgr.__sendFromTest(chatId, "in", msg.chunk, { seqNum: msg.seq }).catch((err) =>
           parentPort.postMessage({ op: "log", text: `in seq ${msg.seq}: ${err.message}` }),
         );

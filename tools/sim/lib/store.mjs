@@ -327,6 +327,17 @@ export class Store {
     s.lastActive = Date.now();
     if (m.op === "out") this.onAgentChunk(s, m.chunk, m.runId);
     else if (m.op === "run-exit") this.runExited(s, m.runId, m);
+    else if (m.op === "no-run") {
+      // Delivered to a run that had just exited: start the next run, which
+      // re-reads every unanswered .in record (this one included).
+      this.opts.log(`session ${s.key} .in seq ${m.seq} reached exited run ${m.runId}`);
+      // Only when no newer run has started since (that one re-reads it anyway).
+      if (m.runId === s.currentRunId && !s.pendingStart && !s.pendingSuccessor && !s.closedAt) {
+        s.runAlive = false;
+        this.ensureRun(s);
+        this.bootRun(s);
+      }
+    }
     else if (m.op === "log") this.opts.log(`session ${s.key} agent: ${m.text}`);
   }
 

@@ -285,7 +285,7 @@ test("transport: endRun, then a continuation run on the same PAT and cursor", as
   const { transport, calls } = makeTransport();
   const a = await drain(await send(transport, id, [userMsg("/end")]));
   assert.equal(textOf(a), "Ending this run.");
-  await until(async () => !(await admin(sim, `/admin/sessions/${id}`)).runAlive, 5000, "run exit");
+  // No wait for the run to exit: the next send races it, as a real client does.
   const b = await drain(await send(transport, id, [userMsg("next")]));
   assert.equal(textOf(b), echoReply("next", 2));
   // the continuation run booted from the previous run's transcript snapshot
