@@ -722,7 +722,9 @@ export async function startSim(o = {}) {
   let certs = null;
   let secureContext = null;
   if (opts.tls) {
-    certs = makeCerts({ caOut: opts.caOut, alg: opts.tlsAlg });
+    const hosts = ["127.0.0.1", "::1", "localhost"];
+    if (!hosts.includes(opts.host) && !["0.0.0.0", "::"].includes(opts.host)) hosts.push(opts.host);
+    certs = makeCerts({ caOut: opts.caOut, alg: opts.tlsAlg, hosts });
     secureContext = tls.createSecureContext({ cert: certs.cert, key: certs.key });
   }
   const front = net.createServer((raw) => {
