@@ -10,7 +10,9 @@
 #                     the example compiles and LINKS in both variants (console,
 #                     voice) against real mbedTLS and a stub of each declared
 #                     ESP-IDF / FreeRTOS / lwIP function, so any undeclared or
-#                     misdeclared call fails; Kconfig and the code agree.
+#                     misdeclared call fails; Kconfig and the code agree;
+#                     and tc_esp32_tls_share is tested on the host (its own
+#                     line "esp32_tls_share: N passed, N failed").
 #   make esp32-size   rv32imc -Os text/data/bss of the component's objects, the
 #                     example's code and static RAM, and what the linked example
 #                     keeps of trigchat and mbedTLS after --gc-sections; lines
@@ -73,6 +75,21 @@ esp32-example-console: $(ESP32_B)/main_console.o
 esp32-example-voice: $(ESP32_B)/main_voice.o
 esp32-link-console: $(ESP32_B)/chat_console.elf
 esp32-link-voice: $(ESP32_B)/chat_voice.elf
+
+# tc_esp32_tls_share on the host (ASan): who gets the arena, who the heap.
+# Uses the host mbedTLS built with the boards' configuration (boards/stm32/stm32.mk).
+ESP32_SHARE_SRC := boards/esp32/check/test_tls_share.c boards/esp32/tc_esp32.c port/mbedtls/tls.c \
+                   core/err.c core/kv.c $(TEST_HARNESS) boards/stm32/tls_host_shim.c
+$(ESP32_B)/test_tls_share: $(ESP32_SHARE_SRC) boards/esp32/include/tc_esp32.h $(BUILD)/stm32/host-mbedtls/libmbedtls.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Iboards/esp32/check -Iboards/esp32/idf_decl -Iboards/esp32/include \
+	    -Icore -Iport -Iport/lwip -Iport/mbedtls -Itests -isystem $(ESP32_LWIP)/include \
+	    -isystem $(ESP32_MBEDTLS)/include -DMBEDTLS_CONFIG_FILE='"$(CURDIR)/boards/stm32/tls_host_config.h"' \
+	    -DTC_CONFIG_FILE='"tc_esp32_config.h"' $(ESP32_SHARE_SRC) $(BUILD)/stm32/host-mbedtls/libmbedtls.a -o $@
+.PHONY: esp32-tls-share
+esp32-tls-share: esp32-deps
+	@$(MAKE) --no-print-directory $(ESP32_B)/test_tls_share
+	@$(ESP32_B)/test_tls_share
 
 TEST_SUITES += esp32
 test-esp32:

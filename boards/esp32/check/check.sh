@@ -41,5 +41,8 @@ r=0; for m in TC_OUT_RECORD_MAX TC_HTTP_LINE_MAX TC_CHAT_REQUEST_MAX TC_CHAT_TOK
   grep -q "define $m " $d/include/tc_esp32_config.h || { echo "  $m not mapped"; r=1; }; done
 check "Kconfig buffer sizes map onto the TC_* macros" $r
 
+# tc_esp32_tls_share on the host: prints its own "esp32_tls_share" line.
+$MAKE_CMD esp32-tls-share || check "tc_esp32_tls_share host test builds and passes" 1
+
 echo "esp32: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
