@@ -284,7 +284,9 @@ void tc_chat_deinit(tc_chat_t *c)
   chat_conn_close(&c->oc);
   chat_conn_close(&c->rc);
   c->out.phase = O_OFF;
-  if (c->dirty && c->sess.token_len > 0) persist(c);
+  /* A clean shutdown keeps everything: the delivered mark and cursor too,
+   * not only the last checkpoint (a resume then repeats nothing). */
+  if ((c->dirty || moved(c)) && c->sess.token_len > 0) persist(c);
 }
 
 void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)

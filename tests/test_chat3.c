@@ -528,6 +528,30 @@ static void test_checkpoints_not_per_chunk(void)
   CHECK(W.kv.sets - sets >= 4);
 }
 
+static void test_deinit_keeps_the_moved_cursor(void)
+{
+  int sets;
+  w_init(&W, NULL);
+  W.cfg.watch = true;
+  {
+    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
+    tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs);
+  }
+  w_session(&W);
+  tc_chat_watch(&W.chat);
+  w_step(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  sets = W.kv.sets;
+  feed_data(1, DELTA("a"), "d1");
+  feed_data(2, DELTA("b"), "d2");
+  w_step(&W);
+  CHECK_EQ_INT(W.kv.sets, sets); /* within the checkpoint interval: nothing written yet */
+  tc_chat_deinit(&W.chat);
+  CHECK_EQ_INT(W.kv.sets, sets + 1); /* a clean shutdown writes the moved cursor and mark */
+  tc_chat_deinit(&W.chat);
+  CHECK_EQ_INT(W.kv.sets, sets + 1); /* and only once */
+}
 
 static void test_dynamic_tool_approval_and_unsafe_names(void)
 {
@@ -660,6 +684,7 @@ int main(void)
   RUN(test_stop_after_resume);
   RUN(test_watch_mode_spans_turns);
   RUN(test_checkpoints_not_per_chunk);
+  RUN(test_deinit_keeps_the_moved_cursor);
   RUN(test_oversized_record_skipped_and_reported);
   RUN(test_deinit_writes_pending_record);
   RUN(test_thousand_chats_one_loop);

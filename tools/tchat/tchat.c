@@ -118,6 +118,7 @@ static void print_event_json(const tc_chat_event_t *ev)
   case TC_CHAT_EV_CHUNK:
   case TC_CHAT_EV_FIRST_CHUNK:
     jsonl_int(&j, "seq", (int64_t)ev->seq);
+    if (ev->replayed) jsonl_bool(&j, "replayed", true);
     if (ev->type == TC_CHAT_EV_FIRST_CHUNK) jsonl_int(&j, "sinceSendMs", ev->since_send_ms);
     else jsonl_chunk_fields(&j, ev->chunk);
     break;
@@ -202,7 +203,9 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
   if (a->opt.json) print_event_json(ev);
   switch (ev->type) {
   case TC_CHAT_EV_CHUNK:
-    if (!a->opt.json) on_chunk(a, ev->chunk);
+    /* After a restart the interrupted turn is replayed from its start (the
+     * agent's message is rebuilt); what was shown before is marked replayed. */
+    if (!a->opt.json && !ev->replayed) on_chunk(a, ev->chunk);
     else if (ev->chunk->type == TC_CHUNK_TOOL_APPROVAL_REQUEST) remember_approval(a, ev->chunk);
     break;
   case TC_CHAT_EV_TURN_COMPLETE:
@@ -368,6 +371,10 @@ static void configure(app_t *a)
   c->client_data = o->client_data;
   c->watch = o->watch;
   c->random = tc_posix_random;
+  /* The flash image is a host file: checkpoint the cursor every second, so
+   * even a SIGKILL repeats at most a second of text (a device keeps the 10 s
+   * default to spare its flash). */
+  c->checkpoint_ms = 1000;
   c->on_event = on_event;
   c->user = a;
   if (a->have_kv) c->kv = a->kv;
