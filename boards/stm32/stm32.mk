@@ -5,7 +5,7 @@
 # tests/deps.d/lwip.sh and tests/deps.d/mbedtls3.sh unpack under build/
 # (never committed), and this directory's board code.
 #
-#   make stm32-fw     $(BUILD)/stm32/firmware.elf (+ .map, .bin)
+#   make stm32-fw     $(BUILD)/stm32/firmware.elf (+ .map, .hex)
 #   make stm32-size   flash and RAM split into trigchat / lwIP / mbedTLS / rest,
 #                     lines "stm32_flash_<group> <bytes>" appended to $(SIZE_TXT)
 #   make test-stm32   suite `stm32`: the image links, fits, holds no heap
@@ -86,7 +86,8 @@ $(STM32_ELF): $(STM32_BOARD_OBJ) $(STM32_B)/libtrigchat.a $(STM32_B)/liblwip.a $
 	    -Wl,--gc-sections -Wl,-Map=$(STM32_B)/firmware.map -Wl,--print-memory-usage \
 	    $(STM32_BOARD_OBJ) -Wl,--start-group $(STM32_B)/libtrigchat.a $(STM32_B)/liblwip.a \
 	    $(STM32_B)/libmbedtls.a -lc -lgcc -Wl,--end-group -o $@
-	arm-none-eabi-objcopy -O binary $@ $(STM32_B)/firmware.bin
+	@# Intel HEX keeps the gap: a raw .bin would fill the key-value sectors with zeros
+	arm-none-eabi-objcopy -O ihex $@ $(STM32_B)/firmware.hex
 
 .PHONY: stm32-fw stm32-size test-stm32
 stm32-fw: stm32-deps
