@@ -2,13 +2,13 @@
 // "Faults" for the syntax. Every fault that fires logs one line on stderr.
 
 export const FAULT_KINDS = {
-  status: "answer the next COUNT matching requests with this HTTP status (on=in|out|create|close|token|any)",
+  status: "answer the next COUNT matching requests with this HTTP status (on=in|out|create|close|start|token|any)",
   delay: "hold matching requests this many ms before answering (on=...)",
   "drop-bytes": ".out: destroy the TCP connection after N bytes of response body",
   "drop-records": ".out: destroy the TCP connection right after N records were written",
   "error-event": ".out: after `after` records, send `event: error` (data = text) and end without [DONE]",
   "done-after": ".out: after N records, end the read with data: [DONE] (no turn-complete)",
-  stall: ".out: send only pings, never records, until the client goes away",
+  stall: ".out: send only pings, never records, until Timeout-Seconds has passed (then [DONE])",
   split: ".out: write the response in N-byte segments (gap=ms between them, default 1)",
   "tls-cut": ".out (TLS): after `after` records, cut the socket in the middle of the next TLS record",
   trim: "after the next turn-complete, trim .out up to that turn-complete (aggressive trim)",
