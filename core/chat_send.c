@@ -330,6 +330,13 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p, bool need_sess
   if ((err = chat_check_json(p->metadata, '{')) != TC_OK || (err = chat_check_json(p->action, 0)) != TC_OK) return err;
   if (p->msg == MSG_PARTS && (err = chat_check_json(p->content, '[')) != TC_OK) return err;
   if (p->msg == MSG_TOOL_OUTPUT && (err = chat_check_json(p->content, 0)) != TC_OK) return err;
+  if (c->rq_kind == RQ_AUTH) {
+    /* A session start or token request holds the request buffer from its
+     * start, where the body goes: drop it and ask again after the body. */
+    chat_conn_close(&c->rc);
+    c->rq_kind = RQ_NONE;
+    c->auth.phase = AP_QUEUED;
+  }
   b = tc_buf_make(c->req_buf, c->req_cap > TC_CHAT_ANSWER_MIN ? c->req_cap - TC_CHAT_ANSWER_MIN : 0);
   if ((err = chat_build_body(c, &b, p)) != TC_OK) return err;
   if ((err = tc_json_validate(b.ptr, b.len)) != TC_OK) return err; /* e.g. invalid UTF-8 in text */

@@ -301,6 +301,58 @@ static void test_proactive_refresh_before_exp(void)
   CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + 540000);
 }
 
+/* A token request (here a proactive refresh, due at the first step after a
+ * restore) holds the request buffer when the application sends: the send's
+ * body goes to the start of that buffer, so the request is asked again after
+ * it, and the append goes out whole with the new token. */
+static void backend_world(void)
+{
+  tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
+  W.cfg.auth = TC_CHAT_AUTH_BACKEND;
+  W.cfg.start_url = "https://app.example.com/api/chat/start";
+  W.cfg.token_url = "https://app.example.com/api/chat/token";
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
+}
+
+static void test_refresh_due_at_send_keeps_the_body(void)
+{
+  fake_kv_t saved;
+  w_init(&W, NULL);
+  backend_world();
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_preload(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /api/chat/start"));
+  fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
+  w_step(&W);
+  CHECK(tc_chat_session(&W.chat).has_token);
+  tc_chat_deinit(&W.chat);
+  saved = W.kv;
+  /* reboot: restore before the first step, then send */
+  w_init(&W, NULL);
+  W.kv = saved;
+  backend_world();
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, NULL, 0), TC_OK);
+  W.now = 4200000; /* an uptime of 70 minutes */
+  w_step(&W);      /* the refresh is due: the token request starts */
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /api/chat/token"));
+  /* a send while that request holds the request buffer */
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "keep me whole", 13, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /api/chat/token")); /* asked again, after the body */
+  fake_reply(&W.req, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: Tue, 24 Nov 2026 16:53:20 GMT\r\n"
+                     "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\nContent-Length: 75\r\n\r\n" TOK2 "\n");
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK2);
+  CHECK(w_has(&W, "\"parts\":[{\"type\":\"text\",\"text\":\"keep me whole\"}]"));
+  CHECK(w_has(&W, "\r\n\r\n{\"kind\":\"message\",\"payload\":{\"message\":{\"id\":"));
+}
+
 static void test_backend_provider_requests(void)
 {
   w_init(&W, NULL);
@@ -334,6 +386,10 @@ static void test_backend_provider_requests(void)
   w_step(&W);
   w_take_req(&W);
   CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK2);
+  /* the retried append still carries the whole message (the token answer
+   * shares the request buffer with the kept body) */
+  CHECK(w_has(&W, "{\"kind\":\"message\",\"payload\":{\"message\":{"));
+  CHECK(w_has(&W, "\"parts\":[{\"type\":\"text\",\"text\":\"hi\"}]"));
   /* garbage from the backend: an AUTH_FAILED event, the send fails */
   w_append_ok(&W, 0);
   W.chat.sess.token_len = 0;
@@ -675,6 +731,7 @@ int main(void)
   RUN(test_session_record_codec);
   RUN(test_jwt_times);
   RUN(test_proactive_refresh_before_exp);
+  RUN(test_refresh_due_at_send_keeps_the_body);
   RUN(test_backend_provider_requests);
   RUN(test_direct_provider_request);
   RUN(test_request_hook_and_extra_headers);

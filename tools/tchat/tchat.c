@@ -506,6 +506,7 @@ int main(int argc, char **argv)
   clock_gettime(CLOCK_REALTIME, &wall);
   tc_chat_set_unix_time(&a->chat, tc_posix_clock_ms(NULL),
                         (uint64_t)wall.tv_sec * 1000u + (uint64_t)wall.tv_nsec / 1000000u);
+  tc_chat_step(&a->chat, tc_posix_clock_ms(NULL)); /* the chat learns the time */
   a->interactive = a->opt.message_count == 0 && !a->opt.watch && isatty(STDIN_FILENO);
   if (a->have_kv) restore(a);
   if (a->opt.watch) {
