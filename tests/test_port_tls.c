@@ -787,6 +787,18 @@ static void test_two_connections_share_one_context(void)
   srv_stop(s1); srv_stop(s2); free(s1); free(s2);
 }
 
+static int g_fallback_live;
+static void *counting_calloc(size_t n, size_t size)
+{
+  g_fallback_live++;
+  return calloc(n, size);
+}
+static void counting_free(void *p)
+{
+  g_fallback_live--;
+  free(p);
+}
+
 static void test_arena_allocator(void)
 {
   static uint8_t buf[4096 + 3];
@@ -818,6 +830,22 @@ static void test_arena_allocator(void)
   tc_mbedtls_free(p4);
   tc_mbedtls_free(NULL);
   CHECK_EQ_INT(a.in_use, 0);
+  /* no arena entered: the fallback allocator, when one is given */
+  {
+    tc_tls_arena_leave(prev);
+    tc_tls_set_fallback_alloc(counting_calloc, counting_free);
+    uint8_t *f = tc_mbedtls_calloc(3, 100);
+    CHECK(f != NULL && g_fallback_live == 1);
+    for (int i = 0; i < 300; i++) if (f[i] != 0) { CHECK(!"not zeroed"); break; }
+    prev = tc_tls_arena_enter(&a);
+    tc_mbedtls_free(f); /* freed to its maker, whatever is entered */
+    CHECK_EQ_INT(g_fallback_live, 0);
+    CHECK_EQ_INT(a.in_use, 0);
+    tc_tls_set_fallback_alloc(NULL, NULL);
+    tc_tls_arena_leave(prev);
+    CHECK(tc_mbedtls_calloc(1, 16) == NULL); /* none again: no heap */
+    prev = tc_tls_arena_enter(&a);
+  }
   CHECK(tc_tls_arena_peak(&a) >= 2500);
   tc_tls_arena_reset_peak(&a);
   CHECK_EQ_INT(tc_tls_arena_peak(&a), 0);

@@ -78,6 +78,17 @@ void tc_tls_arena_reset_peak(tc_tls_arena_t *arena);
 tc_tls_arena_t *tc_tls_arena_enter(tc_tls_arena_t *arena);
 void tc_tls_arena_leave(tc_tls_arena_t *prev);
 
+/* Where mbedTLS allocations go when no arena is entered: other code of the
+ * program that also uses mbedTLS (ESP-IDF's Wi-Fi supplicant, esp-tls, OTA)
+ * once tc_tls_ctx_init has installed this adapter's allocator. By default
+ * there is none and such an allocation fails (NULL): no heap is ever used.
+ * Give the platform's allocator here (e.g. calloc, free) to serve them. Blocks
+ * are freed by whoever made them, whatever is entered at free time.
+ * With several threads, also build with TC_TLS_ARENA_THREAD_LOCAL defined as
+ * the compiler's thread-local keyword (e.g. __thread), so that the arena one
+ * task entered is not seen by the others. */
+void tc_tls_set_fallback_alloc(void *(*calloc_fn)(size_t n, size_t size), void (*free_fn)(void *p));
+
 /* The allocator mbedTLS is pointed at (directly, or by symbol renaming):
  * allocates from the current arena, NULL if there is none or it is full. */
 void *tc_mbedtls_calloc(size_t n, size_t size);

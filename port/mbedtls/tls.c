@@ -25,7 +25,35 @@ typedef struct blk {
 #define HDR (((sizeof(blk_t) + ALIGN - 1) / ALIGN) * ALIGN)
 #define USED ((size_t)1)
 
-static tc_tls_arena_t *g_arena;
+#ifndef TC_TLS_ARENA_THREAD_LOCAL
+#define TC_TLS_ARENA_THREAD_LOCAL
+#endif
+static TC_TLS_ARENA_THREAD_LOCAL tc_tls_arena_t *g_arena;
+static void *(*g_fallback_calloc)(size_t, size_t);
+static void (*g_fallback_free)(void *);
+/* The owner of a block that came from the fallback allocator. */
+static tc_tls_arena_t g_fallback_owner;
+
+void tc_tls_set_fallback_alloc(void *(*calloc_fn)(size_t, size_t), void (*free_fn)(void *))
+{
+  g_fallback_calloc = calloc_fn;
+  g_fallback_free = free_fn;
+}
+
+/* No arena entered: the fallback allocator if one was given, with a header
+ * that names it, so that tc_mbedtls_free hands the block back to it. */
+static void *fallback_calloc(size_t n, size_t size)
+{
+  blk_t *b;
+  if (g_fallback_calloc == NULL || g_fallback_free == NULL) return NULL;
+  if (n == 0 || size == 0) { n = 1; size = 1; }
+  if (size > ((size_t)-1 - HDR) / n) return NULL;
+  b = g_fallback_calloc(1, HDR + n * size);
+  if (b == NULL) return NULL;
+  b->size = USED;
+  b->owner = &g_fallback_owner;
+  return (uint8_t *)b + HDR;
+}
 
 void tc_tls_arena_init(tc_tls_arena_t *a, void *buf, size_t size)
 {
@@ -54,7 +82,8 @@ void *tc_mbedtls_calloc(size_t n, size_t size)
 {
   tc_tls_arena_t *a = g_arena;
   size_t want, off = 0;
-  if (a == NULL || a->base == NULL) return NULL;
+  if (a == NULL) return fallback_calloc(n, size);
+  if (a->base == NULL) return NULL;
   if (n == 0 || size == 0) { n = 1; size = 1; }
   if (size > ((size_t)-1 - HDR - ALIGN) / n) { a->failures++; return NULL; }
   want = ((n * size + ALIGN - 1) / ALIGN) * ALIGN + HDR;
@@ -94,6 +123,11 @@ void tc_mbedtls_free(void *p)
   if (p == NULL) return;
   b = (blk_t *)(void *)((uint8_t *)p - HDR);
   if (!(b->size & USED) || b->owner == NULL) return; /* double free: ignore */
+  if (b->owner == &g_fallback_owner) {
+    b->size = 0;
+    g_fallback_free(b);
+    return;
+  }
   b->size &= ~USED;
   b->owner->in_use -= b->size;
 }
