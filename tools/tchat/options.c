@@ -32,6 +32,8 @@ static const char k_usage[] =
   "  --ca FILE          trusted CA certificates, PEM\n"
   "                     (default /etc/ssl/certs/ca-certificates.crt)\n"
   "  --timeout S        give up on one turn after S seconds (default 300)\n"
+  "  --stall-ms MS      reconnect .out after MS without a record (default 60000;\n"
+  "                     for tests)\n"
   "  --watch            read-only: print every turn as it happens\n"
   "  --stack posix|lwip network stack (default posix)\n"
   "  --json             every event as one JSON object per line\n"
@@ -44,7 +46,8 @@ static const char k_usage[] =
   "6 protocol error or failed turn, 130 interrupted.\n";
 
 enum { O_BASE = 256, O_IN, O_OUT, O_TASK, O_CHAT, O_START, O_TOKENURL, O_DEVKEY, O_TOKEN,
-       O_SECRET, O_CDATA, O_STATE, O_CA, O_TIMEOUT, O_WATCH, O_STACK, O_JSON, O_DECODE };
+       O_SECRET, O_CDATA, O_STATE, O_CA, O_TIMEOUT, O_WATCH, O_STACK, O_JSON, O_DECODE,
+       O_STALL };
 
 static const struct option k_long[] = {
   { "base-url", required_argument, NULL, O_BASE },   { "in-url", required_argument, NULL, O_IN },
@@ -56,6 +59,7 @@ static const struct option k_long[] = {
   { "client-data", required_argument, NULL, O_CDATA },
   { "state", required_argument, NULL, O_STATE },     { "ca", required_argument, NULL, O_CA },
   { "timeout", required_argument, NULL, O_TIMEOUT }, { "watch", no_argument, NULL, O_WATCH },
+  { "stall-ms", required_argument, NULL, O_STALL },
   { "stack", required_argument, NULL, O_STACK },     { "json", no_argument, NULL, O_JSON },
   { "decode", required_argument, NULL, O_DECODE },   { "quiet", no_argument, NULL, 'q' },
   { "help", no_argument, NULL, 'h' },                { NULL, 0, NULL, 0 },
@@ -70,6 +74,7 @@ static const char *env(const char *name, const char *fallback)
 int tchat_parse_options(int argc, char **argv, tchat_options_t *o, bool *stop)
 {
   const char *timeout = env("TCHAT_TIMEOUT", "300");
+  const char *stall = env("TCHAT_STALL_MS", "0");
   memset(o, 0, sizeof *o);
   *stop = false;
   o->base_url = env("TCHAT_BASE_URL", NULL);
@@ -107,6 +112,7 @@ int tchat_parse_options(int argc, char **argv, tchat_options_t *o, bool *stop)
     case O_STATE: o->state = optarg; break;
     case O_CA: o->ca = optarg; break;
     case O_TIMEOUT: timeout = optarg; break;
+    case O_STALL: stall = optarg; break;
     case O_WATCH: o->watch = true; break;
     case O_STACK: o->stack = optarg; break;
     case O_JSON: o->json = true; break;
@@ -125,6 +131,12 @@ int tchat_parse_options(int argc, char **argv, tchat_options_t *o, bool *stop)
     return TCHAT_EXIT_USAGE;
   }
   o->timeout_s = (unsigned)t;
+  t = strtoul(stall, &end, 10);
+  if (end == stall || *end != '\0' || t > 3600000) {
+    fprintf(stderr, "tchat: --stall-ms takes 0 (default) to 3600000 milliseconds\n");
+    return TCHAT_EXIT_USAGE;
+  }
+  o->stall_ms = (unsigned)t;
   if (strcmp(o->stack, "posix") != 0 && strcmp(o->stack, "lwip") != 0) {
     fprintf(stderr, "tchat: --stack is posix or lwip\n");
     return TCHAT_EXIT_USAGE;

@@ -20,6 +20,7 @@ typedef struct tchat_options {
   const char *stack;        /* "posix" (default) or "lwip" */
   const char *decode;       /* --decode FILE */
   unsigned timeout_s;       /* give up on one turn after this long */
+  unsigned stall_ms;        /* .out stall timer (0: the library's 60000) */
   bool watch, json, quiet;
   char **messages;          /* the MESSAGE arguments */
   int message_count;

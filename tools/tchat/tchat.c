@@ -375,6 +375,7 @@ static void configure(app_t *a)
    * even a SIGKILL repeats at most a second of text (a device keeps the 10 s
    * default to spare its flash). */
   c->checkpoint_ms = 1000;
+  c->backoff.stall_ms = o->stall_ms; /* 0: the official 60 s */
   c->on_event = on_event;
   c->user = a;
   if (a->have_kv) c->kv = a->kv;
