@@ -115,6 +115,10 @@ export function startSim(args = [], { readyTimeoutMs = 20000, maxSeconds = 600 }
         session: (chat) => admin("GET", `/admin/sessions/${encodeURIComponent(chat)}`),
         /** The client's requests for this chat seen so far (from the --verbose log). */
         requests: (chat) => clientRequests(log, chat),
+        /** Every GET .out the simulator served for this chat: {from, wait, settled} (from = Last-Event-ID + 1). */
+        outGets: (chat) =>
+          log.map((l) => /^sim: GET out (\S+) from=(\d+) wait=(\d+)( settled)?$/.exec(l)).filter((m) => m && m[1] === chat)
+            .map((m) => ({ from: Number(m[2]), wait: Number(m[3]), settled: !!m[4] })),
         /** Log lines that mention this chat. */
         logFor: (chat) => log.filter((l) => l.includes(` ${chat}`) || l.includes(`/${chat}/`) || l.includes(`=${chat}`)),
       });
