@@ -1,0 +1,136 @@
+// Expired tokens, 5xx bursts and rate limits: the client refreshes through the
+// backend's token URL or retries with the same X-Part-Id, and every answer
+// still arrives exactly once (protocol.md §6.2, §6.3, §8: 15, 16, 43).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { startSim, chatId, tchat, runTchat, turnTexts, deliveryProblems, summarize, echoReply, slowText, isDelta } from "./lib.mjs";
+
+let sim;
+before(async () => {
+  sim = await startSim();
+});
+after(async () => {
+  await sim?.stop();
+});
+
+const tokenCalls = (chat) => sim.requests(chat).filter((l) => l === `POST /chat/${chat}/token`).length;
+const appends = (chat) => sim.requests(chat).filter((l) => l.endsWith("/in/append")).length;
+const outGetRequests = (chat) => sim.requests(chat).filter((l) => l.startsWith("GET ") && l.endsWith("/out")).length;
+
+function why(r, chat) {
+  return `exit ${r.code ?? r.signal}\n${summarize(r.events)}\nstderr: ${r.stderr}\nrequests: ${sim.requests(chat).join(" | ")}\nsim: ${sim
+    .logFor(chat).filter((l) => !/^sim: (GET|POST) \//.test(l)).slice(-10).join("\n")}`;
+}
+
+/** Two turns; `spec` is armed while the first answer streams (so it hits turn 2's requests). */
+async function midConversation(name, spec) {
+  const chat = chatId(name);
+  const run = runTchat(sim, chat, ["//slow 6", "second message"]);
+  await run.waitFor((ev) => ev.some(isDelta), 20000, "the first delta");
+  await sim.fault(spec, chat);
+  const r = await run.exited;
+  const w = why(r, chat);
+  assert.equal(r.code, 0, w);
+  assert.deepEqual(deliveryProblems(r.events), [], w);
+  assert.deepEqual(turnTexts(r.events), [slowText(6), echoReply("second message")], w);
+  const s = await sim.session(chat);
+  assert.equal(s.in.length, 2, `one .in record per message: ${w}`);
+  return { r, chat, w };
+}
+
+test("401 on the next append mid-conversation: one refresh through the token URL, retried once", { timeout: 60000 }, async () => {
+  const { chat, w } = await midConversation("401in", "status=401,on=in");
+  assert.equal(tokenCalls(chat), 1, w);
+  assert.equal(appends(chat), 3, w); // turn 1, turn 2 (401), turn 2 again
+});
+
+test("401 on the next .out GET mid-conversation: refresh, reconnect with the same cursor", { timeout: 60000 }, async () => {
+  const { r, chat, w } = await midConversation("401out", "status=401,on=out");
+  assert.equal(tokenCalls(chat), 1, w);
+  assert.equal(outGetRequests(chat), 3, w);
+  const tc1 = r.events.find((e) => e.type === "turn-complete");
+  assert.deepEqual(sim.outGets(chat).map((g) => g.from), [0, tc1.seq + 1], w);
+});
+
+test("expire-tokens between runs: the stored token answers 401, the client refreshes and continues", { timeout: 60000 }, async () => {
+  const chat = chatId("expire");
+  const state = path.join(sim.dir, `${chat}.img`);
+  const t0 = Date.now();
+  const r1 = await tchat(sim, chat, ["hello"], { state });
+  assert.equal(r1.code, 0, why(r1, chat));
+  await sim.fault("expire-tokens", chat);
+  // The simulator mints the same string for the same claims within one second:
+  // make sure the refreshed token cannot equal the (now expired) start token.
+  const left = 1100 - (Date.now() - t0);
+  if (left > 0) await sleep(left);
+  const r2 = await tchat(sim, chat, ["after expiry"], { state });
+  const w = why(r2, chat);
+  assert.equal(r2.code, 0, w);
+  assert.deepEqual(turnTexts(r2.events), [echoReply("after expiry")], w);
+  assert.deepEqual(deliveryProblems(r2.events), [], w);
+  assert.ok(tokenCalls(chat) >= 1, w);
+  assert.equal((await sim.session(chat)).in.length, 2, w);
+});
+
+test("expire-tokens mid-turn, then a drop: the reconnect of a delivering stream refreshes (§6.2 caveat)", { timeout: 60000 }, async () => {
+  const chat = chatId("expire-drop");
+  const t0 = Date.now();
+  await sim.fault("drop-records=6", chat);
+  const run = runTchat(sim, chat, ["//slow 12"]);
+  await run.waitFor((ev) => ev.some(isDelta), 20000, "the first delta");
+  await sim.fault("expire-tokens", chat);
+  const r = await run.exited;
+  const w = why(r, chat);
+  assert.equal(r.code, 0, w);
+  assert.deepEqual(turnTexts(r.events), [slowText(12)], w);
+  assert.deepEqual(deliveryProblems(r.events), [], w);
+  assert.ok(tokenCalls(chat) >= 1, w);
+  assert.ok(Date.now() - t0 > 1000);
+});
+
+test("5xx burst on appends (status=500,count=3): retried, stored once", { timeout: 60000 }, async () => {
+  const chat = chatId("500in");
+  await sim.fault("status=500,on=in,count=3", chat);
+  const r = await tchat(sim, chat, ["through the storm"]);
+  const w = why(r, chat);
+  assert.equal(r.code, 0, w);
+  assert.deepEqual(turnTexts(r.events), [echoReply("through the storm")], w);
+  assert.equal(appends(chat), 4, w);
+  assert.equal((await sim.session(chat)).in.length, 1, w);
+});
+
+test("5xx burst on .out (status=503,count=3): retried with backoff, exact answer", { timeout: 60000 }, async () => {
+  const chat = chatId("503out");
+  await sim.fault("status=503,on=out,count=3", chat);
+  const r = await tchat(sim, chat, ["keep trying"]);
+  const w = why(r, chat);
+  assert.equal(r.code, 0, w);
+  assert.deepEqual(turnTexts(r.events), [echoReply("keep trying")], w);
+  assert.deepEqual(deliveryProblems(r.events), [], w);
+  assert.equal(outGetRequests(chat), 4, w);
+});
+
+test("429 with x-ratelimit-* on an append: waits, retries once, stored once", { timeout: 60000 }, async () => {
+  const chat = chatId("429in");
+  await sim.fault("status=429,on=in", chat);
+  const r = await tchat(sim, chat, ["rate limited"]);
+  const w = why(r, chat);
+  assert.equal(r.code, 0, w);
+  assert.deepEqual(turnTexts(r.events), [echoReply("rate limited")], w);
+  assert.equal(appends(chat), 2, w);
+  assert.equal((await sim.session(chat)).in.length, 1, w);
+  const sent = r.events.find((e) => e.type === "message-sent");
+  assert.ok(sent.durationMs >= 400, `the retry waited (${sent.durationMs} ms): ${w}`);
+});
+
+test("429 on .out: retried, exact answer", { timeout: 60000 }, async () => {
+  const chat = chatId("429out");
+  await sim.fault("status=429,on=out", chat);
+  const r = await tchat(sim, chat, ["slow down"]);
+  const w = why(r, chat);
+  assert.equal(r.code, 0, w);
+  assert.deepEqual(turnTexts(r.events), [echoReply("slow down")], w);
+  assert.equal(outGetRequests(chat), 2, w);
+});
