@@ -10,7 +10,10 @@
 #                      core_text_<target> <bytes>    (text = .text + .rodata,
 #                      core_data_<target> <bytes>     the `size` text column)
 #                      core_bss_<target> <bytes>
-#                      <module>_text_<target> <bytes> (e.g. sse_text_cortex_m4)
+#                      module_<module>_text_<target> <bytes> (one per core/*.c)
+#                      chat_text_<target> <bytes>    (chat*.c, session.c, jwt.c)
+#                      decoder_text_<target> <bytes> (http*, sse, outstream,
+#                                                     chunk, json*: the .out path)
 #                    Then runs each target named in SIZE_HOOKS, in order; a
 #                    hook appends its own lines to $(SIZE_TXT).
 #   make test-cross  builds core/ for both targets; prints
@@ -72,7 +75,18 @@ END {
     t = tg[i];
     print "core_text_" t, TT[t] > out; print "core_data_" t, TD[t] > out; print "core_bss_" t, TB[t] > out;
   }
-  for (j = 1; j <= nm; j++) for (i = 1; i <= nt; i++) print mods[j] "_text_" tg[i], tx[tg[i], mods[j]] > out;
+  for (j = 1; j <= nm; j++) for (i = 1; i <= nt; i++) print "module_" mods[j] "_text_" tg[i], tx[tg[i], mods[j]] > out;
+  # Groups: the chat state machine, and the .out decode path with its JSON.
+  for (i = 1; i <= nt; i++) {
+    t = tg[i]; c = 0; d = 0;
+    for (j = 1; j <= nm; j++) {
+      m = mods[j];
+      if (m ~ /^chat/ || m == "session" || m == "jwt") c += tx[t, m];
+      if (m ~ /^http/ || m == "sse" || m == "outstream" || m == "chunk" || m ~ /^json/) d += tx[t, m];
+    }
+    print "chat_text_" t, c > out; print "decoder_text_" t, d > out;
+    printf "groups %-10s chat (chat*, session, jwt) %6d   decoder (http*, sse, outstream, chunk, json*) %6d\n", t, c, d;
+  }
 }
 endef
 export SIZE_AWK
