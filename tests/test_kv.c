@@ -275,6 +275,7 @@ int main(void)
     { 1024, 3, 32, 0x00, "flash-sim-3x1k-g32-erased00" },
     { 4096, 5, 2, 0xFF, "flash-sim-5x4k-g2" },
     { 131072, 2, 32, 0xFF, "flash-sim-h7-2x128k-g32" },
+    { 32768, 2, 4, 0xFF, "flash-sim-stm32-example-2x32k-g4" }, /* boards/stm32 */
   };
   kvc_backend_t b;
   size_t i;
