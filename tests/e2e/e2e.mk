@@ -17,7 +17,7 @@ test-e2e: $(BUILD)/tchat sim-deps
 	grep -E '^ *(not ok|ok .*# (SKIP|TODO))' $(BUILD)/e2e-test.tap || true; \
 	p=$$(sed -n 's/^# pass \([0-9]*\)$$/\1/p' $(BUILD)/e2e-test.tap | tail -1); \
 	f=$$(sed -n 's/^# fail \([0-9]*\)$$/\1/p' $(BUILD)/e2e-test.tap | tail -1); \
-	s=$$(grep -cE '^ *ok .*# (SKIP|TODO)' $(BUILD)/e2e-test.tap); \
+	s=$$(grep -cE '^ *(not )?ok .*# (SKIP|TODO)' $(BUILD)/e2e-test.tap); \
 	if [ -z "$$p" ]; then echo "e2e: suite did not finish (rc=$$rc), see $(BUILD)/e2e-test.tap"; p=0; f=1; fi; \
 	if [ "$$rc" -ne 0 ] && [ "$$f" -eq 0 ]; then f=1; fi; \
 	if [ "$$s" -gt 0 ]; then echo "e2e: $$s skipped or todo (see above)"; fi; \
