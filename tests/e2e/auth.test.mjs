@@ -76,18 +76,52 @@ test("expire-tokens between runs: the stored token answers 401, the client refre
 
 test("expire-tokens mid-turn, then a drop: the reconnect of a delivering stream refreshes (§6.2 caveat)", { timeout: 60000 }, async () => {
   const chat = chatId("expire-drop");
-  const t0 = Date.now();
-  await sim.fault("drop-records=6", chat);
-  const run = runTchat(sim, chat, ["//slow 12"]);
+  // Turn 1 warms the run; every .out GET is cut after 6 records. Turn 2's tokens
+  // expire after its first delta, so its reconnect gets 401 and must refresh.
+  // (Turn 2's append just used the request connection: see FINDINGS #4 for
+  // what happens when that connection has idled past the server's keep-alive.)
+  await sim.fault("drop-records=6,count=0", chat);
+  const run = runTchat(sim, chat, ["warm up", "//slow 12"]);
+  await run.waitFor((ev) => ev.some((e) => e.type === "turn-complete") && ev.some((e) => isDelta(e) && e.delta === "tok0 "), 20000, "turn 2's first delta");
+  await sim.fault("expire-tokens", chat);
+  const r = await run.exited;
+  const w = why(r, chat);
+  assert.equal(r.code, 0, w);
+  assert.deepEqual(turnTexts(r.events), [echoReply("warm up"), slowText(12)], w);
+  assert.deepEqual(deliveryProblems(r.events), [], w);
+  assert.equal(tokenCalls(chat), 1, w);
+});
+
+// FINDING #4: a refresh that is the first request after the request connection
+// idled past the server's keep-alive timeout (Node: 5 s) fails with
+// TC_ERR_NET_RESET on the dead kept-alive connection; nothing retries it.
+test("a refresh after the request connection idled > 5 s (server keep-alive) still works", {
+  timeout: 60000,
+  todo: "library bug: a stale kept-alive connection fails the token refresh (AUTH_FAILED TC_ERR_NET_RESET, exit 4), see tests/e2e/FINDINGS.md #4",
+}, async () => {
+  const chat = chatId("idle-refresh");
+  await sim.fault("drop-records=40", chat); // ~6 s into the answer
+  const run = runTchat(sim, chat, ["//slow 45"]);
   await run.waitFor((ev) => ev.some(isDelta), 20000, "the first delta");
   await sim.fault("expire-tokens", chat);
   const r = await run.exited;
   const w = why(r, chat);
   assert.equal(r.code, 0, w);
-  assert.deepEqual(turnTexts(r.events), [slowText(12)], w);
-  assert.deepEqual(deliveryProblems(r.events), [], w);
-  assert.ok(tokenCalls(chat) >= 1, w);
-  assert.ok(Date.now() - t0 > 1000);
+  assert.deepEqual(turnTexts(r.events), [slowText(45)], w);
+});
+
+// FINDING #4 (same cause): the first append after a pause > 5 s goes to the dead
+// kept-alive connection, fails, and is retried only after the send backoff.
+test("the first append after a 6 s pause is not delayed by a retry backoff", {
+  timeout: 60000,
+  todo: "library bug: a stale kept-alive connection costs the next append a failed attempt + 0.5-1 s backoff, see tests/e2e/FINDINGS.md #4",
+}, async () => {
+  const chat = chatId("idle-append");
+  const r = await tchat(sim, chat, ["//slow 40", "after a pause"]);
+  assert.equal(r.code, 0, why(r, chat));
+  const sent = r.events.filter((e) => e.type === "message-sent");
+  assert.equal(sent.length, 2);
+  assert.ok(sent[1].durationMs < 400, `the append after the pause took ${sent[1].durationMs} ms (the first: ${sent[0].durationMs} ms)`);
 });
 
 test("5xx burst on appends (status=500,count=3): retried, stored once", { timeout: 60000 }, async () => {
