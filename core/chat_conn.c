@@ -3,6 +3,11 @@
  * reuse a kept-alive connection to the same host), send the queued segments,
  * then read and feed the response parser until it completes, fails, or a
  * callback halts it. Never blocks: "would block" returns PUMP_BLOCKED.
+ *
+ * A kept-alive connection may have been closed by the server while idle
+ * (Node closes after 5 s): when an exchange on a reused connection fails
+ * before any response byte, it is sent again, once, on a fresh connection
+ * (what browsers and undici do), instead of failing the request.
  */
 #include <string.h>
 
@@ -33,27 +38,51 @@ void chat_conn_close(tc_chat_conn_t *k)
   memset(k->seg_len, 0, sizeof k->seg_len);
 }
 
+static tc_err_t conn_open(tc_chat_conn_t *k)
+{
+  char host[256];
+  tc_err_t err;
+  if (k->host_len >= sizeof host) return TC_ERR_HTTP_URL;
+  memcpy(host, k->host, k->host_len);
+  host[k->host_len] = '\0';
+  err = k->net.ops->open(k->net.ctx, host, k->port, k->tls, CHAT_HEADER_MS);
+  if (err != TC_OK) return err;
+  k->open = true;
+  return TC_OK;
+}
+
+/* A fresh parser for the (next) exchange, with the line buffer and callbacks
+ * the last tc_http_resp_init was given (kept in the parser itself). */
+static void exchange_begin(tc_chat_conn_t *k)
+{
+  tc_http_resp_init(&k->resp, k->resp.line, k->resp.line_cap, false, k->resp.cb, k->resp.user);
+  k->seg_cur = 0;
+  k->seg_off = 0;
+  k->got_bytes = false;
+  k->phase = K_SEND;
+}
+
 tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, uint64_t deadline, char *line,
                          size_t line_cap, const tc_http_resp_cb_t *cb, void *user)
 {
-  uint32_t key = host_key(u);
-  bool reuse = k->open && k->phase == K_DONE && k->host_key == key && tc_http_resp_reusable(&k->resp);
+  bool reuse = k->open && k->phase == K_DONE && k->host_key == host_key(u) &&
+               tc_http_resp_reusable(&k->resp);
+  if (u->host.len > UINT16_MAX) return TC_ERR_HTTP_URL;
+  k->host = u->host.ptr;
+  k->host_len = (uint16_t)u->host.len;
+  k->port = u->port;
+  k->tls = u->tls;
   if (!reuse) {
-    char host[256];
     tc_err_t err;
     chat_conn_close(k);
-    if (u->host.len >= sizeof host) return TC_ERR_HTTP_URL;
-    memcpy(host, u->host.ptr, u->host.len);
-    host[u->host.len] = '\0';
-    err = k->net.ops->open(k->net.ctx, host, u->port, u->tls, CHAT_HEADER_MS);
-    if (err != TC_OK) return err;
-    k->open = true;
-    k->host_key = key;
+    if ((err = conn_open(k)) != TC_OK) return err;
+    k->host_key = host_key(u);
   }
   memset(k->seg_len, 0, sizeof k->seg_len);
   tc_http_resp_init(&k->resp, line, line_cap, false, cb, user);
+  k->reused = reuse;
   k->deadline = deadline;
-  k->phase = K_SEND;
+  exchange_begin(k);
   return TC_OK;
 }
 
@@ -70,6 +99,20 @@ void chat_conn_add(tc_chat_conn_t *k, const char *p, size_t n)
 
 static chat_pump_t fail(tc_chat_conn_t *k, tc_err_t why, tc_err_t *err)
 {
+  if (k->reused && !k->got_bytes && why <= TC_ERR_NET_EOF && why >= TC_ERR_TLS_IO) {
+    /* The server dropped the idle kept-alive connection: send it all again,
+     * once, on a fresh one. */
+    uint16_t lens[5];
+    memcpy(lens, k->seg_len, sizeof lens);
+    chat_conn_close(k);
+    memcpy(k->seg_len, lens, sizeof lens);
+    k->reused = false;
+    if ((why = conn_open(k)) == TC_OK) {
+      exchange_begin(k);
+      return PUMP_BLOCKED;
+    }
+    memset(k->seg_len, 0, sizeof k->seg_len);
+  }
   *err = why;
   chat_conn_close(k);
   return PUMP_FAILED;
@@ -77,18 +120,17 @@ static chat_pump_t fail(tc_chat_conn_t *k, tc_err_t why, tc_err_t *err)
 
 static chat_pump_t pump_send(tc_chat_conn_t *k, tc_err_t *err)
 {
-  while (k->seg_len[0] != 0) {
-    int32_t n = k->net.ops->send(k->net.ctx, (const uint8_t *)k->seg[0], k->seg_len[0]);
+  while (k->seg_cur < 5 && k->seg_len[k->seg_cur] != 0) {
+    uint16_t left = (uint16_t)(k->seg_len[k->seg_cur] - k->seg_off);
+    int32_t n = k->net.ops->send(k->net.ctx, (const uint8_t *)k->seg[k->seg_cur] + k->seg_off, left);
     if (n == 0) return PUMP_BLOCKED;
     if (n < 0) return fail(k, (tc_err_t)n, err);
-    if ((uint32_t)n < k->seg_len[0]) {
-      k->seg[0] += n;
-      k->seg_len[0] = (uint16_t)(k->seg_len[0] - (uint16_t)n);
+    if ((uint32_t)n < left) {
+      k->seg_off = (uint16_t)(k->seg_off + (uint16_t)n);
       continue;
     }
-    memmove(k->seg, k->seg + 1, sizeof k->seg[0] * 4);
-    memmove(k->seg_len, k->seg_len + 1, sizeof k->seg_len[0] * 4);
-    k->seg_len[4] = 0;
+    k->seg_cur++;
+    k->seg_off = 0;
   }
   k->phase = K_RECV;
   return PUMP_DONE;
@@ -120,6 +162,8 @@ chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err)
     size_t used = 0;
     tc_err_t e;
     if (n == 0) return PUMP_BLOCKED;
+    if (n == TC_ERR_NET_EOF && !k->got_bytes && k->reused) return fail(k, TC_ERR_NET_EOF, err);
+    if (n > 0) k->got_bytes = true;
     if (n == TC_ERR_NET_EOF) {
       e = tc_http_resp_eof(&k->resp);
       if (e != TC_OK) return fail(k, e, err);

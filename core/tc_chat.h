@@ -381,12 +381,20 @@ typedef struct tc_chat_bufs {
 typedef struct tc_chat_conn {
   tc_transport_t net;
   tc_http_resp_t resp;
-  const char *seg[5];       /* what is left to send, in order */
+  const char *seg[5];       /* the request, in order (kept whole for a resend) */
   uint16_t seg_len[5];
+  uint8_t seg_cur;          /* the segment being sent */
+  uint16_t seg_off;         /* bytes of it already sent */
   uint32_t host_key;        /* which host:port:tls is open (keep-alive reuse) */
   uint64_t deadline;        /* header or request timeout; 0 none */
   uint8_t phase;            /* chat_conn.c */
   bool open;
+  bool reused;              /* this exchange went out on a kept-alive connection */
+  bool got_bytes;           /* a response byte arrived */
+  bool tls;                 /* where it is open (to reopen for a resend): */
+  uint16_t port;
+  uint16_t host_len;
+  const char *host;         /* points into the configured URL */
 } tc_chat_conn_t;
 
 struct tc_chat {

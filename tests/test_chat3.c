@@ -485,6 +485,36 @@ static void test_keep_alive_reuse(void)
   CHECK_EQ_INT(W.req.opens, 2);
 }
 
+/* The server closed the kept-alive request connection while it was idle: the
+ * next request fails on it before any answer byte, and is sent again, whole
+ * and at once, on a fresh connection (finding #4 of tests/e2e/FINDINGS.md). */
+static void test_dead_kept_alive_connection_is_reopened(void)
+{
+  w_init(&W, "c1");
+  w_session(&W);
+  streaming_turn(0);
+  CHECK_EQ_INT(W.req.opens, 1);
+  tc_chat_steer_text(&W.chat, "again", 5, NULL);
+  fake_eof(&W.req); /* the idle connection was closed by the server */
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(w_has(&W, "\"text\":\"again\"")); /* went out on the dead connection */
+  w_step(&W);
+  CHECK_EQ_INT(W.req.opens, 2);           /* reopened at once, no backoff */
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  CHECK(w_has(&W, "\"text\":\"again\"")); /* the same request, whole */
+  w_append_ok(&W, 1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 1);
+  /* a fresh connection that fails is not retried again: the send's own retry logic takes over */
+  tc_chat_steer_text(&W.chat, "third", 5, NULL);
+  w_step(&W);
+  fake_reply(&W.req, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 11\r\n\r\n{\"ok\":true}");
+  w_step(&W);
+  CHECK_EQ_INT(W.req.connected, false);
+}
+
 static void test_regenerate_and_close_bodies(void)
 {
   first_turn_done();
@@ -736,6 +766,7 @@ int main(void)
   RUN(test_direct_provider_request);
   RUN(test_request_hook_and_extra_headers);
   RUN(test_keep_alive_reuse);
+  RUN(test_dead_kept_alive_connection_is_reopened);
   RUN(test_regenerate_and_close_bodies);
   RUN(test_dynamic_tool_approval_and_unsafe_names);
   RUN(test_stop_after_resume);
