@@ -45,6 +45,7 @@ typedef struct app {
   bool have_kv;
 
   bool turn_open;          /* a turn is outstanding: wait for its end */
+  bool stop_pending;       /* a stop append is outstanding: wait for its answer */
   bool mid_line;           /* answer text printed since the last newline */
   int next_message;        /* scripted mode: the next MESSAGE to send */
   int exit_code;           /* set when the run must end */
@@ -207,6 +208,7 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
      * agent's message is rebuilt); what was shown before is marked replayed. */
     if (!a->opt.json && !ev->replayed) on_chunk(a, ev->chunk);
     else if (ev->chunk->type == TC_CHUNK_TOOL_APPROVAL_REQUEST) remember_approval(a, ev->chunk);
+    else if (ev->chunk->type == TC_CHUNK_ERROR && !ev->replayed) a->exit_code = TCHAT_EXIT_PROTOCOL;
     break;
   case TC_CHAT_EV_TURN_COMPLETE:
     end_line(a);
@@ -215,7 +217,11 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
   case TC_CHAT_EV_STREAM_CONNECTED:
     if (ev->resumed) status(a, "reconnected, resuming the stream", NULL);
     break;
+  case TC_CHAT_EV_MESSAGE_SENT:
+    if (ev->source == TC_CHAT_SRC_STOP) a->stop_pending = false;
+    break;
   case TC_CHAT_EV_MESSAGE_SEND_FAILED:
+    if (ev->source == TC_CHAT_SRC_STOP) a->stop_pending = false;
     fail(a, "sending failed", ev->err);
     break;
   case TC_CHAT_EV_STREAM_ERROR:
@@ -274,7 +280,11 @@ static tc_err_t submit(app_t *a, const char *msg)
   else if (strcmp(msg, "/deny") == 0) err = answer_approvals(a, false);
   else if (strcmp(msg, "/undo") == 0) err = tc_chat_send_action(&a->chat, "{\"type\":\"undo\"}", 15, NULL);
   else if (strcmp(msg, "/regen") == 0) err = tc_chat_regenerate(&a->chat, NULL, NULL);
-  else if (strcmp(msg, "/stop") == 0) { err = tc_chat_stop(&a->chat); opens_turn = false; }
+  else if (strcmp(msg, "/stop") == 0) {
+    err = tc_chat_stop(&a->chat);
+    opens_turn = false;
+    a->stop_pending = err == TC_OK;
+  }
   else if (strcmp(msg, "/quit") == 0) { a->done = true; return TC_OK; }
   else if (strcmp(msg, "/help") == 0) {
     fputs("commands: /approve /deny /undo /regen /stop /quit; Ctrl-C stops the answer, twice quits\n", stderr);
@@ -297,7 +307,9 @@ static tc_err_t submit(app_t *a, const char *msg)
 /* Scripted mode: when no turn is outstanding, send the next MESSAGE. */
 static void drive_script(app_t *a)
 {
-  if (a->turn_open || a->done) return;
+  /* The next message waits for the turn, and for a stop's own append: a
+   * stop only takes effect (closes .out, clears isStreaming) once answered. */
+  if (a->turn_open || a->done || a->stop_pending) return;
   if (a->next_message == a->opt.message_count) {
     if (!a->interactive && !a->opt.watch) a->done = true;
     return;
@@ -336,7 +348,7 @@ static void read_stdin(app_t *a)
 static void prompt(app_t *a)
 {
   static bool shown;
-  if (!a->interactive || a->turn_open || a->done) { shown = false; return; }
+  if (!a->interactive || a->turn_open || a->stop_pending || a->done) { shown = false; return; }
   if (!shown) {
     fputs("you> ", stderr);
     shown = true;
@@ -435,6 +447,7 @@ static void run(app_t *a)
       if (tc_chat_stop(&a->chat) == TC_OK) {
         end_line(a);
         a->turn_open = false;
+        a->stop_pending = true;
       }
     }
     tc_chat_step(&a->chat, now);
