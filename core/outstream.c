@@ -169,8 +169,12 @@ static uint32_t id_hash(tc_slice_t id)
 static bool dedupe(tc_outstream_t *o, tc_slice_t id)
 {
   uint32_t h = id_hash(id);
-  for (unsigned i = 0; i < o->dedupe_count; i++)
-    if (o->dedupe[i] == h) return true;
+  unsigned hit = 0;
+  /* every slot, branch-free (vectorisable); empty slots hold 0, which no
+   * hash is allowed to be */
+  if (h == 0) h = 1;
+  for (unsigned i = 0; i < TC_OUT_DEDUPE_IDS; i++) hit |= o->dedupe[i] == h;
+  if (hit) return true;
   o->dedupe[o->dedupe_next] = h;
   o->dedupe_next = (uint8_t)((o->dedupe_next + 1u) % TC_OUT_DEDUPE_IDS);
   if (o->dedupe_count < TC_OUT_DEDUPE_IDS) o->dedupe_count++;
