@@ -160,7 +160,7 @@ struct tc_http_resp {
   uint16_t header_count;
   uint8_t state;
   uint8_t minor;                 /* HTTP/1.x */
-  uint8_t flags;                 /* internal bits (http.c) */
+  uint8_t flags;                 /* internal bits (http_resp.c) */
   bool head_request;
   bool saw_cr;                   /* the line piece held so far ended in CR */
 };
