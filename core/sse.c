@@ -124,7 +124,10 @@ static tc_err_t value_span(tc_sse_t *s, const char *p, size_t n)
         s->retry_bad = true;
       } else {
         s->retry_any = true;
-        s->retry_acc = s->retry_acc > (UINT64_MAX - d) / 10u ? UINT64_MAX : s->retry_acc * 10u + d;
+        /* saturating; constant divisions only (no 64-bit division routine) */
+        s->retry_acc = s->retry_acc > UINT64_MAX / 10u || (s->retry_acc == UINT64_MAX / 10u && d > UINT64_MAX % 10u)
+                           ? UINT64_MAX
+                           : s->retry_acc * 10u + d;
       }
     }
     break;
