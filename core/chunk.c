@@ -46,7 +46,7 @@ static tc_chunk_type_t type_of(const char *s, size_t n)
   if (n >= 8 && memcmp(s, "trigger:", 8) == 0) return TC_CHUNK_TRIGGER;
   if (n == 0) return TC_CHUNK_UNKNOWN;
   t = type_hash[(u[0] + 5u * u[n - 1] + u[n / 2]) & 63];
-  if (t && strncmp(type_names[t], s, n) == 0 && type_names[t][n] == 0) return (tc_chunk_type_t)t;
+  if (t && strlen(type_names[t]) == n && memcmp(type_names[t], s, n) == 0) return (tc_chunk_type_t)t;
   return TC_CHUNK_UNKNOWN;
 }
 
