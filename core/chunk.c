@@ -128,8 +128,8 @@ tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, bool 
       m.kesc = m.vesc = false;
       if (e - q > 2 && q[1] == ':' && q[2] == '"') {
         m.v = q + 2;
-        for (q += 3; q < e && *q != '"';) q++;
-        if (q < e) {
+        q = memchr(q + 3, '"', (size_t)(e - q - 3));
+        if (q) {
           p = m.ve = q + 1;
           goto have;
         }
