@@ -434,6 +434,11 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
             cut:
               p += k;
               o += k;
+              if (pe - p >= 2 && p[0] == '\\' && p[1] == '"') { /* the usual \" */
+                *o++ = '"';
+                p += 2;
+                continue;
+              }
               goto run_end;
             }
           }
