@@ -722,6 +722,24 @@ static bool eight_digits(const char *p, uint64_t *v)
 #endif
 }
 
+/* True when p[0..4) are 4 decimal digits; *v = their value. */
+static bool four_digits(const char *p, uint32_t *v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint32_t w;
+  memcpy(&w, p, 4);
+  if ((w & 0xF0F0F0F0u) != 0x30303030u || ((w + 0x06060606u) & 0xF0F0F0F0u) != 0x30303030u) return false;
+  w -= 0x30303030u;
+  w = w * 10u + (w >> 8); /* pairs in bytes 0 and 2 */
+  *v = (w & 0xFFu) * 100u + (w >> 16 & 0xFFu);
+  return true;
+#else
+  (void)p;
+  (void)v;
+  return false;
+#endif
+}
+
 /* Fast path over a record's usual members while they are whole in this
  * piece: "seq_num":N, "timestamp":N and the opening of "body":". p is just
  * after a key's opening quote at depth 3. Returns where to go on: p itself
@@ -753,6 +771,13 @@ static const char *record_fast(tc_outstream_t *o, const char *p, const char *e)
       unsigned d;
       d0 = q;
       if (lim - q >= 8 && eight_digits(q, &v)) q += 8; /* a timestamp's first 8 */
+      if (lim - q >= 4) { /* then 4 more, or a seq_num's first 4 */
+        uint32_t x;
+        if (four_digits(q, &x)) {
+          v = v * 10000u + x;
+          q += 4;
+        }
+      }
       for (; q < lim && (d = (unsigned)(unsigned char)*q - '0') < 10u; q++) v = v * 10u + d;
     }
     if (q == d0 || q + 1 >= e || (*q != ',' && *q != '}') || (*d0 == '0' && q - d0 > 1)) break;
