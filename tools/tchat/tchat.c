@@ -206,7 +206,9 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
   case TC_CHAT_EV_CHUNK:
     /* After a restart the interrupted turn is replayed from its start (the
      * agent's message is rebuilt); what was shown before is marked replayed. */
-    if (!a->opt.json && !ev->replayed) on_chunk(a, ev->chunk);
+    /* After a stop the UI stops at once (the docs' pattern): chunks still in
+     * flight until the stop's own append is answered are not shown. */
+    if (!a->opt.json && !ev->replayed && !a->stop_pending) on_chunk(a, ev->chunk);
     else if (ev->chunk->type == TC_CHUNK_TOOL_APPROVAL_REQUEST) remember_approval(a, ev->chunk);
     else if (ev->chunk->type == TC_CHUNK_ERROR && !ev->replayed) a->exit_code = TCHAT_EXIT_PROTOCOL;
     break;
