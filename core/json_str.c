@@ -397,7 +397,9 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
   char *o = out, *oe = out + room;
   int rc = TC_OK;
   unsigned c;
+#if TC_DECODE_FAST
   const bool apart = (uintptr_t)in >= (uintptr_t)(out + room) || (uintptr_t)out >= (uintptr_t)(in + n);
+#endif
 
   if (u->state == U_FLUSH) {
     if ((size_t)(oe - o) < u->pend_len) {
@@ -421,6 +423,7 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
           /* while output and input are apart: 8 bytes are stored at once,
            * then the run is cut at the first non-plain one (room: oe - o
            * >= pe - p). Runs are short (a body is dense with \"). */
+#if TC_DECODE_FAST
           if (apart) {
             while (pe - p >= 8) {
               size_t k;
@@ -442,8 +445,11 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
               goto run_end;
             }
           }
+#endif
           while (p < pe && plain_byte((unsigned char)*p)) *o++ = *p++;
+#if TC_DECODE_FAST
         run_end:
+#endif
           if (pe - p < 2 || p[0] != '\\') break; /* (an escape at pe - 1: the slow path) */
           if (p[1] == '"') {
             *o++ = '"';

@@ -703,7 +703,7 @@ static tc_err_t close_container(tc_outstream_t *o, unsigned c)
 /* True when p[0..8) are 8 decimal digits; *v = their value. */
 static bool eight_digits(const char *p, uint64_t *v)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if TC_DECODE_FAST && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   uint64_t w;
   memcpy(&w, p, 8);
   if ((w & 0xF0F0F0F0F0F0F0F0u) != 0x3030303030303030u ||
@@ -725,7 +725,7 @@ static bool eight_digits(const char *p, uint64_t *v)
 /* True when p[0..4) are 4 decimal digits; *v = their value. */
 static bool four_digits(const char *p, uint32_t *v)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if TC_DECODE_FAST && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   uint32_t w;
   memcpy(&w, p, 4);
   if ((w & 0xF0F0F0F0u) != 0x30303030u || ((w + 0x06060606u) & 0xF0F0F0F0u) != 0x30303030u) return false;
