@@ -437,7 +437,8 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
             cut:
               p += k;
               o += k;
-              if (pe - p >= 2 && p[0] == '\\' && p[1] == '"') { /* the usual \" */
+              /* the usual \" (p[1] is in bounds when k < 7: 8 bytes were) */
+              if (p[0] == '\\' && (k < 7 || pe - p >= 2) && p[1] == '"') {
                 *o++ = '"';
                 p += 2;
                 continue;
