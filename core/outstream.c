@@ -166,9 +166,9 @@ static uint32_t id_hash(tc_slice_t id)
 }
 
 /* True when seen before; remembers it otherwise. */
-static bool dedupe(tc_outstream_t *o, tc_slice_t id)
+static bool dedupe(tc_outstream_t *o, tc_slice_t id, uint32_t h)
 {
-  uint32_t h = id_hash(id);
+  if (h == 0) h = id_hash(id); /* 0: not computed yet */
   unsigned hit = 0;
   /* every slot, branch-free (vectorisable); empty slots hold 0, which no
    * hash is allowed to be */
@@ -182,7 +182,7 @@ static bool dedupe(tc_outstream_t *o, tc_slice_t id)
 }
 
 /* Parses the body {"data":<chunk object or JSON string>,"id":"..."} in place. */
-static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_slice_t *env_id)
+static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_slice_t *env_id, uint32_t *hash)
 {
   const char *e = b + n, *p = tc_json__ws(b, e);
   bool have = false;
@@ -202,10 +202,12 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
       /* and the usual ,"id":"..."} */
       if (simple && e - p > 7 && memcmp(p, ",\"id\":\"", 7) == 0) {
         const char *z = p + 7;
-        while (z < e && *z != '"') z++;
+        uint32_t h = 2166136261u; /* id_hash, while looking for the quote */
+        for (; z < e && *z != '"'; z++) h = (h ^ (unsigned char)*z) * 16777619u;
         if (e - z > 1 && z[1] == '}') {
           env_id->ptr = p + 7;
           env_id->len = (size_t)(z - p - 7);
+          *hash = h;
           p = z + 1;
         }
       }
@@ -224,6 +226,7 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
       if (k.len == 2) {
         env_id->ptr = v + 1;
         env_id->len = len;
+        *hash = 0;
       } else { /* data as a JSON string (the .in shape) */
         if ((err = tc_chunk_parse(v + 1, len, c)) != TC_OK) return err;
         have = true;
@@ -265,12 +268,13 @@ static tc_err_t record_end(tc_outstream_t *o)
   }
   ri = rec_info(o, TC_REC_DATA);
   if (!(o->rflags & (RF_OVER | RF_INV))) {
-    err = parse_body(o->rec + o->body_off, o->body_len, !(o->rflags & RF_SPECIAL), &ch, &ri.envelope_id);
+    uint32_t h = 0;
+    err = parse_body(o->rec + o->body_off, o->body_len, !(o->rflags & RF_SPECIAL), &ch, &ri.envelope_id, &h);
     if (err != TC_OK) {
       ri.invalid = true;
       ri.error = err;
       ri.envelope_id = TC_SLICE_NULL;
-    } else if (ri.envelope_id.len && dedupe(o, ri.envelope_id)) {
+    } else if (ri.envelope_id.len && dedupe(o, ri.envelope_id, h)) {
       ri.duplicate = true;
     }
   }
