@@ -1,0 +1,222 @@
+/*
+ * main.c — a whole trigchat turn from firmware on QEMU's mps2-an386
+ * (Cortex-M4): the LAN9118 Ethernet driven by lwIP (raw API, NO_SYS=1,
+ * polled), two tc_lwip_raw transports (plain HTTP), TC_CHAT_AUTH_BACKEND
+ * against the simulator (tools/sim) on the host, reached through QEMU's user
+ * networking at 10.0.2.2 (the host's loopback).
+ *
+ * The command line comes through semihosting (qemu -append "PORT [CHAT_ID]"):
+ * PORT is the simulator's port on the host's 127.0.0.1. The firmware sends
+ * PROMPT, prints the answer as it streams, and exits (semihosting) with 0
+ * when the answer is exactly EXPECTED, 1 otherwise (or on a deadline).
+ *
+ * Same structure as boards/stm32/main.c: one loop that polls the netif,
+ * runs lwIP's timers and tc_chat_step(). Clock: the LAN9118's 25 MHz
+ * free-running counter, extended to 64 bits. No heap use by trigchat.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/init.h"
+#include "lwip/ip4_addr.h"
+#include "lwip/netif.h"
+#include "lwip/sys.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+
+#include "tc_chat.h"
+#include "tc_lwip_raw.h"
+
+#include "lan9118.h"
+
+#define CHAT_TASK_ID "sim-agent"
+#define DEVICE_KEY   "trigchat-dev-device"
+#define PROMPT       "Hello from the board"
+#define EXPECTED     "You said: Hello from the board"
+#define HOST_IP      "10.0.2.2" /* QEMU user networking: the host's loopback */
+#define RUN_LIMIT_MS 45000u     /* the whole turn, from boot */
+
+static struct netif g_netif;
+static tc_lwip_raw_t g_tcp_out, g_tcp_req;
+static tc_chat_bufs_t g_bufs;
+static tc_chat_t g_chat;
+static char g_base[64], g_start[128], g_token[128], g_chat_id[48];
+static char g_answer[256];
+static size_t g_answer_len;
+static bool g_answer_overflow, g_done, g_failed;
+static uint64_t g_t_send, g_t_first;
+
+/* ---- clock: FREE_RUN (25 MHz, 32 bits) extended to 64 bits by polling */
+static uint64_t g_ticks;
+static uint32_t g_last;
+
+static uint64_t now_ms(void)
+{
+  uint32_t v = lan9118_free_run();
+  g_ticks += (uint32_t)(v - g_last);
+  g_last = v;
+  return g_ticks / 25000u;
+}
+
+static uint64_t clock_fn(void *ctx)
+{
+  (void)ctx;
+  return now_ms();
+}
+
+u32_t sys_now(void)
+{
+  return (u32_t)now_ms();
+}
+
+/* ---- randomness: xorshift seeded from the counter (an emulator has no
+ * better entropy; the ids only need to differ between boots) */
+static uint32_t g_rng = 0x9E3779B9u;
+
+unsigned int qnet_rand32(void)
+{
+  g_rng ^= g_rng << 13;
+  g_rng ^= g_rng >> 17;
+  g_rng ^= g_rng << 5;
+  return g_rng;
+}
+
+static void random_fn(void *ctx, uint8_t *buf, size_t n)
+{
+  (void)ctx;
+  for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)(qnet_rand32() >> 24);
+}
+
+static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
+{
+  (void)user;
+  (void)chat;
+  switch (ev->type) {
+  case TC_CHAT_EV_FIRST_CHUNK:
+    g_t_first = now_ms();
+    break;
+  case TC_CHAT_EV_TEXT:
+    fwrite(ev->text.ptr, 1, ev->text.len, stdout);
+    fflush(stdout);
+    if (g_answer_len + ev->text.len <= sizeof g_answer) {
+      memcpy(g_answer + g_answer_len, ev->text.ptr, ev->text.len);
+      g_answer_len += ev->text.len;
+    } else {
+      g_answer_overflow = true;
+    }
+    break;
+  case TC_CHAT_EV_TURN_COMPLETE:
+    printf("\n[turn complete]\n");
+    g_done = true;
+    break;
+  case TC_CHAT_EV_MESSAGE_SEND_FAILED:
+  case TC_CHAT_EV_STREAM_ERROR:
+  case TC_CHAT_EV_AUTH_FAILED:
+    printf("[error] %s (status %d)\n", tc_strerror(ev->err), ev->status);
+    g_failed = true;
+    break;
+  case TC_CHAT_EV_SESSION_CLOSED:
+    printf("[session closed]\n");
+    g_failed = true;
+    break;
+  default:
+    break;
+  }
+}
+
+static int finish(int ok, const char *why)
+{
+  printf("qemu-chat: %s\n", why);
+  printf("qemu-chat: %d passed, %d failed\n", ok ? 1 : 0, ok ? 0 : 1);
+  fflush(stdout);
+  exit(ok ? 0 : 1);
+}
+
+int main(int argc, char **argv)
+{
+  unsigned long port = 0;
+  for (int i = 1; i < argc && port == 0; i++) {
+    char *end = NULL;
+    unsigned long v = strtoul(argv[i], &end, 10);
+    if (end != argv[i] && *end == '\0' && v > 0 && v < 65536) {
+      port = v;
+      if (i + 1 < argc && strlen(argv[i + 1]) < sizeof g_chat_id)
+        snprintf(g_chat_id, sizeof g_chat_id, "%s", argv[i + 1]);
+    }
+  }
+  if (port == 0) return finish(0, "usage: -append \"PORT [CHAT_ID]\" (the simulator's port)");
+  if (g_chat_id[0] == '\0') snprintf(g_chat_id, sizeof g_chat_id, "qemu-board-%lu", port);
+  snprintf(g_base, sizeof g_base, "http://" HOST_IP ":%lu", port);
+  snprintf(g_start, sizeof g_start, "%s/chat/%s/start", g_base, g_chat_id);
+  snprintf(g_token, sizeof g_token, "%s/chat/%s/token", g_base, g_chat_id);
+
+  printf("trigchat on mps2-an386 (Cortex-M4, LAN9118, lwIP %s)\n", LWIP_VERSION_STRING);
+  g_last = lan9118_free_run();
+  g_rng ^= g_last * 2654435761u;
+  if (g_rng == 0) g_rng = 1;
+
+  lwip_init();
+  ip4_addr_t ip, mask, gw;
+  IP4_ADDR(&ip, 10, 0, 2, 15);
+  IP4_ADDR(&mask, 255, 255, 255, 0);
+  IP4_ADDR(&gw, 10, 0, 2, 2);
+  if (netif_add(&g_netif, &ip, &mask, &gw, NULL, lan9118_netif_init, ethernet_input) == NULL)
+    return finish(0, "no LAN9118 at 0x40200000");
+  netif_set_default(&g_netif);
+  netif_set_up(&g_netif);
+  printf("net: 10.0.2.15/24 mac %02x:%02x:%02x:%02x:%02x:%02x, simulator at %s\n",
+         g_netif.hwaddr[0], g_netif.hwaddr[1], g_netif.hwaddr[2], g_netif.hwaddr[3],
+         g_netif.hwaddr[4], g_netif.hwaddr[5], g_base);
+
+  tc_lwip_raw_init(&g_tcp_out, clock_fn, NULL);
+  tc_lwip_raw_init(&g_tcp_req, clock_fn, NULL);
+  tc_transport_t out = tc_lwip_raw_transport(&g_tcp_out);
+  tc_transport_t req = tc_lwip_raw_transport(&g_tcp_req);
+
+  tc_chat_config_t cfg = {
+    .base_url = g_base,
+    .task_id = CHAT_TASK_ID,
+    .auth = TC_CHAT_AUTH_BACKEND,
+    .start_url = g_start,
+    .token_url = g_token,
+    .device_key_header = "X-Device-Key",
+    .device_key = DEVICE_KEY,
+    .random = random_fn,
+    .on_event = on_event,
+  };
+  tc_err_t err = tc_chat_init(&g_chat, &cfg, g_chat_id, out, req, &g_bufs);
+  if (err != TC_OK) {
+    printf("chat init: %s\n", tc_strerror(err));
+    return finish(0, "tc_chat_init failed");
+  }
+
+  uint64_t t0 = now_ms();
+  g_t_send = t0;
+  err = tc_chat_send_text(&g_chat, PROMPT, sizeof PROMPT - 1, NULL);
+  if (err != TC_OK) {
+    printf("send: %s\n", tc_strerror(err));
+    return finish(0, "tc_chat_send_text failed");
+  }
+  printf("> %s\n< ", PROMPT);
+  fflush(stdout);
+
+  while (!g_done && !g_failed) {
+    lan9118_poll(&g_netif);
+    sys_check_timeouts();
+    uint64_t now = now_ms();
+    tc_chat_step(&g_chat, now);
+    if (now - t0 > RUN_LIMIT_MS) {
+      printf("\n[timeout] no complete turn within %u ms\n", RUN_LIMIT_MS);
+      return finish(0, "timeout");
+    }
+  }
+  uint64_t t_end = now_ms();
+  if (g_failed) return finish(0, "the chat reported an error");
+  printf("time: first token %lu ms after send, turn complete after %lu ms (emulated board)\n",
+         (unsigned long)(g_t_first ? g_t_first - g_t_send : 0), (unsigned long)(t_end - g_t_send));
+  bool ok = !g_answer_overflow && g_answer_len == sizeof EXPECTED - 1 &&
+            memcmp(g_answer, EXPECTED, g_answer_len) == 0;
+  if (!ok) printf("expected \"%s\", got \"%.*s\"\n", EXPECTED, (int)g_answer_len, g_answer);
+  return finish(ok, ok ? "answer streamed from the simulator through lwIP matches" : "wrong answer");
+}
