@@ -16,17 +16,6 @@
 #define SESS_VERSION 1u
 #define TOKEN_OFF offsetof(tc_session_rec_t, token)
 
-uint32_t tc_crc32(uint32_t crc, const void *p, size_t n)
-{
-  const uint8_t *b = p;
-  crc = ~crc;
-  while (n--) {
-    crc ^= *b++;
-    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
-  return ~crc;
-}
-
 /* A checksum of the layout: slot sizes, version and byte order. */
 static uint16_t slot_sum(void)
 {

@@ -181,8 +181,6 @@ size_t tc_session_seal(tc_session_rec_t *s, uint32_t chat_hash);
  * chat hash, lengths and CRC. TC_OK, or TC_ERR_KV_CORRUPT for anything
  * corrupt or foreign (the caller then treats the record as absent). */
 tc_err_t tc_session_open(const tc_session_rec_t *s, size_t len, uint32_t chat_hash);
-/* CRC-32 (IEEE, as zlib) of p[0..n), continuing from crc (start with 0). */
-uint32_t tc_crc32(uint32_t crc, const void *p, size_t n);
 
 /* ------------------------------------------------------------ JWT claims */
 

@@ -53,4 +53,8 @@ void tc_buf_put_i64(tc_buf_t *b, int64_t v);
  * 19 digits). Returns false on anything else. */
 bool tc_parse_u64(const char *s, size_t n, uint64_t *out);
 
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32) of p[0..n), continuing
+ * from crc (start with 0). Used by the session record and the flash store. */
+uint32_t tc_crc32(uint32_t crc, const void *p, size_t n);
+
 #endif /* TC_TYPES_H */

@@ -23,7 +23,7 @@ $(BUILD)/tests/test_kv: tests/test_kv_contract.h
 
 # The fuzz target needs kv_flash and the flash simulator, not all of core/.
 $(BUILD)/fuzz/fuzz_kv_flash: tests/fuzz/fuzz_kv_flash.c port/kv/kv_flash.c port/kv/flash_ram.c \
-                             core/kv.c core/err.c port/kv/tc_kv_flash.h port/kv/tc_flash_ram.h
+                             core/kv.c core/err.c core/types.c port/kv/tc_kv_flash.h port/kv/tc_flash_ram.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
 

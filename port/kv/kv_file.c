@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tc_kv_flash.h" /* tc_kv_crc32 */
+#include "tc_types.h" /* tc_crc32 */
 
 #define FILE_MAGIC "TCKF"
 #define FILE_HDR 12u
@@ -96,11 +96,11 @@ static tc_err_t file_get(void *ctx, const char *key, void *buf, size_t cap, size
       (uint64_t)st.st_size != FILE_HDR + (uint64_t)vlen)
     goto out;
   /* Check the CRC before handing out anything. */
-  crc = tc_kv_crc32(0, key, strlen(key));
+  crc = tc_crc32(0, key, strlen(key));
   for (off = 0; off < vlen;) {
     uint32_t n = vlen - off < sizeof chunk ? vlen - off : (uint32_t)sizeof chunk;
     if (!read_all(fd, chunk, n)) goto out;
-    crc = tc_kv_crc32(crc, chunk, n);
+    crc = tc_crc32(crc, chunk, n);
     off += n;
   }
   if (crc != get32(h + 8)) goto out;
@@ -109,7 +109,7 @@ static tc_err_t file_get(void *ctx, const char *key, void *buf, size_t cap, size
   if (cap < vlen) goto out;
   err = TC_ERR_KV_IO;
   if (lseek(fd, FILE_HDR, SEEK_SET) != (off_t)FILE_HDR || !read_all(fd, buf, vlen)) goto out;
-  err = tc_kv_crc32(tc_kv_crc32(0, key, strlen(key)), buf, vlen) == get32(h + 8) ? TC_OK
+  err = tc_crc32(tc_crc32(0, key, strlen(key)), buf, vlen) == get32(h + 8) ? TC_OK
                                                                                 : TC_ERR_KV_NOT_FOUND;
 out:
   close(fd);
@@ -150,7 +150,7 @@ static tc_err_t file_set(void *ctx, const char *key, const void *val, size_t len
   }
   memcpy(h, FILE_MAGIC, 4);
   put32(h + 4, (uint32_t)len);
-  put32(h + 8, tc_kv_crc32(tc_kv_crc32(0, key, strlen(key)), val, len));
+  put32(h + 8, tc_crc32(tc_crc32(0, key, strlen(key)), val, len));
   if ((dfd = open_dir(f)) < 0) return TC_ERR_KV_IO;
   fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {

@@ -1,5 +1,6 @@
 /* kv_flash.c — log-structured tc_kv on NOR flash. Layout and rules: tc_kv_flash.h. */
 #include "tc_kv_flash.h"
+#include "tc_types.h" /* tc_crc32 */
 
 #include <string.h>
 
@@ -32,22 +33,6 @@ typedef struct live_cache {
   uint32_t next;
 } live_cache_t;
 
-uint32_t tc_kv_crc32(uint32_t crc, const void *p, size_t n)
-{
-  static const uint32_t t[16] = {
-    0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
-    0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
-    0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu,
-  };
-  const uint8_t *b = p;
-  crc = ~crc;
-  while (n-- > 0) {
-    crc ^= *b++;
-    crc = (crc >> 4) ^ t[crc & 15u];
-    crc = (crc >> 4) ^ t[crc & 15u];
-  }
-  return ~crc;
-}
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -97,7 +82,7 @@ static int sec_read(tc_kv_flash_t *kv, uint32_t s, uint32_t *epoch, uint32_t *ta
   if (!rd(kv, s * ssize(kv), h, HDR)) return 0;
   *epoch = get32(h + 4);
   *tail = get32(h + 8);
-  return get32(h) == SEC_MAGIC && get32(h + 12) == tc_kv_crc32(0, h, 12) && *epoch != 0 &&
+  return get32(h) == SEC_MAGIC && get32(h + 12) == tc_crc32(0, h, 12) && *epoch != 0 &&
          *epoch < EPOCH_LIMIT && *tail != 0 && *tail <= *epoch;
 }
 
@@ -125,7 +110,7 @@ static int rec_read(tc_kv_flash_t *kv, uint32_t addr, uint32_t end, rec_t *r)
   r->dcrc = get32(h + 8);
   r->addr = addr;
   r->size = align(kv, HDR + r->klen + (uint32_t)r->vlen);
-  if (get32(h + 12) != tc_kv_crc32(0, h, 12) || r->klen == 0 || r->klen > TC_KV_KEY_MAX ||
+  if (get32(h + 12) != tc_crc32(0, h, 12) || r->klen == 0 || r->klen > TC_KV_KEY_MAX ||
       (r->type != REC_VAL && (r->type != REC_DEL || r->vlen != 0)) || r->seq == SEQ_LIMIT ||
       r->size > end - addr)
     return -1;
@@ -165,12 +150,12 @@ static int iter_next(tc_kv_flash_t *kv, iter_t *it, rec_t *r)
 /* True when the key and value of r match its data CRC. */
 static int rec_verify(tc_kv_flash_t *kv, const rec_t *r)
 {
-  uint32_t crc = tc_kv_crc32(0, r->key, r->klen);
+  uint32_t crc = tc_crc32(0, r->key, r->klen);
   uint32_t off = 0, addr = r->addr + HDR + r->klen;
   while (off < r->vlen) {
     uint32_t n = r->vlen - off < CHUNK ? r->vlen - off : CHUNK;
     if (!rd(kv, addr + off, kv->buf, n)) return 0;
-    crc = tc_kv_crc32(crc, kv->buf, n);
+    crc = tc_crc32(crc, kv->buf, n);
     off += n;
   }
   return crc == r->dcrc;
@@ -271,7 +256,7 @@ static tc_err_t advance(tc_kv_flash_t *kv, const char *skip, size_t sklen)
   put32(kv->buf, SEC_MAGIC);
   put32(kv->buf + 4, epoch);
   put32(kv->buf + 8, tail);
-  put32(kv->buf + 12, tc_kv_crc32(0, kv->buf, 12));
+  put32(kv->buf + 12, tc_crc32(0, kv->buf, 12));
   if (prog(kv, dest * f->sector_size, HDR) != TC_OK) return TC_ERR_KV_IO;
   kv->head = dest;
   kv->head_epoch = epoch;
@@ -337,8 +322,8 @@ static tc_err_t append(tc_kv_flash_t *kv, uint8_t type, const char *key, size_t 
   h[2] = (uint8_t)vlen;
   h[3] = (uint8_t)(vlen >> 8);
   put32(h + 4, kv->next_seq++); /* used up even if the write fails */
-  put32(h + 8, tc_kv_crc32(tc_kv_crc32(0, key, klen), val, vlen));
-  put32(h + 12, tc_kv_crc32(0, h, 12));
+  put32(h + 8, tc_crc32(tc_crc32(0, key, klen), val, vlen));
+  put32(h + 12, tc_crc32(0, h, 12));
   w.kv = kv;
   w.addr = kv->head * sz + kv->wp;
   w.fill = 0;

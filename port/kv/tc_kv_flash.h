@@ -66,8 +66,5 @@ tc_kv_t tc_kv_flash_kv(tc_kv_flash_t *kv);
 /* Largest value a set accepts (TC_ERR_KV_TOO_BIG beyond). */
 size_t tc_kv_flash_value_max(const tc_kv_flash_t *kv);
 
-/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32): continue from `crc`
- * (0 to start). Shared with kv_file. */
-uint32_t tc_kv_crc32(uint32_t crc, const void *p, size_t n);
 
 #endif /* TC_KV_FLASH_H */
