@@ -88,6 +88,21 @@ static void random_fn(void *ctx, uint8_t *buf, size_t n)
   for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)(qnet_rand32() >> 24);
 }
 
+/* QEMU's user networking (slirp) runs in QEMU's main loop, which sleeps in
+ * poll() for up to a second when no emulated timer is due: a new host
+ * connection (our SYN) then waits that long, and answers wait for slirp's
+ * 500 ms timer. A periodic CMSDK APB timer (timer0, 0x40000000, 25 MHz
+ * PCLK) keeps a QEMU timer due every millisecond, so the main loop wakes
+ * that often. On real hardware this is not needed (and harmless). */
+#define CMSDK_TIMER0 0x40000000u
+static void wake_qemu_every_ms(void)
+{
+  volatile uint32_t *t = (volatile uint32_t *)(uintptr_t)CMSDK_TIMER0;
+  t[2] = 25000u - 1u; /* RELOAD */
+  t[1] = 25000u - 1u; /* VALUE */
+  t[0] = 1u;          /* CTRL: enable, no interrupt */
+}
+
 static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
 {
   (void)user;
@@ -95,6 +110,16 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
   switch (ev->type) {
   case TC_CHAT_EV_FIRST_CHUNK:
     g_t_first = now_ms();
+    printf("[%lu ms] first chunk\n< ", (unsigned long)(g_t_first - g_t_send));
+    fflush(stdout);
+    break;
+  case TC_CHAT_EV_MESSAGE_SENT:
+    printf("[%lu ms] message sent\n", (unsigned long)(now_ms() - g_t_send));
+    fflush(stdout);
+    break;
+  case TC_CHAT_EV_STREAM_CONNECTED:
+    printf("[%lu ms] stream connected\n", (unsigned long)(now_ms() - g_t_send));
+    fflush(stdout);
     break;
   case TC_CHAT_EV_TEXT:
     fwrite(ev->text.ptr, 1, ev->text.len, stdout);
@@ -156,6 +181,7 @@ int main(int argc, char **argv)
   g_rng ^= g_last * 2654435761u;
   if (g_rng == 0) g_rng = 1;
 
+  wake_qemu_every_ms();
   lwip_init();
   ip4_addr_t ip, mask, gw;
   IP4_ADDR(&ip, 10, 0, 2, 15);
@@ -198,7 +224,7 @@ int main(int argc, char **argv)
     printf("send: %s\n", tc_strerror(err));
     return finish(0, "tc_chat_send_text failed");
   }
-  printf("> %s\n< ", PROMPT);
+  printf("> %s\n", PROMPT);
   fflush(stdout);
 
   while (!g_done && !g_failed) {

@@ -50,7 +50,7 @@ if [ $rc -eq 124 ]; then
   echo "--- simulator log (tail)"; tail -20 "$tmp/sim.log"
   fail "the firmware did not finish within ${TIMEOUT}s"
 fi
-if ! grep -q '^qemu-chat: [0-9]* passed' "$tmp/fw.out"; then
+if ! grep -qE '[0-9]+ passed, [0-9]+ failed' "$tmp/fw.out"; then
   echo "--- simulator log (tail)"; tail -20 "$tmp/sim.log"
   fail "the firmware exited ($rc) without a result"
 fi
