@@ -4,7 +4,7 @@
  * IPv4 with a static address (QEMU user networking: 10.0.2.15/24, gateway
  * 10.0.2.2), Ethernet through the LAN9118 driver, TCP sized for trigchat's
  * two connections (.out stream and requests). No DHCP, no DNS servers: the
- * firmware uses address literals only.
+ * firmware uses an address literal, or "localhost" from the local host list.
  */
 #ifndef TC_QEMU_NET_LWIPOPTS_H
 #define TC_QEMU_NET_LWIPOPTS_H
@@ -42,6 +42,11 @@
 #define LWIP_DNS 1 /* tc_lwip_raw resolves through dns_gethostbyname (literals need no server) */
 #define DNS_TABLE_SIZE 2
 #define DNS_MAX_NAME_LENGTH 64
+/* "localhost" is the host's loopback, which QEMU user networking shows the
+ * guest as 10.0.2.2: the simulator's TLS certificate names localhost. */
+#define DNS_LOCAL_HOSTLIST 1
+#define DNS_LOCAL_HOSTLIST_IS_DYNAMIC 0
+#define DNS_LOCAL_HOSTLIST_INIT {DNS_LOCAL_HOSTLIST_ELEM("localhost", IPADDR4_INIT_BYTES(10, 0, 2, 2))}
 
 #define TCP_MSS 1460
 #define TCP_WND (4 * TCP_MSS)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lwip/init.h"
 #include "lwip/ip4_addr.h"
@@ -30,15 +31,39 @@
 
 #include "lan9118.h"
 
+#ifndef QNET_TLS
+#define QNET_TLS 0 /* 1: HTTPS through port/mbedtls (make qemu-chat-tls) */
+#endif
+
+#if QNET_TLS
+#include "mbedtls/platform_time.h"
+#include "tc_mbedtls.h"
+#endif
+
 #define CHAT_TASK_ID "sim-agent"
 #define DEVICE_KEY   "trigchat-dev-device"
 #define PROMPT       "Hello from the board"
 #define EXPECTED     "You said: Hello from the board"
 #define HOST_IP      "10.0.2.2" /* QEMU user networking: the host's loopback */
+#if QNET_TLS
+/* lwipopts.h maps "localhost" to 10.0.2.2: the simulator's certificate
+ * names localhost, so the host name check is the real one. */
+#define URL_SCHEME_HOST "https://localhost"
+#define SUITE "qemu-chat-tls"
+#else
+#define URL_SCHEME_HOST "http://" HOST_IP
+#define SUITE "qemu-chat"
+#endif
 #define RUN_LIMIT_MS 45000u     /* the whole turn, from boot */
 
 static struct netif g_netif;
 static tc_lwip_raw_t g_tcp_out, g_tcp_req;
+#if QNET_TLS
+static uint8_t g_tls_arena[96 * 1024]; /* every mbedTLS allocation */
+static char g_ca_pem[16 * 1024];       /* the simulator's CA, read through semihosting */
+static tc_tls_ctx_t g_tls;
+static tc_tls_conn_t g_tls_out, g_tls_req;
+#endif
 static tc_chat_bufs_t g_bufs;
 static tc_chat_t g_chat;
 static char g_base[64], g_start[128], g_token[128], g_chat_id[48];
@@ -103,6 +128,34 @@ static void wake_qemu_every_ms(void)
   t[0] = 1u;          /* CTRL: enable, no interrupt */
 }
 
+#if QNET_TLS
+/* MBEDTLS_PLATFORM_MS_TIME_ALT and _GMTIME_R_ALT (boards/stm32/tc_mbedtls_config.h).
+ * Certificate dates are checked against the host's time: newlib's time()
+ * asks it through semihosting (SYS_TIME). */
+mbedtls_ms_time_t mbedtls_ms_time(void)
+{
+  return (mbedtls_ms_time_t)now_ms();
+}
+
+struct tm *mbedtls_platform_gmtime_r(const mbedtls_time_t *tt, struct tm *tm_buf)
+{
+  time_t t = (time_t)*tt;
+  return gmtime_r(&t, tm_buf);
+}
+
+static size_t read_ca(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return 0;
+  size_t n = fread(g_ca_pem, 1, sizeof g_ca_pem - 1, f);
+  bool whole = feof(f) || fgetc(f) == EOF;
+  fclose(f);
+  if (!whole) return 0;
+  g_ca_pem[n] = '\0';
+  return n;
+}
+#endif
+
 static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
 {
   (void)user;
@@ -152,8 +205,8 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
 
 static int finish(int ok, const char *why)
 {
-  printf("qemu-chat: %s\n", why);
-  printf("qemu-chat: %d passed, %d failed\n", ok ? 1 : 0, ok ? 0 : 1);
+  printf(SUITE ": %s\n", why);
+  printf(SUITE ": %d passed, %d failed\n", ok ? 1 : 0, ok ? 0 : 1);
   fflush(stdout);
   exit(ok ? 0 : 1);
 }
@@ -161,6 +214,7 @@ static int finish(int ok, const char *why)
 int main(int argc, char **argv)
 {
   unsigned long port = 0;
+  const char *ca_path = NULL;
   for (int i = 1; i < argc && port == 0; i++) {
     char *end = NULL;
     unsigned long v = strtoul(argv[i], &end, 10);
@@ -168,11 +222,12 @@ int main(int argc, char **argv)
       port = v;
       if (i + 1 < argc && strlen(argv[i + 1]) < sizeof g_chat_id)
         snprintf(g_chat_id, sizeof g_chat_id, "%s", argv[i + 1]);
+      if (i + 2 < argc) ca_path = argv[i + 2];
     }
   }
-  if (port == 0) return finish(0, "usage: -append \"PORT [CHAT_ID]\" (the simulator's port)");
+  if (port == 0) return finish(0, "usage: -append \"PORT [CHAT_ID [CA_PEM_PATH]]\" (the simulator's port)");
   if (g_chat_id[0] == '\0') snprintf(g_chat_id, sizeof g_chat_id, "qemu-board-%lu", port);
-  snprintf(g_base, sizeof g_base, "http://" HOST_IP ":%lu", port);
+  snprintf(g_base, sizeof g_base, URL_SCHEME_HOST ":%lu", port);
   snprintf(g_start, sizeof g_start, "%s/chat/%s/start", g_base, g_chat_id);
   snprintf(g_token, sizeof g_token, "%s/chat/%s/token", g_base, g_chat_id);
 
@@ -199,6 +254,28 @@ int main(int argc, char **argv)
   tc_lwip_raw_init(&g_tcp_req, clock_fn, NULL);
   tc_transport_t out = tc_lwip_raw_transport(&g_tcp_out);
   tc_transport_t req = tc_lwip_raw_transport(&g_tcp_req);
+#if QNET_TLS
+  size_t ca_len = ca_path != NULL ? read_ca(ca_path) : 0;
+  if (ca_len == 0) return finish(0, "TLS build: the CA PEM (3rd argument) could not be read");
+  const tc_tls_config_t tls_cfg = {
+    .ca_pem = (const uint8_t *)g_ca_pem, .ca_pem_len = ca_len,
+    .entropy = random_fn, .clock = clock_fn,
+    .arena = g_tls_arena, .arena_size = sizeof g_tls_arena,
+  };
+  tc_err_t terr = tc_tls_ctx_init(&g_tls, &tls_cfg);
+  if (terr != TC_OK) {
+    printf("tls: %s\n", tc_strerror(terr));
+    return finish(0, "tc_tls_ctx_init failed");
+  }
+  tc_tls_conn_init(&g_tls_out, &g_tls, out);
+  tc_tls_conn_init(&g_tls_req, &g_tls, req);
+  out = tc_tls_conn_transport(&g_tls_out);
+  req = tc_tls_conn_transport(&g_tls_req);
+  printf("tls: mbedTLS 3.6, CA from %s (%u bytes), host name checked: localhost\n", ca_path,
+         (unsigned)ca_len);
+#else
+  (void)ca_path;
+#endif
 
   tc_chat_config_t cfg = {
     .base_url = g_base,
@@ -216,6 +293,9 @@ int main(int argc, char **argv)
     printf("chat init: %s\n", tc_strerror(err));
     return finish(0, "tc_chat_init failed");
   }
+  /* Unix time from the host (semihosting SYS_TIME), for token expiry */
+  tc_chat_set_unix_time(&g_chat, now_ms(), (uint64_t)time(NULL) * 1000u);
+  tc_chat_step(&g_chat, now_ms());
 
   uint64_t t0 = now_ms();
   g_t_send = t0;

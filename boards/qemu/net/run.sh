@@ -10,6 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../../.."
 ELF=${1:?usage: run.sh firmware.elf}
 TIMEOUT=${QNET_TIMEOUT:-60}
+TLS=${QNET_TLS:-0}   # 1: the simulator speaks HTTPS and the firmware gets its CA path
 
 tmp=$(mktemp -d)
 sim_pid=""
@@ -21,10 +22,13 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "qemu-chat: $*"; echo "qemu-chat: 0 passed, 1 failed"; exit 1; }
+SUITE=qemu-chat; [ "$TLS" = 1 ] && SUITE=qemu-chat-tls
+fail() { echo "$SUITE: $*"; echo "$SUITE: 0 passed, 1 failed"; exit 1; }
 
 mkfifo "$tmp/sim.in"
-node tools/sim --port 0 --exit-on-stdin-eof --max-seconds $((TIMEOUT + 30)) \
+tls_args=()
+[ "$TLS" = 1 ] && tls_args=(--tls --ca-out "$tmp/ca.pem")
+node tools/sim --port 0 "${tls_args[@]}" --exit-on-stdin-eof --max-seconds $((TIMEOUT + 30)) \
   < "$tmp/sim.in" > "$tmp/sim.out" 2> "$tmp/sim.log" &
 sim_pid=$!
 exec 3> "$tmp/sim.in"   # the simulator lives while this script holds its stdin
@@ -34,14 +38,17 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 ready=$(grep '^sim: listening' "$tmp/sim.out") || fail "the simulator did not say it was ready"
-[[ "$ready" =~ ^sim:\ listening\ http://127\.0\.0\.1:([0-9]+)\  ]] || fail "unexpected ready line: $ready"
+[[ "$ready" =~ ^sim:\ listening\ https?://127\.0\.0\.1:([0-9]+)\  ]] || fail "unexpected ready line: $ready"
 port=${BASH_REMATCH[1]}
+fw_args="$port qemu-$$"
+# semihosting opens the CA file by its host path
+[ "$TLS" = 1 ] && fw_args="$fw_args $tmp/ca.pem"
 
 # User networking: guest 10.0.2.15, the host's loopback at 10.0.2.2.
 timeout "$TIMEOUT" qemu-system-arm -M mps2-an386 -nographic -monitor none \
   -semihosting-config enable=on,target=native \
   -nic user,model=lan9118,net=10.0.2.0/24,host=10.0.2.2 \
-  -kernel "$ELF" -append "$port qemu-$$" > "$tmp/fw.out" 2>&1 &
+  -kernel "$ELF" -append "$fw_args" > "$tmp/fw.out" 2>&1 &
 qemu_pid=$!
 wait "$qemu_pid"; rc=$?
 qemu_pid=""
