@@ -11,8 +11,8 @@
  * when the answer is exactly EXPECTED, 1 otherwise (or on a deadline).
  *
  * Same structure as boards/stm32/main.c: one loop that polls the netif,
- * runs lwIP's timers and tc_chat_step(). Clock: the LAN9118's 25 MHz
- * free-running counter, extended to 64 bits. No heap use by trigchat.
+ * runs lwIP's timers and tc_chat_step(). Clock: a CMSDK APB timer at the
+ * 25 MHz PCLK, extended to 64 bits. No heap use by trigchat.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,16 +72,30 @@ static size_t g_answer_len;
 static bool g_answer_overflow, g_done, g_failed;
 static uint64_t g_t_send, g_t_first;
 
-/* ---- clock: FREE_RUN (25 MHz, 32 bits) extended to 64 bits by polling */
+/* ---- clock: CMSDK APB timer1 (0x40001000) counting down from 2^32-1 at
+ * the 25 MHz PCLK, extended to 64 bits by polling (it wraps every 171 s;
+ * the loop reads it far more often). */
+#define CMSDK_TIMER0 0x40000000u
+#define CMSDK_TIMER1 0x40001000u
+#define PCLK_PER_MS  25000u
 static uint64_t g_ticks;
 static uint32_t g_last;
 
+static void clock_start(void)
+{
+  volatile uint32_t *t = (volatile uint32_t *)(uintptr_t)CMSDK_TIMER1;
+  t[2] = 0xFFFFFFFFu; /* RELOAD */
+  t[1] = 0xFFFFFFFFu; /* VALUE */
+  t[0] = 1u;          /* CTRL: enable, no interrupt */
+  g_last = t[1];
+}
+
 static uint64_t now_ms(void)
 {
-  uint32_t v = lan9118_free_run();
-  g_ticks += (uint32_t)(v - g_last);
+  uint32_t v = ((volatile uint32_t *)(uintptr_t)CMSDK_TIMER1)[1];
+  g_ticks += (uint32_t)(g_last - v);
   g_last = v;
-  return g_ticks / 25000u;
+  return g_ticks / PCLK_PER_MS;
 }
 
 static uint64_t clock_fn(void *ctx)
@@ -119,12 +133,11 @@ static void random_fn(void *ctx, uint8_t *buf, size_t n)
  * 500 ms timer. A periodic CMSDK APB timer (timer0, 0x40000000, 25 MHz
  * PCLK) keeps a QEMU timer due every millisecond, so the main loop wakes
  * that often. On real hardware this is not needed (and harmless). */
-#define CMSDK_TIMER0 0x40000000u
 static void wake_qemu_every_ms(void)
 {
   volatile uint32_t *t = (volatile uint32_t *)(uintptr_t)CMSDK_TIMER0;
-  t[2] = 25000u - 1u; /* RELOAD */
-  t[1] = 25000u - 1u; /* VALUE */
+  t[2] = PCLK_PER_MS - 1u; /* RELOAD */
+  t[1] = PCLK_PER_MS - 1u; /* VALUE */
   t[0] = 1u;          /* CTRL: enable, no interrupt */
 }
 
@@ -232,8 +245,8 @@ int main(int argc, char **argv)
   snprintf(g_token, sizeof g_token, "%s/chat/%s/token", g_base, g_chat_id);
 
   printf("trigchat on mps2-an386 (Cortex-M4, LAN9118, lwIP %s)\n", LWIP_VERSION_STRING);
-  g_last = lan9118_free_run();
-  g_rng ^= g_last * 2654435761u;
+  clock_start();
+  g_rng ^= lan9118_free_run() * 2654435761u ^ (uint32_t)time(NULL);
   if (g_rng == 0) g_rng = 1;
 
   wake_qemu_every_ms();
