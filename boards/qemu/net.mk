@@ -3,7 +3,8 @@
 # against the simulator (tools/sim, plain HTTP) on the host's loopback,
 # reached through QEMU's user networking (10.0.2.2). See boards/qemu/net/.
 #
-#   make qemu-chat-fw    builds $(BUILD)/qemu-net/chat.elf (and prints its size)
+#   make qemu-chat-fw    builds $(BUILD)/qemu-net/chat.elf (and prints its size,
+#                        split by boards/qemu/net/size.sh from the linker map)
 #   make qemu-chat       starts the simulator, boots the firmware, checks the
 #                        streamed answer, always stops both (suite `qemu-chat`)
 #   make qemu-chat-tls   the same over HTTPS (mbedTLS 3.6; suite `qemu-chat-tls`)
@@ -37,11 +38,12 @@ $(QNET_DIR)/liblwip.a: boards/qemu/net/lwipopts.h boards/qemu/net/arch/cc.h
 $(QNET_ELF): $(QNET_SRC) $(QNET_HDR) $(CORE_SRC) boards/qemu/startup_m4.c boards/qemu/mps2_an386.ld $(JSMN_H) $(QNET_DIR)/liblwip.a
 	@mkdir -p $(dir $@)
 	$(QNET_CC) $(QNET_CFLAGS) boards/qemu/startup_m4.c $(QNET_SRC) \
-	    $(filter-out $(QEMU_M4_EXCLUDE_CORE),$(CORE_SRC)) $(QNET_DIR)/liblwip.a $(QNET_LDFLAGS) -o $@
+	    $(filter-out $(QEMU_M4_EXCLUDE_CORE),$(CORE_SRC)) $(QNET_DIR)/liblwip.a $(QNET_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@
 
 .PHONY: qemu-chat-fw qemu-chat test-qemu-chat
 qemu-chat-fw: $(QNET_ELF)
 	@arm-none-eabi-size $(QNET_ELF)
+	@bash boards/qemu/net/size.sh $(QNET_ELF:.elf=.map)
 
 qemu-chat: test-qemu-chat
 test-qemu-chat:
@@ -74,11 +76,12 @@ $(QNET_TLS_ELF): $(QNET_SRC) $(QNET_HDR) $(CORE_SRC) port/mbedtls/tls.c port/mbe
 	$(QNET_CC) $(QNET_CFLAGS) -DQNET_TLS=1 -Iport/mbedtls -I$(QNET_DIR)/mbedtls-obj $(QNET_MB_CFG) \
 	    -isystem $(QNET_MBEDTLS)/include boards/qemu/startup_m4.c $(QNET_SRC) port/mbedtls/tls.c \
 	    $(filter-out $(QEMU_M4_EXCLUDE_CORE),$(CORE_SRC)) $(QNET_DIR)/liblwip.a $(QNET_DIR)/libmbedtls.a \
-	    $(QNET_LDFLAGS) -o $@
+	    $(QNET_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@
 
 .PHONY: qemu-chat-tls-fw qemu-chat-tls test-qemu-chat-tls
 qemu-chat-tls-fw: $(QNET_TLS_ELF)
 	@arm-none-eabi-size $(QNET_TLS_ELF)
+	@bash boards/qemu/net/size.sh $(QNET_TLS_ELF:.elf=.map)
 qemu-chat-tls: test-qemu-chat-tls
 test-qemu-chat-tls:
 	@$(MAKE) --no-print-directory -s $(QNET_TLS_ELF) >/dev/null || { echo "qemu-chat-tls: 0 passed, 1 failed (build)"; exit 1; }
