@@ -5,10 +5,11 @@
  * against the simulator (tools/sim) on the host, reached through QEMU's user
  * networking at 10.0.2.2 (the host's loopback).
  *
- * The command line comes through semihosting (qemu -append "PORT [CHAT_ID]"):
- * PORT is the simulator's port on the host's 127.0.0.1. The firmware sends
- * PROMPT, prints the answer as it streams, and exits (semihosting) with 0
- * when the answer is exactly EXPECTED, 1 otherwise (or on a deadline).
+ * The command line comes through semihosting (qemu -append "PORT [CHAT_ID
+ * [CA_PEM]]"): PORT is the simulator's port on the host's 127.0.0.1. The
+ * firmware sends PROMPT, prints the answer as it streams, then PROMPT2 in a
+ * second turn, and exits (semihosting) with 0 when both answers are exactly
+ * EXPECTED / EXPECTED2, 1 otherwise (or on an error or a deadline).
  *
  * Same structure as boards/stm32/main.c: one loop that polls the netif,
  * runs lwIP's timers and tc_chat_step(). Clock: a CMSDK APB timer at the
@@ -44,6 +45,8 @@
 #define DEVICE_KEY   "trigchat-dev-device"
 #define PROMPT       "Hello from the board"
 #define EXPECTED     "You said: Hello from the board"
+#define PROMPT2      "Second turn from the board"
+#define EXPECTED2    "You said: Second turn from the board"
 #define HOST_IP      "10.0.2.2" /* QEMU user networking: the host's loopback */
 #if QNET_TLS
 /* lwipopts.h maps "localhost" to 10.0.2.2: the simulator's certificate
@@ -54,7 +57,7 @@
 #define URL_SCHEME_HOST "http://" HOST_IP
 #define SUITE "qemu-chat"
 #endif
-#define RUN_LIMIT_MS 45000u     /* the whole turn, from boot */
+#define TURN_LIMIT_MS 20000u    /* one turn, from its send */
 
 static struct netif g_netif;
 static tc_lwip_raw_t g_tcp_out, g_tcp_req;
@@ -216,12 +219,49 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
   }
 }
 
-static int finish(int ok, const char *why)
+static int finish(int passed, int failed, const char *why)
 {
   printf(SUITE ": %s\n", why);
-  printf(SUITE ": %d passed, %d failed\n", ok ? 1 : 0, ok ? 0 : 1);
+  printf(SUITE ": %d passed, %d failed\n", passed, failed);
   fflush(stdout);
-  exit(ok ? 0 : 1);
+  exit(failed == 0 && passed > 0 ? 0 : 1);
+}
+
+/* Sends prompt, runs the loop until the turn completes, prints timings.
+ * 1 when the streamed answer is exactly expected, 0 when it differs; an
+ * error event or the deadline ends the program (failed). */
+static int run_turn(const char *prompt, const char *expected)
+{
+  g_done = false;
+  g_answer_len = 0;
+  g_answer_overflow = false;
+  g_t_first = 0;
+  g_t_send = now_ms();
+  printf("> %s\n", prompt);
+  fflush(stdout);
+  tc_err_t err = tc_chat_send_text(&g_chat, prompt, strlen(prompt), NULL);
+  if (err != TC_OK) {
+    printf("send: %s\n", tc_strerror(err));
+    return finish(0, 1, "tc_chat_send_text failed");
+  }
+  while (!g_done && !g_failed) {
+    lan9118_poll(&g_netif);
+    sys_check_timeouts();
+    uint64_t now = now_ms();
+    tc_chat_step(&g_chat, now);
+    if (now - g_t_send > TURN_LIMIT_MS) {
+      printf("\n[timeout] no complete turn within %u ms\n", TURN_LIMIT_MS);
+      return finish(0, 1, "timeout");
+    }
+  }
+  uint64_t t_end = now_ms();
+  if (g_failed) return finish(0, 1, "the chat reported an error");
+  printf("time: first token %lu ms after send, turn complete after %lu ms (emulated board)\n",
+         (unsigned long)(g_t_first ? g_t_first - g_t_send : 0), (unsigned long)(t_end - g_t_send));
+  size_t len = strlen(expected);
+  bool ok = !g_answer_overflow && g_answer_len == len && memcmp(g_answer, expected, len) == 0;
+  if (!ok) printf("expected \"%s\", got \"%.*s\"\n", expected, (int)g_answer_len, g_answer);
+  return ok ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -238,7 +278,7 @@ int main(int argc, char **argv)
       if (i + 2 < argc) ca_path = argv[i + 2];
     }
   }
-  if (port == 0) return finish(0, "usage: -append \"PORT [CHAT_ID [CA_PEM_PATH]]\" (the simulator's port)");
+  if (port == 0) return finish(0, 1, "usage: -append \"PORT [CHAT_ID [CA_PEM_PATH]]\" (the simulator's port)");
   if (g_chat_id[0] == '\0') snprintf(g_chat_id, sizeof g_chat_id, "qemu-board-%lu", port);
   snprintf(g_base, sizeof g_base, URL_SCHEME_HOST ":%lu", port);
   snprintf(g_start, sizeof g_start, "%s/chat/%s/start", g_base, g_chat_id);
@@ -256,7 +296,7 @@ int main(int argc, char **argv)
   IP4_ADDR(&mask, 255, 255, 255, 0);
   IP4_ADDR(&gw, 10, 0, 2, 2);
   if (netif_add(&g_netif, &ip, &mask, &gw, NULL, lan9118_netif_init, ethernet_input) == NULL)
-    return finish(0, "no LAN9118 at 0x40200000");
+    return finish(0, 1, "no LAN9118 at 0x40200000");
   netif_set_default(&g_netif);
   netif_set_up(&g_netif);
   printf("net: 10.0.2.15/24 mac %02x:%02x:%02x:%02x:%02x:%02x, simulator at %s\n",
@@ -269,7 +309,7 @@ int main(int argc, char **argv)
   tc_transport_t req = tc_lwip_raw_transport(&g_tcp_req);
 #if QNET_TLS
   size_t ca_len = ca_path != NULL ? read_ca(ca_path) : 0;
-  if (ca_len == 0) return finish(0, "TLS build: the CA PEM (3rd argument) could not be read");
+  if (ca_len == 0) return finish(0, 1, "TLS build: the CA PEM (3rd argument) could not be read");
   const tc_tls_config_t tls_cfg = {
     .ca_pem = (const uint8_t *)g_ca_pem, .ca_pem_len = ca_len,
     .entropy = random_fn, .clock = clock_fn,
@@ -278,7 +318,7 @@ int main(int argc, char **argv)
   tc_err_t terr = tc_tls_ctx_init(&g_tls, &tls_cfg);
   if (terr != TC_OK) {
     printf("tls: %s\n", tc_strerror(terr));
-    return finish(0, "tc_tls_ctx_init failed");
+    return finish(0, 1, "tc_tls_ctx_init failed");
   }
   tc_tls_conn_init(&g_tls_out, &g_tls, out);
   tc_tls_conn_init(&g_tls_req, &g_tls, req);
@@ -304,38 +344,18 @@ int main(int argc, char **argv)
   tc_err_t err = tc_chat_init(&g_chat, &cfg, g_chat_id, out, req, &g_bufs);
   if (err != TC_OK) {
     printf("chat init: %s\n", tc_strerror(err));
-    return finish(0, "tc_chat_init failed");
+    return finish(0, 1, "tc_chat_init failed");
   }
   /* Unix time from the host (semihosting SYS_TIME), for token expiry */
   tc_chat_set_unix_time(&g_chat, now_ms(), (uint64_t)time(NULL) * 1000u);
   tc_chat_step(&g_chat, now_ms());
 
-  uint64_t t0 = now_ms();
-  g_t_send = t0;
-  err = tc_chat_send_text(&g_chat, PROMPT, sizeof PROMPT - 1, NULL);
-  if (err != TC_OK) {
-    printf("send: %s\n", tc_strerror(err));
-    return finish(0, "tc_chat_send_text failed");
-  }
-  printf("> %s\n", PROMPT);
-  fflush(stdout);
-
-  while (!g_done && !g_failed) {
-    lan9118_poll(&g_netif);
-    sys_check_timeouts();
-    uint64_t now = now_ms();
-    tc_chat_step(&g_chat, now);
-    if (now - t0 > RUN_LIMIT_MS) {
-      printf("\n[timeout] no complete turn within %u ms\n", RUN_LIMIT_MS);
-      return finish(0, "timeout");
-    }
-  }
-  uint64_t t_end = now_ms();
-  if (g_failed) return finish(0, "the chat reported an error");
-  printf("time: first token %lu ms after send, turn complete after %lu ms (emulated board)\n",
-         (unsigned long)(g_t_first ? g_t_first - g_t_send : 0), (unsigned long)(t_end - g_t_send));
-  bool ok = !g_answer_overflow && g_answer_len == sizeof EXPECTED - 1 &&
-            memcmp(g_answer, EXPECTED, g_answer_len) == 0;
-  if (!ok) printf("expected \"%s\", got \"%.*s\"\n", EXPECTED, (int)g_answer_len, g_answer);
-  return finish(ok, ok ? "answer streamed from the simulator through lwIP matches" : "wrong answer");
+  /* Turn 1 pays for the simulated run's worker start (~0.7 s on the host);
+   * turn 2 shows the streaming latency of the board alone. */
+  int passed = 0;
+  passed += run_turn(PROMPT, EXPECTED);
+  passed += run_turn(PROMPT2, EXPECTED2);
+  return finish(passed, 2 - passed,
+                passed == 2 ? "both answers streamed from the simulator through lwIP match"
+                            : "wrong answer");
 }
