@@ -228,3 +228,21 @@ test("tiny segments and a drop together (split=7 + drop-bytes=1500): exact answe
   assert.deepEqual(deliveryProblems(r.events), [], w);
   assert.deepEqual(turnTexts(r.events), [longText(20)], w);
 });
+
+test("--watch: a second device sees another device's turns exactly", { timeout: 60000 }, async () => {
+  const chat = chatId("watch");
+  const sa = path.join(sim.dir, `${chat}-a.img`);
+  const sb = path.join(sim.dir, `${chat}-b.img`);
+  assert.equal((await tchat(sim, chat, ["hello"], { state: sa })).code, 0);
+  assert.equal((await tchat(sim, chat, ["hello b"], { state: sb })).code, 0); // b gets a session of its own
+  const watcher = runTchat(sim, chat, [], { state: sb, extra: ["--watch"] });
+  await watcher.waitFor((ev) => ev.some((e) => e.type === "stream-connected"), 20000, "the watcher connected");
+  const r = await tchat(sim, chat, ["while watched", "//long 30"], { state: sa });
+  assert.equal(r.code, 0, why(r, chat));
+  await watcher.waitFor((ev) => ev.filter((e) => e.type === "turn-complete").length >= 2, 20000, "two turns seen");
+  watcher.kill("SIGTERM");
+  const rw = await watcher.exited;
+  const w = why(rw, chat);
+  assert.deepEqual(deliveryProblems(rw.events), [], w);
+  assert.deepEqual(turnTexts(rw.events), [echoReply("while watched"), longText(30)], w);
+});
