@@ -78,11 +78,8 @@ test("errored turn: an error chunk ends the turn, the next message works", { tim
   assert.equal(t.code, 6, `text mode: exit ${t.code} ${t.stderr}`);
 });
 
-// FINDING #3: with --json, tchat never looks at an error chunk for its exit code.
-test("errored turn with --json: exit 6 like the text mode", {
-  timeout: 60000,
-  todo: "tchat bug: --json exits 0 after a turn the agent reported as failed, see tests/e2e/FINDINGS.md #3",
-}, async () => {
+// FINDINGS #3 (fixed in c34dc75): --json used to exit 0 here.
+test("errored turn with --json: exit 6 like the text mode", { timeout: 60000 }, async () => {
   const r = await tchat(sim, chatId("error-json"), ["//error"]);
   assert.ok(r.events.some((e) => e.chunk === "error"), summarize(r.events));
   assert.equal(r.code, 6, `exit ${r.code}`);

@@ -20,12 +20,8 @@ function why(r, chat) {
 }
 const appends = (chat) => sim.requests(chat).filter((l) => l.endsWith("/in/append")).length;
 
-// FINDING (tests/e2e/FINDINGS.md #1): in scripted mode tchat sends the next
-// MESSAGE while the stop append is still outstanding -> TC_ERR_BUSY, exit 6.
-test("Ctrl-C mid-answer stops the turn (§8.29): the next message's answer is exact, no leftover of the stopped turn", {
-  timeout: 60000,
-  todo: "tchat bug: the next scripted MESSAGE after a Ctrl-C stop fails with TC_ERR_BUSY (exit 6), see tests/e2e/FINDINGS.md #1",
-}, async () => {
+// FINDINGS #1 (fixed in c34dc75): the next MESSAGE used to fail with TC_ERR_BUSY.
+test("Ctrl-C mid-answer stops the turn (§8.29): the next message's answer is exact, no leftover of the stopped turn", { timeout: 60000 }, async () => {
   const chat = chatId("stop");
   const run = runTchat(sim, chat, ["//slow 20", "after the stop"]);
   await run.waitFor((ev) => deltaCount(ev) >= 3, 20000, "3 deltas");
@@ -48,13 +44,8 @@ test("Ctrl-C mid-answer stops the turn (§8.29): the next message's answer is ex
   assert.ok(s.in.some((rec) => JSON.parse(rec.body).kind === "stop"), `a stop record was appended: ${w}`);
 });
 
-// FINDING #2: tchat exits right after queueing the stop of a Ctrl-C'd last
-// MESSAGE, before the stop append is answered: isStreaming stays persisted as 1
-// and the next run resumes (and waits for) the stopped turn.
-test("Ctrl-C on the last MESSAGE: the stop completes before exit; a restart makes no request", {
-  timeout: 60000,
-  todo: "tchat bug: exits before the stop append is answered, the next run resumes the stopped turn, see tests/e2e/FINDINGS.md #2",
-}, async () => {
+// FINDINGS #2 (fixed in c34dc75): tchat used to exit before the stop was answered.
+test("Ctrl-C on the last MESSAGE: the stop completes before exit; a restart makes no request", { timeout: 60000 }, async () => {
   const chat = chatId("stoplast");
   const state = path.join(sim.dir, `${chat}.img`);
   const run = runTchat(sim, chat, ["//slow 20"], { state });
