@@ -144,7 +144,7 @@ fuzz-run-%: $(BUILD)/fuzz/%
 
 # ---------------------------------------------------------------- fragments
 TEST_SUITES := unit fuzz
--include $(sort $(wildcard core/*.mk port/*.mk port/*/*.mk tests/*.mk tools/*.mk tools/*/*.mk boards/*.mk boards/*/*.mk bench/*.mk))
+-include $(sort $(wildcard core/*.mk port/*.mk port/*/*.mk tests/*.mk tests/*/*.mk tools/*.mk tools/*/*.mk boards/*.mk boards/*/*.mk bench/*.mk))
 
 # ---------------------------------------------------------------- make test
 # Installs what is missing, then runs each suite in turn (a failing suite does

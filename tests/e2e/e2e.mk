@@ -3,7 +3,7 @@
 #   make test-e2e            all of it; ends "e2e: N passed, N failed"
 #   make test-e2e E2E_FILES=tests/e2e/drops.test.mjs   one file
 # Each *.test.mjs starts its own simulator; files run two at a time.
-# Included through tests/e2e.mk (the top-level Makefile includes tests/*.mk).
+# Included by the top-level Makefile (tests/*/*.mk).
 E2E_FILES   ?= $(sort $(wildcard tests/e2e/*.test.mjs))
 E2E_TIMEOUT ?= 400
 E2E_CONCURRENCY ?= 2
