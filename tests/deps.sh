@@ -10,7 +10,7 @@ PKGS=(
   libjsmn-dev libmbedtls-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
-  qemu-system-arm openssl nodejs npm
+  qemu-system-arm openssl nodejs npm python3
 )
 # Fragments (tools/sim, boards, port) may list more packages, one per line.
 for f in tests/deps.d/*.txt; do
