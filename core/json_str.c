@@ -390,6 +390,18 @@ void tc_json_unesc_init(tc_json_unesc_t *u)
   memset(u, 0, sizeof *u);
 }
 
+/* Writes the held-back bytes of a decoded code point (state U_FLUSH) when
+ * they fit; false when the output is full. */
+static bool unesc_flush(tc_json_unesc_t *u, char **o, const char *oe)
+{
+  if ((size_t)(oe - *o) < u->pend_len) return false;
+  memcpy(*o, u->pend, u->pend_len);
+  *o += u->pend_len;
+  u->pend_len = 0;
+  u->state = U_NORM;
+  return true;
+}
+
 int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out, size_t room,
                         size_t *used, size_t *made)
 {
@@ -402,14 +414,10 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
 #endif
 
   if (u->state == U_FLUSH) {
-    if ((size_t)(oe - o) < u->pend_len) {
+    if (!unesc_flush(u, &o, oe)) {
       rc = TC_JSON__FULL;
       goto out;
     }
-    memcpy(o, u->pend, u->pend_len);
-    o += u->pend_len;
-    u->pend_len = 0;
-    u->state = U_NORM;
   }
   while (p < e) {
     if (u->state == U_NORM) {
@@ -615,14 +623,10 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
     }
     continue;
   flush:
-    if ((size_t)(oe - o) < u->pend_len) {
+    if (!unesc_flush(u, &o, oe)) {
       rc = TC_JSON__FULL;
       goto out;
     }
-    memcpy(o, u->pend, u->pend_len);
-    o += u->pend_len;
-    u->pend_len = 0;
-    u->state = U_NORM;
   }
 out:
   *used = (size_t)(p - in);
