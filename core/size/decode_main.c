@@ -1,6 +1,6 @@
 /*
  * decode_main.c — the `.out` decode path as an application links it, for
- * `make size-decode` (core/decode_size.mk): an HTTP response parser whose
+ * `make size-decode` (core/size_decode.mk): an HTTP response parser whose
  * on_body feeds tc_outstream_feed, with callbacks that use the results.
  * Linked with --gc-sections against all of core/, so only what this path
  * reaches is counted (compare with empty_main.c).

@@ -1,4 +1,4 @@
-# core/decode_size.mk — `make size-decode`: the `.out` decode path as an
+# core/size_decode.mk — `make size-decode`: the `.out` decode path as an
 # application links it, on Cortex-M4 (-Os, thumb, newlib-nano, --gc-sections).
 #
 # core/size/decode_main.c (HTTP response -> tc_outstream_feed -> chunks) is
