@@ -231,9 +231,7 @@ static bool valid_header(const tc_chat_header_t *h)
 static tc_err_t check_config(const tc_chat_config_t *g)
 {
   if (g->random == NULL || g->timeout_seconds > 600) return TC_ERR_CONFIG;
-  if (g->auth == TC_CHAT_AUTH_BACKEND && g->start_url == NULL && g->token_url == NULL) return TC_ERR_CONFIG;
-  if (g->auth == TC_CHAT_AUTH_DIRECT && (g->secret_key == NULL || g->task_id == NULL)) return TC_ERR_CONFIG;
-  if (g->auth > TC_CHAT_AUTH_DIRECT) return TC_ERR_CONFIG;
+  if (g->auth && g->auth->check(g) != TC_OK) return TC_ERR_CONFIG;
   if (g->client_data && chat_check_json(chat_cslice(g->client_data), '{') != TC_OK) return TC_ERR_CONFIG;
   for (size_t i = 0; i < g->header_count; i++)
     if (!valid_header(&g->headers[i])) return TC_ERR_CONFIG;

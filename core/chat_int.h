@@ -1,7 +1,9 @@
 /*
  * chat_int.h — PRIVATE interfaces between the chat's source files:
  *   chat.c       lifecycle, step loop, events, session state, persistence, resume
- *   chat_auth.c  session start / token refresh (providers, built-in requests)
+ *   chat_auth.c  session start / token refresh (asking the provider, adopting tokens)
+ *   chat_provider.c  the built-in providers (BACKEND, DIRECT): optional, linked
+ *                only when the configuration names them
  *   chat_send.c  operations, the request connection, appends and their retries
  *   chat_out.c   the .out subscription (connect, retry, stall, EOF, turns)
  *   chat_req.c   request building: append bodies, heads, URLs, ids
@@ -69,22 +71,30 @@ typedef struct chat_payload {
 } chat_payload_t;
 
 tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *p);
+
+/* Where a provider request (START/TOKEN) goes and how it is authorised. */
+typedef struct chat_target {
+  const char *url;                  /* the full URL (before the hook) */
+  const char *path;                 /* appended to the URL's path; NULL none */
+  const char *key_name, *key_value; /* one extra header; NULL none */
+  tc_slice_t bearer;                /* Authorization: Bearer; absent none */
+} chat_target_t;
+
 /* Writes the head of a request to `ep` into mem[0..cap) (the target is
  * composed at the end of mem first): fixed headers, extra headers, the hook's,
  * Content-Length when body_len is given for a POST; no Authorization and no
- * final CRLF yet (chat_req_queue sends them). *u gets the parsed URL. */
-tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, char *mem, size_t cap, size_t body_len,
-                       tc_url_t *u, tc_slice_t *head);
-/* Queues head, the Authorization line (PAT, or the secret key in DIRECT
- * mode), the blank line and the body on connection k. */
-void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, tc_chat_endpoint_t ep, tc_slice_t head,
+ * final CRLF yet (chat_req_queue sends them). t: START/TOKEN only. *u gets
+ * the parsed URL. */
+tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *t, char *mem, size_t cap,
+                       size_t body_len, tc_url_t *u, tc_slice_t *head);
+/* Queues head, the Authorization line (the PAT on IN/OUT, else t's bearer),
+ * the blank line and the body on connection k. */
+void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_slice_t head,
                     const char *body, size_t body_len);
 /* Fills 16 random bytes into an RFC 4122 version 4 UUID string (37 bytes). */
 void chat_uuid4(const tc_chat_t *c, char out[37]);
 /* A 16-character alphanumeric message id (as the AI SDK's generateId). */
 void chat_msg_id(const tc_chat_t *c, char out[17]);
-/* Base URL for an endpoint (before the hook). */
-const char *chat_base_url(const tc_chat_t *c, tc_chat_endpoint_t ep);
 bool chat_reserved_header(const char *name);
 
 /* ---- chat_out.c */
@@ -124,17 +134,28 @@ size_t chat_copy_str(char *slot, size_t cap, tc_slice_t s, bool *cut);
 
 /* ---- chat_auth.c */
 bool chat_token_char(char ch);            /* base64url or '.' */
-bool chat_can_start(const tc_chat_t *c);  /* a session start is configured */
+/* A session start (start) or a token mint (!start) is configured. */
+bool chat_can(const tc_chat_t *c, bool start);
 void chat_plan_refresh(tc_chat_t *c);     /* proactive refresh from the token's exp */
-bool chat_auth_step(tc_chat_t *c);        /* starts a queued built-in request */
-void chat_auth_done(tc_chat_t *c, tc_err_t err, int status);
 bool chat_refresh_step(tc_chat_t *c);
+/* Ends the question: adopts tok on success, tells the waiters. */
+void chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending);
+
+/* ---- chat_provider.c: a built-in provider. The chat asks it through these
+ * pointers only (never by name), so it is linked only when configured. */
+struct tc_chat_provider {
+  tc_err_t (*check)(const tc_chat_config_t *g);     /* at init */
+  bool (*can)(const tc_chat_config_t *g, bool start);
+  bool (*step)(tc_chat_t *c);                        /* starts the queued request */
+  void (*done)(tc_chat_t *c, tc_err_t err, int status); /* its answer is in */
+};
 
 /* ---- chat_send.c */
 bool chat_rq_step(tc_chat_t *c);          /* drives the request connection */
 void chat_send_auth_done(tc_chat_t *c, tc_err_t err, int status);
-/* Starts a request whose body is req_buf[off..off+len); head and answer follow. */
-tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, size_t off, size_t len);
+/* Starts a request whose body is req_buf[off..off+len); head and answer
+ * follow. t: START/TOKEN only (NULL for IN). */
+tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *t, size_t off, size_t len);
 /* The answer as a JSON object (tokens on the caller's stack). */
 bool chat_answer_doc(tc_chat_t *c, tc_json_doc_t *d, tc_json_tok_t *tok);
 /* TC_OK when s (if present) is one JSON value whose first byte is `first` (0: any). */

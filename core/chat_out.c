@@ -108,7 +108,7 @@ static void out_connect(tc_chat_t *c)
 {
   tc_url_t u;
   tc_slice_t head;
-  tc_err_t err = chat_req_head(c, TC_CHAT_EP_OUT, c->rec_buf, c->rec_cap, 0, &u, &head);
+  tc_err_t err = chat_req_head(c, TC_CHAT_EP_OUT, NULL, c->rec_buf, c->rec_cap, 0, &u, &head);
   if (err != TC_OK) {
     out_fail(c, err, 0);
     return;
@@ -119,7 +119,7 @@ static void out_connect(tc_chat_t *c)
     out_retry(c, false);
     return;
   }
-  chat_req_queue(c, &c->oc, TC_CHAT_EP_OUT, head, NULL, 0);
+  chat_req_queue(c, &c->oc, NULL, head, NULL, 0);
   c->out.settled = false;
   c->out.verdict = V_NONE;
   c->out.phase = O_CONNECT;

@@ -151,16 +151,12 @@ tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *
 
 /* ------------------------------------------------------------ heads */
 
-const char *chat_base_url(const tc_chat_t *c, tc_chat_endpoint_t ep)
+/* The base URL of .in or .out (before the hook). */
+static const char *base_url(const tc_chat_t *c, tc_chat_endpoint_t ep)
 {
   const tc_chat_config_t *g = c->cfg;
-  const char *base = g->base_url ? g->base_url : CHAT_DEFAULT_BASE;
-  switch (ep) {
-  case TC_CHAT_EP_IN: return g->in_url ? g->in_url : base;
-  case TC_CHAT_EP_OUT: return g->out_url ? g->out_url : base;
-  case TC_CHAT_EP_START: return g->auth == TC_CHAT_AUTH_DIRECT ? base : g->start_url;
-  default: return g->auth == TC_CHAT_AUTH_DIRECT ? base : g->token_url;
-  }
+  const char *own = ep == TC_CHAT_EP_IN ? g->in_url : g->out_url;
+  return own ? own : g->base_url ? g->base_url : CHAT_DEFAULT_BASE;
 }
 
 static bool ieq(const char *a, const char *b)
@@ -184,25 +180,25 @@ bool chat_reserved_header(const char *name)
 }
 
 /* The path after the base URL's own path. */
-static void put_target_suffix(const tc_chat_t *c, tc_buf_t *t, tc_chat_endpoint_t ep)
+static void put_target_suffix(const tc_chat_t *c, tc_buf_t *t, tc_chat_endpoint_t ep, const chat_target_t *pt)
 {
-  if (ep == TC_CHAT_EP_IN || ep == TC_CHAT_EP_OUT) {
-    tc_buf_puts(t, "/realtime/v1/sessions/");
-    tc_http_put_path_segment(t, (tc_slice_t){ c->chat_id, strlen(c->chat_id) });
-    tc_buf_puts(t, ep == TC_CHAT_EP_IN ? "/in/append" : "/out");
-  } else if (c->cfg->auth == TC_CHAT_AUTH_DIRECT) {
-    tc_buf_puts(t, "/api/v1/sessions");
+  if (pt != NULL) {
+    if (pt->path) tc_buf_puts(t, pt->path);
+    return;
   }
+  tc_buf_puts(t, "/realtime/v1/sessions/");
+  tc_http_put_path_segment(t, (tc_slice_t){ c->chat_id, strlen(c->chat_id) });
+  tc_buf_puts(t, ep == TC_CHAT_EP_IN ? "/in/append" : "/out");
 }
 
 /* Composes the request target at the end of mem[0..*cap) and shrinks *cap
  * to the part before it. */
-static tc_err_t compose_target(const tc_chat_t *c, tc_chat_endpoint_t ep, const tc_url_t *u,
-                               char *mem, size_t *cap, tc_slice_t *target)
+static tc_err_t compose_target(const tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *pt,
+                               const tc_url_t *u, char *mem, size_t *cap, tc_slice_t *target)
 {
   tc_buf_t t = tc_buf_make(mem + *cap / 2, *cap - *cap / 2);
   tc_buf_put(&t, u->path.ptr, u->path.len);
-  put_target_suffix(c, &t, ep);
+  put_target_suffix(c, &t, ep, pt);
   if (t.len == 0) tc_buf_puts(&t, "/");
   if (t.overflow) return TC_ERR_HTTP_REQUEST_TOO_LONG;
   memmove(mem + *cap - t.len, t.ptr, t.len);
@@ -211,10 +207,9 @@ static tc_err_t compose_target(const tc_chat_t *c, tc_chat_endpoint_t ep, const 
   return TC_OK;
 }
 
-static void put_fixed_headers(const tc_chat_t *c, tc_http_req_t *q, tc_chat_endpoint_t ep)
+static void put_fixed_headers(const tc_chat_t *c, tc_http_req_t *q, tc_chat_endpoint_t ep, const chat_target_t *pt)
 {
   const tc_chat_config_t *g = c->cfg;
-  bool realtime = ep == TC_CHAT_EP_IN || ep == TC_CHAT_EP_OUT;
   if (ep == TC_CHAT_EP_OUT) {
     tc_http_req_header_str(q, "Accept", "text/event-stream");
   } else {
@@ -224,12 +219,12 @@ static void put_fixed_headers(const tc_chat_t *c, tc_http_req_t *q, tc_chat_endp
     tc_http_req_header_str(q, "x-trigger-source", "sdk");
     tc_http_req_header_str(q, "X-Part-Id", c->send.part_id);
   }
-  if (realtime) {
+  if (pt == NULL) {
     for (size_t i = 0; i < g->header_count; i++)
       if (!chat_reserved_header(g->headers[i].name))
         tc_http_req_header_str(q, g->headers[i].name, g->headers[i].value);
-  } else if (g->auth == TC_CHAT_AUTH_BACKEND && g->device_key_header && g->device_key) {
-    tc_http_req_header_str(q, g->device_key_header, g->device_key);
+  } else if (pt->key_name && pt->key_value) {
+    tc_http_req_header_str(q, pt->key_name, pt->key_value);
   }
 }
 
@@ -241,19 +236,19 @@ static void put_out_headers(const tc_chat_t *c, tc_http_req_t *q)
   tc_http_req_header_u64(q, "Timeout-Seconds", c->cfg->timeout_seconds ? c->cfg->timeout_seconds : CHAT_TIMEOUT_S);
 }
 
-tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, char *mem, size_t cap, size_t body_len,
-                       tc_url_t *u, tc_slice_t *head)
+tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *t, char *mem, size_t cap,
+                       size_t body_len, tc_url_t *u, tc_slice_t *head)
 {
-  tc_chat_request_t r = { ep, chat_base_url(c, ep), NULL };
+  tc_chat_request_t r = { ep, t ? t->url : base_url(c, ep), NULL };
   tc_http_req_t q;
   tc_slice_t target;
   tc_err_t err;
   if (c->cfg->request_hook && (err = c->cfg->request_hook(c->cfg->user, c, &r)) != TC_OK) return err;
   if (r.url == NULL) return TC_ERR_CONFIG;
   if ((err = tc_url_parse(r.url, strlen(r.url), u)) != TC_OK) return err;
-  if ((err = compose_target(c, ep, u, mem, &cap, &target)) != TC_OK) return err;
+  if ((err = compose_target(c, ep, t, u, mem, &cap, &target)) != TC_OK) return err;
   tc_http_req_begin(&q, mem, cap, ep == TC_CHAT_EP_OUT ? "GET" : "POST", u, target);
-  put_fixed_headers(c, &q, ep);
+  put_fixed_headers(c, &q, ep, t);
   r.req = &q;
   if (c->cfg->request_hook && (err = c->cfg->request_hook(c->cfg->user, c, &r)) != TC_OK) return err;
   if (ep == TC_CHAT_EP_OUT) put_out_headers(c, &q);
@@ -262,22 +257,14 @@ tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, char *mem, size_t ca
   return TC_OK;
 }
 
-void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, tc_chat_endpoint_t ep, tc_slice_t head,
+void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_slice_t head,
                     const char *body, size_t body_len)
 {
-  const char *secret = NULL;
-  size_t secret_len = 0;
-  if (ep == TC_CHAT_EP_IN || ep == TC_CHAT_EP_OUT) {
-    secret = c->sess.token;
-    secret_len = c->sess.token_len;
-  } else if (c->cfg->auth == TC_CHAT_AUTH_DIRECT) {
-    secret = c->cfg->secret_key;
-    secret_len = strlen(secret);
-  }
-  if (secret != NULL) {
+  tc_slice_t secret = t ? t->bearer : (tc_slice_t){ c->sess.token, c->sess.token_len };
+  if (tc_slice_present(secret)) {
     chat_conn_add(k, head.ptr, head.len - 2); /* up to the blank line */
     chat_conn_add(k, "Authorization: Bearer ", 22);
-    chat_conn_add(k, secret, secret_len);
+    chat_conn_add(k, secret.ptr, secret.len);
     chat_conn_add(k, "\r\n\r\n", 4);
   } else {
     chat_conn_add(k, head.ptr, head.len);

@@ -89,12 +89,12 @@ static const tc_http_resp_cb_t rq_cb = { NULL, NULL, on_rq_body, NULL };
 
 /* Starts a request whose body is req_buf[off..off+len); the head, then the
  * answer, go after it. */
-tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, size_t off, size_t len)
+tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *t, size_t off, size_t len)
 {
   size_t start = off + len, room = c->req_cap - start, line;
   tc_url_t u;
   tc_slice_t head;
-  tc_err_t err = chat_req_head(c, ep, c->req_buf + start, room, len, &u, &head);
+  tc_err_t err = chat_req_head(c, ep, t, c->req_buf + start, room, len, &u, &head);
   if (err != TC_OK) return err;
   /* header lines get TC_HTTP_LINE_MAX, or a third of a larger room (the API's
    * x-trigger-jwt header line is ~600 bytes), never more than half */
@@ -106,7 +106,7 @@ tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, size_t off, size_t l
   err = chat_conn_start(&c->rc, &u, c->now + or_default(c->cfg->backoff.request_ms, CHAT_REQUEST_MS),
                         c->req_buf + start, line, &rq_cb, c);
   if (err != TC_OK) return err;
-  chat_req_queue(c, &c->rc, ep, head, c->req_buf + off, len);
+  chat_req_queue(c, &c->rc, t, head, c->req_buf + off, len);
   return TC_OK;
 }
 
@@ -246,7 +246,7 @@ static void append_done(tc_chat_t *c, tc_err_t err, int status)
     c->send.refreshed = true;
     c->send.step = S_AUTH;
     chat_need_auth(c, false, AUTH_FOR_SEND);
-  } else if (status == 404 && !c->send.recreated && chat_can_start(c)) {
+  } else if (status == 404 && !c->send.recreated && chat_can(c, true)) {
     c->send.recreated = true;
     c->send.step = S_AUTH;
     c->auth.recreate = true; /* applied if the start succeeds (a provider may answer at once) */
@@ -269,7 +269,7 @@ static bool append_step(tc_chat_t *c)
     send_fail(c, TC_ERR_SESSION_CLOSED, 0);
     return true;
   }
-  err = chat_rq_begin(c, TC_CHAT_EP_IN, 0, c->send.body_len);
+  err = chat_rq_begin(c, TC_CHAT_EP_IN, NULL, 0, c->send.body_len);
   if (err == TC_OK) {
     c->send.step = S_RUNNING;
     c->rq_kind = RQ_APPEND;
@@ -299,10 +299,10 @@ bool chat_rq_step(tc_chat_t *c)
     if (err == TC_OK && !tc_http_resp_reusable(&c->rc.resp)) chat_conn_close(&c->rc);
     c->rq_kind = RQ_NONE;
     if (kind == RQ_APPEND) append_done(c, err, status);
-    else chat_auth_done(c, err, status);
+    else c->cfg->auth->done(c, err, status);
     return true;
   }
-  if (c->auth.want != AUTH_NONE && c->auth.phase == AP_QUEUED) return chat_auth_step(c);
+  if (c->auth.want != AUTH_NONE && c->auth.phase == AP_QUEUED) return c->cfg->auth->step(c);
   if (c->send.step == S_READY && c->now >= c->send.wait_until && c->sess.token_len > 0) return append_step(c);
   return false;
 }

@@ -11,7 +11,12 @@
 #                      core_data_<target> <bytes>     the `size` text column)
 #                      core_bss_<target> <bytes>
 #                      module_<module>_text_<target> <bytes> (one per core/*.c)
-#                      chat_text_<target> <bytes>    (chat*.c, session.c, jwt.c)
+#                      chat_text_<target> <bytes>    (the chat state machine:
+#                                                     chat*.c but chat_provider*.c,
+#                                                     session.c, jwt.c)
+#                      chat_providers_text_<target> <bytes> (chat_provider*.c:
+#                                                     the optional built-in
+#                                                     session providers)
 #                      decoder_text_<target> <bytes> (http*, sse, outstream,
 #                                                     chunk, json*: the .out path)
 #                    Then runs each target named in SIZE_HOOKS, in order; a
@@ -78,14 +83,15 @@ END {
   for (j = 1; j <= nm; j++) for (i = 1; i <= nt; i++) print "module_" mods[j] "_text_" tg[i], tx[tg[i], mods[j]] > out;
   # Groups: the chat state machine, and the .out decode path with its JSON.
   for (i = 1; i <= nt; i++) {
-    t = tg[i]; c = 0; d = 0;
+    t = tg[i]; c = 0; d = 0; p = 0;
     for (j = 1; j <= nm; j++) {
       m = mods[j];
-      if (m ~ /^chat/ || m == "session" || m == "jwt") c += tx[t, m];
+      if (m ~ /^chat_provider/) p += tx[t, m];
+      else if (m ~ /^chat/ || m == "session" || m == "jwt") c += tx[t, m];
       if (m ~ /^http/ || m == "sse" || m == "outstream" || m == "chunk" || m ~ /^json/) d += tx[t, m];
     }
-    print "chat_text_" t, c > out; print "decoder_text_" t, d > out;
-    printf "groups %-10s chat (chat*, session, jwt) %6d   decoder (http*, sse, outstream, chunk, json*) %6d\n", t, c, d;
+    print "chat_text_" t, c > out; print "chat_providers_text_" t, p > out; print "decoder_text_" t, d > out;
+    printf "groups %-10s chat (chat* but chat_provider*, session, jwt) %6d   chat_provider* %6d   decoder (http*, sse, outstream, chunk, json*) %6d\n", t, c, p, d;
   }
 }
 endef

@@ -220,11 +220,18 @@ typedef struct tc_chat_header {
   const char *value;
 } tc_chat_header_t;
 
-typedef enum tc_chat_auth {
-  TC_CHAT_AUTH_CALLBACK = 0, /* cfg->start_session / cfg->access_token */
-  TC_CHAT_AUTH_BACKEND,      /* built in: the app's backend over HTTP */
-  TC_CHAT_AUTH_DIRECT        /* built in: POST /api/v1/sessions, secret key (DEV ONLY) */
-} tc_chat_auth_t;
+/* Who starts sessions and mints tokens. CALLBACK (NULL): cfg->start_session /
+ * cfg->access_token. The two built-in providers live in chat_provider.c and
+ * are linked only when named here, so an application that brings its own
+ * provider carries none of their code. */
+typedef struct tc_chat_provider tc_chat_provider_t;
+typedef const tc_chat_provider_t *tc_chat_auth_t;
+extern const tc_chat_provider_t tc_chat_provider_backend, tc_chat_provider_direct;
+#define TC_CHAT_AUTH_CALLBACK ((tc_chat_auth_t)0)
+/* built in: the app's backend over HTTP */
+#define TC_CHAT_AUTH_BACKEND (&tc_chat_provider_backend)
+/* built in: POST /api/v1/sessions, secret key (DEVELOPMENT ONLY) */
+#define TC_CHAT_AUTH_DIRECT (&tc_chat_provider_direct)
 
 /* Reconnect/backoff parameters; a zero field takes the official default. */
 typedef struct tc_chat_backoff {
