@@ -131,7 +131,7 @@ static void persist(tc_chat_t *c)
   c->persisted_cursor_set = view.has_cursor;
   c->persisted_cursor = view.cursor;
   c->persisted_shown = c->shown;
-  c->last_persist = c->now;
+  c->last_persist = CHAT_NOW(c);
   if (c->cfg->kv.ops) {
     kv_key(c, key);
     (void)c->cfg->kv.ops->set(c->cfg->kv.ctx, key, &c->sess, n);
@@ -151,7 +151,7 @@ static bool moved(const tc_chat_t *c)
   return set != c->persisted_cursor_set || v != c->persisted_cursor || c->shown != c->persisted_shown;
 }
 
-static uint64_t checkpoint_at(const tc_chat_t *c)
+static uint32_t checkpoint_at(const tc_chat_t *c)
 {
   return c->last_persist + or_default(c->cfg->checkpoint_ms, CHAT_CHECKPOINT_MS);
 }
@@ -160,7 +160,7 @@ static uint64_t checkpoint_at(const tc_chat_t *c)
 static void persist_step(tc_chat_t *c)
 {
   if (c->sess.token_len == 0) return;
-  if (c->dirty || (moved(c) && c->now >= checkpoint_at(c))) persist(c);
+  if (c->dirty || (moved(c) && chat_due(c, checkpoint_at(c)))) persist(c);
 }
 
 static tc_err_t reconnect(tc_chat_t *c, bool watch)
@@ -211,7 +211,7 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   c->shown = c->persisted_shown = c->sess.shown;
   c->persisted_cursor_set = c->has_cursor;
   c->persisted_cursor = c->cursor;
-  c->last_persist = c->now;
+  c->last_persist = CHAT_NOW(c);
   chat_plan_refresh(c);
   return TC_OK;
 }
@@ -305,19 +305,17 @@ tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
   return TC_OK;
 }
 
-static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
-
 uint64_t tc_chat_next_deadline(const tc_chat_t *c)
 {
-  uint64_t t = chat_out_deadline(c);
-  if (chat_conn_busy(&c->rc) && c->rc.deadline) t = min64(t, c->rc.deadline);
-  if (c->send.step == S_READY && !chat_conn_busy(&c->rc)) t = min64(t, c->send.wait_until);
-  if (c->auth.phase == AP_QUEUED) t = min64(t, c->now);
-  if (c->refresh_at) t = min64(t, c->refresh_at);
-  if (c->dirty) t = min64(t, c->now);
+  int32_t m = INT32_MAX; /* ms from now; INT32_MAX: none */
+  chat_out_deadline(c, &m);
+  if (chat_conn_busy(&c->rc) && c->rc.deadline) chat_dl(c, &m, c->rc.deadline);
+  if (c->send.step == S_READY && !chat_conn_busy(&c->rc)) chat_dl(c, &m, c->send.wait_until);
+  if (c->refresh_at) chat_dl(c, &m, c->refresh_at);
+  if (c->auth.phase == AP_QUEUED || c->dirty) m = m < 0 ? m : 0;
   else if (c->sess.token_len && moved(c))
-    t = min64(t, checkpoint_at(c));
-  return t;
+    chat_dl(c, &m, checkpoint_at(c));
+  return m == INT32_MAX ? UINT64_MAX : c->now + (uint64_t)(int64_t)m;
 }
 
 tc_chat_state_t tc_chat_state(const tc_chat_t *c)

@@ -20,15 +20,15 @@ bool chat_token_char(char ch)
 void chat_plan_refresh(tc_chat_t *c)
 {
   int64_t exp_s, iat_s, ttl_ms, margin = or_default(c->cfg->refresh_margin_ms, CHAT_REFRESH_MARGIN_MS);
-  uint64_t at;
   c->refresh_at = 0;
   if (tc_jwt_times(c->sess.token, c->sess.token_len, &exp_s, &iat_s) != TC_OK || exp_s <= 0) return;
   if (c->unix_offset != INT64_MIN) ttl_ms = exp_s * 1000 - ((int64_t)c->now + c->unix_offset);
   else if (iat_s > 0 && exp_s > iat_s) ttl_ms = (exp_s - iat_s) * 1000;
   else return;
   if (margin > ttl_ms / 2) margin = ttl_ms / 2;
-  at = c->now + (uint64_t)(ttl_ms - margin > 1000 ? ttl_ms - margin : 1000);
-  c->refresh_at = at;
+  ttl_ms = ttl_ms - margin > 1000 ? ttl_ms - margin : 1000;
+  /* a token living longer than 24 days gets a spare refresh at 24 days */
+  c->refresh_at = chat_after(c, ttl_ms > CHAT_MS_MAX ? CHAT_MS_MAX : (uint32_t)ttl_ms);
 }
 
 tc_err_t chat_adopt_token(tc_chat_t *c, const char *tok, size_t len)
@@ -135,7 +135,7 @@ tc_err_t tc_chat_preload(tc_chat_t *c)
 /* Proactive refresh before exp, when nothing else is going on. */
 bool chat_refresh_step(tc_chat_t *c)
 {
-  if (c->refresh_at == 0 || c->now < c->refresh_at || c->auth.want != AUTH_NONE || c->closed) return false;
+  if (c->refresh_at == 0 || !chat_due(c, c->refresh_at) || c->auth.want != AUTH_NONE || c->closed) return false;
   c->refresh_at = 0;
   if (!chat_can(c, false) && !chat_can(c, true)) return false;
   chat_need_auth(c, false, 0);

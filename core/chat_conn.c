@@ -62,7 +62,7 @@ static void exchange_begin(tc_chat_conn_t *k)
   k->phase = K_SEND;
 }
 
-tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, uint64_t deadline, char *line,
+tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, uint32_t deadline, char *line,
                          size_t line_cap, const tc_http_resp_cb_t *cb, void *user)
 {
   bool reuse = k->open && k->phase == K_DONE && k->host_key == host_key(u) &&

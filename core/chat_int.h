@@ -45,7 +45,7 @@ typedef enum { PUMP_BLOCKED = 0, PUMP_DONE, PUMP_FAILED } chat_pump_t;
 /* Opens (or reuses, when the same host and kept alive) the connection and
  * prepares the response parser. The segments to send are set afterwards with
  * chat_conn_add. */
-tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, uint64_t deadline, char *line,
+tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, uint32_t deadline, char *line,
                          size_t line_cap, const tc_http_resp_cb_t *cb, void *user);
 void chat_conn_add(tc_chat_conn_t *k, const char *p, size_t n);
 /* Sends what is pending, then reads and parses. *err gets the failure (or
@@ -103,7 +103,7 @@ void chat_out_close(tc_chat_t *c);
 /* Connects when due, reads, handles timeouts. Returns true on progress. */
 bool chat_out_step(tc_chat_t *c);
 void chat_out_auth_done(tc_chat_t *c, tc_err_t err);
-uint64_t chat_out_deadline(const tc_chat_t *c);
+void chat_out_deadline(const tc_chat_t *c, int32_t *m); /* lowers *m, as chat_dl */
 /* min(base * 2^(n-1), cap) * (1 - 0.5 U) ms for attempt n >= 1: the 4.8.3
  * jitter (SSE retryJitter 0.5; waitBeforeEofResubscribe's 0.5 + 0.5 U is the
  * same range). */
@@ -111,6 +111,25 @@ uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n, uint32_t ca
 enum { O_OFF = 0, O_WAIT, O_AUTH, O_CONNECT, O_BODY };
 
 static inline uint32_t or_default(uint32_t v, uint32_t d) { return v ? v : d; }
+
+/* Times inside the chat are the low 32 bits of the caller's millisecond
+ * clock, compared wrap-safe: each lies within 2^31 ms (24 days) of now, so
+ * the Cortex-M4 does 32-bit arithmetic instead of 64-bit. Fields where 0
+ * means "none" get 1 instead of an exact 0. */
+#define CHAT_NOW(c) ((uint32_t)(c)->now)
+#define CHAT_MS_MAX 0x7fffffffu
+static inline bool chat_due(const tc_chat_t *c, uint32_t t) { return (int32_t)(CHAT_NOW(c) - t) >= 0; }
+static inline uint32_t chat_after(const tc_chat_t *c, uint32_t d)
+{
+  uint32_t t = CHAT_NOW(c) + d;
+  return t ? t : 1;
+}
+/* Lowers *m (ms from now, may be negative) to t's. */
+static inline void chat_dl(const tc_chat_t *c, int32_t *m, uint32_t t)
+{
+  int32_t d = (int32_t)(t - CHAT_NOW(c));
+  if (d < *m) *m = d;
+}
 static inline tc_slice_t chat_cslice(const char *s) { return s ? (tc_slice_t){ s, strlen(s) } : TC_SLICE_NULL; }
 
 enum { AUTH_NONE = 0, AUTH_START, AUTH_TOKEN };      /* auth.want */

@@ -51,7 +51,7 @@ void chat_out_open(tc_chat_t *c, bool has_since, uint64_t since, bool peek, bool
   c->out.peek = peek;
   c->out.resumed = resumed;
   c->out.phase = O_WAIT;
-  c->out.wake_at = c->now;
+  c->out.wake_at = CHAT_NOW(c);
 }
 
 static void out_fail(tc_chat_t *c, tc_err_t err, int status)
@@ -79,7 +79,7 @@ static void out_retry(tc_chat_t *c, bool stall)
   }
   c->out.retry_count++;
   c->out.phase = O_WAIT;
-  c->out.wake_at = c->now + chat_backoff(c, or_default(b->base_ms, watch ? CHAT_WATCH_RETRY_BASE_MS : CHAT_RETRY_BASE_MS),
+  c->out.wake_at = CHAT_NOW(c) + chat_backoff(c, or_default(b->base_ms, watch ? CHAT_WATCH_RETRY_BASE_MS : CHAT_RETRY_BASE_MS),
                                           c->out.retry_count, or_default(b->max_ms, CHAT_RETRY_MAX_MS));
 }
 
@@ -100,7 +100,7 @@ static void out_eof(tc_chat_t *c)
   }
   c->out.eof_count++;
   c->out.phase = O_WAIT;
-  c->out.wake_at = c->now + chat_backoff(c, or_default(b->eof_base_ms, CHAT_EOF_BASE_MS), c->out.eof_count,
+  c->out.wake_at = CHAT_NOW(c) + chat_backoff(c, or_default(b->eof_base_ms, CHAT_EOF_BASE_MS), c->out.eof_count,
                                           or_default(b->max_ms, CHAT_RETRY_MAX_MS));
 }
 
@@ -113,7 +113,7 @@ static void out_connect(tc_chat_t *c)
     out_fail(c, err, 0);
     return;
   }
-  err = chat_conn_start(&c->oc, &u, c->now + or_default(c->cfg->backoff.header_ms, CHAT_HEADER_MS),
+  err = chat_conn_start(&c->oc, &u, chat_after(c, or_default(c->cfg->backoff.header_ms, CHAT_HEADER_MS)),
                         c->out_line, c->out_line_cap, &http_cb, c);
   if (err != TC_OK) {
     out_retry(c, false);
@@ -133,7 +133,7 @@ void chat_out_auth_done(tc_chat_t *c, tc_err_t err)
     return;
   }
   c->out.phase = O_WAIT;
-  c->out.wake_at = c->now;
+  c->out.wake_at = CHAT_NOW(c);
 }
 
 static void apply_verdict(tc_chat_t *c)
@@ -170,17 +170,17 @@ bool chat_out_step(tc_chat_t *c)
 {
   switch (c->out.phase) {
   case O_WAIT:
-    if (c->now < c->out.wake_at) return false;
+    if (!chat_due(c, c->out.wake_at)) return false;
     out_connect(c);
     return true;
   case O_CONNECT:
-    if (c->oc.deadline && c->now >= c->oc.deadline) {
+    if (c->oc.deadline && chat_due(c, c->oc.deadline)) {
       out_retry(c, false); /* no headers within 30 s */
       return true;
     }
     return out_pump(c);
   case O_BODY:
-    if (c->out.stall_at && c->now >= c->out.stall_at) {
+    if (c->out.stall_at && chat_due(c, c->out.stall_at)) {
       out_retry(c, true);
       return true;
     }
@@ -189,14 +189,11 @@ bool chat_out_step(tc_chat_t *c)
   }
 }
 
-uint64_t chat_out_deadline(const tc_chat_t *c)
+void chat_out_deadline(const tc_chat_t *c, int32_t *m)
 {
-  switch (c->out.phase) {
-  case O_WAIT: return c->out.wake_at;
-  case O_CONNECT: return c->oc.deadline ? c->oc.deadline : UINT64_MAX;
-  case O_BODY: return c->out.stall_at ? c->out.stall_at : UINT64_MAX;
-  default: return UINT64_MAX;
-  }
+  uint32_t t = c->out.phase == O_WAIT ? c->out.wake_at : c->out.phase == O_CONNECT ? c->oc.deadline
+             : c->out.phase == O_BODY ? c->out.stall_at : 0;
+  if (c->out.phase == O_WAIT || t != 0) chat_dl(c, m, t);
 }
 
 /* ------------------------------------------------------------ callbacks */
@@ -233,7 +230,7 @@ static tc_err_t on_headers(void *user, const tc_http_resp_t *r)
     tc_outstream_init(&c->os, c->rec_buf, c->rec_cap, &stream_cb, c);
     if (c->has_cursor) tc_outstream_set_cursor(&c->os, c->cursor);
     c->oc.deadline = 0;
-    c->out.stall_at = c->now + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
+    c->out.stall_at = chat_after(c, or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS));
     c->out.phase = O_BODY;
     connected(c);
     return TC_OK;
@@ -258,7 +255,7 @@ static tc_err_t on_record(void *user, const tc_record_info_t *rec)
   c->out.stall_count = 0;
   c->out.retry_count = 0;
   c->out.auth_refreshed = false;
-  c->out.stall_at = c->now + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
+  c->out.stall_at = chat_after(c, or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS));
   if (rec->oversized || rec->invalid) {
     tc_chat_event_t ev;
     chat_event_init(c, &ev, TC_CHAT_EV_RECORD_SKIPPED);
@@ -271,7 +268,7 @@ static tc_err_t on_record(void *user, const tc_record_info_t *rec)
 
 static int64_t since_send(const tc_chat_t *c)
 {
-  return c->last_send_at ? (int64_t)(c->now - c->last_send_at) : -1;
+  return c->last_send_at ? (int64_t)(uint32_t)(CHAT_NOW(c) - c->last_send_at) : -1;
 }
 
 static tc_err_t on_chunk(void *user, const tc_record_info_t *rec, const tc_chunk_t *ch)

@@ -103,7 +103,7 @@ tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
   c->rq_ans_off = (uint16_t)(start + line);
   c->rq_ans_len = 0;
   c->rq_overflow = false;
-  err = chat_conn_start(&c->rc, &u, c->now + or_default(c->cfg->backoff.request_ms, CHAT_REQUEST_MS),
+  err = chat_conn_start(&c->rc, &u, chat_after(c, or_default(c->cfg->backoff.request_ms, CHAT_REQUEST_MS)),
                         c->req_buf + start, line, &rq_cb, c);
   if (err != TC_OK) return err;
   chat_req_queue(c, &c->rc, t, head, c->req_buf + off, len);
@@ -133,7 +133,7 @@ static void send_end(tc_chat_t *c, tc_chat_event_type_t type, tc_err_t err, int 
   ev.part_id = done.part_id;
   ev.message_id = done.msg_id;
   ev.body_bytes = done.body_len;
-  ev.duration_ms = (uint32_t)(c->now - done.t0);
+  ev.duration_ms = CHAT_NOW(c) - done.t0;
   ev.err = err;
   ev.status = status;
   ev.input_seq = seq;
@@ -153,14 +153,14 @@ void chat_send_auth_done(tc_chat_t *c, tc_err_t err, int status)
     return;
   }
   c->send.step = S_READY;
-  c->send.wait_until = 0;
+  c->send.wait_until = CHAT_NOW(c);
 }
 
 /* What a successful append means for the conversation (§6.4, §6.7). */
 static void send_effects(tc_chat_t *c, tc_chat_source_t src, bool has_seq, uint64_t seq)
 {
   if (src == TC_CHAT_SRC_SUBMIT || src == TC_CHAT_SRC_REGENERATE || src == TC_CHAT_SRC_ACTION) {
-    if (src != TC_CHAT_SRC_ACTION) c->last_send_at = c->now ? c->now : 1;
+    if (src != TC_CHAT_SRC_ACTION) c->last_send_at = chat_after(c, 0);
     c->has_in_seq = has_seq;
     c->in_seq = seq;
     c->streaming = 1;
@@ -218,7 +218,7 @@ static bool closed_answer(tc_chat_t *c, tc_slice_t *reason)
 static void send_retry(tc_chat_t *c, tc_err_t err, int status)
 {
   const tc_http_resp_t *r = &c->rc.resp;
-  uint64_t d;
+  int64_t d;
   if (++c->send.retries > or_default(c->cfg->backoff.send_retries, CHAT_SEND_RETRIES)) {
     send_fail(c, err, status);
     return;
@@ -226,13 +226,12 @@ static void send_retry(tc_chat_t *c, tc_err_t err, int status)
   d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries,
                    or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS));
   if (status == 429 && r->ratelimit_reset >= 0 && c->unix_offset != INT64_MIN) {
-    int64_t at = r->ratelimit_reset - c->unix_offset;
-    d = at > (int64_t)c->now ? (uint64_t)at - c->now : 0;
+    d = r->ratelimit_reset - c->unix_offset - (int64_t)c->now;
   } else if (status == 429 && r->retry_after_s >= 0) {
-    d = (uint64_t)r->retry_after_s * 1000u;
+    d = r->retry_after_s > CHAT_MS_MAX / 1000 ? CHAT_MS_MAX : r->retry_after_s * 1000;
   }
   c->send.step = S_READY;
-  c->send.wait_until = c->now + d;
+  c->send.wait_until = CHAT_NOW(c) + (uint32_t)(d < 0 ? 0 : d > CHAT_MS_MAX ? CHAT_MS_MAX : d);
 }
 
 static void append_done(tc_chat_t *c, tc_err_t err, int status)
@@ -289,7 +288,7 @@ bool chat_rq_step(tc_chat_t *c)
   if (chat_conn_busy(&c->rc)) {
     uint8_t kind = c->rq_kind;
     int status;
-    if (c->rc.deadline && c->now >= c->rc.deadline) {
+    if (c->rc.deadline && chat_due(c, c->rc.deadline)) {
       chat_conn_close(&c->rc);
       err = TC_ERR_TIMEOUT;
     } else if (chat_conn_pump(&c->rc, &err) == PUMP_BLOCKED) {
@@ -303,7 +302,7 @@ bool chat_rq_step(tc_chat_t *c)
     return true;
   }
   if (c->auth.want != AUTH_NONE && c->auth.phase == AP_QUEUED) return c->cfg->auth->step(c);
-  if (c->send.step == S_READY && c->now >= c->send.wait_until && c->sess.token_len > 0) return append_step(c);
+  if (c->send.step == S_READY && chat_due(c, c->send.wait_until) && c->sess.token_len > 0) return append_step(c);
   return false;
 }
 
@@ -343,7 +342,7 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p, bool need_sess
   memset(&c->send, 0, sizeof c->send);
   c->send.source = (uint8_t)p->source;
   c->send.body_len = (uint16_t)b.len;
-  c->send.t0 = c->now;
+  c->send.t0 = CHAT_NOW(c);
   chat_uuid4(c, c->send.part_id);
   if (p->msg_id.len && p->msg_id.len <= TC_CHAT_MSGID_MAX) memcpy(c->send.msg_id, p->msg_id.ptr, p->msg_id.len);
   c->send.step = S_READY;

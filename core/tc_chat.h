@@ -391,7 +391,7 @@ typedef struct tc_chat_conn {
   uint8_t seg_cur;          /* the segment being sent */
   uint16_t seg_off;         /* bytes of it already sent */
   uint32_t host_key;        /* which host:port:tls is open (keep-alive reuse) */
-  uint64_t deadline;        /* header or request timeout; 0 none */
+  uint32_t deadline;        /* header or request timeout (low 32 bits of ms); 0 none */
   uint8_t phase;            /* chat_conn.c */
   bool open;
   bool reused;              /* this exchange went out on a kept-alive connection */
@@ -423,9 +423,9 @@ struct tc_chat {
   bool dirty;                  /* state changed: persist at the end of the step */
   bool persisted_cursor_set;   /* the cursor last written */
   uint64_t persisted_cursor;
-  uint64_t last_persist;
+  uint32_t last_persist;
   int64_t unix_offset;         /* unix_ms - now_ms; INT64_MIN unknown */
-  uint64_t refresh_at;         /* proactive refresh deadline; 0 none */
+  uint32_t refresh_at;         /* proactive refresh deadline; 0 none */
 
   /* stop gate (§6.7) */
   bool gate;                   /* skipToTurnComplete */
@@ -440,11 +440,11 @@ struct tc_chat {
     bool refreshed, recreated;
     uint8_t retries;
     uint16_t body_len;         /* the body at request[0..body_len) */
-    uint64_t t0, wait_until;
+    uint32_t t0, wait_until;   /* times: the low 32 bits of now_ms (chat_int.h) */
     char part_id[37];
     char msg_id[TC_CHAT_MSGID_MAX + 1]; /* the message sent, "" if none */
   } send;
-  uint64_t last_send_at;       /* the last turn-producing send; 0 none */
+  uint32_t last_send_at;       /* the last turn-producing send; 0 none */
   uint8_t tool_next;           /* the tool slot to reuse next */
 
   /* session start / token refresh */
@@ -466,8 +466,8 @@ struct tc_chat {
     tc_err_t verdict_err;
     uint32_t retry_count;
     uint64_t since_in_seq;     /* sinceInSeq of the turn being read */
-    uint64_t wake_at;          /* backoff end */
-    uint64_t stall_at;         /* stall deadline; 0 none */
+    uint32_t wake_at;          /* backoff end */
+    uint32_t stall_at;         /* stall deadline; 0 none */
   } out;
   tc_chat_conn_t oc;           /* the .out connection */
   tc_chat_conn_t rc;           /* the request connection */
