@@ -71,6 +71,9 @@ typedef struct chat_payload {
 } chat_payload_t;
 
 tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *p);
+/* Appends fmt, replacing %s (a C string as is), %q (a C string as a JSON
+ * string), %j (a tc_slice_t as a JSON string), %r (a tc_slice_t as is). */
+void chat_put(tc_buf_t *b, const char *fmt, ...);
 
 /* Where a provider request (START/TOKEN) goes and how it is authorised. */
 typedef struct chat_target {

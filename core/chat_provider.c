@@ -35,32 +35,20 @@ static void put_tag(tc_buf_t *b, const char *id)
 static tc_err_t auth_body(tc_chat_t *c, tc_buf_t *b)
 {
   const tc_chat_config_t *g = c->cfg;
-  const char *cd = g->client_data ? g->client_data : "{}";
   if (IS_DIRECT(g)) { /* §2.2, as chat.createStartSessionAction builds it */
-    tc_buf_puts(b, "{\"type\":\"chat.agent\",\"externalId\":");
-    tc_json_put_cstr(b, c->chat_id);
-    tc_buf_puts(b, ",\"taskIdentifier\":");
-    tc_json_put_cstr(b, g->task_id);
-    tc_buf_puts(b, ",\"triggerConfig\":{\"basePayload\":{\"messages\":[],\"trigger\":\"preload\"");
-    if (g->client_data) {
-      tc_buf_puts(b, ",\"metadata\":");
-      tc_buf_puts(b, g->client_data);
-    }
-    tc_buf_puts(b, ",\"chatId\":");
-    tc_json_put_cstr(b, c->chat_id);
-    tc_buf_puts(b, "},\"tags\":[");
+    chat_put(b, "{\"type\":\"chat.agent\",\"externalId\":%q,\"taskIdentifier\":%q,"
+                "\"triggerConfig\":{\"basePayload\":{\"messages\":[],\"trigger\":\"preload\"",
+             c->chat_id, g->task_id);
+    if (g->client_data) chat_put(b, ",\"metadata\":%s", g->client_data);
+    chat_put(b, ",\"chatId\":%q},\"tags\":[", c->chat_id);
     if (strlen(c->chat_id) <= 123) put_tag(b, c->chat_id); /* chatRunTags: tags <= 128 chars */
-    tc_buf_puts(b, "]}}");
+    chat_put(b, "]}}");
   } else {
-    tc_buf_puts(b, "{\"chatId\":");
-    tc_json_put_cstr(b, c->chat_id);
-    if (c->auth.want == AUTH_START) {
-      tc_buf_puts(b, ",\"taskId\":");
-      tc_json_put_cstr(b, g->task_id ? g->task_id : "");
-      tc_buf_puts(b, ",\"clientData\":");
-      tc_buf_puts(b, cd);
-    }
-    tc_buf_puts(b, "}");
+    chat_put(b, "{\"chatId\":%q", c->chat_id);
+    if (c->auth.want == AUTH_START)
+      chat_put(b, ",\"taskId\":%q,\"clientData\":%s", g->task_id ? g->task_id : "",
+               g->client_data ? g->client_data : "{}");
+    chat_put(b, "}");
   }
   return b->overflow ? TC_ERR_NOSPACE : TC_OK;
 }

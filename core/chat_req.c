@@ -7,6 +7,7 @@
  * and the connection sends "Authorization: Bearer ", the token from the
  * session record, and the final CRLF CRLF as separate segments.
  */
+#include <stdarg.h>
 #include <string.h>
 
 #include "chat_int.h"
@@ -48,6 +49,33 @@ void chat_msg_id(const tc_chat_t *c, char out[17])
 
 /* ------------------------------------------------------------ bodies */
 
+/* Appends fmt, replacing %s (a C string as is), %q (a C string as a JSON
+ * string), %j (a tc_slice_t as a JSON string) and %r (a tc_slice_t as is):
+ * one call per piece of JSON instead of one per literal. */
+void chat_put(tc_buf_t *b, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  for (;;) {
+    const char *lit = fmt;
+    tc_slice_t s;
+    while (*fmt && *fmt != '%') fmt++;
+    tc_buf_put(b, lit, (size_t)(fmt - lit));
+    if (*fmt == '\0') break;
+    switch (fmt[1]) {
+    case 's': tc_buf_puts(b, va_arg(ap, const char *)); break;
+    case 'q': tc_json_put_cstr(b, va_arg(ap, const char *)); break;
+    case 'j': tc_json_put_str(b, va_arg(ap, tc_slice_t)); break;
+    default:
+      s = va_arg(ap, tc_slice_t);
+      tc_buf_put(b, s.ptr, s.len);
+      break;
+    }
+    fmt += 2;
+  }
+  va_end(ap);
+}
+
 static const char *trigger_name(tc_chat_source_t s)
 {
   switch (s) {
@@ -63,89 +91,53 @@ static const char *trigger_name(tc_chat_source_t s)
 static void put_tool_part(tc_buf_t *b, const chat_payload_t *p)
 {
   const tc_chat_tool_t *t = p->tool;
-  if (p->dynamic) {
-    tc_buf_puts(b, "{\"type\":\"dynamic-tool\"");
-  } else {
-    tc_buf_puts(b, "{\"type\":\"tool-");
-    tc_buf_puts(b, t->name);
-    tc_buf_puts(b, "\"");
+  bool output = p->msg == MSG_TOOL_OUTPUT;
+  if (p->dynamic) chat_put(b, "[{\"type\":\"dynamic-tool\"");
+  else chat_put(b, "[{\"type\":\"tool-%s\"", t->name);
+  chat_put(b, ",\"toolCallId\":%q,\"state\":\"%s\"", t->call_id, output ? "output-available" : "approval-responded");
+  if (p->dynamic) chat_put(b, ",\"toolName\":%q", t->name);
+  if (output) {
+    chat_put(b, ",\"output\":%r}]", p->content);
+    return;
   }
-  tc_buf_puts(b, ",\"toolCallId\":");
-  tc_json_put_cstr(b, t->call_id);
-  tc_buf_puts(b, p->msg == MSG_APPROVAL ? ",\"state\":\"approval-responded\"" : ",\"state\":\"output-available\"");
-  if (p->dynamic) {
-    tc_buf_puts(b, ",\"toolName\":");
-    tc_json_put_cstr(b, t->name);
-  }
-  if (p->msg == MSG_TOOL_OUTPUT) {
-    tc_buf_puts(b, ",\"output\":");
-    tc_buf_put(b, p->content.ptr, p->content.len);
-  } else {
-    tc_buf_puts(b, ",\"approval\":{\"id\":");
-    tc_json_put_cstr(b, t->approval_id);
-    tc_buf_puts(b, p->approved ? ",\"approved\":true" : ",\"approved\":false");
-    if (tc_slice_present(p->content)) {
-      tc_buf_puts(b, ",\"reason\":");
-      tc_json_put_str(b, p->content);
-    }
-    tc_buf_puts(b, "}");
-  }
-  tc_buf_puts(b, "}");
+  chat_put(b, ",\"approval\":{\"id\":%q,\"approved\":%s", t->approval_id, p->approved ? "true" : "false");
+  if (tc_slice_present(p->content)) chat_put(b, ",\"reason\":%j", p->content);
+  chat_put(b, "}}]");
 }
 
 static void put_message(tc_buf_t *b, const chat_payload_t *p)
 {
   bool user = p->msg == MSG_TEXT || p->msg == MSG_PARTS;
-  tc_buf_puts(b, "\"message\":{\"id\":");
-  tc_json_put_str(b, p->msg_id);
-  tc_buf_puts(b, user ? ",\"role\":\"user\",\"parts\":" : ",\"role\":\"assistant\",\"parts\":");
-  if (p->msg == MSG_TEXT) {
-    tc_buf_puts(b, "[{\"type\":\"text\",\"text\":");
-    tc_json_put_str(b, p->content);
-    tc_buf_puts(b, "}]");
-  } else if (p->msg == MSG_PARTS) {
-    tc_buf_put(b, p->content.ptr, p->content.len);
-  } else {
-    tc_buf_puts(b, "[");
-    put_tool_part(b, p);
-    tc_buf_puts(b, "]");
-  }
-  tc_buf_puts(b, "},");
+  chat_put(b, "\"message\":{\"id\":%j,\"role\":\"%s\",\"parts\":", p->msg_id, user ? "user" : "assistant");
+  if (p->msg == MSG_TEXT) chat_put(b, "[{\"type\":\"text\",\"text\":%j}]", p->content);
+  else if (p->msg == MSG_PARTS) chat_put(b, "%r", p->content);
+  else put_tool_part(b, p);
+  chat_put(b, "},");
 }
 
 tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *p)
 {
   const char *cd = c->cfg->client_data;
   if (p->source == TC_CHAT_SRC_STOP) {
-    tc_buf_puts(b, "{\"kind\":\"stop\"}");
+    chat_put(b, "{\"kind\":\"stop\"}");
     return b->overflow ? TC_ERR_NOSPACE : TC_OK;
   }
-  tc_buf_puts(b, "{\"kind\":\"message\",\"payload\":{");
+  chat_put(b, "{\"kind\":\"message\",\"payload\":{");
   if (p->msg != MSG_NONE) put_message(b, p);
-  tc_buf_puts(b, "\"chatId\":");
-  tc_json_put_cstr(b, c->chat_id);
-  tc_buf_puts(b, ",\"trigger\":\"");
-  tc_buf_puts(b, trigger_name(p->source));
-  tc_buf_puts(b, "\"");
-  if (tc_slice_present(p->message_id)) {
-    tc_buf_puts(b, ",\"messageId\":");
-    tc_json_put_str(b, p->message_id);
-  }
-  if (tc_slice_present(p->action)) {
-    tc_buf_puts(b, ",\"action\":");
-    tc_buf_put(b, p->action.ptr, p->action.len);
-  }
+  chat_put(b, "\"chatId\":%q,\"trigger\":\"%s\"", c->chat_id, trigger_name(p->source));
+  if (tc_slice_present(p->message_id)) chat_put(b, ",\"messageId\":%j", p->message_id);
+  if (tc_slice_present(p->action)) chat_put(b, ",\"action\":%r", p->action);
   if (cd != NULL || tc_slice_present(p->metadata)) {
     /* "{}" rather than TC_SLICE_NULL for an absent side: json_str.c's
      * check_object does pointer arithmetic on a NULL slice (reported). */
     tc_slice_t none = { "{}", 2 };
     tc_slice_t base = cd ? (tc_slice_t){ cd, strlen(cd) } : none;
     tc_err_t err;
-    tc_buf_puts(b, ",\"metadata\":");
+    chat_put(b, ",\"metadata\":");
     err = tc_json_put_merged(b, base, tc_slice_present(p->metadata) ? p->metadata : none);
     if (err != TC_OK) return err;
   }
-  tc_buf_puts(b, "}}");
+  chat_put(b, "}}");
   return b->overflow ? TC_ERR_NOSPACE : TC_OK;
 }
 
