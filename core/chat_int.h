@@ -57,17 +57,17 @@ bool chat_conn_busy(const tc_chat_conn_t *k);
 /* ---- chat_req.c */
 typedef enum { MSG_NONE = 0, MSG_TEXT, MSG_PARTS, MSG_APPROVAL, MSG_TOOL_OUTPUT } chat_msg_kind_t;
 
-/* One ChatInputChunk to write (protocol.md §4). */
+/* One ChatInputChunk to write (protocol.md §4). What the fields mean
+ * follows from source and msg, so each operation fills only two or three. */
 typedef struct chat_payload {
-  tc_chat_source_t source;
-  chat_msg_kind_t msg;
-  tc_slice_t msg_id;            /* the message's id */
-  tc_slice_t content;           /* text, parts JSON, output JSON, or approval reason */
-  const tc_chat_tool_t *tool;   /* MSG_APPROVAL / MSG_TOOL_OUTPUT */
-  bool dynamic, approved;
-  tc_slice_t message_id;        /* payload.messageId */
-  tc_slice_t action;            /* action JSON */
+  uint8_t source;               /* tc_chat_source_t */
+  uint8_t msg;                  /* chat_msg_kind_t */
+  uint8_t tool;                 /* MSG_APPROVAL / MSG_TOOL_OUTPUT: the tool slot */
+  bool approved;                /* MSG_APPROVAL */
+  tc_slice_t content;           /* text, parts JSON, output JSON, approval reason,
+                                   action JSON, or regenerate's messageId */
   tc_slice_t metadata;          /* per-call metadata JSON (merged over client_data) */
+  char id[17];                  /* MSG_TEXT / MSG_PARTS: the new message's id */
 } chat_payload_t;
 
 tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *p);

@@ -88,14 +88,14 @@ static const char *trigger_name(tc_chat_source_t s)
 
 /* One slim tool part (§4.4): type, toolCallId, state, [toolName], then
  * approval or output. Tool names are checked when tracked (safe characters). */
-static void put_tool_part(tc_buf_t *b, const chat_payload_t *p)
+static void put_tool_part(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *p)
 {
-  const tc_chat_tool_t *t = p->tool;
-  bool output = p->msg == MSG_TOOL_OUTPUT;
-  if (p->dynamic) chat_put(b, "[{\"type\":\"dynamic-tool\"");
+  const tc_chat_tool_t *t = &c->sess.tools[p->tool];
+  bool output = p->msg == MSG_TOOL_OUTPUT, dynamic = (c->sess.tools_dynamic >> p->tool) & 1u;
+  if (dynamic) chat_put(b, "[{\"type\":\"dynamic-tool\"");
   else chat_put(b, "[{\"type\":\"tool-%s\"", t->name);
   chat_put(b, ",\"toolCallId\":%q,\"state\":\"%s\"", t->call_id, output ? "output-available" : "approval-responded");
-  if (p->dynamic) chat_put(b, ",\"toolName\":%q", t->name);
+  if (dynamic) chat_put(b, ",\"toolName\":%q", t->name);
   if (output) {
     chat_put(b, ",\"output\":%r}]", p->content);
     return;
@@ -105,28 +105,28 @@ static void put_tool_part(tc_buf_t *b, const chat_payload_t *p)
   chat_put(b, "}}]");
 }
 
-static void put_message(tc_buf_t *b, const chat_payload_t *p)
-{
-  bool user = p->msg == MSG_TEXT || p->msg == MSG_PARTS;
-  chat_put(b, "\"message\":{\"id\":%j,\"role\":\"%s\",\"parts\":", p->msg_id, user ? "user" : "assistant");
-  if (p->msg == MSG_TEXT) chat_put(b, "[{\"type\":\"text\",\"text\":%j}]", p->content);
-  else if (p->msg == MSG_PARTS) chat_put(b, "%r", p->content);
-  else put_tool_part(b, p);
-  chat_put(b, "},");
-}
-
 tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *p)
 {
   const char *cd = c->cfg->client_data;
+  bool user = p->msg == MSG_TEXT || p->msg == MSG_PARTS;
+  /* a tool answer is the turn's assistant message (§4.4) */
+  tc_slice_t msgid = user ? (tc_slice_t){ p->id, 16 } : (tc_slice_t){ c->sess.msgid, c->sess.msgid_len };
   if (p->source == TC_CHAT_SRC_STOP) {
     chat_put(b, "{\"kind\":\"stop\"}");
     return b->overflow ? TC_ERR_NOSPACE : TC_OK;
   }
   chat_put(b, "{\"kind\":\"message\",\"payload\":{");
-  if (p->msg != MSG_NONE) put_message(b, p);
-  chat_put(b, "\"chatId\":%q,\"trigger\":\"%s\"", c->chat_id, trigger_name(p->source));
-  if (tc_slice_present(p->message_id)) chat_put(b, ",\"messageId\":%j", p->message_id);
-  if (tc_slice_present(p->action)) chat_put(b, ",\"action\":%r", p->action);
+  if (p->msg != MSG_NONE) {
+    chat_put(b, "\"message\":{\"id\":%j,\"role\":\"%s\",\"parts\":", msgid, user ? "user" : "assistant");
+    if (p->msg == MSG_TEXT) chat_put(b, "[{\"type\":\"text\",\"text\":%j}]", p->content);
+    else if (p->msg == MSG_PARTS) chat_put(b, "%r", p->content);
+    else put_tool_part(c, b, p);
+    chat_put(b, "},");
+  }
+  chat_put(b, "\"chatId\":%q,\"trigger\":\"%s\"", c->chat_id, trigger_name((tc_chat_source_t)p->source));
+  if (p->source == TC_CHAT_SRC_REGENERATE && tc_slice_present(p->content)) chat_put(b, ",\"messageId\":%j", p->content);
+  if (p->msg >= MSG_APPROVAL) chat_put(b, ",\"messageId\":%j", msgid);
+  if (p->source == TC_CHAT_SRC_ACTION) chat_put(b, ",\"action\":%r", p->content);
   if (cd != NULL || tc_slice_present(p->metadata)) {
     /* "{}" rather than TC_SLICE_NULL for an absent side: json_str.c's
      * check_object does pointer arithmetic on a NULL slice (reported). */

@@ -318,17 +318,20 @@ tc_err_t chat_check_json(tc_slice_t s, char first)
   return (first == 0 || s.ptr[i] == first) ? TC_OK : TC_ERR_JSON_TYPE;
 }
 
-/* Builds the body and queues the send; starts the session first if needed. */
-static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p, bool need_session)
+/* Builds the body and queues the send; starts the session first if needed
+ * (a steer, a tool answer, stop and close need one already). */
+static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
 {
+  bool user = p->msg == MSG_TEXT || p->msg == MSG_PARTS;
+  bool need_session = p->source != TC_CHAT_SRC_STEER && p->source <= TC_CHAT_SRC_ACTION && p->msg < MSG_APPROVAL;
   tc_buf_t b;
   tc_err_t err;
   if (c->closed) return TC_ERR_SESSION_CLOSED;
   if (c->send.source != TC_CHAT_SRC_NONE) return TC_ERR_BUSY;
   if (!need_session && c->sess.token_len == 0) return TC_ERR_NO_SESSION;
-  if ((err = chat_check_json(p->metadata, '{')) != TC_OK || (err = chat_check_json(p->action, 0)) != TC_OK) return err;
-  if (p->msg == MSG_PARTS && (err = chat_check_json(p->content, '[')) != TC_OK) return err;
-  if (p->msg == MSG_TOOL_OUTPUT && (err = chat_check_json(p->content, 0)) != TC_OK) return err;
+  if ((err = chat_check_json(p->metadata, '{')) != TC_OK) return err;
+  if (p->source == TC_CHAT_SRC_ACTION || p->msg == MSG_PARTS || p->msg == MSG_TOOL_OUTPUT)
+    if ((err = chat_check_json(p->content, p->msg == MSG_PARTS ? '[' : 0)) != TC_OK) return err;
   if (c->rq_kind == RQ_AUTH) {
     /* A session start or token request holds the request buffer from its
      * start, where the body goes: drop it and ask again after the body. */
@@ -340,11 +343,12 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p, bool need_sess
   if ((err = chat_build_body(c, &b, p)) != TC_OK) return err;
   if ((err = tc_json_validate(b.ptr, b.len)) != TC_OK) return err; /* e.g. invalid UTF-8 in text */
   memset(&c->send, 0, sizeof c->send);
-  c->send.source = (uint8_t)p->source;
+  c->send.source = p->source;
   c->send.body_len = (uint16_t)b.len;
   c->send.t0 = CHAT_NOW(c);
   chat_uuid4(c, c->send.part_id);
-  if (p->msg_id.len && p->msg_id.len <= TC_CHAT_MSGID_MAX) memcpy(c->send.msg_id, p->msg_id.ptr, p->msg_id.len);
+  if (user) memcpy(c->send.msg_id, p->id, 16);
+  else if (p->msg != MSG_NONE) memcpy(c->send.msg_id, c->sess.msgid, c->sess.msgid_len);
   c->send.step = S_READY;
   if (c->sess.token_len == 0) {
     c->send.step = S_AUTH;
@@ -353,109 +357,82 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p, bool need_sess
   return TC_OK;
 }
 
-static tc_err_t send_user(tc_chat_t *c, tc_chat_source_t src, chat_msg_kind_t kind, const char *s, size_t len,
-                          const char *metadata)
+/* Every operation but the tool answers: source and message kind, the
+ * content (s may be NULL only where it is optional) and metadata. */
+static tc_err_t send_op(tc_chat_t *c, uint8_t src, uint8_t kind, const char *s, size_t len, const char *metadata)
 {
-  char id[17];
   chat_payload_t p;
-  if (s == NULL) return TC_ERR_ARG;
+  if (s == NULL && (kind != MSG_NONE || src == TC_CHAT_SRC_ACTION)) return TC_ERR_ARG;
   memset(&p, 0, sizeof p);
-  chat_msg_id(c, id);
+  if (kind != MSG_NONE) chat_msg_id(c, p.id);
   p.source = src;
   p.msg = kind;
-  p.msg_id = (tc_slice_t){ id, 16 };
   p.content = (tc_slice_t){ s, len };
   p.metadata = chat_cslice(metadata);
-  return send_begin(c, &p, src != TC_CHAT_SRC_STEER);
+  return send_begin(c, &p);
 }
 
 tc_err_t tc_chat_send_text(tc_chat_t *c, const char *text, size_t len, const char *metadata_json)
 {
-  return send_user(c, TC_CHAT_SRC_SUBMIT, MSG_TEXT, text, len, metadata_json);
+  return send_op(c, TC_CHAT_SRC_SUBMIT, MSG_TEXT, text, len, metadata_json);
 }
 
 tc_err_t tc_chat_send_parts(tc_chat_t *c, const char *parts_json, size_t len, const char *metadata_json)
 {
-  return send_user(c, TC_CHAT_SRC_SUBMIT, MSG_PARTS, parts_json, len, metadata_json);
+  return send_op(c, TC_CHAT_SRC_SUBMIT, MSG_PARTS, parts_json, len, metadata_json);
 }
 
 tc_err_t tc_chat_steer_text(tc_chat_t *c, const char *text, size_t len, const char *metadata_json)
 {
-  return send_user(c, TC_CHAT_SRC_STEER, MSG_TEXT, text, len, metadata_json);
+  return send_op(c, TC_CHAT_SRC_STEER, MSG_TEXT, text, len, metadata_json);
 }
 
 tc_err_t tc_chat_steer_parts(tc_chat_t *c, const char *parts_json, size_t len, const char *metadata_json)
 {
-  return send_user(c, TC_CHAT_SRC_STEER, MSG_PARTS, parts_json, len, metadata_json);
+  return send_op(c, TC_CHAT_SRC_STEER, MSG_PARTS, parts_json, len, metadata_json);
 }
 
 tc_err_t tc_chat_regenerate(tc_chat_t *c, const char *message_id, const char *metadata_json)
 {
-  chat_payload_t p;
-  memset(&p, 0, sizeof p);
-  p.source = TC_CHAT_SRC_REGENERATE;
-  p.message_id = chat_cslice(message_id);
-  p.metadata = chat_cslice(metadata_json);
-  return send_begin(c, &p, true);
+  return send_op(c, TC_CHAT_SRC_REGENERATE, MSG_NONE, message_id, message_id ? strlen(message_id) : 0, metadata_json);
 }
 
 tc_err_t tc_chat_send_action(tc_chat_t *c, const char *action_json, size_t len, const char *metadata_json)
 {
-  chat_payload_t p;
-  if (action_json == NULL) return TC_ERR_ARG;
-  memset(&p, 0, sizeof p);
-  p.source = TC_CHAT_SRC_ACTION;
-  p.action = (tc_slice_t){ action_json, len };
-  p.metadata = chat_cslice(metadata_json);
-  return send_begin(c, &p, true);
+  return send_op(c, TC_CHAT_SRC_ACTION, MSG_NONE, action_json, len, metadata_json);
 }
 
-/* The slim assistant message of §4.4 for tool slot i. */
-static tc_err_t send_tool(tc_chat_t *c, int i, chat_msg_kind_t kind, tc_slice_t content, bool approved)
+tc_err_t tc_chat_stop(tc_chat_t *c) { return send_op(c, TC_CHAT_SRC_STOP, MSG_NONE, NULL, 0, NULL); }
+
+tc_err_t tc_chat_send_close(tc_chat_t *c) { return send_op(c, TC_CHAT_SRC_CLOSE, MSG_NONE, NULL, 0, NULL); }
+
+/* The slim assistant message of §4.4 for the tool whose approval id
+ * (approval) or call id matches id. */
+static tc_err_t send_tool(tc_chat_t *c, const char *id, chat_msg_kind_t kind, tc_slice_t content, bool approved)
 {
   chat_payload_t p;
-  tc_slice_t msgid = { c->sess.msgid, c->sess.msgid_len };
-  if (i < 0) return TC_ERR_ARG;
-  if (msgid.len == 0 || c->sess.tools[i].name[0] == '\0') return TC_ERR_STATE;
+  int i;
+  if (id == NULL || id[0] == '\0') return TC_ERR_ARG;
+  if ((i = tool_find(c, chat_cslice(id), kind == MSG_APPROVAL)) < 0) return TC_ERR_ARG;
+  if (c->sess.msgid_len == 0 || c->sess.tools[i].name[0] == '\0') return TC_ERR_STATE;
   memset(&p, 0, sizeof p);
   p.source = TC_CHAT_SRC_SUBMIT;
-  p.msg = kind;
-  p.msg_id = msgid;
-  p.message_id = msgid;
+  p.msg = (uint8_t)kind;
+  p.tool = (uint8_t)i;
   p.content = content;
-  p.tool = &c->sess.tools[i];
-  p.dynamic = (c->sess.tools_dynamic >> i) & 1u;
   p.approved = approved;
-  return send_begin(c, &p, false);
+  return send_begin(c, &p);
 }
 
 tc_err_t tc_chat_answer_approval(tc_chat_t *c, const char *approval_id, bool approved, const char *reason)
 {
-  if (approval_id == NULL || approval_id[0] == '\0') return TC_ERR_ARG;
-  return send_tool(c, tool_find(c, chat_cslice(approval_id), true), MSG_APPROVAL, chat_cslice(reason), approved);
+  return send_tool(c, approval_id, MSG_APPROVAL, chat_cslice(reason), approved);
 }
 
 tc_err_t tc_chat_add_tool_output(tc_chat_t *c, const char *tool_call_id, const char *output_json, size_t len)
 {
-  if (tool_call_id == NULL || tool_call_id[0] == '\0' || output_json == NULL) return TC_ERR_ARG;
-  return send_tool(c, tool_find(c, chat_cslice(tool_call_id), false), MSG_TOOL_OUTPUT,
-                   (tc_slice_t){ output_json, len }, false);
-}
-
-tc_err_t tc_chat_stop(tc_chat_t *c)
-{
-  chat_payload_t p;
-  memset(&p, 0, sizeof p);
-  p.source = TC_CHAT_SRC_STOP;
-  return send_begin(c, &p, false);
-}
-
-tc_err_t tc_chat_send_close(tc_chat_t *c)
-{
-  chat_payload_t p;
-  memset(&p, 0, sizeof p);
-  p.source = TC_CHAT_SRC_CLOSE;
-  return send_begin(c, &p, false);
+  if (output_json == NULL) return TC_ERR_ARG;
+  return send_tool(c, tool_call_id, MSG_TOOL_OUTPUT, (tc_slice_t){ output_json, len }, false);
 }
 
 void tc_chat_clear_stop_gate(tc_chat_t *c)
