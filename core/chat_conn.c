@@ -34,7 +34,6 @@ void chat_conn_close(tc_chat_conn_t *k)
   if (k->open && k->net.ops != NULL) k->net.ops->close(k->net.ctx);
   k->open = false;
   k->phase = K_IDLE;
-  k->deadline = 0;
   memset(k->seg_len, 0, sizeof k->seg_len);
 }
 
@@ -62,8 +61,8 @@ static void exchange_begin(tc_chat_conn_t *k)
   k->phase = K_SEND;
 }
 
-tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, uint32_t deadline, char *line,
-                         size_t line_cap, const tc_http_resp_cb_t *cb, void *user)
+tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_t line_cap,
+                         const tc_http_resp_cb_t *cb, void *user)
 {
   bool reuse = k->open && k->phase == K_DONE && k->host_key == host_key(u) &&
                tc_http_resp_reusable(&k->resp);
@@ -81,7 +80,6 @@ tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, uint32_t deadline
   memset(k->seg_len, 0, sizeof k->seg_len);
   tc_http_resp_init(&k->resp, line, line_cap, false, cb, user);
   k->reused = reuse;
-  k->deadline = deadline;
   exchange_begin(k);
   return TC_OK;
 }
@@ -139,7 +137,6 @@ static chat_pump_t pump_send(tc_chat_conn_t *k, tc_err_t *err)
 static chat_pump_t finish(tc_chat_conn_t *k)
 {
   k->phase = K_DONE;
-  k->deadline = 0;
   if (!tc_http_resp_reusable(&k->resp)) {
     chat_conn_close(k);
     k->phase = K_DONE;

@@ -45,8 +45,8 @@ typedef enum { PUMP_BLOCKED = 0, PUMP_DONE, PUMP_FAILED } chat_pump_t;
 /* Opens (or reuses, when the same host and kept alive) the connection and
  * prepares the response parser. The segments to send are set afterwards with
  * chat_conn_add. */
-tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, uint32_t deadline, char *line,
-                         size_t line_cap, const tc_http_resp_cb_t *cb, void *user);
+tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_t line_cap,
+                         const tc_http_resp_cb_t *cb, void *user);
 void chat_conn_add(tc_chat_conn_t *k, const char *p, size_t n);
 /* Sends what is pending, then reads and parses. *err gets the failure (or
  * CHAT_HALT when a callback stopped the parser). */

@@ -39,7 +39,6 @@ void chat_out_close(tc_chat_t *c)
 {
   chat_conn_close(&c->oc);
   c->out.phase = O_OFF;
-  c->out.stall_at = 0;
 }
 
 void chat_out_open(tc_chat_t *c, bool has_since, uint64_t since, bool peek, bool resumed)
@@ -51,57 +50,52 @@ void chat_out_open(tc_chat_t *c, bool has_since, uint64_t since, bool peek, bool
   c->out.peek = peek;
   c->out.resumed = resumed;
   c->out.phase = O_WAIT;
-  c->out.wake_at = CHAT_NOW(c);
+  c->out.at = CHAT_NOW(c);
 }
 
 static void out_fail(tc_chat_t *c, tc_err_t err, int status)
 {
-  tc_chat_event_t ev;
   chat_out_close(c);
   if (c->streaming == 1) chat_end_turn(c);
-  chat_event_init(c, &ev, TC_CHAT_EV_STREAM_ERROR);
-  ev.err = err;
-  ev.status = status;
-  chat_emit(c, &ev);
+  chat_emit_simple(c, TC_CHAT_EV_STREAM_ERROR, TC_CHAT_SRC_NONE, err, status);
 }
 
-/* A drop, an error status, a header timeout or a stall: back off and reopen
- * from the cursor, forever (non-watch: at most stall_retries stalls). */
-static void out_retry(tc_chat_t *c, bool stall)
+enum { R_DROP = 0, R_STALL, R_EOF };
+
+/* Back off and reopen from the cursor. A drop, an error status or a header
+ * timeout (R_DROP) retries forever; stalls at most stall_retries times
+ * (watch: forever). R_EOF: the response ended cleanly without a
+ * turn-complete (§6.2 step 4): resubscribe within the EOF budget while a turn
+ * streams (watch: always). */
+static void out_again(tc_chat_t *c, uint8_t why)
 {
   const tc_chat_backoff_t *b = &c->cfg->backoff;
   bool watch = c->cfg->watch;
+  uint32_t base, n;
   chat_out_close(c);
-  if (c->closed) return;
-  if (stall && ++c->out.stall_count > or_default(b->stall_retries, CHAT_STALL_RETRIES) && !watch) {
-    out_fail(c, TC_ERR_STALLED, 0);
-    return;
-  }
-  c->out.retry_count++;
-  c->out.phase = O_WAIT;
-  c->out.wake_at = CHAT_NOW(c) + chat_backoff(c, or_default(b->base_ms, watch ? CHAT_WATCH_RETRY_BASE_MS : CHAT_RETRY_BASE_MS),
-                                          c->out.retry_count, or_default(b->max_ms, CHAT_RETRY_MAX_MS));
-}
-
-/* The response ended cleanly without a turn-complete (§6.2 step 4). */
-static void out_eof(tc_chat_t *c)
-{
-  const tc_chat_backoff_t *b = &c->cfg->backoff;
-  bool watch = c->cfg->watch;
-  chat_out_close(c);
-  if (c->out.settled || c->closed) { /* terminal (§5.6): nothing is streaming */
+  if (why == R_EOF && (c->out.settled || c->closed)) { /* terminal (§5.6): nothing is streaming */
     if (c->streaming != 0) chat_end_turn(c);
     return;
   }
-  if (!watch && c->streaming != 1) return;
-  if (!watch && c->out.eof_count >= or_default(b->eof_budget, CHAT_EOF_BUDGET)) {
-    out_fail(c, TC_ERR_RECONNECT_BUDGET, 0);
-    return;
+  if (c->closed) return;
+  if (why == R_EOF) {
+    if (!watch && c->streaming != 1) return;
+    if (!watch && c->out.eof_count >= or_default(b->eof_budget, CHAT_EOF_BUDGET)) {
+      out_fail(c, TC_ERR_RECONNECT_BUDGET, 0);
+      return;
+    }
+    n = ++c->out.eof_count;
+    base = or_default(b->eof_base_ms, CHAT_EOF_BASE_MS);
+  } else {
+    if (why == R_STALL && ++c->out.stall_count > or_default(b->stall_retries, CHAT_STALL_RETRIES) && !watch) {
+      out_fail(c, TC_ERR_STALLED, 0);
+      return;
+    }
+    n = ++c->out.retry_count;
+    base = or_default(b->base_ms, watch ? CHAT_WATCH_RETRY_BASE_MS : CHAT_RETRY_BASE_MS);
   }
-  c->out.eof_count++;
   c->out.phase = O_WAIT;
-  c->out.wake_at = CHAT_NOW(c) + chat_backoff(c, or_default(b->eof_base_ms, CHAT_EOF_BASE_MS), c->out.eof_count,
-                                          or_default(b->max_ms, CHAT_RETRY_MAX_MS));
+  c->out.at = CHAT_NOW(c) + chat_backoff(c, base, n, or_default(b->max_ms, CHAT_RETRY_MAX_MS));
 }
 
 static void out_connect(tc_chat_t *c)
@@ -113,16 +107,16 @@ static void out_connect(tc_chat_t *c)
     out_fail(c, err, 0);
     return;
   }
-  err = chat_conn_start(&c->oc, &u, chat_after(c, or_default(c->cfg->backoff.header_ms, CHAT_HEADER_MS)),
-                        c->out_line, c->out_line_cap, &http_cb, c);
+  err = chat_conn_start(&c->oc, &u, c->out_line, c->out_line_cap, &http_cb, c);
   if (err != TC_OK) {
-    out_retry(c, false);
+    out_again(c, R_DROP);
     return;
   }
   chat_req_queue(c, &c->oc, NULL, head, NULL, 0);
   c->out.settled = false;
   c->out.verdict = V_NONE;
   c->out.phase = O_CONNECT;
+  c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.header_ms, CHAT_HEADER_MS);
 }
 
 void chat_out_auth_done(tc_chat_t *c, tc_err_t err)
@@ -133,7 +127,7 @@ void chat_out_auth_done(tc_chat_t *c, tc_err_t err)
     return;
   }
   c->out.phase = O_WAIT;
-  c->out.wake_at = CHAT_NOW(c);
+  c->out.at = CHAT_NOW(c);
 }
 
 static void apply_verdict(tc_chat_t *c)
@@ -151,7 +145,7 @@ static void apply_verdict(tc_chat_t *c)
     c->out.phase = O_AUTH;
     chat_need_auth(c, false, AUTH_FOR_OUT);
     break;
-  default: out_retry(c, false); break;
+  default: out_again(c, R_DROP); break;
   }
 }
 
@@ -160,40 +154,28 @@ static bool out_pump(tc_chat_t *c)
   tc_err_t err;
   chat_pump_t r = chat_conn_pump(&c->oc, &err);
   if (r == PUMP_BLOCKED) return false;
-  if (r == PUMP_DONE && c->out.phase == O_BODY) out_eof(c);
-  else if (r == PUMP_FAILED && err == CHAT_HALT) apply_verdict(c);
-  else out_retry(c, false); /* network or framing error: resume from the cursor */
+  if (r == PUMP_FAILED && err == CHAT_HALT) apply_verdict(c);
+  else out_again(c, r == PUMP_DONE && c->out.phase == O_BODY ? R_EOF : R_DROP); /* network or framing error: resume from the cursor */
   return true;
 }
 
+/* The phases with a deadline in out.at: wait, connect, body (O_AUTH has none). */
+static bool timed(const tc_chat_t *c) { return c->out.phase != O_OFF && c->out.phase != O_AUTH; }
+
 bool chat_out_step(tc_chat_t *c)
 {
-  switch (c->out.phase) {
-  case O_WAIT:
-    if (!chat_due(c, c->out.wake_at)) return false;
-    out_connect(c);
+  if (!timed(c)) return false;
+  if (chat_due(c, c->out.at)) {
+    if (c->out.phase == O_WAIT) out_connect(c);
+    else out_again(c, c->out.phase == O_BODY ? R_STALL : R_DROP); /* a stall, or no headers within 30 s */
     return true;
-  case O_CONNECT:
-    if (c->oc.deadline && chat_due(c, c->oc.deadline)) {
-      out_retry(c, false); /* no headers within 30 s */
-      return true;
-    }
-    return out_pump(c);
-  case O_BODY:
-    if (c->out.stall_at && chat_due(c, c->out.stall_at)) {
-      out_retry(c, true);
-      return true;
-    }
-    return out_pump(c);
-  default: return false;
   }
+  return c->out.phase != O_WAIT && out_pump(c);
 }
 
 void chat_out_deadline(const tc_chat_t *c, int32_t *m)
 {
-  uint32_t t = c->out.phase == O_WAIT ? c->out.wake_at : c->out.phase == O_CONNECT ? c->oc.deadline
-             : c->out.phase == O_BODY ? c->out.stall_at : 0;
-  if (c->out.phase == O_WAIT || t != 0) chat_dl(c, m, t);
+  if (timed(c)) chat_dl(c, m, c->out.at);
 }
 
 /* ------------------------------------------------------------ callbacks */
@@ -229,8 +211,7 @@ static tc_err_t on_headers(void *user, const tc_http_resp_t *r)
     c->out.settled = r->session_settled;
     tc_outstream_init(&c->os, c->rec_buf, c->rec_cap, &stream_cb, c);
     if (c->has_cursor) tc_outstream_set_cursor(&c->os, c->cursor);
-    c->oc.deadline = 0;
-    c->out.stall_at = chat_after(c, or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS));
+    c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
     c->out.phase = O_BODY;
     connected(c);
     return TC_OK;
@@ -255,7 +236,7 @@ static tc_err_t on_record(void *user, const tc_record_info_t *rec)
   c->out.stall_count = 0;
   c->out.retry_count = 0;
   c->out.auth_refreshed = false;
-  c->out.stall_at = chat_after(c, or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS));
+  c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
   if (rec->oversized || rec->invalid) {
     tc_chat_event_t ev;
     chat_event_init(c, &ev, TC_CHAT_EV_RECORD_SKIPPED);

@@ -103,8 +103,8 @@ tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
   c->rq_ans_off = (uint16_t)(start + line);
   c->rq_ans_len = 0;
   c->rq_overflow = false;
-  err = chat_conn_start(&c->rc, &u, chat_after(c, or_default(c->cfg->backoff.request_ms, CHAT_REQUEST_MS)),
-                        c->req_buf + start, line, &rq_cb, c);
+  c->rq_at = CHAT_NOW(c) + or_default(c->cfg->backoff.request_ms, CHAT_REQUEST_MS);
+  err = chat_conn_start(&c->rc, &u, c->req_buf + start, line, &rq_cb, c);
   if (err != TC_OK) return err;
   chat_req_queue(c, &c->rc, t, head, c->req_buf + off, len);
   return TC_OK;
@@ -288,7 +288,7 @@ bool chat_rq_step(tc_chat_t *c)
   if (chat_conn_busy(&c->rc)) {
     uint8_t kind = c->rq_kind;
     int status;
-    if (c->rc.deadline && chat_due(c, c->rc.deadline)) {
+    if (chat_due(c, c->rq_at)) {
       chat_conn_close(&c->rc);
       err = TC_ERR_TIMEOUT;
     } else if (chat_conn_pump(&c->rc, &err) == PUMP_BLOCKED) {

@@ -391,7 +391,6 @@ typedef struct tc_chat_conn {
   uint8_t seg_cur;          /* the segment being sent */
   uint16_t seg_off;         /* bytes of it already sent */
   uint32_t host_key;        /* which host:port:tls is open (keep-alive reuse) */
-  uint32_t deadline;        /* header or request timeout (low 32 bits of ms); 0 none */
   uint8_t phase;            /* chat_conn.c */
   bool open;
   bool reused;              /* this exchange went out on a kept-alive connection */
@@ -466,12 +465,13 @@ struct tc_chat {
     tc_err_t verdict_err;
     uint32_t retry_count;
     uint64_t since_in_seq;     /* sinceInSeq of the turn being read */
-    uint32_t wake_at;          /* backoff end */
-    uint32_t stall_at;         /* stall deadline; 0 none */
+    uint32_t at;               /* O_WAIT: backoff end; O_CONNECT: header deadline;
+                                  O_BODY: stall deadline (low 32 bits of ms) */
   } out;
   tc_chat_conn_t oc;           /* the .out connection */
   tc_chat_conn_t rc;           /* the request connection */
   uint8_t rq_kind;             /* which request rc carries (chat.c) */
+  uint32_t rq_at;              /* its deadline (while rc is busy) */
   bool rq_overflow;            /* the answer did not fit */
   uint16_t rq_ans_off, rq_ans_len;
   tc_outstream_t os;
