@@ -128,9 +128,6 @@ static void persist(tc_chat_t *c)
   c->sess.shown = c->has_shown ? c->shown : 0;
   n = tc_session_seal(&c->sess, c->chat_hash);
   c->dirty = false;
-  c->persisted_cursor_set = view.has_cursor;
-  c->persisted_cursor = view.cursor;
-  c->persisted_shown = c->shown;
   c->last_persist = CHAT_NOW(c);
   if (c->cfg->kv.ops) {
     kv_key(c, key);
@@ -143,12 +140,14 @@ static void persist(tc_chat_t *c)
   chat_emit(c, &ev);
 }
 
-/* The cursor or the delivered mark moved since the last write. */
+/* The cursor or the delivered mark moved since the last write (the
+ * record in c->sess holds what was written, or restored). */
 static bool moved(const tc_chat_t *c)
 {
   uint64_t v;
   bool set = record_cursor(c, &v);
-  return set != c->persisted_cursor_set || v != c->persisted_cursor || c->shown != c->persisted_shown;
+  return set != ((c->sess.flags & TC_SESS_F_CURSOR) != 0) || (set && v != c->sess.cursor) ||
+         (c->has_shown && c->shown != c->sess.shown);
 }
 
 static uint32_t checkpoint_at(const tc_chat_t *c)
@@ -208,9 +207,7 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   c->turn_start_set = c->has_cursor;
   c->turn_start = c->cursor;
   c->has_shown = c->sess.flags & TC_SESS_F_SHOWN;
-  c->shown = c->persisted_shown = c->sess.shown;
-  c->persisted_cursor_set = c->has_cursor;
-  c->persisted_cursor = c->cursor;
+  c->shown = c->sess.shown;
   c->last_persist = CHAT_NOW(c);
   chat_plan_refresh(c);
   return TC_OK;

@@ -413,15 +413,13 @@ struct tc_chat {
   bool has_in_seq;             /* activeInputSeq */
   uint64_t in_seq;
   bool has_shown;              /* the delivered mark: highest seq given to the app */
-  uint64_t shown, persisted_shown;
+  uint64_t shown;
   int8_t streaming;            /* isStreaming: -1 unknown, 0, 1 */
   bool closed;
   bool has_turn_start;         /* the cursor when the turn started (persisted while streaming) */
   bool turn_start_set;         /* ... and whether there was one */
   uint64_t turn_start;
   bool dirty;                  /* state changed: persist at the end of the step */
-  bool persisted_cursor_set;   /* the cursor last written */
-  uint64_t persisted_cursor;
   uint32_t last_persist;
   int64_t unix_offset;         /* unix_ms - now_ms; INT64_MIN unknown */
   uint32_t refresh_at;         /* proactive refresh deadline; 0 none */
