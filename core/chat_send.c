@@ -24,7 +24,8 @@ static int tool_find(const tc_chat_t *c, tc_slice_t call_id, bool approval)
 {
   for (int i = 0; i < TC_CHAT_TOOLS_MAX; i++) {
     const char *id = approval ? c->sess.tools[i].approval_id : c->sess.tools[i].call_id;
-    if (call_id.len < TC_CHAT_TOOL_ID_MAX && strlen(id) == call_id.len && memcmp(id, call_id.ptr, call_id.len) == 0)
+    /* slots are zero-padded: equal when the bytes match and the slot ends there */
+    if (call_id.len < TC_CHAT_TOOL_ID_MAX && memcmp(id, call_id.ptr, call_id.len) == 0 && id[call_id.len] == '\0')
       return i;
   }
   return -1;
