@@ -151,23 +151,26 @@ static const char *base_url(const tc_chat_t *c, tc_chat_endpoint_t ep)
   return own ? own : g->base_url ? g->base_url : CHAT_DEFAULT_BASE;
 }
 
+/* ASCII case-insensitive equality. */
 static bool ieq(const char *a, const char *b)
 {
-  for (; *a && *b; a++, b++) {
-    char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a + 32) : *a;
-    if (x != *b) return false;
-  }
+  for (; *a && *b; a++, b++)
+    if ((*a | 0x20) != (*b | 0x20)) return false;
   return *a == *b;
 }
 
+/* The names the chat writes itself, spelled as it writes them (each string
+ * is stored once). */
+static const char *const reserved[] = { "Authorization", "Content-Type", "Accept", "X-Part-Id",
+                                        "Last-Event-ID", "Timeout-Seconds", "X-Peek-Settled",
+                                        "x-trigger-source", "Host", "Content-Length",
+                                        "Transfer-Encoding" };
+enum { H_CONTENT_TYPE = 1, H_ACCEPT, H_PART_ID, H_LAST_EVENT_ID, H_TIMEOUT, H_PEEK, H_SOURCE };
+
 bool chat_reserved_header(const char *name)
 {
-  static const char *const names[] = { "authorization", "content-type", "accept", "x-part-id",
-                                       "last-event-id", "timeout-seconds", "x-peek-settled",
-                                       "x-trigger-source", "host", "content-length",
-                                       "transfer-encoding" };
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (ieq(name, names[i])) return true;
+  for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+    if (ieq(name, reserved[i])) return true;
   return false;
 }
 
@@ -203,13 +206,13 @@ static void put_fixed_headers(const tc_chat_t *c, tc_http_req_t *q, tc_chat_endp
 {
   const tc_chat_config_t *g = c->cfg;
   if (ep == TC_CHAT_EP_OUT) {
-    tc_http_req_header_str(q, "Accept", "text/event-stream");
+    tc_http_req_header_str(q, reserved[H_ACCEPT], "text/event-stream");
   } else {
-    tc_http_req_header_str(q, "Content-Type", "application/json");
+    tc_http_req_header_str(q, reserved[H_CONTENT_TYPE], "application/json");
   }
   if (ep == TC_CHAT_EP_IN) {
-    tc_http_req_header_str(q, "x-trigger-source", "sdk");
-    tc_http_req_header_str(q, "X-Part-Id", c->send.part_id);
+    tc_http_req_header_str(q, reserved[H_SOURCE], "sdk");
+    tc_http_req_header_str(q, reserved[H_PART_ID], c->send.part_id);
   }
   if (pt == NULL) {
     for (size_t i = 0; i < g->header_count; i++)
@@ -223,9 +226,9 @@ static void put_fixed_headers(const tc_chat_t *c, tc_http_req_t *q, tc_chat_endp
 /* GET .out only, after the hook's headers (4.8.3 order: §2.5). */
 static void put_out_headers(const tc_chat_t *c, tc_http_req_t *q)
 {
-  if (c->out.peek) tc_http_req_header_str(q, "X-Peek-Settled", "1");
-  if (c->has_cursor) tc_http_req_header_u64(q, "Last-Event-ID", c->cursor);
-  tc_http_req_header_u64(q, "Timeout-Seconds", c->cfg->timeout_seconds ? c->cfg->timeout_seconds : CHAT_TIMEOUT_S);
+  if (c->out.peek) tc_http_req_header_str(q, reserved[H_PEEK], "1");
+  if (c->has_cursor) tc_http_req_header_u64(q, reserved[H_LAST_EVENT_ID], c->cursor);
+  tc_http_req_header_u64(q, reserved[H_TIMEOUT], c->cfg->timeout_seconds ? c->cfg->timeout_seconds : CHAT_TIMEOUT_S);
 }
 
 tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *t, char *mem, size_t cap,
