@@ -15,6 +15,7 @@ bool chat_token_char(char ch)
          ch == '-' || ch == '_' || ch == '.';
 }
 
+#if TC_CHAT_PROACTIVE_REFRESH
 /* Proactive refresh (beyond 4.8.3): shortly before exp, from the wall clock
  * when known, else from the token's lifetime counted from now. */
 void chat_plan_refresh(tc_chat_t *c)
@@ -30,6 +31,7 @@ void chat_plan_refresh(tc_chat_t *c)
   /* a token living longer than 24 days gets a spare refresh at 24 days */
   c->refresh_at = chat_after(c, ttl_ms > CHAT_MS_MAX ? CHAT_MS_MAX : (uint32_t)ttl_ms);
 }
+#endif
 
 tc_err_t chat_adopt_token(tc_chat_t *c, const char *tok, size_t len)
 {
@@ -132,6 +134,7 @@ tc_err_t tc_chat_preload(tc_chat_t *c)
   return TC_OK;
 }
 
+#if TC_CHAT_PROACTIVE_REFRESH
 /* Proactive refresh before exp, when nothing else is going on. */
 bool chat_refresh_step(tc_chat_t *c)
 {
@@ -141,4 +144,4 @@ bool chat_refresh_step(tc_chat_t *c)
   chat_need_auth(c, false, 0);
   return true;
 }
-
+#endif

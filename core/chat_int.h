@@ -158,8 +158,13 @@ size_t chat_copy_str(char *slot, size_t cap, tc_slice_t s, bool *cut);
 bool chat_token_char(char ch);            /* base64url or '.' */
 /* A session start (start) or a token mint (!start) is configured. */
 bool chat_can(const tc_chat_t *c, bool start);
+#if TC_CHAT_PROACTIVE_REFRESH
 void chat_plan_refresh(tc_chat_t *c);     /* proactive refresh from the token's exp */
 bool chat_refresh_step(tc_chat_t *c);
+#else
+static inline void chat_plan_refresh(tc_chat_t *c) { (void)c; }
+static inline bool chat_refresh_step(tc_chat_t *c) { (void)c; return false; }
+#endif
 /* Ends the question: adopts tok on success, tells the waiters. */
 void chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending);
 
