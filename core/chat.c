@@ -50,7 +50,6 @@ size_t chat_copy_str(char *slot, size_t cap, tc_slice_t s, bool *cut)
 void chat_end_turn(tc_chat_t *c)
 {
   c->streaming = 0;
-  c->has_turn_start = false;
   c->dirty = true;
 }
 
@@ -74,7 +73,7 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src)
 /* The cursor the record carries: the turn start while a turn streams (§6.1). */
 static bool record_cursor(const tc_chat_t *c, uint64_t *v)
 {
-  if (c->streaming == 1 && c->has_turn_start) {
+  if (c->streaming == 1) {
     *v = c->turn_start;
     return c->turn_start_set;
   }
@@ -203,7 +202,6 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   c->in_seq = c->sess.in_seq;
   c->streaming = (c->sess.flags & TC_SESS_F_STREAM_SET) ? (c->sess.flags & TC_SESS_F_STREAMING ? 1 : 0) : -1;
   c->closed = c->sess.flags & TC_SESS_F_CLOSED;
-  c->has_turn_start = c->streaming == 1;
   c->turn_start_set = c->has_cursor;
   c->turn_start = c->cursor;
   c->has_shown = c->sess.flags & TC_SESS_F_SHOWN;

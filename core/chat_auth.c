@@ -65,7 +65,6 @@ void chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bo
     if (recreate) { /* §6.3: the stale cursor pointed at another session */
       c->has_cursor = false;
       c->has_shown = false;
-      c->has_turn_start = false;
     }
     if (recreate || fresh) c->streaming = 0;
   }

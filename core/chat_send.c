@@ -165,7 +165,6 @@ static void send_effects(tc_chat_t *c, tc_chat_source_t src, bool has_seq, uint6
     c->has_in_seq = has_seq;
     c->in_seq = seq;
     c->streaming = 1;
-    c->has_turn_start = true;
     c->turn_start_set = c->has_cursor;
     c->turn_start = c->cursor;
     c->abandoned = false;

@@ -423,8 +423,8 @@ struct tc_chat {
   uint64_t shown;
   int8_t streaming;            /* isStreaming: -1 unknown, 0, 1 */
   bool closed;
-  bool has_turn_start;         /* the cursor when the turn started (persisted while streaming) */
-  bool turn_start_set;         /* ... and whether there was one */
+  bool turn_start_set;         /* the cursor when the turn started (persisted while streaming: */
+                               /* isStreaming 1 always has one), and whether there was one */
   uint64_t turn_start;
   bool dirty;                  /* state changed: persist at the end of the step */
   uint32_t last_persist;
