@@ -100,11 +100,10 @@ tc_chat_session_t tc_chat_session(const tc_chat_t *c)
 
 static void kv_key(const tc_chat_t *c, char key[12])
 {
-  static const char hex[] = "0123456789abcdef";
   uint32_t h = 2166136261u;
   for (const char *p = c->chat_id; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
   memcpy(key, "tcs", 3);
-  for (int i = 0; i < 8; i++) key[3 + i] = hex[(h >> (28 - 4 * i)) & 15];
+  for (int i = 0; i < 8; i++) key[3 + i] = chat_hex[(h >> (28 - 4 * i)) & 15];
   key[11] = '\0';
 }
 

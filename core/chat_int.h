@@ -94,6 +94,7 @@ tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
  * the blank line and the body on connection k. */
 void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_slice_t head,
                     const char *body, size_t body_len);
+extern const char chat_hex[17]; /* "0123456789abcdef" */
 /* Fills 16 random bytes into an RFC 4122 version 4 UUID string (37 bytes). */
 void chat_uuid4(const tc_chat_t *c, char out[37]);
 /* A 16-character alphanumeric message id (as the AI SDK's generateId). */

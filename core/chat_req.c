@@ -22,9 +22,10 @@ uint32_t chat_rand(const tc_chat_t *c)
   return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
+const char chat_hex[17] = "0123456789abcdef";
+
 void chat_uuid4(const tc_chat_t *c, char out[37])
 {
-  static const char hex[] = "0123456789abcdef";
   uint8_t b[16];
   size_t o = 0;
   c->cfg->random(c->cfg->random_ctx, b, sizeof b);
@@ -32,8 +33,8 @@ void chat_uuid4(const tc_chat_t *c, char out[37])
   b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
   for (size_t i = 0; i < 16; i++) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
-    out[o++] = hex[b[i] >> 4];
-    out[o++] = hex[b[i] & 15];
+    out[o++] = chat_hex[b[i] >> 4];
+    out[o++] = chat_hex[b[i] & 15];
   }
   out[o] = '\0';
 }
