@@ -29,11 +29,17 @@ bool chat_conn_busy(const tc_chat_conn_t *k)
   return k->phase == K_SEND || k->phase == K_RECV;
 }
 
-void chat_conn_close(tc_chat_conn_t *k)
+/* Closes the transport; the queued segments stay (for a resend). */
+static void conn_drop(tc_chat_conn_t *k)
 {
   if (k->open && k->net.ops != NULL) k->net.ops->close(k->net.ctx);
   k->open = false;
   k->phase = K_IDLE;
+}
+
+void chat_conn_close(tc_chat_conn_t *k)
+{
+  conn_drop(k);
   memset(k->seg_len, 0, sizeof k->seg_len);
 }
 
@@ -64,8 +70,8 @@ static void exchange_begin(tc_chat_conn_t *k)
 tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_t line_cap,
                          const tc_http_resp_cb_t *cb, void *user)
 {
-  bool reuse = k->open && k->phase == K_DONE && k->host_key == host_key(u) &&
-               tc_http_resp_reusable(&k->resp);
+  uint32_t key = host_key(u);
+  bool reuse = k->open && k->phase == K_DONE && k->host_key == key && tc_http_resp_reusable(&k->resp);
   if (u->host.len > UINT16_MAX) return TC_ERR_HTTP_URL;
   k->host = u->host.ptr;
   k->host_len = (uint16_t)u->host.len;
@@ -75,7 +81,7 @@ tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_
     tc_err_t err;
     chat_conn_close(k);
     if ((err = conn_open(k)) != TC_OK) return err;
-    k->host_key = host_key(u);
+    k->host_key = key;
   }
   memset(k->seg_len, 0, sizeof k->seg_len);
   tc_http_resp_init(&k->resp, line, line_cap, false, cb, user);
@@ -100,10 +106,7 @@ static chat_pump_t fail(tc_chat_conn_t *k, tc_err_t why, tc_err_t *err)
   if (k->reused && !k->got_bytes && why <= TC_ERR_NET_EOF && why >= TC_ERR_TLS_IO) {
     /* The server dropped the idle kept-alive connection: send it all again,
      * once, on a fresh one. */
-    uint16_t lens[5];
-    memcpy(lens, k->seg_len, sizeof lens);
-    chat_conn_close(k);
-    memcpy(k->seg_len, lens, sizeof lens);
+    conn_drop(k);
     k->reused = false;
     if ((why = conn_open(k)) == TC_OK) {
       exchange_begin(k);
