@@ -40,7 +40,9 @@
  * Two built-in providers do it over HTTP on the request connection:
  * TC_CHAT_AUTH_BACKEND (the app's own backend, a per-device key header) and
  * TC_CHAT_AUTH_DIRECT (POST /api/v1/sessions with a secret key; DEVELOPMENT
- * ONLY — never ship a secret key in firmware).
+ * ONLY — never ship a secret key in firmware). They live in chat_provider.c
+ * and are reached only through cfg->auth, so firmware that answers the
+ * callbacks itself links none of their code.
  *
  * Persistence: the session record (token, .out cursor, active input seq,
  * isStreaming, closed + reason, the assistant message id and pending tool
