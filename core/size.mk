@@ -108,6 +108,10 @@ size-core: $(foreach t,$(CROSS_TARGETS),cross-$(t))
 	  | awk -v t=$(t) 'NR > 1 { n = $$6; sub(/.*\//, "", n); sub(/\.o$$/, "", n); print t, n, $$1, $$2, $$3 }' \
 	  >> $(CROSS_DIR)/sizes.lst || exit 1;)
 	@awk -v out=$(SIZE_TXT) "$$SIZE_AWK" $(CROSS_DIR)/sizes.lst
+	@# chat_providers_text is only apart if the chat never names a provider
+	@bad=$$($(CROSS_CC_cortex_m4:gcc=nm) -u $(filter-out %/chat_provider.o,$(call cross_obj,cortex_m4)) \
+	  | grep -w 'tc_chat_provider_backend\|tc_chat_provider_direct'); \
+	if [ -n "$$bad" ]; then echo "core/ names a built-in provider outside chat_provider.c:"; echo "$$bad"; exit 1; fi
 
 test-cross:
 	@pass=0; fail=0; bad=; \
