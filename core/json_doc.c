@@ -5,7 +5,8 @@
  * jsmn alone accepts some invalid texts (it does not check commas, colons or
  * number syntax), so a document is first checked with tc_json_validate; jsmn
  * then only finds token boundaries in text known to be valid, and the typed
- * readers below may rely on that.
+ * readers below may rely on that. (This is also why jsmn is built without
+ * JSMN_STRICT: its checks would only repeat the validator's.)
  */
 #define TC_JSMN_IMPLEMENTATION 1
 #include "tc_jsmn.h"
@@ -17,32 +18,20 @@
 tc_err_t tc_json_doc_parse(tc_json_doc_t *d, char *js, size_t len, tc_json_tok_t *tok, int cap)
 {
   jsmn_parser jp;
-  const char *p;
   tc_err_t err;
   int n;
 
   memset(d, 0, sizeof *d);
   if (!js || !tok || cap < 1 || len > 0x7FFFFFFFu) return TC_ERR_ARG;
   if ((err = tc_json_validate(js, len)) != TC_OK) return err;
+  tc_jsmn_init(&jp);
+  /* valid text: jsmn can only run out of tokens (a lone primitive, which
+   * non-strict jsmn accepts, is one token) */
+  n = tc_jsmn_parse(&jp, js, len, tok, (unsigned)cap);
+  if (n < 1) return n == JSMN_ERROR_NOMEM ? TC_ERR_JSON_TOO_BIG : TC_ERR_JSON_SYNTAX;
   d->js = js;
   d->len = len;
   d->tok = tok;
-  p = tc_json__ws(js, js + len);
-  if (*p != '{' && *p != '[') {
-    /* jsmn (strict) wants a delimiter after a primitive: make the one token here */
-    const char *q = p;
-    tc_json__value(&q, js + len);
-    tok[0].type = *p == '"' ? JSMN_STRING : JSMN_PRIMITIVE;
-    tok[0].start = (int)(p - js) + (*p == '"');
-    tok[0].end = (int)(q - js) - (*p == '"');
-    tok[0].size = 0;
-    d->ntok = 1;
-    return TC_OK;
-  }
-  tc_jsmn_init(&jp);
-  n = tc_jsmn_parse(&jp, js, len, tok, (unsigned)cap);
-  if (n == JSMN_ERROR_NOMEM) return TC_ERR_JSON_TOO_BIG;
-  if (n < 1) return TC_ERR_JSON_SYNTAX;
   d->ntok = n;
   return TC_OK;
 }
@@ -57,19 +46,18 @@ int tc_json_skip(const tc_json_doc_t *d, int i)
   return i;
 }
 
-static bool tok_ok(const tc_json_doc_t *d, int i)
+/* Token i when it exists and has type t, else NULL. */
+static const tc_json_tok_t *tok_at(const tc_json_doc_t *d, int i, jsmntype_t t)
 {
-  return i >= 0 && i < d->ntok;
+  return i >= 0 && i < d->ntok && d->tok[i].type == t ? &d->tok[i] : NULL;
 }
 
 int tc_json_get(const tc_json_doc_t *d, int obj, const char *key)
 {
   size_t klen = strlen(key);
-  int i, n;
-  if (!tok_ok(d, obj) || d->tok[obj].type != JSMN_OBJECT) return -1;
-  n = d->tok[obj].size;
-  i = obj + 1;
-  while (n-- > 0 && i + 1 < d->ntok) {
+  const tc_json_tok_t *o = tok_at(d, obj, JSMN_OBJECT);
+  int i = obj + 1, n = o ? o->size : 0;
+  for (; n > 0 && i + 1 < d->ntok; n--) {
     const tc_json_tok_t *k = &d->tok[i];
     if ((size_t)(k->end - k->start) == klen && memcmp(d->js + k->start, key, klen) == 0) return i + 1;
     i = tc_json_skip(d, i + 1);
@@ -80,7 +68,7 @@ int tc_json_get(const tc_json_doc_t *d, int obj, const char *key)
 tc_slice_t tc_json_raw(const tc_json_doc_t *d, int i)
 {
   tc_slice_t s = TC_SLICE_NULL;
-  if (tok_ok(d, i)) {
+  if (i >= 0 && i < d->ntok) {
     s.ptr = d->js + d->tok[i].start;
     s.len = (size_t)(d->tok[i].end - d->tok[i].start);
   }
@@ -89,32 +77,32 @@ tc_slice_t tc_json_raw(const tc_json_doc_t *d, int i)
 
 tc_err_t tc_json_str(tc_json_doc_t *d, int i, tc_slice_t *out)
 {
-  char *s;
-  if (!tok_ok(d, i) || d->tok[i].type != JSMN_STRING) return TC_ERR_JSON_TYPE;
-  s = d->js + d->tok[i].start;
-  out->ptr = s;
-  out->len = tc_json__unescape_valid(s, (size_t)(d->tok[i].end - d->tok[i].start));
+  const tc_json_tok_t *t = tok_at(d, i, JSMN_STRING);
+  if (!t) return TC_ERR_JSON_TYPE;
+  out->ptr = d->js + t->start;
+  out->len = tc_json__unescape_valid(d->js + t->start, (size_t)(t->end - t->start));
   return TC_OK;
+}
+
+/* The first byte of primitive token i, or 0 when i is not a primitive. */
+static char prim(const tc_json_doc_t *d, int i)
+{
+  const tc_json_tok_t *t = tok_at(d, i, JSMN_PRIMITIVE);
+  return t ? d->js[t->start] : '\0';
 }
 
 tc_err_t tc_json_u64(const tc_json_doc_t *d, int i, uint64_t *out)
 {
   tc_slice_t r = tc_json_raw(d, i);
-  if (!r.ptr || d->tok[i].type != JSMN_PRIMITIVE || !tc_parse_u64(r.ptr, r.len, out))
-    return TC_ERR_JSON_TYPE;
-  return TC_OK;
+  return prim(d, i) && tc_parse_u64(r.ptr, r.len, out) ? TC_OK : TC_ERR_JSON_TYPE;
 }
 
 tc_err_t tc_json_bool(const tc_json_doc_t *d, int i, bool *out)
 {
-  tc_slice_t r = tc_json_raw(d, i);
-  if (!r.ptr || d->tok[i].type != JSMN_PRIMITIVE || (r.ptr[0] != 't' && r.ptr[0] != 'f'))
-    return TC_ERR_JSON_TYPE;
-  *out = r.ptr[0] == 't';
+  char c = prim(d, i);
+  if (c != 't' && c != 'f') return TC_ERR_JSON_TYPE;
+  *out = c == 't';
   return TC_OK;
 }
 
-bool tc_json_is_null(const tc_json_doc_t *d, int i)
-{
-  return tok_ok(d, i) && d->tok[i].type == JSMN_PRIMITIVE && d->js[d->tok[i].start] == 'n';
-}
+bool tc_json_is_null(const tc_json_doc_t *d, int i) { return prim(d, i) == 'n'; }

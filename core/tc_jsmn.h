@@ -4,16 +4,18 @@
  * jsmn is compiled once, in core/json_doc.c, with its two public functions
  * renamed (tc_jsmn_init, tc_jsmn_parse) so that a firmware image that also
  * links another copy of jsmn (ESP-IDF ships one) has no clash. Everyone else
- * sees declarations only. Strict mode: primitives must be valid JSON literals
- * and object keys must be strings.
+ * sees declarations only. jsmn is built without JSMN_STRICT: every text it
+ * sees has passed tc_json_validate first (see json_doc.c), so strict mode's
+ * checks would only cost flash (about 120 bytes on Cortex-M4).
  */
 #ifndef TC_JSMN_H
 #define TC_JSMN_H
 
-#define JSMN_STRICT 1
 #define jsmn_init tc_jsmn_init
 #define jsmn_parse tc_jsmn_parse
-#ifndef TC_JSMN_IMPLEMENTATION
+#ifdef TC_JSMN_IMPLEMENTATION
+#define JSMN_STATIC 1 /* private to json_doc.c: the compiler may specialise it */
+#else
 #define JSMN_HEADER 1
 #endif
 #include <jsmn.h>
