@@ -16,6 +16,8 @@ enum { F_IGNORE = 0, F_DATA, F_EVENT, F_ID, F_RETRY };
 #define NAME_TOO_LONG 6 /* name_len saturates here: longer than any known name */
 
 static const char bom_bytes[3] = { '\xEF', '\xBB', '\xBF' };
+/* The known field names, each after its length, in F_ order from F_DATA. */
+static const char k_fields[] = "\4data\5event\2id\5retry";
 
 void tc_sse_init(tc_sse_t *s, char *id_buf, size_t id_cap, const tc_sse_cb_t *cb, void *user)
 {
@@ -23,15 +25,13 @@ void tc_sse_init(tc_sse_t *s, char *id_buf, size_t id_cap, const tc_sse_cb_t *cb
   s->cb = cb;
   s->user = user;
   if (id_buf == NULL || id_cap < 2) {
-    s->id_base = s->id_tiny;
-    s->last_id_cap = 1;
-  } else {
-    s->id_base = id_buf;
-    s->last_id_cap = id_cap / 2;
+    id_buf = s->id_tiny;
+    id_cap = 2;
   }
-  s->last_id = s->id_base;
-  s->last_id[0] = '\0';
-  s->state = ST_BOM;
+  s->id_base = s->last_id = id_buf; /* last_id[0] is NUL: the first half is "" */
+  id_buf[0] = '\0';
+  s->last_id_cap = id_cap / 2;
+  /* s->state = ST_BOM (0) */
 }
 
 bool tc_sse_idle(const tc_sse_t *s)
@@ -48,87 +48,67 @@ static char *id_pending(tc_sse_t *s)
 /* The name is complete: decide the field and start its (possibly empty) value. */
 static tc_err_t begin_value(tc_sse_t *s)
 {
-  uint8_t f = F_IGNORE;
-  switch (s->name_len) {
-  case 2: if (memcmp(s->name, "id", 2) == 0) f = F_ID; break;
-  case 4: if (memcmp(s->name, "data", 4) == 0) f = F_DATA; break;
-  case 5:
-    if (memcmp(s->name, "event", 5) == 0) f = F_EVENT;
-    else if (memcmp(s->name, "retry", 5) == 0) f = F_RETRY;
-    break;
-  default: break;
+  uint8_t f = F_DATA;
+  const char *t = k_fields;
+  while (*t && !(*t == s->name_len && memcmp(t + 1, s->name, (size_t)*t) == 0)) {
+    t += *t + 1;
+    f++;
   }
+  if (!*t) f = F_IGNORE;
   s->field = f;
-  switch (f) {
-  case F_DATA:
-    if (s->data_started) {
-      /* The spec appends LF after every data line and strips the last one
-       * at dispatch: the same as a LF before every line but the first. */
-      if (s->cb->on_data) {
-        tc_err_t e = s->cb->on_data(s->user, s, "\n", 1);
-        if (e != TC_OK) return e;
-      }
-    }
-    s->data_started = true;
-    break;
-  case F_EVENT:
+  s->vlen = 0;
+  s->vbad = s->vtrunc = false;
+  s->retry_acc = 0;
+  if (f == F_EVENT) {
     s->event_len = 0;
     s->event[0] = '\0';
     s->event_truncated = false;
-    break;
-  case F_ID:
-    s->id_pend_len = 0;
-    s->id_pend_trunc = false;
-    s->line_has_nul = false;
-    break;
-  case F_RETRY:
-    s->retry_acc = 0;
-    s->retry_any = false;
-    s->retry_bad = false;
-    break;
-  default: break;
+  } else if (f == F_DATA) {
+    /* The spec appends LF after every data line and strips the last one
+     * at dispatch: the same as a LF before every line but the first. */
+    bool more = s->data_started;
+    s->data_started = true;
+    if (more && s->cb->on_data) return s->cb->on_data(s->user, s, "\n", 1);
   }
   return TC_OK;
+}
+
+/* Appends what fits of p[0..n) to dst[*len..cap); true when bytes were cut. */
+static bool keep(char *dst, size_t *len, size_t cap, const char *p, size_t n)
+{
+  size_t k = cap - *len;
+  if (k > n) k = n;
+  memcpy(dst + *len, p, k);
+  *len += k;
+  return k < n;
 }
 
 /* n > 0 bytes of the current line's value. */
 static tc_err_t value_span(tc_sse_t *s, const char *p, size_t n)
 {
+  size_t k;
   switch (s->field) {
   case F_DATA:
     return s->cb->on_data ? s->cb->on_data(s->user, s, p, n) : TC_OK;
-  case F_EVENT: {
-    size_t room = (size_t)TC_SSE_EVENT_MAX - s->event_len, k = n < room ? n : room;
-    memcpy(s->event + s->event_len, p, k);
-    s->event_len = (uint8_t)(s->event_len + k);
-    s->event[s->event_len] = '\0';
-    if (k < n) s->event_truncated = true;
+  case F_EVENT:
+    k = s->event_len;
+    if (keep(s->event, &k, TC_SSE_EVENT_MAX, p, n)) s->event_truncated = true;
+    s->event_len = (uint8_t)k;
+    s->event[k] = '\0';
     break;
-  }
-  case F_ID: {
-    if (s->line_has_nul) break;
-    if (memchr(p, '\0', n) != NULL) {
-      s->line_has_nul = true;
-      break;
-    }
-    size_t room = s->last_id_cap - 1 - s->id_pend_len, k = n < room ? n : room;
-    memcpy(id_pending(s) + s->id_pend_len, p, k);
-    s->id_pend_len += k;
-    if (k < n) s->id_pend_trunc = true;
+  case F_ID:
+    if (memchr(p, '\0', n) != NULL) s->vbad = true;
+    if (!s->vbad && keep(id_pending(s), &s->vlen, s->last_id_cap - 1, p, n)) s->vtrunc = true;
     break;
-  }
   case F_RETRY:
-    for (size_t i = 0; i < n && !s->retry_bad; i++) {
-      unsigned d = (unsigned)(unsigned char)p[i] - '0';
-      if (d > 9) {
-        s->retry_bad = true;
-      } else {
-        s->retry_any = true;
-        /* saturating; constant divisions only (no 64-bit division routine) */
-        s->retry_acc = s->retry_acc > UINT64_MAX / 10u || (s->retry_acc == UINT64_MAX / 10u && d > UINT64_MAX % 10u)
-                           ? UINT64_MAX
-                           : s->retry_acc * 10u + d;
-      }
+    for (k = 0; k < n && !s->vbad; k++) {
+      unsigned d = (unsigned)(unsigned char)p[k] - '0';
+      uint64_t v = s->retry_acc * 10u + d;
+      s->vbad = d > 9;
+      s->vlen++;
+      /* saturating: the product overflowed when acc was above UINT64_MAX / 10
+       * (a constant: no 64-bit division), the sum when it wrapped below d */
+      s->retry_acc = s->retry_acc > UINT64_MAX / 10u || v < d ? UINT64_MAX : v;
     }
     break;
   default: break;
@@ -140,15 +120,16 @@ static tc_err_t value_span(tc_sse_t *s, const char *p, size_t n)
 static tc_err_t end_line(tc_sse_t *s)
 {
   s->state = ST_BOL;
-  if (s->field == F_ID && !s->line_has_nul) {
+  if (s->vbad) return TC_OK;
+  if (s->field == F_ID) {
     char *id = id_pending(s);
-    id[s->id_pend_len] = '\0';
+    id[s->vlen] = '\0';
     s->last_id = id;
-    s->last_id_len = s->id_pend_len;
-    s->last_id_truncated = s->id_pend_trunc;
+    s->last_id_len = s->vlen;
+    s->last_id_truncated = s->vtrunc;
     if (s->cb->on_id) return s->cb->on_id(s->user, s);
-  } else if (s->field == F_RETRY && s->retry_any && !s->retry_bad) {
-    if (s->cb->on_retry) return s->cb->on_retry(s->user, s, s->retry_acc);
+  } else if (s->field == F_RETRY && s->vlen && s->cb->on_retry) {
+    return s->cb->on_retry(s->user, s, s->retry_acc);
   }
   return TC_OK;
 }
@@ -156,12 +137,8 @@ static tc_err_t end_line(tc_sse_t *s)
 /* A blank line. */
 static tc_err_t dispatch(tc_sse_t *s)
 {
-  tc_err_t e = TC_OK;
-  if (s->data_started) {
-    if (s->cb->on_dispatch) e = s->cb->on_dispatch(s->user, s);
-  } else if (s->cb->on_discard) {
-    e = s->cb->on_discard(s->user, s);
-  }
+  tc_err_t (*fn)(void *, const tc_sse_t *) = s->data_started ? s->cb->on_dispatch : s->cb->on_discard;
+  tc_err_t e = fn ? fn(s->user, s) : TC_OK;
   s->data_started = false;
   s->event_len = 0;
   s->event[0] = '\0';
@@ -174,58 +151,49 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
   /* lf: the next LF at or after p (or end); cr: the next CR before lf (or lf).
    * Recomputed only once p has passed them, so each byte is searched once. */
   const char *lf = NULL, *cr = NULL;
-  tc_err_t e;
+  tc_err_t e = TC_OK;
 
-  while (p < end) {
+  while (p < end && e == TC_OK) {
+    char c = *p;
     switch (s->state) {
-    case ST_BOL: {
-      char c = *p;
-      if (s->after_cr) {
+    case ST_BOL:
+      if (s->after_cr && c == '\n') {
         s->after_cr = false;
-        if (c == '\n') {
-          p++;
-          continue;
-        }
-      }
-      if (c == '\n' || c == '\r') {
         p++;
-        s->after_cr = c == '\r';
-        if ((e = dispatch(s)) != TC_OK) return e;
         continue;
       }
-      if (c == ':') { /* comment */
+      s->after_cr = c == '\r';
+      if (c == '\n' || c == '\r') {
         p++;
-        s->field = F_IGNORE;
-        s->state = ST_VALUE;
+        e = dispatch(s);
         continue;
       }
       s->name_len = 0;
+      s->field = F_IGNORE;
       s->state = ST_NAME;
-    }
-      /* fall through */
+      if (c == ':') { /* comment */
+        p++;
+        s->state = ST_VALUE;
+      }
+      continue;
     case ST_NAME:
-      while (p < end) {
-        char c = *p++;
-        if (c == ':') {
-          s->state = ST_SPACE;
-          if ((e = begin_value(s)) != TC_OK) return e;
-          break;
-        }
-        if (c == '\n' || c == '\r') { /* no colon: the line is the name */
-          s->after_cr = c == '\r';
-          if ((e = begin_value(s)) != TC_OK) return e;
-          if ((e = end_line(s)) != TC_OK) return e;
-          break;
-        }
+      p++;
+      if (c == ':') {
+        s->state = ST_SPACE;
+        e = begin_value(s);
+      } else if (c == '\n' || c == '\r') { /* no colon: the line is the name */
+        s->after_cr = c == '\r';
+        if ((e = begin_value(s)) == TC_OK) e = end_line(s);
+      } else {
         if (s->name_len < sizeof s->name) s->name[s->name_len] = c;
         if (s->name_len < NAME_TOO_LONG) s->name_len++;
       }
       continue;
     case ST_SPACE:
       s->state = ST_VALUE;
-      if (*p == ' ') p++;
+      if (c == ' ') p++;
       continue;
-    case ST_VALUE: {
+    default: /* ST_VALUE */
       if (lf == NULL || lf < p) {
         lf = memchr(p, '\n', (size_t)(end - p));
         if (lf == NULL) lf = end;
@@ -239,21 +207,17 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
       if (cr == end) return TC_OK;
       s->after_cr = *cr == '\r';
       p = cr + 1;
-      if ((e = end_line(s)) != TC_OK) return e;
+      e = end_line(s);
       continue;
     }
-    default:
-      return TC_ERR_STATE;
-    }
   }
-  return TC_OK;
+  return e;
 }
 
 tc_err_t tc_sse_feed(tc_sse_t *s, const char *p, size_t n)
 {
   const char *end;
   if (s == NULL || s->cb == NULL || (p == NULL && n != 0)) return TC_ERR_ARG;
-  if (n == 0) return TC_OK;
   end = p + n;
   while (s->state == ST_BOM && p < end) {
     if (*p == bom_bytes[s->bom_seen]) {
@@ -263,7 +227,7 @@ tc_err_t tc_sse_feed(tc_sse_t *s, const char *p, size_t n)
       /* Not a BOM: the bytes matched so far are ordinary line bytes. */
       tc_err_t e;
       s->state = ST_BOL;
-      if (s->bom_seen && (e = feed_lines(s, bom_bytes, bom_bytes + s->bom_seen)) != TC_OK) return e;
+      if ((e = feed_lines(s, bom_bytes, bom_bytes + s->bom_seen)) != TC_OK) return e;
     }
   }
   return feed_lines(s, p, end);
