@@ -33,6 +33,43 @@ enum {
 #define F_CLOSE_DELIM 0x08u /* body ends at EOF */
 #define F_HDRS_DONE   0x10u /* on_headers_done reached */
 
+/* ------------------------------------------- shared with http_req, http_url */
+
+bool tc_http__ieq(const char *p, size_t n, const char *lit)
+{
+  size_t i = 0;
+  for (; i < n; i++)
+    if (lit[i] == '\0' || lower(p[i]) != lit[i]) return false;
+  return lit[i] == '\0';
+}
+
+/* In the order of the H_ values. */
+static const char k_known[] = "content-length\0transfer-encoding\0host\0connection\0content-type\0"
+                              "x-session-settled\0x-stream-version\0retry-after\0x-ratelimit-reset\0";
+
+int tc_http__known(tc_slice_t name)
+{
+  const char *s = k_known;
+  int h = H_CL;
+  for (; *s && !ieq_s(name, s); s += strlen(s) + 1) h++;
+  return h;
+}
+
+/* ------------------------------------------------------------ responses */
+
+/* All of s as a decimal number no larger than INT64_MAX; -1 otherwise.
+ * Leading zeros are dropped first: tc_parse_u64 takes at most 19 digits,
+ * which cannot overflow. */
+static int64_t dec(tc_slice_t s)
+{
+  uint64_t v;
+  while (s.len > 1 && s.ptr[0] == '0') {
+    s.ptr++;
+    s.len--;
+  }
+  return tc_parse_u64(s.ptr, s.len, &v) && v <= (uint64_t)INT64_MAX ? (int64_t)v : -1;
+}
+
 static const tc_http_resp_cb_t k_no_cb = { NULL, NULL, NULL, NULL };
 
 void tc_http_resp_init(tc_http_resp_t *r, char *line_buf, size_t line_cap, bool head_request,
@@ -109,7 +146,7 @@ static tc_err_t capture_list(tc_http_resp_t *r, int h, tc_slice_t v)
 
 static tc_err_t capture(tc_http_resp_t *r, tc_slice_t name, tc_slice_t v)
 {
-  int h = known(name);
+  int h = tc_http__known(name);
   switch (h) {
   case H_CL: case H_TE: case H_CONN:
     return capture_list(r, h, v);

@@ -16,8 +16,6 @@ enum { F_IGNORE = 0, F_DATA, F_EVENT, F_ID, F_RETRY };
 #define NAME_TOO_LONG 6 /* name_len saturates here: longer than any known name */
 
 static const char bom_bytes[3] = { '\xEF', '\xBB', '\xBF' };
-/* The known field names, each after its length, in F_ order from F_DATA. */
-static const char k_fields[] = "\4data\5event\2id\5retry";
 
 void tc_sse_init(tc_sse_t *s, char *id_buf, size_t id_cap, const tc_sse_cb_t *cb, void *user)
 {
@@ -48,13 +46,16 @@ static char *id_pending(tc_sse_t *s)
 /* The name is complete: decide the field and start its (possibly empty) value. */
 static tc_err_t begin_value(tc_sse_t *s)
 {
-  uint8_t f = F_DATA;
-  const char *t = k_fields;
-  while (*t && !(*t == s->name_len && memcmp(t + 1, s->name, (size_t)*t) == 0)) {
-    t += *t + 1;
-    f++;
+  uint8_t f = F_IGNORE;
+  switch (s->name_len) {
+  case 2: if (memcmp(s->name, "id", 2) == 0) f = F_ID; break;
+  case 4: if (memcmp(s->name, "data", 4) == 0) f = F_DATA; break;
+  case 5:
+    if (memcmp(s->name, "event", 5) == 0) f = F_EVENT;
+    else if (memcmp(s->name, "retry", 5) == 0) f = F_RETRY;
+    break;
+  default: break;
   }
-  if (!*t) f = F_IGNORE;
   s->field = f;
   s->vlen = 0;
   s->vbad = s->vtrunc = false;
@@ -151,49 +152,58 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
   /* lf: the next LF at or after p (or end); cr: the next CR before lf (or lf).
    * Recomputed only once p has passed them, so each byte is searched once. */
   const char *lf = NULL, *cr = NULL;
-  tc_err_t e = TC_OK;
+  tc_err_t e;
 
-  while (p < end && e == TC_OK) {
-    char c = *p;
+  while (p < end) {
     switch (s->state) {
-    case ST_BOL:
-      if (s->after_cr && c == '\n') {
+    case ST_BOL: {
+      char c = *p;
+      if (s->after_cr) {
         s->after_cr = false;
-        p++;
-        continue;
+        if (c == '\n') {
+          p++;
+          continue;
+        }
       }
-      s->after_cr = c == '\r';
       if (c == '\n' || c == '\r') {
         p++;
-        e = dispatch(s);
+        s->after_cr = c == '\r';
+        if ((e = dispatch(s)) != TC_OK) return e;
+        continue;
+      }
+      if (c == ':') { /* comment */
+        p++;
+        s->field = F_IGNORE;
+        s->state = ST_VALUE;
         continue;
       }
       s->name_len = 0;
-      s->field = F_IGNORE;
       s->state = ST_NAME;
-      if (c == ':') { /* comment */
-        p++;
-        s->state = ST_VALUE;
-      }
-      continue;
+    }
+      /* fall through */
     case ST_NAME:
-      p++;
-      if (c == ':') {
-        s->state = ST_SPACE;
-        e = begin_value(s);
-      } else if (c == '\n' || c == '\r') { /* no colon: the line is the name */
-        s->after_cr = c == '\r';
-        if ((e = begin_value(s)) == TC_OK) e = end_line(s);
-      } else {
+      while (p < end) {
+        char c = *p++;
+        if (c == ':') {
+          s->state = ST_SPACE;
+          if ((e = begin_value(s)) != TC_OK) return e;
+          break;
+        }
+        if (c == '\n' || c == '\r') { /* no colon: the line is the name */
+          s->after_cr = c == '\r';
+          if ((e = begin_value(s)) != TC_OK) return e;
+          if ((e = end_line(s)) != TC_OK) return e;
+          break;
+        }
         if (s->name_len < sizeof s->name) s->name[s->name_len] = c;
         if (s->name_len < NAME_TOO_LONG) s->name_len++;
       }
       continue;
     case ST_SPACE:
       s->state = ST_VALUE;
-      if (c == ' ') p++;
+      if (*p == ' ') p++;
       continue;
-    default: /* ST_VALUE */
+    case ST_VALUE: {
       if (lf == NULL || lf < p) {
         lf = memchr(p, '\n', (size_t)(end - p));
         if (lf == NULL) lf = end;
@@ -207,11 +217,14 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
       if (cr == end) return TC_OK;
       s->after_cr = *cr == '\r';
       p = cr + 1;
-      e = end_line(s);
+      if ((e = end_line(s)) != TC_OK) return e;
       continue;
     }
+    default:
+      return TC_ERR_STATE;
+    }
   }
-  return e;
+  return TC_OK;
 }
 
 tc_err_t tc_sse_feed(tc_sse_t *s, const char *p, size_t n)

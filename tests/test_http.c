@@ -471,6 +471,8 @@ static void test_content_length_equal_duplicates_accepted(void)
   run("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc", &w);
   run("HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\nabc", &w);
   run("HTTP/1.1 200 OK\r\nContent-Length: 003\r\n\r\nabc", &w);
+  /* leading zeros do not count toward the 19 digits of INT64_MAX */
+  run("HTTP/1.1 200 OK\r\nContent-Length: 0000000000000000000000003\r\n\r\nabc", &w);
 }
 
 static void test_content_length_invalid_or_conflicting(void)
