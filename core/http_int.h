@@ -61,17 +61,6 @@ static inline tc_slice_t trim(const char *p, size_t n)
   return (tc_slice_t){ p, n };
 }
 
-/* Next element of a comma-separated list, OWS trimmed; false at the end. */
-static inline bool next_elem(tc_slice_t v, size_t *pos, tc_slice_t *e)
-{
-  size_t i = *pos, j = i;
-  if (i > v.len) return false;
-  while (j < v.len && v.ptr[j] != ',') j++;
-  *e = trim(v.ptr + i, j - i);
-  *pos = j + 1;
-  return true;
-}
-
 /* Header names the parser captures (H_CL .. H_RESET, in tc_http__known's
  * table order) or the request writer refuses (H_CL, H_TE, H_HOST). */
 enum { H_CL, H_TE, H_HOST, H_CONN, H_CT, H_SETTLED, H_VERSION, H_RETRY, H_RESET, H_OTHER };

@@ -43,17 +43,24 @@ bool tc_http__ieq(const char *p, size_t n, const char *lit)
   return lit[i] == '\0';
 }
 
+/* Index of s (any case) in `table`, lower-case strings each ended by NUL,
+ * the table by an empty one; the number of strings when s is not there. */
+static int find(const char *table, tc_slice_t s)
+{
+  int i = 0;
+  for (; *table && !ieq_s(s, table); table += strlen(table) + 1) i++;
+  return i;
+}
+
 /* In the order of the H_ values. */
 static const char k_known[] = "content-length\0transfer-encoding\0host\0connection\0content-type\0"
                               "x-session-settled\0x-stream-version\0retry-after\0x-ratelimit-reset\0";
 
-int tc_http__known(tc_slice_t name)
-{
-  const char *s = k_known;
-  int h = H_CL;
-  for (; *s && !ieq_s(name, s); s += strlen(s) + 1) h++;
-  return h;
-}
+int tc_http__known(tc_slice_t name) { return find(k_known, name); }
+
+/* Values the parser recognises (list elements and media types). */
+enum { W_CHUNKED, W_CLOSE, W_KEEP_ALIVE, W_SSE, W_JSON };
+static const char k_words[] = "chunked\0close\0keep-alive\0text/event-stream\0application/json\0";
 
 /* ------------------------------------------------------------ responses */
 
@@ -115,6 +122,17 @@ static tc_err_t status_line(tc_http_resp_t *r, const char *l, size_t n)
   return TC_OK;
 }
 
+/* Next element of a list separated by `sep`, OWS trimmed; false at the end. */
+static bool next_elem(tc_slice_t v, size_t *pos, tc_slice_t *e, char sep)
+{
+  size_t i = *pos, j = i;
+  if (i > v.len) return false;
+  while (j < v.len && v.ptr[j] != sep) j++;
+  *e = trim(v.ptr + i, j - i);
+  *pos = j + 1;
+  return true;
+}
+
 /* Content-Length, Transfer-Encoding and Connection are comma lists; empty
  * elements are ignored (RFC 9110 5.6.1) except in Content-Length, where
  * every element must be the same number. */
@@ -123,7 +141,8 @@ static tc_err_t capture_list(tc_http_resp_t *r, int h, tc_slice_t v)
   size_t pos = 0;
   tc_slice_t e;
   bool any = false;
-  while (next_elem(v, &pos, &e)) {
+  while (next_elem(v, &pos, &e, ',')) {
+    int w = find(k_words, e);
     if (h == H_CL) {
       int64_t cl = dec(e);
       if (cl < 0 || (r->content_length >= 0 && cl != r->content_length)) return TC_ERR_HTTP_CONTENT_LENGTH;
@@ -132,11 +151,11 @@ static tc_err_t capture_list(tc_http_resp_t *r, int h, tc_slice_t v)
       continue;
     } else if (h == H_TE) {
       any = true;
-      if (!ieq_s(e, "chunked") || r->chunked) r->flags |= F_TE_BAD;
+      if (w != W_CHUNKED || r->chunked) r->flags |= F_TE_BAD;
       r->chunked = true;
-    } else if (ieq_s(e, "close")) {
+    } else if (w == W_CLOSE) {
       r->conn_close = true;
-    } else if (ieq_s(e, "keep-alive")) {
+    } else if (w == W_KEEP_ALIVE) {
       r->flags |= F_KEEP_ALIVE;
     }
   }
@@ -147,26 +166,25 @@ static tc_err_t capture_list(tc_http_resp_t *r, int h, tc_slice_t v)
 static tc_err_t capture(tc_http_resp_t *r, tc_slice_t name, tc_slice_t v)
 {
   int h = tc_http__known(name);
+  size_t k = 0;
+  tc_slice_t e;
   switch (h) {
   case H_CL: case H_TE: case H_CONN:
     return capture_list(r, h, v);
-  case H_CT: {
-    size_t k = 0;
-    while (k < v.len && v.ptr[k] != ';') k++;
-    v = trim(v.ptr, k);
-    r->content_type_sse = ieq_s(v, "text/event-stream");
-    r->content_type_json = ieq_s(v, "application/json");
+  case H_CT: /* the media type, before any parameter */
+    next_elem(v, &k, &e, ';');
+    k = (size_t)find(k_words, e);
+    r->content_type_sse = k == W_SSE;
+    r->content_type_json = k == W_JSON;
     break;
-  }
   case H_SETTLED:
     r->session_settled = tc_slice_eq(v, "true");
     break;
-  case H_VERSION: {
-    size_t k = v.len < sizeof r->stream_version - 1 ? v.len : sizeof r->stream_version - 1;
+  case H_VERSION:
+    k = v.len < sizeof r->stream_version - 1 ? v.len : sizeof r->stream_version - 1;
     memcpy(r->stream_version, v.ptr, k);
     r->stream_version[k] = '\0';
     break;
-  }
   case H_RETRY: r->retry_after_s = dec(v); break;
   case H_RESET: r->ratelimit_reset = dec(v); break;
   default: break;
