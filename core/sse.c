@@ -156,6 +156,17 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
 
   while (p < end) {
     switch (s->state) {
+    case ST_BOM:
+      if (*p == bom_bytes[s->bom_seen]) {
+        p++;
+        if (++s->bom_seen == sizeof bom_bytes) s->state = ST_BOL;
+        continue;
+      }
+      /* Not a BOM: the bytes matched so far are ordinary line bytes (fed
+       * from state ST_BOL, so this recursion is one level deep). */
+      s->state = ST_BOL;
+      if (s->bom_seen && (e = feed_lines(s, bom_bytes, bom_bytes + s->bom_seen)) != TC_OK) return e;
+      continue;
     case ST_BOL: {
       char c = *p;
       if (s->after_cr) {
@@ -203,7 +214,7 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
       s->state = ST_VALUE;
       if (*p == ' ') p++;
       continue;
-    case ST_VALUE: {
+    default: { /* ST_VALUE */
       if (lf == NULL || lf < p) {
         lf = memchr(p, '\n', (size_t)(end - p));
         if (lf == NULL) lf = end;
@@ -220,8 +231,6 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
       if ((e = end_line(s)) != TC_OK) return e;
       continue;
     }
-    default:
-      return TC_ERR_STATE;
     }
   }
   return TC_OK;
@@ -229,19 +238,6 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
 
 tc_err_t tc_sse_feed(tc_sse_t *s, const char *p, size_t n)
 {
-  const char *end;
   if (s == NULL || s->cb == NULL || (p == NULL && n != 0)) return TC_ERR_ARG;
-  end = p + n;
-  while (s->state == ST_BOM && p < end) {
-    if (*p == bom_bytes[s->bom_seen]) {
-      p++;
-      if (++s->bom_seen == sizeof bom_bytes) s->state = ST_BOL;
-    } else {
-      /* Not a BOM: the bytes matched so far are ordinary line bytes. */
-      tc_err_t e;
-      s->state = ST_BOL;
-      if ((e = feed_lines(s, bom_bytes, bom_bytes + s->bom_seen)) != TC_OK) return e;
-    }
-  }
-  return feed_lines(s, p, end);
+  return n ? feed_lines(s, p, p + n) : TC_OK;
 }
