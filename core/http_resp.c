@@ -325,8 +325,14 @@ tc_err_t tc_http_resp_feed(tc_http_resp_t *r, const char *p, size_t n, size_t *c
       if (r->cb->on_body) e = r->cb->on_body(r->user, p + i, k);
       i += k;
       if (e == TC_OK && r->remaining == 0) {
-        if (r->chunked) r->state = S_CHUNK_END;
-        else e = complete(r);
+        if (!r->chunked) {
+          e = complete(r);
+        } else if (n - i >= 2 && p[i] == '\r' && p[i + 1] == '\n') {
+          i += 2; /* the usual CRLF after chunk data, in this piece */
+          r->state = S_CHUNK_SIZE;
+        } else {
+          r->state = S_CHUNK_END;
+        }
       }
     } else {
       e = framing_byte(r, p[i++]);

@@ -596,6 +596,16 @@ static void test_chunk_size_line_framing(void)
   }
 }
 
+/* the framing's line rules hold inside chunk extensions too */
+static void test_chunk_extension_cr_or_nul_refused(void)
+{
+  static const char nul[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;a\0b\r\nhello\r\n0\r\n\r\n";
+  expect_t w = { .err = TC_ERR_HTTP_CHUNK_SYNTAX };
+  run_err("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;a\rb\r\nhello\r\n0\r\n\r\n", TC_ERR_HTTP_CHUNK_SYNTAX);
+  run_err("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\r\nhello\r\n0\r\n\r\n", TC_ERR_HTTP_CHUNK_SYNTAX);
+  run_cap(nul, sizeof nul - 1, &w, 0, false);
+}
+
 static void test_chunk_data_missing_crlf(void)
 {
   run_err("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX\r\n0\r\n\r\n", TC_ERR_HTTP_CHUNK_SYNTAX);
@@ -1213,6 +1223,7 @@ int main(void)
   RUN(test_bad_chunk_sizes);
   RUN(test_chunk_size_16_digits_accepted);
   RUN(test_chunk_size_line_framing);
+  RUN(test_chunk_extension_cr_or_nul_refused);
   RUN(test_chunk_data_missing_crlf);
   RUN(test_bad_trailer_refused);
   RUN(test_transfer_encoding_other_than_chunked_refused);
