@@ -33,25 +33,6 @@ static inline bool is_tchar(char c)
   return is_alnum(c);
 }
 
-static inline bool is_token(tc_slice_t s)
-{
-  if (s.ptr == NULL || s.len == 0) return false;
-  for (size_t i = 0; i < s.len; i++)
-    if (!is_tchar(s.ptr[i])) return false;
-  return true;
-}
-
-/* No control byte (HTAB allowed when `text`), no DEL, no SP unless `text`. */
-static inline bool is_clean(tc_slice_t s, bool text)
-{
-  if (s.ptr == NULL) return s.len == 0;
-  for (size_t i = 0; i < s.len; i++) {
-    unsigned char c = (unsigned char)s.ptr[i];
-    if (c == 0x7f || (c < 0x20 && !(text && c == '\t')) || (c == ' ' && !text)) return false;
-  }
-  return true;
-}
-
 static inline bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
 static inline tc_slice_t trim(const char *p, size_t n)

@@ -5,6 +5,25 @@
 
 #include "http_int.h"
 
+enum { K_TOKEN, K_TEXT, K_CLEAN };
+
+/* Every byte of s is: an RFC 9110 tchar (K_TOKEN: methods, header names);
+ * not a control byte or DEL, HTAB and SP allowed (K_TEXT: header values);
+ * not a control byte, DEL or SP (K_CLEAN: a target, a host). Only a K_TEXT
+ * slice may be empty; a NULL ptr is refused unless the slice is empty. */
+static bool all_ok(tc_slice_t s, int kind)
+{
+  if (s.len == 0) return kind == K_TEXT;
+  if (s.ptr == NULL) return false;
+  for (size_t i = 0; i < s.len; i++) {
+    unsigned char c = (unsigned char)s.ptr[i];
+    bool ok = kind == K_TOKEN ? is_tchar((char)c)
+                              : c != 0x7f && (c > ' ' || (kind == K_TEXT && (c == ' ' || c == '\t')));
+    if (!ok) return false;
+  }
+  return true;
+}
+
 /* A C string as a slice; NULL becomes { NULL, 1 }, which every check refuses. */
 static tc_slice_t cstr(const char *s) { return (tc_slice_t){ s, s ? strlen(s) : 1 }; }
 
@@ -15,8 +34,8 @@ void tc_http_req_begin(tc_http_req_t *q, char *mem, size_t cap, const char *meth
   bool v6;
   *b = tc_buf_make(mem, mem ? cap : 0);
   q->err = TC_ERR_ARG;
-  if (url == NULL || !is_token(cstr(method)) || target.len == 0 || !is_clean(target, false) ||
-      target.ptr[0] != '/' || url->host.len == 0 || !is_clean(url->host, false))
+  if (url == NULL || !all_ok(cstr(method), K_TOKEN) || !all_ok(target, K_CLEAN) || target.ptr[0] != '/' ||
+      !all_ok(url->host, K_CLEAN))
     return;
   q->err = TC_OK;
   v6 = memchr(url->host.ptr, ':', url->host.len) != NULL; /* an IPv6 literal: bracketed */
@@ -40,7 +59,7 @@ void tc_http_req_begin(tc_http_req_t *q, char *mem, size_t cap, const char *meth
 static void header(tc_http_req_t *q, tc_slice_t name, tc_slice_t value, int allowed)
 {
   if (q->err != TC_OK) return;
-  if (!is_token(name) || !is_clean(value, true) || tc_http__known(name) < allowed) {
+  if (!all_ok(name, K_TOKEN) || !all_ok(value, K_TEXT) || tc_http__known(name) < allowed) {
     q->err = TC_ERR_ARG;
     return;
   }
