@@ -159,14 +159,14 @@ struct tc_http_resp {
   char *line;
   size_t line_cap;
   size_t line_len;               /* line bytes held; in chunk-size lines a counter */
-  uint64_t remaining;            /* body bytes left in this chunk / content */
+  uint64_t remaining;            /* body bytes left in this chunk / content (UINT64_MAX: until EOF) */
   tc_err_t err;                  /* the error that stopped the parser */
   uint16_t header_count;
   uint8_t state;
   uint8_t minor;                 /* HTTP/1.x */
   uint8_t flags;                 /* internal bits (http_resp.c) */
   bool head_request;
-  bool saw_cr;                   /* the line piece held so far ended in CR */
+  bool saw_cr;                   /* a CR was read and held back: LF must follow */
 };
 
 /* Prepares `r` for one response. `line_buf` (line_cap bytes, the caller's,
