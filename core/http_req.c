@@ -5,84 +5,98 @@
 
 #include "http_int.h"
 
+enum { K_TOKEN, K_TEXT, K_CLEAN };
 
-
-static void put_slice(tc_buf_t *b, tc_slice_t s)
+/* Every byte of s is: an RFC 9110 tchar (K_TOKEN: methods, header names);
+ * not a control byte or DEL, HTAB and SP allowed (K_TEXT: header values);
+ * not a control byte, DEL or SP (K_CLEAN: a target, a host). Only a K_TEXT
+ * slice may be empty; a NULL ptr is refused unless the slice is empty. */
+static bool all_ok(tc_slice_t s, int kind)
 {
-  if (s.len) tc_buf_put(b, s.ptr, s.len);
+  if (s.len == 0) return kind == K_TEXT;
+  if (s.ptr == NULL) return false;
+  for (size_t i = 0; i < s.len; i++) {
+    unsigned char c = (unsigned char)s.ptr[i];
+    bool ok = kind == K_TOKEN ? is_tchar((char)c)
+                              : c != 0x7f && (c > ' ' || (kind == K_TEXT && (c == ' ' || c == '\t')));
+    if (!ok) return false;
+  }
+  return true;
 }
+
+/* A C string as a slice; NULL becomes { NULL, 1 }, which every check refuses. */
+static tc_slice_t cstr(const char *s) { return (tc_slice_t){ s, s ? strlen(s) : 1 }; }
 
 void tc_http_req_begin(tc_http_req_t *q, char *mem, size_t cap, const char *method,
                        const tc_url_t *url, tc_slice_t target)
 {
-  tc_slice_t m = { method, method ? strlen(method) : 0 };
-  q->buf = tc_buf_make(mem, mem ? cap : 0);
-  q->err = TC_OK;
-  if (url == NULL || !is_token(m) || target.ptr == NULL || target.len == 0 || target.ptr[0] != '/' ||
-      !is_clean(target, false) || url->host.len == 0 || !is_clean(url->host, false)) {
-    q->err = TC_ERR_ARG;
+  tc_buf_t *b = &q->buf;
+  bool v6;
+  *b = tc_buf_make(mem, mem ? cap : 0);
+  q->err = TC_ERR_ARG;
+  if (url == NULL || !all_ok(cstr(method), K_TOKEN) || !all_ok(target, K_CLEAN) || target.ptr[0] != '/' ||
+      !all_ok(url->host, K_CLEAN))
     return;
-  }
-  put_slice(&q->buf, m);
-  tc_buf_put(&q->buf, " ", 1);
-  put_slice(&q->buf, target);
-  tc_buf_puts(&q->buf, " HTTP/1.1\r\nHost: ");
-  if (memchr(url->host.ptr, ':', url->host.len)) {
-    tc_buf_put(&q->buf, "[", 1);
-    put_slice(&q->buf, url->host);
-    tc_buf_put(&q->buf, "]", 1);
-  } else {
-    put_slice(&q->buf, url->host);
-  }
+  q->err = TC_OK;
+  v6 = memchr(url->host.ptr, ':', url->host.len) != NULL; /* an IPv6 literal: bracketed */
+  tc_buf_puts(b, method);
+  tc_buf_put(b, " ", 1);
+  tc_buf_put(b, target.ptr, target.len);
+  tc_buf_puts(b, v6 ? " HTTP/1.1\r\nHost: [" : " HTTP/1.1\r\nHost: ");
+  tc_buf_put(b, url->host.ptr, url->host.len);
+  if (v6) tc_buf_put(b, "]", 1);
   if (url->port_explicit) {
-    tc_buf_put(&q->buf, ":", 1);
-    tc_buf_put_u64(&q->buf, url->port);
+    tc_buf_put(b, ":", 1);
+    tc_buf_put_u64(b, url->port);
   }
-  tc_buf_put(&q->buf, "\r\n", 2);
+  tc_buf_put(b, "\r\n", 2);
 }
 
-void tc_http_req_header(tc_http_req_t *q, tc_slice_t name, tc_slice_t value)
+/* Adds "name: value" CRLF unless the request has failed or the header is
+ * bad: not a token, a control byte in the value, or a name listed before
+ * `allowed` in tc_http__known's table (H_HOST + 1 for the caller's headers:
+ * Host, Content-Length and Transfer-Encoding are written by begin and end only). */
+static void header(tc_http_req_t *q, tc_slice_t name, tc_slice_t value, int allowed)
 {
   if (q->err != TC_OK) return;
-  if (!is_token(name) || !is_clean(value, true) || known(name) <= H_TE || ieq_s(name, "host")) {
+  if (!all_ok(name, K_TOKEN) || !all_ok(value, K_TEXT) || tc_http__known(name) < allowed) {
     q->err = TC_ERR_ARG;
     return;
   }
-  put_slice(&q->buf, name);
+  tc_buf_put(&q->buf, name.ptr, name.len);
   tc_buf_put(&q->buf, ": ", 2);
-  put_slice(&q->buf, value);
+  tc_buf_put(&q->buf, value.ptr, value.len);
   tc_buf_put(&q->buf, "\r\n", 2);
 }
 
-void tc_http_req_header_str(tc_http_req_t *q, const char *name, const char *value)
-{
-  if (name == NULL || value == NULL) {
-    if (q->err == TC_OK) q->err = TC_ERR_ARG;
-    return;
-  }
-  tc_http_req_header(q, (tc_slice_t){ name, strlen(name) }, (tc_slice_t){ value, strlen(value) });
-}
-
-void tc_http_req_header_u64(tc_http_req_t *q, const char *name, uint64_t value)
+/* The same with `value` in decimal. */
+static void header_u64(tc_http_req_t *q, tc_slice_t name, uint64_t value, int allowed)
 {
   char mem[20];
   tc_buf_t b = tc_buf_make(mem, sizeof mem);
   tc_buf_put_u64(&b, value);
-  if (name == NULL) {
-    if (q->err == TC_OK) q->err = TC_ERR_ARG;
-    return;
-  }
-  tc_http_req_header(q, (tc_slice_t){ name, strlen(name) }, (tc_slice_t){ b.ptr, b.len });
+  header(q, name, (tc_slice_t){ b.ptr, b.len }, allowed);
+}
+
+void tc_http_req_header(tc_http_req_t *q, tc_slice_t name, tc_slice_t value)
+{
+  header(q, name, value, H_HOST + 1);
+}
+
+void tc_http_req_header_str(tc_http_req_t *q, const char *name, const char *value)
+{
+  header(q, cstr(name), cstr(value), H_HOST + 1);
+}
+
+void tc_http_req_header_u64(tc_http_req_t *q, const char *name, uint64_t value)
+{
+  header_u64(q, cstr(name), value, H_HOST + 1);
 }
 
 tc_err_t tc_http_req_end(tc_http_req_t *q, bool has_body, size_t body_len)
 {
+  if (has_body) header_u64(q, (tc_slice_t){ "Content-Length", 14 }, body_len, H_CL);
   if (q->err != TC_OK) return q->err;
-  if (has_body) {
-    tc_buf_puts(&q->buf, "Content-Length: ");
-    tc_buf_put_u64(&q->buf, body_len);
-    tc_buf_put(&q->buf, "\r\n", 2);
-  }
   tc_buf_put(&q->buf, "\r\n", 2);
   if (q->buf.overflow) q->err = TC_ERR_HTTP_REQUEST_TOO_LONG;
   return q->err;

@@ -17,10 +17,10 @@ tc_err_t tc_url_parse(const char *url, size_t len, tc_url_t *out)
   size_t i, a, ae, h, he, p;
   if (url == NULL || out == NULL) return TC_ERR_HTTP_URL;
   memset(out, 0, sizeof *out);
-  if (len >= 8 && ieq(url, 8, "https://")) {
+  if (len >= 8 && tc_http__ieq(url, 8, "https://")) {
     out->tls = true;
     i = 8;
-  } else if (len >= 7 && ieq(url, 7, "http://")) {
+  } else if (len >= 7 && tc_http__ieq(url, 7, "http://")) {
     i = 7;
   } else {
     return TC_ERR_HTTP_URL;

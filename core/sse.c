@@ -23,15 +23,13 @@ void tc_sse_init(tc_sse_t *s, char *id_buf, size_t id_cap, const tc_sse_cb_t *cb
   s->cb = cb;
   s->user = user;
   if (id_buf == NULL || id_cap < 2) {
-    s->id_base = s->id_tiny;
-    s->last_id_cap = 1;
-  } else {
-    s->id_base = id_buf;
-    s->last_id_cap = id_cap / 2;
+    id_buf = s->id_tiny;
+    id_cap = 2;
   }
-  s->last_id = s->id_base;
-  s->last_id[0] = '\0';
-  s->state = ST_BOM;
+  s->id_base = s->last_id = id_buf; /* last_id[0] is NUL: the first half is "" */
+  id_buf[0] = '\0';
+  s->last_id_cap = id_cap / 2;
+  /* s->state = ST_BOM (0) */
 }
 
 bool tc_sse_idle(const tc_sse_t *s)
@@ -59,76 +57,59 @@ static tc_err_t begin_value(tc_sse_t *s)
   default: break;
   }
   s->field = f;
-  switch (f) {
-  case F_DATA:
-    if (s->data_started) {
-      /* The spec appends LF after every data line and strips the last one
-       * at dispatch: the same as a LF before every line but the first. */
-      if (s->cb->on_data) {
-        tc_err_t e = s->cb->on_data(s->user, s, "\n", 1);
-        if (e != TC_OK) return e;
-      }
-    }
-    s->data_started = true;
-    break;
-  case F_EVENT:
+  s->vlen = 0;
+  s->vbad = s->vtrunc = false;
+  s->retry_acc = 0;
+  if (f == F_EVENT) {
     s->event_len = 0;
     s->event[0] = '\0';
     s->event_truncated = false;
-    break;
-  case F_ID:
-    s->id_pend_len = 0;
-    s->id_pend_trunc = false;
-    s->line_has_nul = false;
-    break;
-  case F_RETRY:
-    s->retry_acc = 0;
-    s->retry_any = false;
-    s->retry_bad = false;
-    break;
-  default: break;
+  } else if (f == F_DATA) {
+    /* The spec appends LF after every data line and strips the last one
+     * at dispatch: the same as a LF before every line but the first. */
+    bool more = s->data_started;
+    s->data_started = true;
+    if (more && s->cb->on_data) return s->cb->on_data(s->user, s, "\n", 1);
   }
   return TC_OK;
+}
+
+/* Appends what fits of p[0..n) to dst[*len..cap); true when bytes were cut. */
+static bool keep(char *dst, size_t *len, size_t cap, const char *p, size_t n)
+{
+  size_t k = cap - *len;
+  if (k > n) k = n;
+  memcpy(dst + *len, p, k);
+  *len += k;
+  return k < n;
 }
 
 /* n > 0 bytes of the current line's value. */
 static tc_err_t value_span(tc_sse_t *s, const char *p, size_t n)
 {
+  size_t k;
   switch (s->field) {
   case F_DATA:
     return s->cb->on_data ? s->cb->on_data(s->user, s, p, n) : TC_OK;
-  case F_EVENT: {
-    size_t room = (size_t)TC_SSE_EVENT_MAX - s->event_len, k = n < room ? n : room;
-    memcpy(s->event + s->event_len, p, k);
-    s->event_len = (uint8_t)(s->event_len + k);
-    s->event[s->event_len] = '\0';
-    if (k < n) s->event_truncated = true;
+  case F_EVENT:
+    k = s->event_len;
+    if (keep(s->event, &k, TC_SSE_EVENT_MAX, p, n)) s->event_truncated = true;
+    s->event_len = (uint8_t)k;
+    s->event[k] = '\0';
     break;
-  }
-  case F_ID: {
-    if (s->line_has_nul) break;
-    if (memchr(p, '\0', n) != NULL) {
-      s->line_has_nul = true;
-      break;
-    }
-    size_t room = s->last_id_cap - 1 - s->id_pend_len, k = n < room ? n : room;
-    memcpy(id_pending(s) + s->id_pend_len, p, k);
-    s->id_pend_len += k;
-    if (k < n) s->id_pend_trunc = true;
+  case F_ID:
+    if (memchr(p, '\0', n) != NULL) s->vbad = true;
+    if (!s->vbad && keep(id_pending(s), &s->vlen, s->last_id_cap - 1, p, n)) s->vtrunc = true;
     break;
-  }
   case F_RETRY:
-    for (size_t i = 0; i < n && !s->retry_bad; i++) {
-      unsigned d = (unsigned)(unsigned char)p[i] - '0';
-      if (d > 9) {
-        s->retry_bad = true;
-      } else {
-        s->retry_any = true;
-        /* saturating; constant divisions only (no 64-bit division routine) */
-        s->retry_acc = s->retry_acc > UINT64_MAX / 10u || (s->retry_acc == UINT64_MAX / 10u && d > UINT64_MAX % 10u)
-                           ? UINT64_MAX
-                           : s->retry_acc * 10u + d;
-      }
+    for (k = 0; k < n && !s->vbad; k++) {
+      unsigned d = (unsigned)(unsigned char)p[k] - '0';
+      uint64_t v = s->retry_acc * 10u + d;
+      s->vbad = d > 9;
+      s->vlen++;
+      /* saturating: the product overflowed when acc was above UINT64_MAX / 10
+       * (a constant: no 64-bit division), the sum when it wrapped below d */
+      s->retry_acc = s->retry_acc > UINT64_MAX / 10u || v < d ? UINT64_MAX : v;
     }
     break;
   default: break;
@@ -140,15 +121,16 @@ static tc_err_t value_span(tc_sse_t *s, const char *p, size_t n)
 static tc_err_t end_line(tc_sse_t *s)
 {
   s->state = ST_BOL;
-  if (s->field == F_ID && !s->line_has_nul) {
+  if (s->vbad) return TC_OK;
+  if (s->field == F_ID) {
     char *id = id_pending(s);
-    id[s->id_pend_len] = '\0';
+    id[s->vlen] = '\0';
     s->last_id = id;
-    s->last_id_len = s->id_pend_len;
-    s->last_id_truncated = s->id_pend_trunc;
+    s->last_id_len = s->vlen;
+    s->last_id_truncated = s->vtrunc;
     if (s->cb->on_id) return s->cb->on_id(s->user, s);
-  } else if (s->field == F_RETRY && s->retry_any && !s->retry_bad) {
-    if (s->cb->on_retry) return s->cb->on_retry(s->user, s, s->retry_acc);
+  } else if (s->field == F_RETRY && s->vlen && s->cb->on_retry) {
+    return s->cb->on_retry(s->user, s, s->retry_acc);
   }
   return TC_OK;
 }
@@ -156,12 +138,8 @@ static tc_err_t end_line(tc_sse_t *s)
 /* A blank line. */
 static tc_err_t dispatch(tc_sse_t *s)
 {
-  tc_err_t e = TC_OK;
-  if (s->data_started) {
-    if (s->cb->on_dispatch) e = s->cb->on_dispatch(s->user, s);
-  } else if (s->cb->on_discard) {
-    e = s->cb->on_discard(s->user, s);
-  }
+  tc_err_t (*fn)(void *, const tc_sse_t *) = s->data_started ? s->cb->on_dispatch : s->cb->on_discard;
+  tc_err_t e = fn ? fn(s->user, s) : TC_OK;
   s->data_started = false;
   s->event_len = 0;
   s->event[0] = '\0';
@@ -178,6 +156,17 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
 
   while (p < end) {
     switch (s->state) {
+    case ST_BOM:
+      if (*p == bom_bytes[s->bom_seen]) {
+        p++;
+        if (++s->bom_seen == sizeof bom_bytes) s->state = ST_BOL;
+        continue;
+      }
+      /* Not a BOM: the bytes matched so far are ordinary line bytes (fed
+       * from state ST_BOL, so this recursion is one level deep). */
+      s->state = ST_BOL;
+      if (s->bom_seen && (e = feed_lines(s, bom_bytes, bom_bytes + s->bom_seen)) != TC_OK) return e;
+      continue;
     case ST_BOL: {
       char c = *p;
       if (s->after_cr) {
@@ -225,7 +214,7 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
       s->state = ST_VALUE;
       if (*p == ' ') p++;
       continue;
-    case ST_VALUE: {
+    default: { /* ST_VALUE */
       if (lf == NULL || lf < p) {
         lf = memchr(p, '\n', (size_t)(end - p));
         if (lf == NULL) lf = end;
@@ -242,8 +231,6 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
       if ((e = end_line(s)) != TC_OK) return e;
       continue;
     }
-    default:
-      return TC_ERR_STATE;
     }
   }
   return TC_OK;
@@ -251,20 +238,6 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
 
 tc_err_t tc_sse_feed(tc_sse_t *s, const char *p, size_t n)
 {
-  const char *end;
   if (s == NULL || s->cb == NULL || (p == NULL && n != 0)) return TC_ERR_ARG;
-  if (n == 0) return TC_OK;
-  end = p + n;
-  while (s->state == ST_BOM && p < end) {
-    if (*p == bom_bytes[s->bom_seen]) {
-      p++;
-      if (++s->bom_seen == sizeof bom_bytes) s->state = ST_BOL;
-    } else {
-      /* Not a BOM: the bytes matched so far are ordinary line bytes. */
-      tc_err_t e;
-      s->state = ST_BOL;
-      if (s->bom_seen && (e = feed_lines(s, bom_bytes, bom_bytes + s->bom_seen)) != TC_OK) return e;
-    }
-  }
-  return feed_lines(s, p, end);
+  return n ? feed_lines(s, p, p + n) : TC_OK;
 }

@@ -66,7 +66,7 @@ struct tc_sse {
   const tc_sse_cb_t *cb;
   void *user;
   char *id_base;                    /* the id buffer, used as two halves */
-  size_t id_pend_len;               /* bytes of the id being read */
+  size_t vlen;                      /* id: bytes kept; retry: digits seen */
   uint64_t retry_acc;
   uint8_t state;
   uint8_t field;                    /* which field the current line is */
@@ -74,10 +74,8 @@ struct tc_sse {
   char name[5];                     /* field name being read (longest known: "retry") */
   uint8_t bom_seen;                 /* bytes of the BOM matched at stream start */
   bool after_cr;                    /* the last line ended with CR: skip one LF */
-  bool line_has_nul;                /* the id value holds a NUL */
-  bool id_pend_trunc;
-  bool retry_any;                   /* the retry value has had a digit */
-  bool retry_bad;                   /* ... and something else */
+  bool vbad;                        /* id: holds NUL; retry: holds a non-digit */
+  bool vtrunc;                      /* id: cut to fit */
   char id_tiny[2];                  /* the "buffer" when the caller gives none */
 };
 

@@ -471,6 +471,8 @@ static void test_content_length_equal_duplicates_accepted(void)
   run("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc", &w);
   run("HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\nabc", &w);
   run("HTTP/1.1 200 OK\r\nContent-Length: 003\r\n\r\nabc", &w);
+  /* leading zeros do not count toward the 19 digits of INT64_MAX */
+  run("HTTP/1.1 200 OK\r\nContent-Length: 0000000000000000000000003\r\n\r\nabc", &w);
 }
 
 static void test_content_length_invalid_or_conflicting(void)
@@ -592,6 +594,16 @@ static void test_chunk_size_line_framing(void)
     expect_t w = { .err = TC_ERR_HTTP_CHUNK_SYNTAX };
     run_cap(in, n, &w, cap, false);
   }
+}
+
+/* the framing's line rules hold inside chunk extensions too */
+static void test_chunk_extension_cr_or_nul_refused(void)
+{
+  static const char nul[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;a\0b\r\nhello\r\n0\r\n\r\n";
+  expect_t w = { .err = TC_ERR_HTTP_CHUNK_SYNTAX };
+  run_err("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;a\rb\r\nhello\r\n0\r\n\r\n", TC_ERR_HTTP_CHUNK_SYNTAX);
+  run_err("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\r\nhello\r\n0\r\n\r\n", TC_ERR_HTTP_CHUNK_SYNTAX);
+  run_cap(nul, sizeof nul - 1, &w, 0, false);
 }
 
 static void test_chunk_data_missing_crlf(void)
@@ -1211,6 +1223,7 @@ int main(void)
   RUN(test_bad_chunk_sizes);
   RUN(test_chunk_size_16_digits_accepted);
   RUN(test_chunk_size_line_framing);
+  RUN(test_chunk_extension_cr_or_nul_refused);
   RUN(test_chunk_data_missing_crlf);
   RUN(test_bad_trailer_refused);
   RUN(test_transfer_encoding_other_than_chunked_refused);
