@@ -1,83 +1,34 @@
 /*
- * json_doc.c — small bounded JSON documents, as jsmn tokens.
+ * json_doc.c — small bounded JSON documents, tokenised with jsmn.
  *
- * A document is first checked with tc_json_validate (json_str.c), which
- * knows the whole grammar; then tokenise() below finds the token boundaries
- * in text known to be valid, so it tracks only the structure and checks
- * nothing. The tokens are jsmn's (tc_json_tok_t is jsmntok_t, from
- * <jsmn.h>) with the layout jsmn gives them; jsmn's own parser, which would
- * repeat the validator's work, is not compiled (it cost about 800 bytes of
- * Cortex-M4 flash; tests/test_json_doc.c compares the two token by token).
+ * jsmn is compiled here and only here (renamed tc_jsmn_*, see tc_jsmn.h).
+ * jsmn alone accepts some invalid texts (it does not check commas, colons or
+ * number syntax), so a document is first checked with tc_json_validate; jsmn
+ * then only finds token boundaries in text known to be valid, and the typed
+ * readers below may rely on that. (This is also why jsmn is built without
+ * JSMN_STRICT: its checks would only repeat the validator's.)
  */
+#define TC_JSMN_IMPLEMENTATION 1
+#include "tc_jsmn.h"
+
 #include <string.h>
 
 #include "tc_json_int.h"
 
-/* The innermost container still open at or before token k, or -1 (strings
- * and primitives get their end when made; only containers are open). */
-static int open_before(const tc_json_tok_t *tok, int k)
-{
-  while (k >= 0 && tok[k].end >= 0) k--;
-  return k;
-}
-
-/* Tokens of js[0..len), which tc_json_validate accepted: type; start and end
- * (a string without its quotes); size (an object counts its keys, a key its
- * value, an array its elements). Returns the count, -1 when cap is short. */
-static int tokenise(const char *js, size_t len, tc_json_tok_t *tok, int cap)
-{
-  int n = 0, sup = -1; /* the token the next value belongs to (as jsmn's toksuper) */
-  for (size_t i = 0; i < len; i++) {
-    char c = js[i];
-    tc_json_tok_t *t = &tok[n];
-    if ((unsigned char)c <= ' ') continue; /* white space (valid text has no other byte <= ' ' here) */
-    if (c == ':') {
-      sup = n - 1; /* the key */
-      continue;
-    }
-    if (c == ',' || c == '}' || c == ']') {
-      if (c != ',') {
-        sup = open_before(tok, n - 1);
-        tok[sup].end = (int)i + 1;
-      }
-      /* after a member's value, or a container's end: back to the container around */
-      if (sup >= 0 && tok[sup].end >= 0) sup = open_before(tok, sup);
-      continue;
-    }
-    if (n == cap) return -1;
-    if (sup >= 0) tok[sup].size++;
-    t->size = 0;
-    t->start = (int)i;
-    t->end = -1;
-    if (c == '{' || c == '[') {
-      t->type = c == '{' ? JSMN_OBJECT : JSMN_ARRAY;
-      sup = n;
-    } else if (c == '"') {
-      t->type = JSMN_STRING;
-      t->start++;
-      while (++i < len && js[i] != '"') i += js[i] == '\\';
-      t->end = (int)i;
-    } else { /* a number, true, false or null: up to a delimiter */
-      t->type = JSMN_PRIMITIVE;
-      while (i + 1 < len && (unsigned char)js[i + 1] > ' ' && js[i + 1] != ',' && js[i + 1] != ']' &&
-             js[i + 1] != '}')
-        i++;
-      t->end = (int)i + 1;
-    }
-    n++;
-  }
-  return n;
-}
-
 tc_err_t tc_json_doc_parse(tc_json_doc_t *d, char *js, size_t len, tc_json_tok_t *tok, int cap)
 {
+  jsmn_parser jp;
   tc_err_t err;
   int n;
 
   memset(d, 0, sizeof *d);
   if (!js || !tok || cap < 1 || len > 0x7FFFFFFFu) return TC_ERR_ARG;
   if ((err = tc_json_validate(js, len)) != TC_OK) return err;
-  if ((n = tokenise(js, len, tok, cap)) < 0) return TC_ERR_JSON_TOO_BIG;
+  tc_jsmn_init(&jp);
+  /* valid text: jsmn can only run out of tokens (a lone primitive, which
+   * non-strict jsmn accepts, is one token) */
+  n = tc_jsmn_parse(&jp, js, len, tok, (unsigned)cap);
+  if (n < 1) return n == JSMN_ERROR_NOMEM ? TC_ERR_JSON_TOO_BIG : TC_ERR_JSON_SYNTAX;
   d->js = js;
   d->len = len;
   d->tok = tok;
