@@ -105,69 +105,37 @@ static int field_of(tc_slice_t k)
   return i;
 }
 
-tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, bool simple)
+/* Stores member f's value [v, ve) (a string with its quotes, or another
+ * value as written) in its field; *esc_mask tracks the string fields whose
+ * text has escapes. */
+static tc_err_t set_field(tc_chunk_t *c, int f, const char *v, const char *ve, bool esc, uint32_t *esc_mask)
 {
-  const char *p = p0;
-  uint32_t esc_mask = 0; /* fields whose string has escapes */
-  int more;
-  tc_err_t err;
-
-  memset(c, 0, sizeof *c);
-  more = tc_json__open(&p, e);
-  while (more == 1) {
-    tc_json_member_t m;
-    tc_slice_t *s;
-    const char *v;
-    bool esc;
-    int f;
-    if (simple && p < e && *p == '"') { /* fast path: "key":"string" as JSON.stringify writes it */
-      const char *q = p + 1;
-      m.key.ptr = q;
-      while (q < e && *q != '"') q++;
-      m.key.len = (size_t)(q - m.key.ptr);
-      m.kesc = m.vesc = false;
-      if (e - q > 2 && q[1] == ':' && q[2] == '"') {
-        m.v = q + 2;
-        q = memchr(q + 3, '"', (size_t)(e - q - 3));
-        if (q) {
-          p = m.ve = q + 1;
-          goto have;
-        }
-      }
-    }
-    if ((err = tc_json__member(&p, e, simple, &m)) != TC_OK) return err;
-  have:
-    f = m.kesc ? -1 : field_of(m.key); /* a key spelled with escapes is not matched */
-    v = m.v;
-    esc = m.vesc;
-    if (f >= 0) {
-      s = (tc_slice_t *)(void *)((char *)c + fields[f].off);
-      if (f == 2 || f == 3) esc_mask &= ~(3u << 2); /* delta and inputTextDelta share a slot */
-      if (fields[f].kind == KR) {
-        s->ptr = v;
-        s->len = (size_t)(p - v);
-      } else if (*v == 'n') { /* null: treated as absent */
-        if (fields[f].kind == KB) *((bool *)s) = false;
-        else *s = TC_SLICE_NULL;
-        esc_mask &= ~(1u << f);
-      } else if (fields[f].kind == KB) {
-        if (*v != 't' && *v != 'f') return TC_ERR_JSON_TYPE;
-        *((bool *)s) = *v == 't';
-      } else if (*v != '"') {
-        return f == 0 ? TC_ERR_CHUNK_TYPE : TC_ERR_JSON_TYPE;
-      } else {
-        s->ptr = v + 1;
-        s->len = (size_t)(p - v - 2);
-        esc_mask = esc ? esc_mask | 1u << f : esc_mask & ~(1u << f);
-      }
-    }
-    if (e - p > 1 && p[0] == ',' && p[1] == '"') {
-      p++;
-      continue;
-    }
-    more = tc_json__next(&p, e);
+  tc_slice_t *s = (tc_slice_t *)(void *)((char *)c + fields[f].off);
+  if (f == 2 || f == 3) *esc_mask &= ~(3u << 2); /* delta and inputTextDelta share a slot */
+  if (fields[f].kind == KR) {
+    s->ptr = v;
+    s->len = (size_t)(ve - v);
+  } else if (*v == 'n') { /* null: treated as absent */
+    if (fields[f].kind == KB) *((bool *)s) = false;
+    else *s = TC_SLICE_NULL;
+    *esc_mask &= ~(1u << f);
+  } else if (fields[f].kind == KB) {
+    if (*v != 't' && *v != 'f') return TC_ERR_JSON_TYPE;
+    *((bool *)s) = *v == 't';
+  } else if (*v != '"') {
+    return f == 0 ? TC_ERR_CHUNK_TYPE : TC_ERR_JSON_TYPE;
+  } else {
+    s->ptr = v + 1;
+    s->len = (size_t)(ve - v - 2);
+    *esc_mask = esc ? *esc_mask | 1u << f : *esc_mask & ~(1u << f);
   }
-  if (more < 0) return (tc_err_t)more;
+  return TC_OK;
+}
+
+/* The object [p0, p) was scanned: type lookup, then the escaped strings of
+ * a known type are unescaped in place (an unknown type keeps `raw` intact). */
+static tc_err_t finish(tc_chunk_t *c, char *p0, const char *p, uint32_t esc_mask)
+{
   c->raw.ptr = p0;
   c->raw.len = (size_t)(p - p0);
   if (!c->type_name.ptr) return TC_ERR_CHUNK_TYPE;
@@ -188,9 +156,207 @@ tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, bool 
       }
     }
   }
+  return TC_OK;
+}
+
+tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, bool simple)
+{
+  const char *p = p0;
+  uint32_t esc_mask = 0; /* fields whose string has escapes */
+  int more;
+  tc_err_t err;
+
+  memset(c, 0, sizeof *c);
+  more = tc_json__open(&p, e);
+  while (more == 1) {
+    tc_json_member_t m;
+    int f;
+    if (simple && p < e && *p == '"') { /* fast path: "key":"string" as JSON.stringify writes it */
+      const char *q = p + 1;
+      m.key.ptr = q;
+      while (q < e && *q != '"') q++;
+      m.key.len = (size_t)(q - m.key.ptr);
+      m.kesc = m.vesc = false;
+      if (e - q > 2 && q[1] == ':' && q[2] == '"') {
+        m.v = q + 2;
+        q = memchr(q + 3, '"', (size_t)(e - q - 3));
+        if (q) {
+          p = m.ve = q + 1;
+          goto have;
+        }
+      }
+    }
+    if ((err = tc_json__member(&p, e, simple, &m)) != TC_OK) return err;
+  have:
+    f = m.kesc ? -1 : field_of(m.key); /* a key spelled with escapes is not matched */
+    if (f >= 0 && (err = set_field(c, f, m.v, p, m.vesc, &esc_mask)) != TC_OK) return err;
+    if (e - p > 1 && p[0] == ',' && p[1] == '"') {
+      p++;
+      continue;
+    }
+    more = tc_json__next(&p, e);
+  }
+  if (more < 0) return (tc_err_t)more;
+  if ((err = finish(c, p0, p, esc_mask)) != TC_OK) return err;
   *endp = p0 + (p - p0);
   return TC_OK;
 }
+
+#if TC_DECODE_FAST
+/* ------------------------------------------- one pass over the escaped body
+ *
+ * A data record's body is a JSON string whose text is the envelope
+ * {"data":{..},"id":".."}: the inner quotes arrive as \" and inner escapes
+ * as \\X. tc_chunk__parse_esc reads that escaped text once, writing the
+ * unescaped chunk object to `out` while it picks the fields, instead of
+ * unescaping the body into the record buffer and scanning it again. It
+ * takes only the shape JSON.stringify writes (no white space, string and
+ * literal member values, `data` then `id`); for anything else, and for
+ * every error, it gives up and the caller takes the general path over the
+ * same bytes, which then reports exactly what it always did. */
+
+#define BQ(p) ((p)[0] == '\\' && (p)[1] == '"') /* an inner quote */
+
+/* The inside of an inner string, from just after its opening \" up to and
+ * including its closing \" (written as "), decoded one level. 1: done; 0:
+ * give up. *esc: the inner string has escapes (copied as they are). */
+static int esc_str(const char **pp, const char *e, char **wp, bool *esc)
+{
+  const char *p = *pp;
+  char *w = *wp;
+  for (;;) {
+    unsigned c;
+    int r;
+    /* plain bytes, 8 stored at once (the caller's room covers it) */
+    while (e - p >= 8) {
+      unsigned k = 0;
+      memcpy(w, p, 8);
+      while (k < 8 && tc_json__plain_byte((unsigned char)p[k])) k++;
+      p += k;
+      w += k;
+      if (k < 8) goto stop;
+    }
+    while (p < e && tc_json__plain_byte((unsigned char)*p)) *w++ = *p++;
+    if (p >= e) return 0;
+  stop:
+    c = (unsigned char)*p;
+    if (c == '\\') {
+      uint32_t cp, lo;
+      if (e - p < 2) return 0;
+      switch (p[1]) {
+      case '"':
+        *w++ = '"';
+        *pp = p + 2;
+        *wp = w;
+        return 1;
+      case '/':
+        *w++ = '/';
+        p += 2;
+        continue;
+      case '\\': /* an inner escape: its next character is taken as is */
+        *w++ = '\\';
+        p += 2;
+        *esc = true;
+        if (p < e && tc_json__plain_byte((unsigned char)*p)) {
+          *w++ = *p++;
+        } else if (e - p >= 2 && p[0] == '\\' && (p[1] == '"' || p[1] == '\\')) {
+          *w++ = p[1];
+          p += 2;
+        } else {
+          return 0;
+        }
+        continue;
+      case 'u':
+        if (!tc_json__hex4(p + 2, e, &cp)) return 0;
+        p += 6;
+        if (cp - 0xD800u < 0x800u) {
+          if (cp >= 0xDC00 || e - p < 6 || p[0] != '\\' || p[1] != 'u' || !tc_json__hex4(p + 2, e, &lo) ||
+              lo - 0xDC00u >= 0x400u)
+            return 0;
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          p += 6;
+        } else if (cp < 0x20 || cp == '"' || cp == '\\') {
+          return 0;
+        }
+        w += tc_json__utf8_put(w, cp);
+        continue;
+      default: return 0; /* a control character inside the inner string, or junk */
+      }
+    }
+    if (c < 0x80) return 0; /* the body ends, or a control byte */
+    if ((r = tc_json__utf8((const unsigned char *)p, (size_t)(e - p))) <= 0) return 0;
+    while (r--) *w++ = *p++;
+  }
+}
+
+int tc_chunk__parse_esc(const char *p, const char *e, char *out, tc_chunk_t *c, tc_slice_t *env_id,
+                        uint32_t *hash, const char **endp)
+{
+  char *w = out, *end;
+  const char *id;
+  uint32_t esc_mask = 0, h = 2166136261u;
+  if (e - p < 11 || memcmp(p, "{\\\"data\\\":{", 11) != 0) return 0;
+  p += 11;
+  memset(c, 0, sizeof *c);
+  *w++ = '{';
+  for (;;) {
+    tc_slice_t k;
+    char *v;
+    bool esc = false;
+    int f;
+    if (e - p < 2 || !BQ(p)) return 0;
+    p += 2;
+    *w++ = '"';
+    k.ptr = w;
+    while (p < e && tc_json__plain_byte((unsigned char)*p)) *w++ = *p++;
+    k.len = (size_t)(w - k.ptr);
+    if (e - p < 3 || !BQ(p) || p[2] != ':') return 0;
+    p += 3;
+    *w++ = '"';
+    *w++ = ':';
+    v = w;
+    if (e - p >= 2 && BQ(p)) {
+      p += 2;
+      *w++ = '"';
+      if (!esc_str(&p, e, &w, &esc)) return 0;
+      if (esc) { /* checked here, whatever the key (rare) */
+        const char *q = v + 1;
+        bool x;
+        if (tc_json__str(&q, w - 1, &x, false) != TC_OK || q != w - 1) return 0;
+      }
+    } else {
+      const char *lit = p < e && *p == 't' ? "true" : p < e && *p == 'f' ? "false" : "null";
+      size_t n = strlen(lit);
+      if ((size_t)(e - p) < n || memcmp(p, lit, n) != 0) return 0;
+      memcpy(w, p, n);
+      w += n;
+      p += n;
+    }
+    f = field_of(k);
+    if (f >= 0 && set_field(c, f, v, w, esc, &esc_mask) != TC_OK) return 0;
+    if (p >= e) return 0;
+    *w++ = *p;
+    if (*p++ == ',') continue;
+    if (p[-1] != '}') return 0;
+    break;
+  }
+  end = w;
+  /* ,"id":"<plain>"} and the body's closing quote */
+  if (e - p < 10 || memcmp(p, ",\\\"id\\\":\\\"", 10) != 0) return 0;
+  p += 10;
+  id = p;
+  while (p < e && tc_json__plain_byte((unsigned char)*p)) h = (h ^ (unsigned char)*p++) * 16777619u;
+  if (e - p < 4 || !BQ(p) || p[2] != '}' || p[3] != '"') return 0;
+  if (finish(c, out, end, esc_mask) != TC_OK) return 0;
+  memcpy(w, id, (size_t)(p - id));
+  env_id->ptr = w;
+  env_id->len = (size_t)(p - id);
+  *hash = h;
+  *endp = p + 4;
+  return 1;
+}
+#undef BQ
+#endif
 
 tc_err_t tc_chunk_parse(char *json, size_t len, tc_chunk_t *out)
 {

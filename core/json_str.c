@@ -17,7 +17,7 @@
 
 
 /* 1 for the bytes that are plain inside a JSON string. */
-static const uint8_t plain_tab[256] = {
+const uint8_t tc_json__plain_tab[256] = {
 #define P8 1, 1, 1, 1, 1, 1, 1, 1
 #define Z8 0, 0, 0, 0, 0, 0, 0, 0
   Z8, Z8, Z8, Z8,
@@ -29,10 +29,7 @@ static const uint8_t plain_tab[256] = {
 #undef Z8
 };
 
-static inline bool plain_byte(unsigned char c)
-{
-  return plain_tab[c] != 0;
-}
+#define plain_byte tc_json__plain_byte
 
 size_t tc_json__plain(const char *p, const char *e)
 {
@@ -59,27 +56,7 @@ int tc_json__utf8(const unsigned char *p, size_t n)
   return (int)len;
 }
 
-static int hexv(unsigned c)
-{
-  if (c - '0' < 10u) return (int)(c - '0');
-  c |= 0x20;
-  if (c - 'a' < 6u) return (int)(c - 'a' + 10);
-  return -1;
-}
-
-/* Four hex digits at p (bounded by e) -> *cp, or false. */
-static bool hex4(const char *p, const char *e, uint32_t *cp)
-{
-  uint32_t v = 0;
-  if (e - p < 4) return false;
-  for (int i = 0; i < 4; i++) {
-    int d = hexv((unsigned char)p[i]);
-    if (d < 0) return false;
-    v = v << 4 | (uint32_t)d;
-  }
-  *cp = v;
-  return true;
-}
+#define hex4 tc_json__hex4
 
 /* The byte a one-character escape stands for, or -1. */
 static inline int esc_char(unsigned c)
@@ -95,27 +72,7 @@ static inline int esc_char(unsigned c)
   }
 }
 
-static unsigned utf8_put(char *o, uint32_t cp)
-{
-  if (cp < 0x80) { o[0] = (char)cp; return 1; }
-  if (cp < 0x800) {
-    o[0] = (char)(0xC0 | cp >> 6);
-    o[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    o[0] = (char)(0xE0 | cp >> 12);
-    o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-    o[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  o[0] = (char)(0xF0 | cp >> 18);
-  o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-  o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-  o[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
+#define utf8_put tc_json__utf8_put
 
 /* ------------------------------------------------------------- validation */
 
@@ -344,7 +301,7 @@ size_t tc_json__unescape_valid(char *s, size_t len)
   w = r;
   while (r < e) {
     char *q;
-    uint32_t cp, lo;
+    uint32_t cp = 0, lo;
     if (*r != '\\') {
       q = memchr(r, '\\', (size_t)(e - r));
       if (!q) q = e;
@@ -556,7 +513,7 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
       }
       break;
     case U_HEX: {
-      int d = hexv(c);
+      int d = tc_json__hexv(c);
       uint32_t cp;
       if (d < 0) {
         rc = TC_ERR_JSON_ESCAPE;

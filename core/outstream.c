@@ -240,6 +240,8 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
   return have ? TC_OK : TC_ERR_CHUNK_TYPE;
 }
 
+static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_chunk_t *chp);
+
 /* The record object closed. */
 static tc_err_t record_end(tc_outstream_t *o)
 {
@@ -278,23 +280,31 @@ static tc_err_t record_end(tc_outstream_t *o)
       ri.duplicate = true;
     }
   }
-  if (ri.oversized || ri.invalid || ri.duplicate) return cb_record(o, &ri);
-  if (ch.type == TC_CHUNK_TRIGGER) {
+  return data_record(o, &ri, &ch);
+}
+
+/* A data record with its body parsed (or marked): dispatch it. */
+static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_chunk_t *chp)
+{
+  tc_control_t ctl;
+  tc_err_t err;
+  if (rip->oversized || rip->invalid || rip->duplicate) return cb_record(o, rip);
+  if (chp->type == TC_CHUNK_TRIGGER) {
     /* legacy control shape (§5.3); other trigger:* chunks are dropped */
-    bool tc = tc_slice_eq(ch.type_name, "trigger:turn-complete");
-    if (tc || tc_slice_eq(ch.type_name, "trigger:upgrade-required")) {
-      ri.kind = TC_REC_CONTROL;
-      control_init(&ctl, ch.type_name);
+    bool tc = tc_slice_eq(chp->type_name, "trigger:turn-complete");
+    if (tc || tc_slice_eq(chp->type_name, "trigger:upgrade-required")) {
+      rip->kind = TC_REC_CONTROL;
+      control_init(&ctl, chp->type_name);
       ctl.kind = tc ? TC_CTRL_TURN_COMPLETE : TC_CTRL_UPGRADE_REQUIRED;
-      ctl.public_access_token = ch.public_access_token;
+      ctl.public_access_token = chp->public_access_token;
       ctl.legacy = true;
-      if ((err = cb_record(o, &ri)) != TC_OK) return err;
-      return cb_control(o, &ri, &ctl);
+      if ((err = cb_record(o, rip)) != TC_OK) return err;
+      return cb_control(o, rip, &ctl);
     }
-    return cb_record(o, &ri);
+    return cb_record(o, rip);
   }
-  if ((err = cb_record(o, &ri)) != TC_OK) return err;
-  return cb_chunk(o, &ri, &ch);
+  if ((err = cb_record(o, rip)) != TC_OK) return err;
+  return cb_chunk(o, rip, chp);
 }
 
 /* ---------------------------------------------------------- long deltas */
@@ -806,6 +816,35 @@ static const char *record_fast(tc_outstream_t *o, const char *p, const char *e)
   return p - 1;
 }
 
+#if TC_DECODE_FAST
+/* At the start of a data record's body (*pp just after its opening quote):
+ * when the whole body and the record's closing brace are in this piece in
+ * the usual shape, the chunk is parsed straight from the escaped text
+ * (tc_chunk__parse_esc) and the record delivered; *pp then points after the
+ * brace. Otherwise nothing changes and the general path goes on. */
+static tc_err_t body_fast(tc_outstream_t *o, const char **pp, const char *e)
+{
+  const char *p = *pp, *q, *lim = e;
+  size_t room = o->rec_cap - o->rec_len;
+  tc_record_info_t ri;
+  tc_slice_t id;
+  tc_chunk_t ch;
+  uint32_t h;
+  tc_err_t err;
+  if ((size_t)(e - p) > room) lim = p + room;
+  if (!tc_chunk__parse_esc(p, lim, o->rec + o->rec_len, &ch, &id, &h, &q) || q >= e || *q != '}') return TC_OK;
+  *pp = q + 1;
+  o->stack >>= 1; /* the record object closes */
+  o->depth--;
+  o->st = S_AFTER;
+  if ((err = take_seq(o)) != TC_OK) return err;
+  ri = rec_info(o, TC_REC_DATA);
+  ri.envelope_id = id;
+  ri.duplicate = id.len && dedupe(o, id, h);
+  return data_record(o, &ri, &ch);
+}
+#endif
+
 static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
 {
   const char *e = p + n;
@@ -908,6 +947,11 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
         const char *q = record_fast(o, p, e);
         if (q != p) {
           p = q;
+#if TC_DECODE_FAST
+          if (o->st == S_STR && o->strrole == SR_BODY && o->sink == SK_REC &&
+              (err = body_fast(o, &p, e)) != TC_OK)
+            return err;
+#endif
           continue;
         }
       }
