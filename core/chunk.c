@@ -27,6 +27,12 @@ static const char *const type_names[] = {
 #undef TC_CHUNK_NAME_
 };
 
+static const uint8_t type_lens[] = {
+#define TC_CHUNK_LEN_(name, str) sizeof str - 1,
+  TC_CHUNK_TYPES(TC_CHUNK_LEN_)
+#undef TC_CHUNK_LEN_
+};
+
 const char *tc_chunk_type_name(tc_chunk_type_t t)
 {
   return (unsigned)t < TC_CHUNK_TYPE_COUNT_ ? type_names[t] : "";
@@ -46,7 +52,7 @@ static tc_chunk_type_t type_of(const char *s, size_t n)
   if (n >= 8 && memcmp(s, "trigger:", 8) == 0) return TC_CHUNK_TRIGGER;
   if (n == 0) return TC_CHUNK_UNKNOWN;
   t = type_hash[(u[0] + 5u * u[n - 1] + u[n / 2]) & 63];
-  if (t && strlen(type_names[t]) == n && memcmp(type_names[t], s, n) == 0) return (tc_chunk_type_t)t;
+  if (t && type_lens[t] == n && memcmp(type_names[t], s, n) == 0) return (tc_chunk_type_t)t;
   return TC_CHUNK_UNKNOWN;
 }
 
@@ -55,7 +61,11 @@ enum { KS, KR, KB }; /* string (unescaped), raw JSON, boolean */
 static const char key_blob[] =
   "type\0id\0delta\0inputTextDelta\0messageId\0toolCallId\0toolName\0approvalId\0errorText\0"
   "finishReason\0reason\0title\0sourceId\0url\0mediaType\0filename\0publicAccessToken\0input\0"
-  "output\0data\0messageMetadata\0transient\0dynamic\0providerExecuted\0preliminary\0";
+  "output\0data\0messageMetadata\0transient\0dynamic\0providerExecuted\0preliminary\0"
+#if TC_DECODE_FAST
+  "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0" /* field_of16 reads 16 bytes from a name */
+#endif
+  ;
 
 static const struct field {
   uint8_t name, len, kind;
@@ -108,7 +118,7 @@ static int field_of(tc_slice_t k)
 /* Stores member f's value [v, ve) (a string with its quotes, or another
  * value as written) in its field; *esc_mask tracks the string fields whose
  * text has escapes. */
-static tc_err_t set_field(tc_chunk_t *c, int f, const char *v, const char *ve, bool esc, uint32_t *esc_mask)
+static inline tc_err_t set_field(tc_chunk_t *c, int f, const char *v, const char *ve, bool esc, uint32_t *esc_mask)
 {
   tc_slice_t *s = (tc_slice_t *)(void *)((char *)c + fields[f].off);
   if (f == 2 || f == 3) *esc_mask &= ~(3u << 2); /* delta and inputTextDelta share a slot */
@@ -217,6 +227,50 @@ tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, bool 
 
 #define BQ(p) ((p)[0] == '\\' && (p)[1] == '"') /* an inner quote */
 
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define TC_SWAR_ 1
+/* High bit set in each byte of w that is not plain inside a JSON string
+ * (exact for the lowest such byte, which is all that is used). */
+static inline uint64_t nonplain8(uint64_t w)
+{
+  const uint64_t L = 0x0101010101010101u, H = 0x8080808080808080u;
+  uint64_t q = w ^ (L * '"'), s = w ^ (L * '\\');
+  return (w | ((w - L * 0x20) & ~w) | ((q - L) & ~q) | ((s - L) & ~s)) & H;
+}
+
+/* field_of for a key shorter than 16 bytes whose 16 bytes from k.ptr are
+ * readable: word compares against the padded key_blob. */
+static int field_of16(tc_slice_t k)
+{
+  const unsigned char *u = (const unsigned char *)k.ptr;
+  size_t n = k.len;
+  uint64_t a, b, x, y;
+  int i;
+  if (n == 0) return -1;
+  i = key_hash[(2u * n + 6u * u[0] + u[n - 1] + u[n / 2]) & 63] - 1;
+  if (i < 0 || fields[i].len != n) return -1;
+  memcpy(&a, u, 8);
+  memcpy(&b, u + 8, 8);
+  memcpy(&x, key_blob + fields[i].name, 8);
+  memcpy(&y, key_blob + fields[i].name + 8, 8);
+  if (n <= 8) return ((a ^ x) & (~(uint64_t)0 >> (64 - 8 * n))) ? -1 : i;
+  return a != x || ((b ^ y) & (~(uint64_t)0 >> (128 - 8 * n))) ? -1 : i;
+}
+#else
+#define TC_SWAR_ 0
+#endif
+
+/* p[0..n) == lit[0..n), 8 <= n <= 16, two word compares (lit a literal). */
+static inline bool lit_is(const char *p, const char *lit, size_t n)
+{
+  uint64_t a, b, c, d;
+  memcpy(&a, p, 8);
+  memcpy(&b, lit, 8);
+  memcpy(&c, p + n - 8, 8);
+  memcpy(&d, lit + n - 8, 8);
+  return a == b && c == d;
+}
+
 /* The inside of an inner string, from just after its opening \" up to and
  * including its closing \" (written as "), decoded one level. 1: done; 0:
  * give up. *esc: the inner string has escapes (copied as they are). */
@@ -295,7 +349,7 @@ int tc_chunk__parse_esc(const char *p, const char *e, char *out, tc_chunk_t *c, 
   char *w = out, *end;
   const char *id;
   uint32_t esc_mask = 0, h = 2166136261u;
-  if (e - p < 11 || memcmp(p, "{\\\"data\\\":{", 11) != 0) return 0;
+  if (e - p < 11 || !lit_is(p, "{\\\"data\\\":{", 11)) return 0;
   p += 11;
   memset(c, 0, sizeof *c);
   *w++ = '{';
@@ -308,6 +362,24 @@ int tc_chunk__parse_esc(const char *p, const char *e, char *out, tc_chunk_t *c, 
     p += 2;
     *w++ = '"';
     k.ptr = w;
+#if TC_SWAR_
+    if (e - p >= 16) { /* a key of up to 15 bytes: two words */
+      uint64_t a, m;
+      unsigned n = 0;
+      memcpy(w, p, 16);
+      memcpy(&a, p, 8);
+      if ((m = nonplain8(a)) == 0) {
+        memcpy(&a, p + 8, 8);
+        m = nonplain8(a);
+        n = 8;
+      }
+      if (m) {
+        n += (unsigned)__builtin_ctzll(m) >> 3;
+        p += n;
+        w += n;
+      }
+    }
+#endif
     while (p < e && tc_json__plain_byte((unsigned char)*p)) *w++ = *p++;
     k.len = (size_t)(w - k.ptr);
     if (e - p < 3 || !BQ(p) || p[2] != ':') return 0;
@@ -332,7 +404,11 @@ int tc_chunk__parse_esc(const char *p, const char *e, char *out, tc_chunk_t *c, 
       w += n;
       p += n;
     }
+#if TC_SWAR_
+    f = k.len < 16 ? field_of16(k) : field_of(k);
+#else
     f = field_of(k);
+#endif
     if (f >= 0 && set_field(c, f, v, w, esc, &esc_mask) != TC_OK) return 0;
     if (p >= e) return 0;
     *w++ = *p;
@@ -342,7 +418,7 @@ int tc_chunk__parse_esc(const char *p, const char *e, char *out, tc_chunk_t *c, 
   }
   end = w;
   /* ,"id":"<plain>"} and the body's closing quote */
-  if (e - p < 10 || memcmp(p, ",\\\"id\\\":\\\"", 10) != 0) return 0;
+  if (e - p < 10 || !lit_is(p, ",\\\"id\\\":\\\"", 10)) return 0;
   p += 10;
   id = p;
   while (p < e && tc_json__plain_byte((unsigned char)*p)) h = (h ^ (unsigned char)*p++) * 16777619u;
