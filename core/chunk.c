@@ -181,6 +181,7 @@ tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, bool 
   while (more == 1) {
     tc_json_member_t m;
     int f;
+#if TC_DECODE_FAST
     if (simple && p < e && *p == '"') { /* fast path: "key":"string" as JSON.stringify writes it */
       const char *q = p + 1;
       m.key.ptr = q;
@@ -196,14 +197,19 @@ tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, bool 
         }
       }
     }
+#endif
     if ((err = tc_json__member(&p, e, simple, &m)) != TC_OK) return err;
+#if TC_DECODE_FAST
   have:
+#endif
     f = m.kesc ? -1 : field_of(m.key); /* a key spelled with escapes is not matched */
     if (f >= 0 && (err = set_field(c, f, m.v, p, m.vesc, &esc_mask)) != TC_OK) return err;
+#if TC_DECODE_FAST
     if (e - p > 1 && p[0] == ',' && p[1] == '"') {
       p++;
       continue;
     }
+#endif
     more = tc_json__next(&p, e);
   }
   if (more < 0) return (tc_err_t)more;

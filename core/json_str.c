@@ -17,6 +17,7 @@
 
 
 /* 1 for the bytes that are plain inside a JSON string. */
+#if TC_DECODE_FAST
 const uint8_t tc_json__plain_tab[256] = {
 #define P8 1, 1, 1, 1, 1, 1, 1, 1
 #define Z8 0, 0, 0, 0, 0, 0, 0, 0
@@ -28,6 +29,7 @@ const uint8_t tc_json__plain_tab[256] = {
 #undef P8
 #undef Z8
 };
+#endif
 
 #define plain_byte tc_json__plain_byte
 

@@ -193,6 +193,7 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
     tc_slice_t k;
     char *v;
     const char *q = p;
+#if TC_DECODE_FAST
     /* "data": {object} is parsed by the chunk parser directly */
     if (e - p > 8 && memcmp(p, "\"data\":{", 8) == 0) {
       v = b + (p + 7 - b);
@@ -214,6 +215,7 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
       more = tc_json__next(&p, e);
       continue;
     }
+#endif
     if ((err = tc_json__member(&q, e, simple, &m)) != TC_OK) return err;
     k = m.key;
     v = b + (m.v - b);
@@ -714,10 +716,11 @@ static tc_err_t close_container(tc_outstream_t *o, unsigned c)
   return TC_OK;
 }
 
+#if TC_DECODE_FAST
 /* True when p[0..8) are 8 decimal digits; *v = their value. */
 static bool eight_digits(const char *p, uint64_t *v)
 {
-#if TC_DECODE_FAST && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   uint64_t w;
   memcpy(&w, p, 8);
   if ((w & 0xF0F0F0F0F0F0F0F0u) != 0x3030303030303030u ||
@@ -739,7 +742,7 @@ static bool eight_digits(const char *p, uint64_t *v)
 /* True when p[0..4) are 4 decimal digits; *v = their value. */
 static bool four_digits(const char *p, uint32_t *v)
 {
-#if TC_DECODE_FAST && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   uint32_t w;
   memcpy(&w, p, 4);
   if ((w & 0xF0F0F0F0u) != 0x30303030u || ((w + 0x06060606u) & 0xF0F0F0F0u) != 0x30303030u) return false;
@@ -815,6 +818,7 @@ static const char *record_fast(tc_outstream_t *o, const char *p, const char *e)
   o->st = S_KEY;
   return p - 1;
 }
+#endif
 
 #if TC_DECODE_FAST
 /* At the start of a data record's body (*pp just after its opening quote):
@@ -943,15 +947,14 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
       /* fall through */
     case S_KEY:
       if (c != '"') return TC_ERR_JSON_SYNTAX;
+#if TC_DECODE_FAST
       if (o->depth == 3 && !o->skip) {
         const char *q = record_fast(o, p, e);
         if (q != p) {
           p = q;
-#if TC_DECODE_FAST
           if (o->st == S_STR && o->strrole == SR_BODY && o->sink == SK_REC &&
               (err = body_fast(o, &p, e)) != TC_OK)
             return err;
-#endif
           continue;
         }
       }
@@ -967,6 +970,7 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
           continue;
         }
       }
+#endif
       o->keylen = 0;
       o->st = S_STR;
       o->strrole = SR_KEY;

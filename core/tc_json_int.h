@@ -26,11 +26,18 @@ int tc_json__utf8(const unsigned char *p, size_t n);
 
 /* 1 for the bytes that are plain inside a JSON string: 0x20..0x7F except
  * '"' and '\\'. */
+#if TC_DECODE_FAST
 extern const uint8_t tc_json__plain_tab[256];
 static inline bool tc_json__plain_byte(unsigned char c)
 {
   return tc_json__plain_tab[c] != 0;
 }
+#else /* no 256-byte table when optimising for size */
+static inline bool tc_json__plain_byte(unsigned char c)
+{
+  return c - 0x20u < 0x60u && c != '"' && c != '\\';
+}
+#endif
 
 static inline int tc_json__hexv(unsigned c)
 {
