@@ -290,8 +290,16 @@ static int esc_str(const char **pp, const char *e, char **wp, bool *esc)
     /* plain bytes, 8 stored at once (the caller's room covers it) */
     while (e - p >= 8) {
       unsigned k = 0;
+#if TC_SWAR_
+      uint64_t a, m;
+      memcpy(&a, p, 8);
+      memcpy(w, &a, 8);
+      if ((m = nonplain8(a)) != 0) k = (unsigned)__builtin_ctzll(m) >> 3;
+      else k = 8;
+#else
       memcpy(w, p, 8);
       while (k < 8 && tc_json__plain_byte((unsigned char)p[k])) k++;
+#endif
       p += k;
       w += k;
       if (k < 8) goto stop;
