@@ -78,6 +78,7 @@ static inline int esc_char(unsigned c)
 
 /* ------------------------------------------------------------- validation */
 
+#if TC_DECODE_FAST
 tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote)
 {
   const char *p = *pp;
@@ -119,6 +120,30 @@ tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote
   *pp = p;
   return TC_OK;
 }
+#else
+/* Validation by the streaming unescaper into a small scratch buffer: one
+ * implementation of the string rules. *esc: some input was an escape
+ * (every escape decodes shorter than it is written). */
+tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote)
+{
+  tc_json_unesc_t u;
+  char tmp[16];
+  const char *p = *pp;
+  tc_json_unesc_init(&u);
+  for (;;) {
+    size_t used, made;
+    int rc = tc_json__unesc_step(&u, p, (size_t)(e - p), tmp, sizeof tmp, &used, &made);
+    if (made != used) *esc = true;
+    p += used;
+    if (rc == TC_JSON__FULL) continue;
+    if (rc < 0) return (tc_err_t)rc;
+    *pp = p;
+    if (rc == TC_JSON__CLOSED) return TC_OK;
+    rc = tc_json_unesc_finish(&u);
+    return rc != TC_OK ? (tc_err_t)rc : need_quote ? TC_ERR_JSON_SYNTAX : TC_OK;
+  }
+}
+#endif
 
 static const char *num_end(const char *p, const char *e)
 {
@@ -296,6 +321,9 @@ int tc_json__next(const char **pp, const char *e)
 
 /* -------------------------------------------------------------- unescaping */
 
+#if TC_DECODE_FAST
+/* Valid text: plain runs move with memchr/memmove (fields with escapes are
+ * common in chunk bodies). */
 size_t tc_json__unescape_valid(char *s, size_t len)
 {
   char *r = memchr(s, '\\', len), *w, *e = s + len;
@@ -327,17 +355,28 @@ size_t tc_json__unescape_valid(char *s, size_t len)
   }
   return (size_t)(w - s);
 }
+#else
+/* In place with the streaming unescaper below (its output never overtakes
+ * its input): one decoder instead of two. */
+size_t tc_json__unescape_valid(char *s, size_t len)
+{
+  size_t n = 0;
+  tc_json_unescape(s, len, &n);
+  return n;
+}
+#endif
 
+/* Validates and decodes in one pass with the streaming unescaper. */
 tc_err_t tc_json_unescape(char *s, size_t len, size_t *out_len)
 {
-  const char *p = s;
-  bool esc = false;
-  tc_err_t err;
+  tc_json_unesc_t u;
+  size_t used;
+  int rc;
   if (!s && len) return TC_ERR_ARG;
-  if ((err = tc_json__str(&p, s + len, &esc, false)) != TC_OK) return err;
-  if (p != s + len) return TC_ERR_JSON_SYNTAX; /* a raw quote inside */
-  *out_len = esc ? tc_json__unescape_valid(s, len) : len;
-  return TC_OK;
+  tc_json_unesc_init(&u);
+  rc = tc_json__unesc_step(&u, s, len, s, len, &used, out_len);
+  if (rc == TC_JSON__CLOSED) return TC_ERR_JSON_SYNTAX; /* a raw quote inside */
+  return rc < 0 ? (tc_err_t)rc : tc_json_unesc_finish(&u);
 }
 
 /* ----------------------------------------------------------- streaming */
