@@ -21,43 +21,64 @@
 #include "tc_chunk.h"
 #include "tc_json_int.h"
 
-static const char *const type_names[] = {
-#define TC_CHUNK_NAME_(name, str) str,
-  TC_CHUNK_TYPES(TC_CHUNK_NAME_)
-#undef TC_CHUNK_NAME_
+/* The type names, NUL-separated, and where each starts (an enum sums the
+ * lengths: no pointer table). */
+#define TC_CHUNK_STR_(name, str) str "\0"
+static const char type_blob[] = TC_CHUNK_TYPES(TC_CHUNK_STR_);
+#undef TC_CHUNK_STR_
+enum {
+#define TC_CHUNK_OFF_(name, str) name##_OFF_, name##_END_ = name##_OFF_ + sizeof str - 1,
+  TC_CHUNK_TYPES(TC_CHUNK_OFF_)
+#undef TC_CHUNK_OFF_
+  TYPE_BLOB_END_
 };
-
-static const uint8_t type_lens[] = {
-#define TC_CHUNK_LEN_(name, str) sizeof str - 1,
-  TC_CHUNK_TYPES(TC_CHUNK_LEN_)
-#undef TC_CHUNK_LEN_
+static const uint16_t type_off[TC_CHUNK_TYPE_COUNT_ + 1] = {
+#define TC_CHUNK_OFF_(name, str) name##_OFF_,
+  TC_CHUNK_TYPES(TC_CHUNK_OFF_)
+#undef TC_CHUNK_OFF_
+  TYPE_BLOB_END_
 };
 
 const char *tc_chunk_type_name(tc_chunk_type_t t)
 {
-  return (unsigned)t < TC_CHUNK_TYPE_COUNT_ ? type_names[t] : "";
+  return type_blob + type_off[(unsigned)t < TC_CHUNK_TYPE_COUNT_ ? t : 0];
 }
 
+/* Is s[0..n) the name of type t? */
+static bool type_is(unsigned t, const char *s, size_t n)
+{
+  return (size_t)(type_off[t + 1] - type_off[t] - 1) == n && memcmp(type_blob + type_off[t], s, n) == 0;
+}
+
+#if TC_DECODE_FAST
 /* (s[0] + 5 * s[n-1] + s[n/2]) & 63 -> type, for the fixed names. */
 static const uint8_t type_hash[64] = {
   0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 19, 0, 0, 10, 8, 2, 24, 0, 0, 25, 5, 0, 23, 1, 0, 11, 18, 0, 16, 14, 0,
   0, 13, 0, 12, 6, 0, 0, 0, 0, 0, 0, 3, 0, 9, 15, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 4, 22, 21
 };
+#endif
 
 static tc_chunk_type_t type_of(const char *s, size_t n)
 {
-  const unsigned char *u = (const unsigned char *)s;
   unsigned t;
   if (n >= 5 && memcmp(s, "data-", 5) == 0) return TC_CHUNK_DATA;
   if (n >= 8 && memcmp(s, "trigger:", 8) == 0) return TC_CHUNK_TRIGGER;
   if (n == 0) return TC_CHUNK_UNKNOWN;
-  t = type_hash[(u[0] + 5u * u[n - 1] + u[n / 2]) & 63];
-  if (t && type_lens[t] == n && memcmp(type_names[t], s, n) == 0) return (tc_chunk_type_t)t;
+#if TC_DECODE_FAST
+  {
+    const unsigned char *u = (const unsigned char *)s;
+    t = type_hash[(u[0] + 5u * u[n - 1] + u[n / 2]) & 63];
+    if (t && type_is(t, s, n)) return (tc_chunk_type_t)t;
+  }
+#else
+  for (t = 1; t < TC_CHUNK_TYPE_COUNT_; t++)
+    if (type_is(t, s, n)) return (tc_chunk_type_t)t;
+#endif
   return TC_CHUNK_UNKNOWN;
 }
 
-enum { KS, KR, KB }; /* string (unescaped), raw JSON, boolean */
-
+/* The members read into fields, in this order: strings (unescaped), then
+ * raw JSON values, then booleans. */
 static const char key_blob[] =
   "type\0id\0delta\0inputTextDelta\0messageId\0toolCallId\0toolName\0approvalId\0errorText\0"
   "finishReason\0reason\0title\0sourceId\0url\0mediaType\0filename\0publicAccessToken\0input\0"
@@ -66,37 +87,28 @@ static const char key_blob[] =
   "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0" /* field_of16 reads 16 bytes from a name */
 #endif
   ;
+#define N_FIELDS 25
+#define F_RAW 17   /* input .. messageMetadata */
+#define F_BOOL 21  /* transient .. preliminary */
 
-static const struct field {
-  uint8_t name, len, kind;
-  uint16_t off;
-} fields[] = {
-  { 0, 4, KS, offsetof(tc_chunk_t, type_name) },
-  { 5, 2, KS, offsetof(tc_chunk_t, id) },
-  { 8, 5, KS, offsetof(tc_chunk_t, delta) },
-  { 14, 14, KS, offsetof(tc_chunk_t, delta) }, /* inputTextDelta */
-  { 29, 9, KS, offsetof(tc_chunk_t, message_id) },
-  { 39, 10, KS, offsetof(tc_chunk_t, tool_call_id) },
-  { 50, 8, KS, offsetof(tc_chunk_t, tool_name) },
-  { 59, 10, KS, offsetof(tc_chunk_t, approval_id) },
-  { 70, 9, KS, offsetof(tc_chunk_t, error_text) },
-  { 80, 12, KS, offsetof(tc_chunk_t, finish_reason) },
-  { 93, 6, KS, offsetof(tc_chunk_t, reason) },
-  { 100, 5, KS, offsetof(tc_chunk_t, title) },
-  { 106, 8, KS, offsetof(tc_chunk_t, source_id) },
-  { 115, 3, KS, offsetof(tc_chunk_t, url) },
-  { 119, 9, KS, offsetof(tc_chunk_t, media_type) },
-  { 129, 8, KS, offsetof(tc_chunk_t, filename) },
-  { 138, 17, KS, offsetof(tc_chunk_t, public_access_token) },
-  { 156, 5, KR, offsetof(tc_chunk_t, input) },
-  { 162, 6, KR, offsetof(tc_chunk_t, output) },
-  { 169, 4, KR, offsetof(tc_chunk_t, data) },
-  { 174, 15, KR, offsetof(tc_chunk_t, message_metadata) },
-  { 190, 9, KB, offsetof(tc_chunk_t, transient) },
-  { 200, 7, KB, offsetof(tc_chunk_t, dynamic) },
-  { 208, 16, KB, offsetof(tc_chunk_t, provider_executed) },
-  { 225, 11, KB, offsetof(tc_chunk_t, preliminary) },
+static const uint16_t field_off[N_FIELDS] = {
+  offsetof(tc_chunk_t, type_name), offsetof(tc_chunk_t, id), offsetof(tc_chunk_t, delta),
+  offsetof(tc_chunk_t, delta) /* inputTextDelta */, offsetof(tc_chunk_t, message_id),
+  offsetof(tc_chunk_t, tool_call_id), offsetof(tc_chunk_t, tool_name), offsetof(tc_chunk_t, approval_id),
+  offsetof(tc_chunk_t, error_text), offsetof(tc_chunk_t, finish_reason), offsetof(tc_chunk_t, reason),
+  offsetof(tc_chunk_t, title), offsetof(tc_chunk_t, source_id), offsetof(tc_chunk_t, url),
+  offsetof(tc_chunk_t, media_type), offsetof(tc_chunk_t, filename), offsetof(tc_chunk_t, public_access_token),
+  offsetof(tc_chunk_t, input), offsetof(tc_chunk_t, output), offsetof(tc_chunk_t, data),
+  offsetof(tc_chunk_t, message_metadata), offsetof(tc_chunk_t, transient), offsetof(tc_chunk_t, dynamic),
+  offsetof(tc_chunk_t, provider_executed), offsetof(tc_chunk_t, preliminary),
 };
+
+#if TC_DECODE_FAST
+/* Where each name starts in key_blob (its length: the next start - 1). */
+static const uint8_t key_name[N_FIELDS + 1] = {
+  0, 5, 8, 14, 29, 39, 50, 59, 70, 80, 93, 100, 106, 115, 119, 129, 138, 156, 162, 169, 174, 190, 200, 208, 225, 237
+};
+#define KEY_LEN(i) ((size_t)(key_name[(i) + 1] - key_name[i] - 1))
 
 /* (2n + 6 s[0] + s[n-1] + s[n/2]) & 63 -> field index + 1. */
 static const uint8_t key_hash[64] = {
@@ -111,25 +123,38 @@ static int field_of(tc_slice_t k)
   int i;
   if (n == 0 || n > 17) return -1;
   i = key_hash[(2u * n + 6u * u[0] + u[n - 1] + u[n / 2]) & 63] - 1;
-  if (i < 0 || fields[i].len != n || memcmp(key_blob + fields[i].name, k.ptr, n) != 0) return -1;
+  if (i < 0 || KEY_LEN(i) != n || memcmp(key_blob + key_name[i], k.ptr, n) != 0) return -1;
   return i;
 }
+#else
+/* A walk over key_blob (25 names): no hash tables when optimising for size. */
+static int field_of(tc_slice_t k)
+{
+  const char *s = key_blob;
+  for (int i = 0; i < N_FIELDS; i++) {
+    size_t n = strlen(s);
+    if (n == k.len && memcmp(s, k.ptr, n) == 0) return i;
+    s += n + 1;
+  }
+  return -1;
+}
+#endif
 
 /* Stores member f's value [v, ve) (a string with its quotes, or another
  * value as written) in its field; *esc_mask tracks the string fields whose
  * text has escapes. */
 static inline tc_err_t set_field(tc_chunk_t *c, int f, const char *v, const char *ve, bool esc, uint32_t *esc_mask)
 {
-  tc_slice_t *s = (tc_slice_t *)(void *)((char *)c + fields[f].off);
+  tc_slice_t *s = (tc_slice_t *)(void *)((char *)c + field_off[f]);
   if (f == 2 || f == 3) *esc_mask &= ~(3u << 2); /* delta and inputTextDelta share a slot */
-  if (fields[f].kind == KR) {
+  if (f >= F_RAW && f < F_BOOL) {
     s->ptr = v;
     s->len = (size_t)(ve - v);
   } else if (*v == 'n') { /* null: treated as absent */
-    if (fields[f].kind == KB) *((bool *)s) = false;
+    if (f >= F_BOOL) *((bool *)s) = false;
     else *s = TC_SLICE_NULL;
     *esc_mask &= ~(1u << f);
-  } else if (fields[f].kind == KB) {
+  } else if (f >= F_BOOL) {
     if (*v != 't' && *v != 'f') return TC_ERR_JSON_TYPE;
     *((bool *)s) = *v == 't';
   } else if (*v != '"') {
@@ -160,7 +185,7 @@ static tc_err_t finish(tc_chunk_t *c, char *p0, const char *p, uint32_t esc_mask
   } else {
     for (int f = 1; esc_mask; f++) {
       if (esc_mask & (1u << f)) {
-        tc_slice_t *s = (tc_slice_t *)(void *)((char *)c + fields[f].off);
+        tc_slice_t *s = (tc_slice_t *)(void *)((char *)c + field_off[f]);
         s->len = tc_json__unescape_valid(p0 + (s->ptr - p0), s->len);
         esc_mask &= ~(1u << f);
       }
@@ -254,11 +279,11 @@ static int field_of16(tc_slice_t k)
   int i;
   if (n == 0) return -1;
   i = key_hash[(2u * n + 6u * u[0] + u[n - 1] + u[n / 2]) & 63] - 1;
-  if (i < 0 || fields[i].len != n) return -1;
+  if (i < 0 || KEY_LEN(i) != n) return -1;
   memcpy(&a, u, 8);
   memcpy(&b, u + 8, 8);
-  memcpy(&x, key_blob + fields[i].name, 8);
-  memcpy(&y, key_blob + fields[i].name + 8, 8);
+  memcpy(&x, key_blob + key_name[i], 8);
+  memcpy(&y, key_blob + key_name[i] + 8, 8);
   if (n <= 8) return ((a ^ x) & (~(uint64_t)0 >> (64 - 8 * n))) ? -1 : i;
   return a != x || ((b ^ y) & (~(uint64_t)0 >> (128 - 8 * n))) ? -1 : i;
 }
