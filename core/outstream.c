@@ -54,15 +54,25 @@ enum { N_SIGN, N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_E, N_ESIGN, N_EXP };
 /* Fragments are handed out when less than this is left after the text. */
 #define FRAG_ROOM 16u
 
-static const char *const hdr_names[TC_OUT_HDRS_] = {
-  "trigger-control", "public-access-token", "session-in-event-id",
-  "session-in-consumed-id", "session-closed", "session-closed-reason"
-};
+/* Name lists: NUL-separated, in enum order (name_index). */
+static const char hdr_names[] =
+  "trigger-control\0public-access-token\0session-in-event-id\0"
+  "session-in-consumed-id\0session-closed\0session-closed-reason\0";
 enum { H_CONTROL, H_PAT, H_IN_EVENT, H_IN_CONSUMED, H_CLOSED, H_CLOSED_REASON };
+static const char ctl_names[] = "turn-complete\0upgrade-required\0pending-version\0session-closed\0";
+static const char ev_names[] = "batch\0ping\0error\0";               /* EV_BATCH.. */
+static const char key_names[] = "records\0seq_num\0timestamp\0headers\0body\0"; /* K_RECORDS.. */
 
-static const char *const ctl_names[] = {
-  "turn-complete", "upgrade-required", "pending-version", "session-closed"
-};
+/* Index of p[0..n) in a name list, or -1. */
+static int name_index(const char *list, const char *p, size_t n)
+{
+  for (int i = 0; *list; i++) {
+    size_t k = strlen(list);
+    if (k == n && memcmp(list, p, n) == 0) return i;
+    list += k + 1;
+  }
+  return -1;
+}
 
 static bool mem_is(const char *p, size_t n, const char *s)
 {
@@ -151,8 +161,10 @@ static void control_init(tc_control_t *c, tc_slice_t name)
   memset(c, 0, sizeof *c);
   c->name = name;
   c->kind = TC_CTRL_UNKNOWN;
-  for (unsigned i = 0; i < sizeof ctl_names / sizeof ctl_names[0]; i++)
-    if (name.ptr && mem_is(name.ptr, name.len, ctl_names[i])) c->kind = (tc_control_kind_t)i;
+  if (name.ptr) {
+    int k = name_index(ctl_names, name.ptr, name.len);
+    if (k >= 0) c->kind = (tc_control_kind_t)k;
+  }
   c->session_in_event_id = c->session_in_consumed_id = -1;
 }
 
@@ -293,11 +305,11 @@ static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_c
   if (rip->oversized || rip->invalid || rip->duplicate) return cb_record(o, rip);
   if (chp->type == TC_CHUNK_TRIGGER) {
     /* legacy control shape (§5.3); other trigger:* chunks are dropped */
-    bool tc = tc_slice_eq(chp->type_name, "trigger:turn-complete");
-    if (tc || tc_slice_eq(chp->type_name, "trigger:upgrade-required")) {
+    int k = name_index(ctl_names, chp->type_name.ptr + 8, chp->type_name.len - 8); /* after "trigger:" */
+    if (k == TC_CTRL_TURN_COMPLETE || k == TC_CTRL_UPGRADE_REQUIRED) {
       rip->kind = TC_REC_CONTROL;
       control_init(&ctl, chp->type_name);
-      ctl.kind = tc ? TC_CTRL_TURN_COMPLETE : TC_CTRL_UPGRADE_REQUIRED;
+      ctl.kind = (tc_control_kind_t)k;
       ctl.public_access_token = chp->public_access_token;
       ctl.legacy = true;
       if ((err = cb_record(o, rip)) != TC_OK) return err;
@@ -455,22 +467,10 @@ static tc_err_t delta_piece(tc_outstream_t *o, const char **pp, const char *e)
 
 static void set_key(tc_outstream_t *o)
 {
-  const char *k = o->keybuf;
+  /* (names are at most 9 bytes: keybuf is never read past its end) */
+  int k = o->skip || (o->depth != 1 && o->depth != 3) ? -1 : name_index(key_names, o->keybuf, o->keylen);
   o->key = K_OTHER;
-  if (o->skip) return;
-  if (o->depth == 1) {
-    if (o->keylen == 7 && memcmp(k, "records", 7) == 0) o->key = K_RECORDS;
-  } else if (o->depth == 3) {
-    switch (o->keylen) {
-    case 4: if (memcmp(k, "body", 4) == 0) o->key = K_BODY; break;
-    case 7:
-      if (memcmp(k, "seq_num", 7) == 0) o->key = K_SEQ;
-      else if (memcmp(k, "headers", 7) == 0) o->key = K_HEADERS;
-      break;
-    case 9: if (memcmp(k, "timestamp", 9) == 0) o->key = K_TS; break;
-    default: break;
-    }
-  }
+  if (k >= 0 && (k == 0) == (o->depth == 1)) o->key = (uint8_t)(K_RECORDS + k);
 }
 
 /* A string closed (its quote consumed). */
@@ -487,8 +487,8 @@ static tc_err_t string_end(tc_outstream_t *o)
     o->hname = HN_UNKNOWN;
     if (o->sink == SK_REC) {
       if (o->hcount == 0 && len == 0) o->rflags |= RF_CMD;
-      for (int i = 0; i < TC_OUT_HDRS_; i++)
-        if (o->h_len[i] == H_NONE && mem_is(o->rec + o->str_start, len, hdr_names[i])) o->hname = (uint8_t)i;
+      int i = name_index(hdr_names, o->rec + o->str_start, len);
+      if (i >= 0 && o->h_len[i] == H_NONE) o->hname = (uint8_t)i;
     }
     o->rec_len = o->str_start;
     o->hcount = (uint8_t)(o->hcount < 255 ? o->hcount + 1 : 255);
@@ -1005,10 +1005,10 @@ static uint8_t event_kind(const tc_sse_t *s)
 {
   if (s->event_truncated) return EV_OTHER;
   if (s->event_len == 0) return EV_MESSAGE;
-  if (mem_is(s->event, s->event_len, "batch")) return EV_BATCH;
-  if (mem_is(s->event, s->event_len, "ping")) return EV_PING;
-  if (mem_is(s->event, s->event_len, "error")) return EV_ERROR;
-  return EV_OTHER;
+  {
+    int k = name_index(ev_names, s->event, s->event_len);
+    return k < 0 ? EV_OTHER : (uint8_t)(EV_BATCH + k);
+  }
 }
 
 static void event_reset(tc_outstream_t *o)
