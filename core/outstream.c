@@ -327,32 +327,29 @@ static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_c
  * sets d_type/d_id/d_text and returns true for a text/reasoning delta. */
 static bool delta_prefix(tc_outstream_t *o)
 {
-  char *b = o->rec + o->body_off;
-  const char *e = o->rec + o->rec_len, *p = tc_json__ws(b, e);
-  tc_slice_t type = TC_SLICE_NULL, id = TC_SLICE_NULL;
-  tc_json_member_t m;
+  char *b = o->rec + o->body_off, *e = o->rec + o->rec_len, *d, *end, save[2];
+  const char *p = tc_json__ws(b, e);
+  tc_chunk_t c;
+  tc_err_t err;
   if (e - p < 9 || memcmp(p, "{\"data\":{", 9) != 0) return false;
-  p = tc_json__ws(p + 9, e);
-  for (;;) {
-    if (e - p >= 9 && memcmp(p, "\"delta\":\"", 9) == 0) break;
-    if (tc_json__member(&p, e, false, &m) != TC_OK || tc_json__next(&p, e) != 1) return false;
-    if (m.kesc || *m.v != '"') continue;
-    m.v++;
-    if (mem_is(m.key.ptr, m.key.len, "type") && !m.vesc) {
-      type.ptr = m.v;
-      type.len = (size_t)(m.ve - m.v - 1);
-    } else if (mem_is(m.key.ptr, m.key.len, "id")) {
-      id.ptr = m.v;
-      id.len = (size_t)(m.ve - m.v - 1);
-      if (m.vesc) id.len = tc_json__unescape_valid(o->rec + (id.ptr - o->rec), id.len);
-    }
+  /* the first "delta":" (it cannot occur inside a string: quotes there are
+   * escaped); ending the text there with "} makes the members before it a
+   * whole chunk object for the chunk parser */
+  for (d = b + (p + 8 - b);; d++) {
+    if ((d = memchr(d, '"', (size_t)(e - d))) == NULL || e - d < 11) return false;
+    if (memcmp(d, "\"delta\":\"", 9) == 0) break;
   }
-  if (!tc_slice_eq(type, "text-delta") && !tc_slice_eq(type, "reasoning-delta")) return false;
-  o->d_type_off = (uint32_t)(type.ptr - o->rec);
-  o->d_type_len = (uint8_t)type.len;
-  o->d_id_off = id.ptr ? (uint32_t)(id.ptr - o->rec) : 0;
-  o->d_id_len = id.ptr ? (uint16_t)(id.len < 0xFFFF ? id.len : 0xFFFF) : 0xFFFF;
-  o->d_text = (uint32_t)(p + 9 - o->rec);
+  memcpy(save, d + 9, 2);
+  memcpy(d + 9, "\"}", 2);
+  err = tc_chunk__parse_at(b + (p + 8 - b), d + 11, &c, &end, false);
+  memcpy(d + 9, save, 2);
+  if (err != TC_OK || end != d + 11 || (c.type != TC_CHUNK_TEXT_DELTA && c.type != TC_CHUNK_REASONING_DELTA))
+    return false;
+  o->d_type_off = (uint32_t)(c.type_name.ptr - o->rec);
+  o->d_type_len = (uint8_t)c.type_name.len;
+  o->d_id_off = c.id.ptr ? (uint32_t)(c.id.ptr - o->rec) : 0;
+  o->d_id_len = c.id.ptr ? (uint16_t)(c.id.len < 0xFFFF ? c.id.len : 0xFFFF) : 0xFFFF;
+  o->d_text = (uint32_t)(d + 9 - o->rec);
   return o->rec_cap - o->d_text >= 2 * FRAG_ROOM;
 }
 
