@@ -425,7 +425,9 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
         if (lim > (size_t)(oe - o)) lim = (size_t)(oe - o);
         /* plain bytes and one-character escapes (mostly the \" of a body) */
         for (pe = p + lim; p < pe;) {
+#if TC_DECODE_FAST
           int d;
+#endif
           /* while output and input are apart: 8 bytes are stored at once,
            * then the run is cut at the first non-plain one (room: oe - o
            * >= pe - p). Runs are short (a body is dense with \"). */
@@ -456,7 +458,6 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
           while (p < pe && plain_byte((unsigned char)*p)) *o++ = *p++;
 #if TC_DECODE_FAST
         run_end:
-#endif
           if (pe - p < 2 || p[0] != '\\') break; /* (an escape at pe - 1: the slow path) */
           if (p[1] == '"') {
             *o++ = '"';
@@ -467,6 +468,9 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
           if (d < 0x20 || d == '\\') u->special = true;
           *o++ = (char)d;
           p += 2;
+#else
+          break; /* escapes: below, one at a time */
+#endif
         }
         if (p == e) goto out;
         c = (unsigned char)*p;
