@@ -33,6 +33,12 @@ const uint8_t tc_json__plain_tab[256] = {
 
 #define plain_byte tc_json__plain_byte
 
+const char *tc_json__ws(const char *p, const char *e)
+{
+  while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+  return p;
+}
+
 size_t tc_json__plain(const char *p, const char *e)
 {
   const char *s = p;

@@ -83,12 +83,9 @@ static inline unsigned tc_json__utf8_put(char *o, uint32_t cp)
   return 4;
 }
 
-/* Skips white space. */
-static inline const char *tc_json__ws(const char *p, const char *e)
-{
-  while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
-  return p;
-}
+/* Skips white space. (One copy in json_str.c rather than an inline one
+ * per module: it is not on the hot path.) */
+const char *tc_json__ws(const char *p, const char *e);
 
 /* From *pp (inside a string), validates up to the first raw '"' (left at
  * *pp) or e: escapes (surrogate pairs included), control bytes, UTF-8.
