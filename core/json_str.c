@@ -67,8 +67,17 @@ int tc_json__utf8(const unsigned char *p, size_t n)
 #define hex4 tc_json__hex4
 
 /* The byte a one-character escape stands for, or -1. */
+#if !TC_DECODE_FAST
+/* The one-character escapes: the letter after the backslash, and the byte. */
+static const char esc_from[] = "\"\\/bfnrt", esc_to[] = "\"\\/\b\f\n\r\t";
+#endif
+
 static inline int esc_char(unsigned c)
 {
+#if !TC_DECODE_FAST
+  const char *k = c ? memchr(esc_from, (int)c, sizeof esc_from - 1) : NULL;
+  return k ? esc_to[k - esc_from] : -1;
+#else
   switch (c) {
   case '"': case '\\': case '/': return (int)c;
   case 'b': return '\b';
@@ -78,6 +87,7 @@ static inline int esc_char(unsigned c)
   case 't': return '\t';
   default: return -1;
   }
+#endif
 }
 
 #define utf8_put tc_json__utf8_put
