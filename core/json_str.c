@@ -731,63 +731,49 @@ static tc_err_t check_object(tc_slice_t s)
   return *p == '{' ? TC_OK : TC_ERR_JSON_TYPE;
 }
 
-/* Calls back for each member of a validated object (NULL: none). Returns
- * false when fn asked to stop. */
-typedef bool (*member_fn)(void *ctx, tc_slice_t key, tc_slice_t value);
-static bool each_member(tc_slice_t obj, member_fn fn, void *ctx)
+/* The next member of a validated object: *pp starts at the object (or
+ * just after the previous member); false after the last. */
+static bool member_at(const char **pp, const char *e, tc_json_member_t *m)
 {
-  const char *e = obj.ptr + obj.len, *p;
-  int more;
-  if (!obj.ptr) return true;
-  p = tc_json__ws(obj.ptr, e);
-  more = tc_json__open(&p, e);
-  while (more == 1) {
-    tc_json_member_t m;
-    tc_slice_t v;
-    if (tc_json__member(&p, e, false, &m) != TC_OK) return true;
-    v.ptr = m.v;
-    v.len = (size_t)(m.ve - m.v);
-    if (!fn(ctx, m.key, v)) return false;
-    more = tc_json__next(&p, e);
-  }
+  const char *p = tc_json__ws(*pp, e);
+  if (p < e && (*p == '{' || *p == ',')) p = tc_json__ws(p + 1, e);
+  if (p >= e || *p != '"' || tc_json__member(&p, e, false, m) != TC_OK) return false;
+  *pp = p;
   return true;
 }
 
-static bool key_differs(void *ctx, tc_slice_t key, tc_slice_t value)
+/* Does the validated object obj (NULL: none) have the raw key? */
+static bool has_key(tc_slice_t obj, tc_slice_t key)
 {
-  const tc_slice_t *k = ctx;
-  (void)value;
-  return !(key.len == k->len && memcmp(key.ptr, k->ptr, k->len) == 0);
-}
-
-typedef struct merge_ctx {
-  tc_buf_t *b;
-  tc_slice_t skip_if_in; /* the `over` object, when writing `base` */
-  bool first;
-} merge_ctx_t;
-
-static bool put_member(void *ctx, tc_slice_t key, tc_slice_t value)
-{
-  merge_ctx_t *m = ctx;
-  if (m->skip_if_in.ptr && !each_member(m->skip_if_in, key_differs, &key)) return true;
-  if (!m->first) tc_buf_put(m->b, ",", 1);
-  m->first = false;
-  tc_buf_put(m->b, "\"", 1);
-  tc_buf_put(m->b, key.ptr, key.len);
-  tc_buf_put(m->b, "\":", 2);
-  tc_buf_put(m->b, value.ptr, value.len);
-  return true;
+  tc_json_member_t m;
+  const char *p = obj.ptr;
+  if (!p) return false;
+  while (member_at(&p, obj.ptr + obj.len, &m))
+    if (m.key.len == key.len && memcmp(m.key.ptr, key.ptr, key.len) == 0) return true;
+  return false;
 }
 
 tc_err_t tc_json_put_merged(tc_buf_t *b, tc_slice_t base, tc_slice_t over)
 {
-  merge_ctx_t m = { b, over, true };
   tc_err_t err;
+  bool first = true;
   if ((err = check_object(base)) != TC_OK || (err = check_object(over)) != TC_OK) return err;
   tc_buf_put(b, "{", 1);
-  each_member(base, put_member, &m);
-  m.skip_if_in = TC_SLICE_NULL;
-  each_member(over, put_member, &m);
+  for (int i = 0; i < 2; i++) { /* base's members that over lacks, then over's */
+    tc_slice_t obj = i ? over : base;
+    tc_json_member_t m;
+    const char *p = obj.ptr;
+    if (!p) continue;
+    while (member_at(&p, obj.ptr + obj.len, &m)) {
+      if (!i && has_key(over, m.key)) continue;
+      if (!first) tc_buf_put(b, ",", 1);
+      first = false;
+      tc_buf_put(b, "\"", 1);
+      tc_buf_put(b, m.key.ptr, m.key.len);
+      tc_buf_put(b, "\":", 2);
+      tc_buf_put(b, m.v, (size_t)(m.ve - m.v));
+    }
+  }
   tc_buf_put(b, "}", 1);
   return b->overflow ? TC_ERR_NOSPACE : TC_OK;
 }
