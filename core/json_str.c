@@ -491,11 +491,15 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
         if (p == e) goto out;
         c = (unsigned char)*p;
         if (c == '\\') {
-          if (e - p < 2 || esc_char((unsigned char)p[1]) < 0) { /* \u, a bad escape, or the piece ends */
+#if TC_DECODE_FAST
+          if (e - p < 2 || esc_char((unsigned char)p[1]) < 0) /* \u, a bad escape, or the piece ends */
+#endif
+          { /* (under -Os every escape goes through the states below) */
             u->state = U_ESC;
             p++;
             break;
           }
+#if TC_DECODE_FAST
           if (o == oe) {
             rc = TC_JSON__FULL;
             goto out;
@@ -507,6 +511,7 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
             p += 2;
           }
           continue;
+#endif
         }
         if (c == '"') {
           rc = TC_JSON__CLOSED;
