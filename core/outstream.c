@@ -325,6 +325,11 @@ static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_c
 
 /* The body prefix {"data":{..."delta":" held in rec[body_off..rec_len):
  * sets d_type/d_id/d_text and returns true for a text/reasoning delta. */
+/* Not inlined: its tc_chunk_t would otherwise sit in the scanner's frame
+ * under record_end's own (stack depth). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
 static bool delta_prefix(tc_outstream_t *o)
 {
   char *b = o->rec + o->body_off, *e = o->rec + o->rec_len, *d, *end, save[2];
