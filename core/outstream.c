@@ -325,9 +325,9 @@ static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_c
 
 /* The body prefix {"data":{..."delta":" held in rec[body_off..rec_len):
  * sets d_type/d_id/d_text and returns true for a text/reasoning delta. */
-/* Not inlined: its tc_chunk_t would otherwise sit in the scanner's frame
- * under record_end's own (stack depth). */
-#if defined(__GNUC__)
+/* Under -Os not inlined: its tc_chunk_t would otherwise sit in the
+ * scanner's frame under record_end's own (stack depth on an MCU). */
+#if defined(__GNUC__) && !TC_DECODE_FAST
 __attribute__((noinline))
 #endif
 static bool delta_prefix(tc_outstream_t *o)
