@@ -7,9 +7,14 @@
  * array would cost RAM (TC_JSON_TOKENS_MAX * 16 bytes) and a second pass
  * for nothing. The scanner validates everything it walks (nested values
  * with tc_json__value, depth-bounded), reads each byte once, and looks keys
- * and type names up with a perfect hash (tables below were generated for
- * exactly these names; tests/test_chunk.c checks every name round-trips).
+ * and type names up with a perfect hash when TC_DECODE_FAST (tables below
+ * were generated for exactly these names; tests/test_chunk.c checks every
+ * name round-trips), by a walk over the name lists otherwise (-Os).
  * There is no token limit: TC_ERR_JSON_TOO_BIG is never returned.
+ *
+ * TC_DECODE_FAST also brings tc_chunk__parse_esc: the `.out` decoder's
+ * one-pass reader of a data record's body straight from its escaped text
+ * (see there).
  *
  * Strings are unescaped in place after the object is scanned, and only when
  * the type is known; for TC_CHUNK_UNKNOWN nothing but an escaped `type`

@@ -2,12 +2,16 @@
  * json_str.c — JSON strings: the escaping writer, validation of strings and
  * whole values, in-place and streaming unescaping, the shallow object merge.
  *
- * Speed: string contents go through one table lookup per byte (plain_tab);
- * escapes and non-ASCII bytes take the slow path. A word-at-a-time (SWAR)
- * scan was tried and lost on real bodies, whose plain runs between the \"
- * escapes are only a few bytes long. The streaming unescaper, when its
- * output does not overlap its input, stores 8 bytes at once and then cuts
- * the run at the first non-plain byte (one table lookup per byte, unrolled).
+ * Speed (TC_DECODE_FAST): string contents go through one table lookup per
+ * byte (plain_tab); escapes and non-ASCII bytes take the slow path. The
+ * streaming unescaper, when its output does not overlap its input, stores 8
+ * bytes at once and then cuts the run at the first non-plain byte (one
+ * table lookup per byte, unrolled). (A data record's body usually bypasses
+ * it: core/chunk.c tc_chunk__parse_esc.)
+ *
+ * Size (-Os, TC_DECODE_FAST 0): no table (comparisons), and the streaming
+ * unescaper is the one decoder: in-place unescaping and string validation
+ * are thin wrappers over it.
  */
 #include <string.h>
 

@@ -20,6 +20,13 @@
  * delta (the buffer then holds the prefix {"data":{"type":..,"id":..,
  * "delta":" and a second streaming unescaper decodes the delta in place and
  * hands it out in fragments) or is skipped as oversized.
+ *
+ * TC_DECODE_FAST adds shortcuts for the usual shape: record_fast reads
+ * "seq_num", "timestamp" and the opening of "body" directly, and body_fast
+ * parses a body that is whole in the current piece in one pass from its
+ * escaped text (tc_chunk__parse_esc), delivering the record at its closing
+ * brace. Each gives up (changing nothing) on anything unusual, and the
+ * general path above then decides, errors included.
  */
 #include <string.h>
 
