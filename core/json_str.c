@@ -289,6 +289,9 @@ int tc_json__open(const char **pp, const char *e)
 
 tc_err_t tc_json__member(const char **pp, const char *e, bool simple, tc_json_member_t *m)
 {
+#if !TC_DECODE_FAST
+  (void)simple; /* always validated under -Os: one path */
+#endif
   const char *p = *pp;
   tc_err_t err;
   for (int i = 0; i < 2; i++) {
@@ -303,10 +306,13 @@ tc_err_t tc_json__member(const char **pp, const char *e, bool simple, tc_json_me
     }
     if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
     s = ++p;
+#if TC_DECODE_FAST
     if (simple) {
       while (p < e && *p != '"') p++;
       if (p >= e) return TC_ERR_JSON_SYNTAX;
-    } else if ((err = tc_json__str(&p, e, esc, true)) != TC_OK) {
+    } else
+#endif
+    if ((err = tc_json__str(&p, e, esc, true)) != TC_OK) {
       return err;
     }
     p++;
