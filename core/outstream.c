@@ -292,7 +292,10 @@ static tc_err_t record_end(tc_outstream_t *o)
   ri = rec_info(o, TC_REC_DATA);
   if (!(o->rflags & (RF_OVER | RF_INV))) {
     uint32_t h = 0;
-    err = parse_body(o->rec + o->body_off, o->body_len, !(o->rflags & RF_SPECIAL), &ch, &ri.envelope_id, &h);
+    /* "simple" (no escape or control byte: strings need only their quote
+     * found) is a TC_DECODE_FAST shortcut */
+    bool simple = TC_DECODE_FAST && !(o->rflags & RF_SPECIAL);
+    err = parse_body(o->rec + o->body_off, o->body_len, simple, &ch, &ri.envelope_id, &h);
     if (err != TC_OK) {
       ri.invalid = true;
       ri.error = err;
