@@ -2,12 +2,16 @@
  * json_str.c — JSON strings: the escaping writer, validation of strings and
  * whole values, in-place and streaming unescaping, the shallow object merge.
  *
- * Speed: string contents go through one table lookup per byte (plain_tab);
- * escapes and non-ASCII bytes take the slow path. A word-at-a-time (SWAR)
- * scan was tried and lost on real bodies, whose plain runs between the \"
- * escapes are only a few bytes long. The streaming unescaper, when its
- * output does not overlap its input, stores 8 bytes at once and then cuts
- * the run at the first non-plain byte (one table lookup per byte, unrolled).
+ * Speed (TC_DECODE_FAST): string contents go through one table lookup per
+ * byte (plain_tab); escapes and non-ASCII bytes take the slow path. The
+ * streaming unescaper, when its output does not overlap its input, stores 8
+ * bytes at once and then cuts the run at the first non-plain byte (one
+ * table lookup per byte, unrolled). (A data record's body usually bypasses
+ * it: core/chunk.c tc_chunk__parse_esc.)
+ *
+ * Size (-Os, TC_DECODE_FAST 0): no table (comparisons), and the streaming
+ * unescaper is the one decoder: in-place unescaping and string validation
+ * are thin wrappers over it.
  */
 #include <string.h>
 
@@ -17,7 +21,8 @@
 
 
 /* 1 for the bytes that are plain inside a JSON string. */
-static const uint8_t plain_tab[256] = {
+#if TC_DECODE_FAST
+const uint8_t tc_json__plain_tab[256] = {
 #define P8 1, 1, 1, 1, 1, 1, 1, 1
 #define Z8 0, 0, 0, 0, 0, 0, 0, 0
   Z8, Z8, Z8, Z8,
@@ -28,10 +33,14 @@ static const uint8_t plain_tab[256] = {
 #undef P8
 #undef Z8
 };
+#endif
 
-static inline bool plain_byte(unsigned char c)
+#define plain_byte tc_json__plain_byte
+
+const char *tc_json__ws(const char *p, const char *e)
 {
-  return plain_tab[c] != 0;
+  while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+  return p;
 }
 
 size_t tc_json__plain(const char *p, const char *e)
@@ -59,31 +68,20 @@ int tc_json__utf8(const unsigned char *p, size_t n)
   return (int)len;
 }
 
-static int hexv(unsigned c)
-{
-  if (c - '0' < 10u) return (int)(c - '0');
-  c |= 0x20;
-  if (c - 'a' < 6u) return (int)(c - 'a' + 10);
-  return -1;
-}
-
-/* Four hex digits at p (bounded by e) -> *cp, or false. */
-static bool hex4(const char *p, const char *e, uint32_t *cp)
-{
-  uint32_t v = 0;
-  if (e - p < 4) return false;
-  for (int i = 0; i < 4; i++) {
-    int d = hexv((unsigned char)p[i]);
-    if (d < 0) return false;
-    v = v << 4 | (uint32_t)d;
-  }
-  *cp = v;
-  return true;
-}
+#define hex4 tc_json__hex4
 
 /* The byte a one-character escape stands for, or -1. */
+#if !TC_DECODE_FAST
+/* The one-character escapes: the letter after the backslash, and the byte. */
+static const char esc_from[] = "\"\\/bfnrt", esc_to[] = "\"\\/\b\f\n\r\t";
+#endif
+
 static inline int esc_char(unsigned c)
 {
+#if !TC_DECODE_FAST
+  const char *k = c ? memchr(esc_from, (int)c, sizeof esc_from - 1) : NULL;
+  return k ? esc_to[k - esc_from] : -1;
+#else
   switch (c) {
   case '"': case '\\': case '/': return (int)c;
   case 'b': return '\b';
@@ -93,32 +91,14 @@ static inline int esc_char(unsigned c)
   case 't': return '\t';
   default: return -1;
   }
+#endif
 }
 
-static unsigned utf8_put(char *o, uint32_t cp)
-{
-  if (cp < 0x80) { o[0] = (char)cp; return 1; }
-  if (cp < 0x800) {
-    o[0] = (char)(0xC0 | cp >> 6);
-    o[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    o[0] = (char)(0xE0 | cp >> 12);
-    o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-    o[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  o[0] = (char)(0xF0 | cp >> 18);
-  o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-  o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-  o[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
+#define utf8_put tc_json__utf8_put
 
 /* ------------------------------------------------------------- validation */
 
+#if TC_DECODE_FAST
 tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote)
 {
   const char *p = *pp;
@@ -160,6 +140,30 @@ tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote
   *pp = p;
   return TC_OK;
 }
+#else
+/* Validation by the streaming unescaper into a small scratch buffer: one
+ * implementation of the string rules. *esc: some input was an escape
+ * (every escape decodes shorter than it is written). */
+tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote)
+{
+  tc_json_unesc_t u;
+  char tmp[16];
+  const char *p = *pp;
+  tc_json_unesc_init(&u);
+  for (;;) {
+    size_t used, made;
+    int rc = tc_json__unesc_step(&u, p, (size_t)(e - p), tmp, sizeof tmp, &used, &made);
+    if (made != used) *esc = true;
+    p += used;
+    if (rc == TC_JSON__FULL) continue;
+    if (rc < 0) return (tc_err_t)rc;
+    *pp = p;
+    if (rc == TC_JSON__CLOSED) return TC_OK;
+    rc = tc_json_unesc_finish(&u);
+    return rc != TC_OK ? (tc_err_t)rc : need_quote ? TC_ERR_JSON_SYNTAX : TC_OK;
+  }
+}
+#endif
 
 static const char *num_end(const char *p, const char *e)
 {
@@ -285,6 +289,9 @@ int tc_json__open(const char **pp, const char *e)
 
 tc_err_t tc_json__member(const char **pp, const char *e, bool simple, tc_json_member_t *m)
 {
+#if !TC_DECODE_FAST
+  (void)simple; /* always validated under -Os: one path */
+#endif
   const char *p = *pp;
   tc_err_t err;
   for (int i = 0; i < 2; i++) {
@@ -299,10 +306,13 @@ tc_err_t tc_json__member(const char **pp, const char *e, bool simple, tc_json_me
     }
     if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
     s = ++p;
+#if TC_DECODE_FAST
     if (simple) {
       while (p < e && *p != '"') p++;
       if (p >= e) return TC_ERR_JSON_SYNTAX;
-    } else if ((err = tc_json__str(&p, e, esc, true)) != TC_OK) {
+    } else
+#endif
+    if ((err = tc_json__str(&p, e, esc, true)) != TC_OK) {
       return err;
     }
     p++;
@@ -337,6 +347,9 @@ int tc_json__next(const char **pp, const char *e)
 
 /* -------------------------------------------------------------- unescaping */
 
+#if TC_DECODE_FAST
+/* Valid text: plain runs move with memchr/memmove (fields with escapes are
+ * common in chunk bodies). */
 size_t tc_json__unescape_valid(char *s, size_t len)
 {
   char *r = memchr(s, '\\', len), *w, *e = s + len;
@@ -344,7 +357,7 @@ size_t tc_json__unescape_valid(char *s, size_t len)
   w = r;
   while (r < e) {
     char *q;
-    uint32_t cp, lo;
+    uint32_t cp = 0, lo;
     if (*r != '\\') {
       q = memchr(r, '\\', (size_t)(e - r));
       if (!q) q = e;
@@ -368,17 +381,28 @@ size_t tc_json__unescape_valid(char *s, size_t len)
   }
   return (size_t)(w - s);
 }
+#else
+/* In place with the streaming unescaper below (its output never overtakes
+ * its input): one decoder instead of two. */
+size_t tc_json__unescape_valid(char *s, size_t len)
+{
+  size_t n = 0;
+  tc_json_unescape(s, len, &n);
+  return n;
+}
+#endif
 
+/* Validates and decodes in one pass with the streaming unescaper. */
 tc_err_t tc_json_unescape(char *s, size_t len, size_t *out_len)
 {
-  const char *p = s;
-  bool esc = false;
-  tc_err_t err;
+  tc_json_unesc_t u;
+  size_t used;
+  int rc;
   if (!s && len) return TC_ERR_ARG;
-  if ((err = tc_json__str(&p, s + len, &esc, false)) != TC_OK) return err;
-  if (p != s + len) return TC_ERR_JSON_SYNTAX; /* a raw quote inside */
-  *out_len = esc ? tc_json__unescape_valid(s, len) : len;
-  return TC_OK;
+  tc_json_unesc_init(&u);
+  rc = tc_json__unesc_step(&u, s, len, s, len, &used, out_len);
+  if (rc == TC_JSON__CLOSED) return TC_ERR_JSON_SYNTAX; /* a raw quote inside */
+  return rc < 0 ? (tc_err_t)rc : tc_json_unesc_finish(&u);
 }
 
 /* ----------------------------------------------------------- streaming */
@@ -427,7 +451,9 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
         if (lim > (size_t)(oe - o)) lim = (size_t)(oe - o);
         /* plain bytes and one-character escapes (mostly the \" of a body) */
         for (pe = p + lim; p < pe;) {
+#if TC_DECODE_FAST
           int d;
+#endif
           /* while output and input are apart: 8 bytes are stored at once,
            * then the run is cut at the first non-plain one (room: oe - o
            * >= pe - p). Runs are short (a body is dense with \"). */
@@ -458,7 +484,6 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
           while (p < pe && plain_byte((unsigned char)*p)) *o++ = *p++;
 #if TC_DECODE_FAST
         run_end:
-#endif
           if (pe - p < 2 || p[0] != '\\') break; /* (an escape at pe - 1: the slow path) */
           if (p[1] == '"') {
             *o++ = '"';
@@ -469,15 +494,22 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
           if (d < 0x20 || d == '\\') u->special = true;
           *o++ = (char)d;
           p += 2;
+#else
+          break; /* escapes: below, one at a time */
+#endif
         }
         if (p == e) goto out;
         c = (unsigned char)*p;
         if (c == '\\') {
-          if (e - p < 2 || esc_char((unsigned char)p[1]) < 0) { /* \u, a bad escape, or the piece ends */
+#if TC_DECODE_FAST
+          if (e - p < 2 || esc_char((unsigned char)p[1]) < 0) /* \u, a bad escape, or the piece ends */
+#endif
+          { /* (under -Os every escape goes through the states below) */
             u->state = U_ESC;
             p++;
             break;
           }
+#if TC_DECODE_FAST
           if (o == oe) {
             rc = TC_JSON__FULL;
             goto out;
@@ -489,6 +521,7 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
             p += 2;
           }
           continue;
+#endif
         }
         if (c == '"') {
           rc = TC_JSON__CLOSED;
@@ -556,7 +589,7 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
       }
       break;
     case U_HEX: {
-      int d = hexv(c);
+      int d = tc_json__hexv(c);
       uint32_t cp;
       if (d < 0) {
         rc = TC_ERR_JSON_ESCAPE;
@@ -713,63 +746,49 @@ static tc_err_t check_object(tc_slice_t s)
   return *p == '{' ? TC_OK : TC_ERR_JSON_TYPE;
 }
 
-/* Calls back for each member of a validated object (NULL: none). Returns
- * false when fn asked to stop. */
-typedef bool (*member_fn)(void *ctx, tc_slice_t key, tc_slice_t value);
-static bool each_member(tc_slice_t obj, member_fn fn, void *ctx)
+/* The next member of a validated object: *pp starts at the object (or
+ * just after the previous member); false after the last. */
+static bool member_at(const char **pp, const char *e, tc_json_member_t *m)
 {
-  const char *e = obj.ptr + obj.len, *p;
-  int more;
-  if (!obj.ptr) return true;
-  p = tc_json__ws(obj.ptr, e);
-  more = tc_json__open(&p, e);
-  while (more == 1) {
-    tc_json_member_t m;
-    tc_slice_t v;
-    if (tc_json__member(&p, e, false, &m) != TC_OK) return true;
-    v.ptr = m.v;
-    v.len = (size_t)(m.ve - m.v);
-    if (!fn(ctx, m.key, v)) return false;
-    more = tc_json__next(&p, e);
-  }
+  const char *p = tc_json__ws(*pp, e);
+  if (p < e && (*p == '{' || *p == ',')) p = tc_json__ws(p + 1, e);
+  if (p >= e || *p != '"' || tc_json__member(&p, e, false, m) != TC_OK) return false;
+  *pp = p;
   return true;
 }
 
-static bool key_differs(void *ctx, tc_slice_t key, tc_slice_t value)
+/* Does the validated object obj (NULL: none) have the raw key? */
+static bool has_key(tc_slice_t obj, tc_slice_t key)
 {
-  const tc_slice_t *k = ctx;
-  (void)value;
-  return !(key.len == k->len && memcmp(key.ptr, k->ptr, k->len) == 0);
-}
-
-typedef struct merge_ctx {
-  tc_buf_t *b;
-  tc_slice_t skip_if_in; /* the `over` object, when writing `base` */
-  bool first;
-} merge_ctx_t;
-
-static bool put_member(void *ctx, tc_slice_t key, tc_slice_t value)
-{
-  merge_ctx_t *m = ctx;
-  if (m->skip_if_in.ptr && !each_member(m->skip_if_in, key_differs, &key)) return true;
-  if (!m->first) tc_buf_put(m->b, ",", 1);
-  m->first = false;
-  tc_buf_put(m->b, "\"", 1);
-  tc_buf_put(m->b, key.ptr, key.len);
-  tc_buf_put(m->b, "\":", 2);
-  tc_buf_put(m->b, value.ptr, value.len);
-  return true;
+  tc_json_member_t m;
+  const char *p = obj.ptr;
+  if (!p) return false;
+  while (member_at(&p, obj.ptr + obj.len, &m))
+    if (m.key.len == key.len && memcmp(m.key.ptr, key.ptr, key.len) == 0) return true;
+  return false;
 }
 
 tc_err_t tc_json_put_merged(tc_buf_t *b, tc_slice_t base, tc_slice_t over)
 {
-  merge_ctx_t m = { b, over, true };
   tc_err_t err;
+  bool first = true;
   if ((err = check_object(base)) != TC_OK || (err = check_object(over)) != TC_OK) return err;
   tc_buf_put(b, "{", 1);
-  each_member(base, put_member, &m);
-  m.skip_if_in = TC_SLICE_NULL;
-  each_member(over, put_member, &m);
+  for (int i = 0; i < 2; i++) { /* base's members that over lacks, then over's */
+    tc_slice_t obj = i ? over : base;
+    tc_json_member_t m;
+    const char *p = obj.ptr;
+    if (!p) continue;
+    while (member_at(&p, obj.ptr + obj.len, &m)) {
+      if (!i && has_key(over, m.key)) continue;
+      if (!first) tc_buf_put(b, ",", 1);
+      first = false;
+      tc_buf_put(b, "\"", 1);
+      tc_buf_put(b, m.key.ptr, m.key.len);
+      tc_buf_put(b, "\":", 2);
+      tc_buf_put(b, m.v, (size_t)(m.ve - m.v));
+    }
+  }
   tc_buf_put(b, "}", 1);
   return b->overflow ? TC_ERR_NOSPACE : TC_OK;
 }

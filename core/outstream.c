@@ -20,6 +20,13 @@
  * delta (the buffer then holds the prefix {"data":{"type":..,"id":..,
  * "delta":" and a second streaming unescaper decodes the delta in place and
  * hands it out in fragments) or is skipped as oversized.
+ *
+ * TC_DECODE_FAST adds shortcuts for the usual shape: record_fast reads
+ * "seq_num", "timestamp" and the opening of "body" directly, and body_fast
+ * parses a body that is whole in the current piece in one pass from its
+ * escaped text (tc_chunk__parse_esc), delivering the record at its closing
+ * brace. Each gives up (changing nothing) on anything unusual, and the
+ * general path above then decides, errors included.
  */
 #include <string.h>
 
@@ -54,15 +61,25 @@ enum { N_SIGN, N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_E, N_ESIGN, N_EXP };
 /* Fragments are handed out when less than this is left after the text. */
 #define FRAG_ROOM 16u
 
-static const char *const hdr_names[TC_OUT_HDRS_] = {
-  "trigger-control", "public-access-token", "session-in-event-id",
-  "session-in-consumed-id", "session-closed", "session-closed-reason"
-};
+/* Name lists: NUL-separated, in enum order (name_index). */
+static const char hdr_names[] =
+  "trigger-control\0public-access-token\0session-in-event-id\0"
+  "session-in-consumed-id\0session-closed\0session-closed-reason\0";
 enum { H_CONTROL, H_PAT, H_IN_EVENT, H_IN_CONSUMED, H_CLOSED, H_CLOSED_REASON };
+static const char ctl_names[] = "turn-complete\0upgrade-required\0pending-version\0session-closed\0";
+static const char ev_names[] = "batch\0ping\0error\0";               /* EV_BATCH.. */
+static const char key_names[] = "records\0seq_num\0timestamp\0headers\0body\0"; /* K_RECORDS.. */
 
-static const char *const ctl_names[] = {
-  "turn-complete", "upgrade-required", "pending-version", "session-closed"
-};
+/* Index of p[0..n) in a name list, or -1. */
+static int name_index(const char *list, const char *p, size_t n)
+{
+  for (int i = 0; *list; i++) {
+    size_t k = strlen(list);
+    if (k == n && memcmp(list, p, n) == 0) return i;
+    list += k + 1;
+  }
+  return -1;
+}
 
 static bool mem_is(const char *p, size_t n, const char *s)
 {
@@ -151,8 +168,10 @@ static void control_init(tc_control_t *c, tc_slice_t name)
   memset(c, 0, sizeof *c);
   c->name = name;
   c->kind = TC_CTRL_UNKNOWN;
-  for (unsigned i = 0; i < sizeof ctl_names / sizeof ctl_names[0]; i++)
-    if (name.ptr && mem_is(name.ptr, name.len, ctl_names[i])) c->kind = (tc_control_kind_t)i;
+  if (name.ptr) {
+    int k = name_index(ctl_names, name.ptr, name.len);
+    if (k >= 0) c->kind = (tc_control_kind_t)k;
+  }
   c->session_in_event_id = c->session_in_consumed_id = -1;
 }
 
@@ -193,6 +212,7 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
     tc_slice_t k;
     char *v;
     const char *q = p;
+#if TC_DECODE_FAST
     /* "data": {object} is parsed by the chunk parser directly */
     if (e - p > 8 && memcmp(p, "\"data\":{", 8) == 0) {
       v = b + (p + 7 - b);
@@ -214,6 +234,7 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
       more = tc_json__next(&p, e);
       continue;
     }
+#endif
     if ((err = tc_json__member(&q, e, simple, &m)) != TC_OK) return err;
     k = m.key;
     v = b + (m.v - b);
@@ -239,6 +260,8 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
   if (tc_json__ws(p, e) != e) return TC_ERR_JSON_SYNTAX;
   return have ? TC_OK : TC_ERR_CHUNK_TYPE;
 }
+
+static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_chunk_t *chp);
 
 /* The record object closed. */
 static tc_err_t record_end(tc_outstream_t *o)
@@ -269,7 +292,10 @@ static tc_err_t record_end(tc_outstream_t *o)
   ri = rec_info(o, TC_REC_DATA);
   if (!(o->rflags & (RF_OVER | RF_INV))) {
     uint32_t h = 0;
-    err = parse_body(o->rec + o->body_off, o->body_len, !(o->rflags & RF_SPECIAL), &ch, &ri.envelope_id, &h);
+    /* "simple" (no escape or control byte: strings need only their quote
+     * found) is a TC_DECODE_FAST shortcut */
+    bool simple = TC_DECODE_FAST && !(o->rflags & RF_SPECIAL);
+    err = parse_body(o->rec + o->body_off, o->body_len, simple, &ch, &ri.envelope_id, &h);
     if (err != TC_OK) {
       ri.invalid = true;
       ri.error = err;
@@ -278,57 +304,67 @@ static tc_err_t record_end(tc_outstream_t *o)
       ri.duplicate = true;
     }
   }
-  if (ri.oversized || ri.invalid || ri.duplicate) return cb_record(o, &ri);
-  if (ch.type == TC_CHUNK_TRIGGER) {
+  return data_record(o, &ri, &ch);
+}
+
+/* A data record with its body parsed (or marked): dispatch it. */
+static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_chunk_t *chp)
+{
+  tc_control_t ctl;
+  tc_err_t err;
+  if (rip->oversized || rip->invalid || rip->duplicate) return cb_record(o, rip);
+  if (chp->type == TC_CHUNK_TRIGGER) {
     /* legacy control shape (§5.3); other trigger:* chunks are dropped */
-    bool tc = tc_slice_eq(ch.type_name, "trigger:turn-complete");
-    if (tc || tc_slice_eq(ch.type_name, "trigger:upgrade-required")) {
-      ri.kind = TC_REC_CONTROL;
-      control_init(&ctl, ch.type_name);
-      ctl.kind = tc ? TC_CTRL_TURN_COMPLETE : TC_CTRL_UPGRADE_REQUIRED;
-      ctl.public_access_token = ch.public_access_token;
+    int k = name_index(ctl_names, chp->type_name.ptr + 8, chp->type_name.len - 8); /* after "trigger:" */
+    if (k == TC_CTRL_TURN_COMPLETE || k == TC_CTRL_UPGRADE_REQUIRED) {
+      rip->kind = TC_REC_CONTROL;
+      control_init(&ctl, chp->type_name);
+      ctl.kind = (tc_control_kind_t)k;
+      ctl.public_access_token = chp->public_access_token;
       ctl.legacy = true;
-      if ((err = cb_record(o, &ri)) != TC_OK) return err;
-      return cb_control(o, &ri, &ctl);
+      if ((err = cb_record(o, rip)) != TC_OK) return err;
+      return cb_control(o, rip, &ctl);
     }
-    return cb_record(o, &ri);
+    return cb_record(o, rip);
   }
-  if ((err = cb_record(o, &ri)) != TC_OK) return err;
-  return cb_chunk(o, &ri, &ch);
+  if ((err = cb_record(o, rip)) != TC_OK) return err;
+  return cb_chunk(o, rip, chp);
 }
 
 /* ---------------------------------------------------------- long deltas */
 
 /* The body prefix {"data":{..."delta":" held in rec[body_off..rec_len):
  * sets d_type/d_id/d_text and returns true for a text/reasoning delta. */
+/* Under -Os not inlined: its tc_chunk_t would otherwise sit in the
+ * scanner's frame under record_end's own (stack depth on an MCU). */
+#if defined(__GNUC__) && !TC_DECODE_FAST
+__attribute__((noinline))
+#endif
 static bool delta_prefix(tc_outstream_t *o)
 {
-  char *b = o->rec + o->body_off;
-  const char *e = o->rec + o->rec_len, *p = tc_json__ws(b, e);
-  tc_slice_t type = TC_SLICE_NULL, id = TC_SLICE_NULL;
-  tc_json_member_t m;
+  char *b = o->rec + o->body_off, *e = o->rec + o->rec_len, *d, *end, save[2];
+  const char *p = tc_json__ws(b, e);
+  tc_chunk_t c;
+  tc_err_t err;
   if (e - p < 9 || memcmp(p, "{\"data\":{", 9) != 0) return false;
-  p = tc_json__ws(p + 9, e);
-  for (;;) {
-    if (e - p >= 9 && memcmp(p, "\"delta\":\"", 9) == 0) break;
-    if (tc_json__member(&p, e, false, &m) != TC_OK || tc_json__next(&p, e) != 1) return false;
-    if (m.kesc || *m.v != '"') continue;
-    m.v++;
-    if (mem_is(m.key.ptr, m.key.len, "type") && !m.vesc) {
-      type.ptr = m.v;
-      type.len = (size_t)(m.ve - m.v - 1);
-    } else if (mem_is(m.key.ptr, m.key.len, "id")) {
-      id.ptr = m.v;
-      id.len = (size_t)(m.ve - m.v - 1);
-      if (m.vesc) id.len = tc_json__unescape_valid(o->rec + (id.ptr - o->rec), id.len);
-    }
+  /* the first "delta":" (it cannot occur inside a string: quotes there are
+   * escaped); ending the text there with "} makes the members before it a
+   * whole chunk object for the chunk parser */
+  for (d = b + (p + 8 - b);; d++) {
+    if ((d = memchr(d, '"', (size_t)(e - d))) == NULL || e - d < 11) return false;
+    if (memcmp(d, "\"delta\":\"", 9) == 0) break;
   }
-  if (!tc_slice_eq(type, "text-delta") && !tc_slice_eq(type, "reasoning-delta")) return false;
-  o->d_type_off = (uint32_t)(type.ptr - o->rec);
-  o->d_type_len = (uint8_t)type.len;
-  o->d_id_off = id.ptr ? (uint32_t)(id.ptr - o->rec) : 0;
-  o->d_id_len = id.ptr ? (uint16_t)(id.len < 0xFFFF ? id.len : 0xFFFF) : 0xFFFF;
-  o->d_text = (uint32_t)(p + 9 - o->rec);
+  memcpy(save, d + 9, 2);
+  memcpy(d + 9, "\"}", 2);
+  err = tc_chunk__parse_at(b + (p + 8 - b), d + 11, &c, &end, false);
+  memcpy(d + 9, save, 2);
+  if (err != TC_OK || end != d + 11 || (c.type != TC_CHUNK_TEXT_DELTA && c.type != TC_CHUNK_REASONING_DELTA))
+    return false;
+  o->d_type_off = (uint32_t)(c.type_name.ptr - o->rec);
+  o->d_type_len = (uint8_t)c.type_name.len;
+  o->d_id_off = c.id.ptr ? (uint32_t)(c.id.ptr - o->rec) : 0;
+  o->d_id_len = c.id.ptr ? (uint16_t)(c.id.len < 0xFFFF ? c.id.len : 0xFFFF) : 0xFFFF;
+  o->d_text = (uint32_t)(d + 9 - o->rec);
   return o->rec_cap - o->d_text >= 2 * FRAG_ROOM;
 }
 
@@ -443,22 +479,10 @@ static tc_err_t delta_piece(tc_outstream_t *o, const char **pp, const char *e)
 
 static void set_key(tc_outstream_t *o)
 {
-  const char *k = o->keybuf;
+  /* (names are at most 9 bytes: keybuf is never read past its end) */
+  int k = o->skip || (o->depth != 1 && o->depth != 3) ? -1 : name_index(key_names, o->keybuf, o->keylen);
   o->key = K_OTHER;
-  if (o->skip) return;
-  if (o->depth == 1) {
-    if (o->keylen == 7 && memcmp(k, "records", 7) == 0) o->key = K_RECORDS;
-  } else if (o->depth == 3) {
-    switch (o->keylen) {
-    case 4: if (memcmp(k, "body", 4) == 0) o->key = K_BODY; break;
-    case 7:
-      if (memcmp(k, "seq_num", 7) == 0) o->key = K_SEQ;
-      else if (memcmp(k, "headers", 7) == 0) o->key = K_HEADERS;
-      break;
-    case 9: if (memcmp(k, "timestamp", 9) == 0) o->key = K_TS; break;
-    default: break;
-    }
-  }
+  if (k >= 0 && (k == 0) == (o->depth == 1)) o->key = (uint8_t)(K_RECORDS + k);
 }
 
 /* A string closed (its quote consumed). */
@@ -475,8 +499,8 @@ static tc_err_t string_end(tc_outstream_t *o)
     o->hname = HN_UNKNOWN;
     if (o->sink == SK_REC) {
       if (o->hcount == 0 && len == 0) o->rflags |= RF_CMD;
-      for (int i = 0; i < TC_OUT_HDRS_; i++)
-        if (o->h_len[i] == H_NONE && mem_is(o->rec + o->str_start, len, hdr_names[i])) o->hname = (uint8_t)i;
+      int i = name_index(hdr_names, o->rec + o->str_start, len);
+      if (i >= 0 && o->h_len[i] == H_NONE) o->hname = (uint8_t)i;
     }
     o->rec_len = o->str_start;
     o->hcount = (uint8_t)(o->hcount < 255 ? o->hcount + 1 : 255);
@@ -704,10 +728,11 @@ static tc_err_t close_container(tc_outstream_t *o, unsigned c)
   return TC_OK;
 }
 
+#if TC_DECODE_FAST
 /* True when p[0..8) are 8 decimal digits; *v = their value. */
 static bool eight_digits(const char *p, uint64_t *v)
 {
-#if TC_DECODE_FAST && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   uint64_t w;
   memcpy(&w, p, 8);
   if ((w & 0xF0F0F0F0F0F0F0F0u) != 0x3030303030303030u ||
@@ -729,7 +754,7 @@ static bool eight_digits(const char *p, uint64_t *v)
 /* True when p[0..4) are 4 decimal digits; *v = their value. */
 static bool four_digits(const char *p, uint32_t *v)
 {
-#if TC_DECODE_FAST && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   uint32_t w;
   memcpy(&w, p, 4);
   if ((w & 0xF0F0F0F0u) != 0x30303030u || ((w + 0x06060606u) & 0xF0F0F0F0u) != 0x30303030u) return false;
@@ -805,6 +830,36 @@ static const char *record_fast(tc_outstream_t *o, const char *p, const char *e)
   o->st = S_KEY;
   return p - 1;
 }
+#endif
+
+#if TC_DECODE_FAST
+/* At the start of a data record's body (*pp just after its opening quote):
+ * when the whole body and the record's closing brace are in this piece in
+ * the usual shape, the chunk is parsed straight from the escaped text
+ * (tc_chunk__parse_esc) and the record delivered; *pp then points after the
+ * brace. Otherwise nothing changes and the general path goes on. */
+static tc_err_t body_fast(tc_outstream_t *o, const char **pp, const char *e)
+{
+  const char *p = *pp, *q, *lim = e;
+  size_t room = o->rec_cap - o->rec_len;
+  tc_record_info_t ri;
+  tc_slice_t id;
+  tc_chunk_t ch;
+  uint32_t h;
+  tc_err_t err;
+  if ((size_t)(e - p) > room) lim = p + room;
+  if (!tc_chunk__parse_esc(p, lim, o->rec + o->rec_len, &ch, &id, &h, &q) || q >= e || *q != '}') return TC_OK;
+  *pp = q + 1;
+  o->stack >>= 1; /* the record object closes */
+  o->depth--;
+  o->st = S_AFTER;
+  if ((err = take_seq(o)) != TC_OK) return err;
+  ri = rec_info(o, TC_REC_DATA);
+  ri.envelope_id = id;
+  ri.duplicate = id.len && dedupe(o, id, h);
+  return data_record(o, &ri, &ch);
+}
+#endif
 
 static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
 {
@@ -904,10 +959,14 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
       /* fall through */
     case S_KEY:
       if (c != '"') return TC_ERR_JSON_SYNTAX;
+#if TC_DECODE_FAST
       if (o->depth == 3 && !o->skip) {
         const char *q = record_fast(o, p, e);
         if (q != p) {
           p = q;
+          if (o->st == S_STR && o->strrole == SR_BODY && o->sink == SK_REC &&
+              (err = body_fast(o, &p, e)) != TC_OK)
+            return err;
           continue;
         }
       }
@@ -923,6 +982,7 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
           continue;
         }
       }
+#endif
       o->keylen = 0;
       o->st = S_STR;
       o->strrole = SR_KEY;
@@ -957,10 +1017,10 @@ static uint8_t event_kind(const tc_sse_t *s)
 {
   if (s->event_truncated) return EV_OTHER;
   if (s->event_len == 0) return EV_MESSAGE;
-  if (mem_is(s->event, s->event_len, "batch")) return EV_BATCH;
-  if (mem_is(s->event, s->event_len, "ping")) return EV_PING;
-  if (mem_is(s->event, s->event_len, "error")) return EV_ERROR;
-  return EV_OTHER;
+  {
+    int k = name_index(ev_names, s->event, s->event_len);
+    return k < 0 ? EV_OTHER : (uint8_t)(EV_BATCH + k);
+  }
 }
 
 static void event_reset(tc_outstream_t *o)

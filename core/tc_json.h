@@ -42,7 +42,8 @@ tc_err_t tc_json_put_merged(tc_buf_t *b, tc_slice_t base, tc_slice_t over);
 /* -------------------------------------------------------------- unescaping */
 
 /* Unescapes the inside of a JSON string (no quotes) in place. *out_len gets
- * the decoded length (never more than len). */
+ * the decoded length (never more than len). Validates and decodes in one
+ * pass: after an error the text may be partly rewritten. */
 tc_err_t tc_json_unescape(char *s, size_t len, size_t *out_len);
 
 /* Streaming unescaper: the inside of one JSON string, fed in any pieces (the

@@ -24,12 +24,68 @@ size_t tc_json__plain(const char *p, const char *e);
  * valid but incomplete prefix. */
 int tc_json__utf8(const unsigned char *p, size_t n);
 
-/* Skips white space. */
-static inline const char *tc_json__ws(const char *p, const char *e)
+/* 1 for the bytes that are plain inside a JSON string: 0x20..0x7F except
+ * '"' and '\\'. */
+#if TC_DECODE_FAST
+extern const uint8_t tc_json__plain_tab[256];
+static inline bool tc_json__plain_byte(unsigned char c)
 {
-  while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
-  return p;
+  return tc_json__plain_tab[c] != 0;
 }
+#else /* no 256-byte table when optimising for size */
+static inline bool tc_json__plain_byte(unsigned char c)
+{
+  return c - 0x20u < 0x60u && c != '"' && c != '\\';
+}
+#endif
+
+static inline int tc_json__hexv(unsigned c)
+{
+  if (c - '0' < 10u) return (int)(c - '0');
+  c |= 0x20;
+  if (c - 'a' < 6u) return (int)(c - 'a' + 10);
+  return -1;
+}
+
+/* Four hex digits at p (bounded by e) -> *cp, or false. */
+static inline bool tc_json__hex4(const char *p, const char *e, uint32_t *cp)
+{
+  uint32_t v = 0;
+  if (e - p < 4) return false;
+  for (int i = 0; i < 4; i++) {
+    int d = tc_json__hexv((unsigned char)p[i]);
+    if (d < 0) return false;
+    v = v << 4 | (uint32_t)d;
+  }
+  *cp = v;
+  return true;
+}
+
+/* Writes code point cp as UTF-8 at o; returns the length (1..4). */
+static inline unsigned tc_json__utf8_put(char *o, uint32_t cp)
+{
+  if (cp < 0x80) { o[0] = (char)cp; return 1; }
+  if (cp < 0x800) {
+    o[0] = (char)(0xC0 | cp >> 6);
+    o[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    o[0] = (char)(0xE0 | cp >> 12);
+    o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+    o[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  o[0] = (char)(0xF0 | cp >> 18);
+  o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+  o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+  o[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* Skips white space. (One copy in json_str.c rather than an inline one
+ * per module: it is not on the hot path.) */
+const char *tc_json__ws(const char *p, const char *e);
 
 /* From *pp (inside a string), validates up to the first raw '"' (left at
  * *pp) or e: escapes (surrogate pairs included), control bytes, UTF-8.
@@ -83,5 +139,16 @@ bool tc_json__unesc_after_bs(const tc_json_unesc_t *u);
  * nothing follows; used by core/outstream for the envelope's `data`). */
 struct tc_chunk;
 tc_err_t tc_chunk__parse_at(char *p, char *e, struct tc_chunk *out, char **endp, bool simple);
+
+/* core/chunk.c (TC_DECODE_FAST): a data record's body read straight from
+ * its escaped text: p just after the body string's opening quote, e the
+ * end of the bytes at hand. On 1: the chunk object, unescaped, is at out
+ * (room for e - p bytes needed; out must not overlap the input), *c is
+ * filled as tc_chunk__parse_at would, *env_id is the envelope id (copied
+ * to out after the chunk) and *hash its FNV-1a hash, *endp is just past
+ * the body's closing quote. On 0 (an unusual shape or any error) nothing
+ * is consumed: the caller decodes the body the general way. */
+int tc_chunk__parse_esc(const char *p, const char *e, char *out, struct tc_chunk *c, tc_slice_t *env_id,
+                        uint32_t *hash, const char **endp);
 
 #endif /* TC_JSON_INT_H */

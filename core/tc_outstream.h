@@ -5,7 +5,9 @@
  * Input: the de-chunked HTTP body, in any pieces. Inside: a tc_sse_t, then a
  * streaming scanner over each `batch` event's data line (the line is never
  * buffered whole: it can exceed 1 MiB), then per record its headers and its
- * unescaped body in the caller's record buffer, then tc_chunk_parse.
+ * unescaped body in the caller's record buffer, then tc_chunk_parse. (With
+ * TC_DECODE_FAST, a data record whose body is whole in the piece at hand is
+ * parsed in one pass from its escaped text instead; same results.)
  *
  *   event: batch   data {"records":[{seq_num,timestamp,headers?,body?}...],"tail"?}
  *   event: ping    data {"timestamp":..,"tail"?}   -> on_event(TC_OUT_EV_PING)

@@ -638,6 +638,90 @@ static void test_escapes_and_surrogates_at_every_split(void)
   sb_free(&b);
 }
 
+/* A body given whole to the decoder is read in one pass from its escaped
+ * text when it has the usual shape (core/chunk.c tc_chunk__parse_esc); in
+ * any other case, and split across feeds, the general path decodes it. Both
+ * must say the same: the transcript of a byte-by-byte feed (general path
+ * only) must equal the whole feed's and every split's, over bodies that the
+ * one-pass parser takes, gives up on at different places, or finds bad. */
+static void test_one_pass_body_matches_general_path(void)
+{
+  static const char *const chunks[] = {
+    "{\"type\":\"text-delta\",\"id\":\"t\",\"delta\":\"plain\"}",
+    "{\"type\":\"text-delta\",\"id\":\"t\",\"delta\":\"a\\\"b\\\\c\\nd\\u00e9\\ud83d\\ude00\\/\"}",
+    "{\"type\":\"text-delta\",\"id\":\"t\",\"delta\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}",
+    "{\"type\":\"text-delta\",\"id\":\"t\",\"delta\":\"bad \\x escape\"}",
+    "{\"type\":\"text-delta\",\"id\":\"t\",\"delta\":\"lone \\ud83d\"}",
+    "{\"type\":\"text-delta\",\"id\":\"t\",\"delta\":\"lone \\ude00 low\"}",
+    "{\"type\":\"data-x\",\"id\":\"d\",\"transient\":true,\"data\":null}",
+    "{\"type\":\"tool-output-available\",\"toolCallId\":\"c\",\"output\":{\"a\":[1,\"}\"]},\"preliminary\":false}",
+    "{\"type\":\"start\",\"messageId\":\"m\",\"unknownKey\":\"v\\\"q\\u0041\"}",
+    "{\"type\":\"start\",\"messageId\":\"m\",\"unknownKey\":\"bad \\q\"}",
+    "{\"type\":\"text-delta\",\"type\":\"text-end\",\"id\":\"t\"}",
+    "{\"type\":\"finish\",\"finishReason\":null}",
+    "{\"type\":\"step-start\",\"x\":1}",
+    "{\"type\":\"step-start\",\"x\":\"a\\\"b\"}",
+    "{\"type\":\"text-delta\",\"id\":5}",
+    "{\"type\":\"start\",\"dynamic\":\"yes\"}",
+    "{\"type\":\"tool-input-start\",\"toolCallId\":\"c\",\"toolName\":\"n\",\"dynamic\":true,\"providerExecuted\":false}",
+    "{\"type\":\"trigger:turn-complete\",\"publicAccessToken\":\"tok\"}",
+    "{\"type\":\"trigger:upgrade-required\"}",
+    "{\"type\":\"trigger:other\"}",
+    "{\"type\":\"te\\u0078t-end\",\"id\":\"t\"}",
+    "{\"id\":\"t\"}",
+    "{}",
+    "{\"type\":\"text-end\",\"id\":\"t\",\"providerMetadata\":{\"k\":\"v\"}}",
+    "{\"type\":\"text-end\",\"id\":\"t\",\"tru\":tru}",
+    "{\"type\":\"text-end\",\"id\":\"t\",\"n\":nul}",
+  };
+  /* bodies written by hand: envelope shapes and outer-level escapes */
+  static const char *const raw[] = {
+    ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-start\\\",\\\"id\\\":\\\"t\\\"}}\"",
+    ",\"body\":\"{\\\"id\\\":\\\"e1\\\",\\\"data\\\":{\\\"type\\\":\\\"text-start\\\",\\\"id\\\":\\\"t\\\"}}\"",
+    ",\"body\":\"{ \\\"data\\\" : {\\\"type\\\":\\\"text-end\\\",\\\"id\\\":\\\"t\\\"} , \\\"id\\\":\\\"e2\\\" }\"",
+    ",\"body\":\"{\\\"data\\\":\\\"{\\\\\\\"type\\\\\\\":\\\\\\\"text-end\\\\\\\",\\\\\\\"id\\\\\\\":\\\\\\\"s\\\\\\\"}\\\",\\\"id\\\":\\\"e3\\\"}\"",
+    ",\"body\":\"{\\u0022data\\\":{\\\"type\\\":\\\"text-delta\\\",\\\"id\\\":\\\"t\\\",\\\"delta\\\":\\\"\\u00e9\\u0041\\\"},\\\"id\\\":\\\"e4\\\"}\"",
+    ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-delta\\\",\\\"id\\\":\\\"t\\\",\\\"delta\\\":\\\"q\\u0022\\\"},\\\"id\\\":\\\"e5\\\"}\"",
+    ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-end\\\",\\n\\\"id\\\":\\\"t\\\"},\\\"id\\\":\\\"e6\\\"}\"",
+    ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-delta\\\",\\\"id\\\":\\\"t\\\",\\\"delta\\\":\\\"\\n\\\"},\\\"id\\\":\\\"e7\\\"}\"",
+    ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-delta\\\",\\\"id\\\":\\\"t\\\",\\\"delta\\\":\\\"x\xff\\\"},\\\"id\\\":\\\"e8\\\"}\"",
+    ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-delta\\\",\\\"id\\\":\\\"t\\\",\\\"delta\\\":\\\"x\\u12\\\"},\\\"id\\\":\\\"e9\\\"}\"",
+    ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-end\\\",\\\"id\\\":\\\"t\\\"},\\\"id\\\":\\\"e10\\\"}\",\"x\":1",
+    ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-end\\\",\\\"id\\\":\\\"t\\\"},\\\"id\\\":\\\"e11\\\"}\",\"headers\":[[\"a\",\"b\"]]",
+    ",\"body\":\"{\\\"data\\\":{\\\"typ\xc3\xa9\\\":\\\"text-end\\\",\\\"type\\\":\\\"text-end\\\"},\\\"id\\\":\\\"e12\\\"}\"",
+    ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-end\\\",\\\"id\\\":\\\"t\\\"},\\\"id\\\":\\\"e\\\\u0031\\\"}\"",
+    ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-end\\\",\\\"id\\\":\\\"t\\\"},\\\"id\\\":\\\"e13\\\"} \"",
+    ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-end\\\",\\\"id\\\":\\\"t\\\"},\\\"id\\\":\\\"e14\\\"}x\"",
+  };
+  sb_t b = { 0 };
+  unsigned seq = 1;
+  char id[16];
+  static char expect[sizeof g.log + 1];
+  batch_open(&b);
+  for (unsigned i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+    snprintf(id, sizeof id, "c%u", i);
+    add_data(&b, seq++, chunks[i], id);
+  }
+  add_data(&b, seq++, chunks[0], "c0"); /* a duplicate of the first record */
+  for (unsigned i = 0; i < sizeof raw / sizeof raw[0]; i++) add_raw(&b, seq++, raw[i]);
+  batch_close(&b);
+  /* the reference: byte by byte, never a whole body in one piece */
+  ctx_reset(&g);
+  for (size_t i = 0; i < b.len && g.feed_err == TC_OK; i++) ctx_feed(&g, b.p + i, 1);
+  CHECK(!g.log_over && g.feed_err == TC_OK);
+  memcpy(expect, g.log, g.log_len);
+  expect[g.log_len] = 0;
+  for (unsigned k = 1; k < seq; k++) { /* every record was reported */
+    char tag[16];
+    snprintf(tag, sizeof tag, "R%u ", k);
+    if (!strstr(expect, tag)) tc_test_fail(__FILE__, __LINE__, "no %s in:\n%s", tag, expect);
+  }
+  CHECK(strstr(expect, "env=c0\n  chunk text-delta") != NULL); /* the reference decoded records */
+  CHECK(strstr(expect, "R27 data dup env=c0") != NULL);
+  expect_splits(b.p, b.len, expect);
+  sb_free(&b);
+}
+
 static void test_errored_turn_then_turn_complete_without_token(void)
 {
   /* §8 scenario 38 */
@@ -1077,6 +1161,7 @@ int main(void)
   RUN(test_data_as_json_string);
   RUN(test_every_chunk_type);
   RUN(test_escapes_and_surrogates_at_every_split);
+  RUN(test_one_pass_body_matches_general_path);
   RUN(test_errored_turn_then_turn_complete_without_token);
   RUN(test_field_order_and_crlf);
   RUN(test_invalid_bodies_are_skipped_stream_continues);

@@ -65,6 +65,13 @@ static void check_unescape(const char *p, size_t n, size_t cut)
   memcpy(a, p, n);
   e1 = tc_json_unescape(a, n, &n1);
   e2 = stream(p, n, cut, false, b, &n2);
+  { /* the validator (tc_json__str) agrees with the decoder */
+    const char *q = p;
+    bool esc = false;
+    tc_err_t e4 = tc_json__str(&q, p + n, &esc, false);
+    if (e4 == TC_OK && q != p + n) e4 = TC_ERR_JSON_SYNTAX;
+    if (e4 != e1) abort();
+  }
   /* a raw quote is SYNTAX for both; the error kinds must agree */
   if (e1 != e2) abort();
   if (e1 == TC_OK) {
