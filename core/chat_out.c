@@ -334,13 +334,9 @@ static tc_err_t on_control(void *user, const tc_record_info_t *rec, const tc_con
   case TC_CTRL_SESSION_CLOSED:
     chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
     return halt(c, V_DONE, TC_OK, 0);
-  case TC_CTRL_PENDING_VERSION: {
-    tc_chat_event_t ev;
-    chat_event_init(c, &ev, TC_CHAT_EV_RUN_PENDING_VERSION);
-    ev.source = TC_CHAT_SRC_UPGRADE;
-    chat_emit(c, &ev);
+  case TC_CTRL_PENDING_VERSION:
+    chat_emit_simple(c, TC_CHAT_EV_RUN_PENDING_VERSION, TC_CHAT_SRC_UPGRADE, TC_OK, 0);
     return TC_OK;
-  }
   default: return TC_OK; /* upgrade-required: the new run's chunks follow (§5.4) */
   }
 }
