@@ -98,10 +98,11 @@ tc_chat_session_t tc_chat_session(const tc_chat_t *c)
   return s;
 }
 
+/* "tcs" and the chat id's CRC-32 (the hash the record carries) in hex:
+ * 11 characters, within NVS's 15. */
 static void kv_key(const tc_chat_t *c, char key[12])
 {
-  uint32_t h = 2166136261u;
-  for (const char *p = c->chat_id; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+  uint32_t h = c->chat_hash;
   memcpy(key, "tcs", 3);
   for (int i = 0; i < 8; i++) key[3 + i] = chat_hex[(h >> (28 - 4 * i)) & 15];
   key[11] = '\0';

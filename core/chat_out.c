@@ -281,6 +281,15 @@ static tc_err_t on_chunk(void *user, const tc_record_info_t *rec, const tc_chunk
   return TC_OK;
 }
 
+/* How a turn-complete's session-in-event-id b relates to the append's seq
+ * (§6.5): < 0 an earlier input's turn, > 0 this input's (it settles it),
+ * 0 unknown (no seq, or no b). */
+static int vs_since(const tc_chat_t *c, int64_t b)
+{
+  if (!c->out.has_since || b < 0) return 0;
+  return (uint64_t)b < c->out.since_in_seq ? -1 : 1;
+}
+
 /* The stop gate (§6.7 step 5): true when the record is swallowed. */
 static bool gated(tc_chat_t *c, const tc_control_t *ctl, tc_err_t *halted)
 {
@@ -291,7 +300,7 @@ static bool gated(tc_chat_t *c, const tc_control_t *ctl, tc_err_t *halted)
   if (c->has_superseded && b >= 0 && (uint64_t)b < c->superseded_seq) return true;
   c->gate = false;
   c->has_superseded = false;
-  if (c->out.has_since && b >= 0 && (uint64_t)b >= c->out.since_in_seq) {
+  if (vs_since(c, b) > 0) {
     if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
     c->has_in_seq = false;
     chat_end_turn(c);
@@ -305,7 +314,8 @@ static tc_err_t turn_complete(tc_chat_t *c, const tc_record_info_t *rec, const t
 {
   tc_chat_event_t ev;
   int64_t b = ctl->session_in_event_id;
-  if (c->out.has_since && b >= 0 && (uint64_t)b < c->out.since_in_seq) return TC_OK; /* §6.5: an earlier turn's */
+  int v = vs_since(c, b);
+  if (v < 0) return TC_OK; /* §6.5: an earlier turn's */
   if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
   if (ctl->public_access_token.len > 0)
     (void)chat_adopt_token(c, ctl->public_access_token.ptr, ctl->public_access_token.len);
@@ -313,7 +323,7 @@ static tc_err_t turn_complete(tc_chat_t *c, const tc_record_info_t *rec, const t
   ev.seq = rec->seq_num;
   ev.session_in_event_id = b;
   ev.input_seq = c->out.has_since ? (int64_t)c->out.since_in_seq : -1;
-  ev.settled = c->out.has_since && b >= 0 && (uint64_t)b >= c->out.since_in_seq;
+  ev.settled = v > 0;
   ev.since_send_ms = since_send(c);
   c->has_in_seq = false;
   c->out.has_since = false;
