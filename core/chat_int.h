@@ -84,7 +84,7 @@ typedef struct chat_target {
 } chat_target_t;
 
 /* Writes the head of a request to `ep` into mem[0..cap) (the target is
- * composed at the end of mem first): fixed headers, extra headers, the hook's,
+ * composed at the start of mem, the head after it): fixed headers, extra headers, the hook's,
  * Content-Length when body_len is given for a POST; no Authorization and no
  * final CRLF yet (chat_req_queue sends them). t: START/TOKEN only. *u gets
  * the parsed URL. */

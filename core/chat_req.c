@@ -187,19 +187,17 @@ static void put_target_suffix(const tc_chat_t *c, tc_buf_t *t, tc_chat_endpoint_
   tc_buf_puts(t, ep == TC_CHAT_EP_IN ? "/in/append" : "/out");
 }
 
-/* Composes the request target at the end of mem[0..*cap) and shrinks *cap
- * to the part before it. */
+/* Composes the request target at the start of mem[0..cap): the head goes
+ * right after it. */
 static tc_err_t compose_target(const tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *pt,
-                               const tc_url_t *u, char *mem, size_t *cap, tc_slice_t *target)
+                               const tc_url_t *u, char *mem, size_t cap, tc_slice_t *target)
 {
-  tc_buf_t t = tc_buf_make(mem + *cap / 2, *cap - *cap / 2);
+  tc_buf_t t = tc_buf_make(mem, cap);
   tc_buf_put(&t, u->path.ptr, u->path.len);
   put_target_suffix(c, &t, ep, pt);
   if (t.len == 0) tc_buf_puts(&t, "/");
   if (t.overflow) return TC_ERR_HTTP_REQUEST_TOO_LONG;
-  memmove(mem + *cap - t.len, t.ptr, t.len);
-  *cap -= t.len;
-  *target = (tc_slice_t){ mem + *cap, t.len };
+  *target = (tc_slice_t){ mem, t.len };
   return TC_OK;
 }
 
@@ -242,8 +240,8 @@ tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
   if (c->cfg->request_hook && (err = c->cfg->request_hook(c->cfg->user, c, &r)) != TC_OK) return err;
   if (r.url == NULL) return TC_ERR_CONFIG;
   if ((err = tc_url_parse(r.url, strlen(r.url), u)) != TC_OK) return err;
-  if ((err = compose_target(c, ep, t, u, mem, &cap, &target)) != TC_OK) return err;
-  tc_http_req_begin(&q, mem, cap, ep == TC_CHAT_EP_OUT ? "GET" : "POST", u, target);
+  if ((err = compose_target(c, ep, t, u, mem, cap, &target)) != TC_OK) return err;
+  tc_http_req_begin(&q, mem + target.len, cap - target.len, ep == TC_CHAT_EP_OUT ? "GET" : "POST", u, target);
   put_fixed_headers(c, &q, ep, t);
   r.req = &q;
   if (c->cfg->request_hook && (err = c->cfg->request_hook(c->cfg->user, c, &r)) != TC_OK) return err;
