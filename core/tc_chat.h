@@ -412,8 +412,9 @@ typedef struct tc_chat_conn {
 
 struct tc_chat {
   /* ---- private: use the functions below. The fields the code uses most
-   * come first (Thumb's 2-byte loads and stores reach only the first 32
-   * bytes of an object for a byte, 128 for a word), the large ones last. */
+   * come first: Thumb's 2-byte loads and stores reach only the first 32
+   * bytes of an object for a byte, 64 for a halfword and 128 for a word
+   * (RISC-V's compressed ones: words within 128). The large ones go last. */
   const tc_chat_config_t *cfg;
   int8_t streaming;            /* isStreaming: -1 unknown, 0, 1 */
   bool closed;
@@ -438,23 +439,7 @@ struct tc_chat {
     uint8_t waiters;           /* AUTH_FOR_* */
     bool recreate;             /* a 404 repair: drop the cursor on success */
   } auth;
-
-  uint16_t rq_ans_off, rq_ans_len; /* the request's answer in req_buf */
-  uint16_t rec_cap, out_line_cap, req_cap;
-  uint32_t refresh_at;         /* proactive refresh deadline; 0 none */
-  uint32_t last_persist;
-  uint32_t last_send_at;       /* the last turn-producing send; 0 none */
-  uint32_t rq_at;              /* the request's deadline (while rc is busy) */
-  char *rec_buf, *out_line, *req_buf;
-  const char *chat_id;
-  uint32_t chat_hash;
-  uint64_t now;
-  uint64_t cursor;
-  uint64_t in_seq;
-  uint64_t shown;
-  uint64_t turn_start;
-  uint64_t superseded_seq;
-  int64_t unix_offset;         /* unix_ms - now_ms; INT64_MIN unknown */
+  uint16_t req_cap;
 
   /* the .out subscription */
   struct {
@@ -470,6 +455,24 @@ struct tc_chat {
     uint32_t at;               /* O_WAIT: backoff end; O_CONNECT: header deadline;
                                   O_BODY: stall deadline (low 32 bits of ms) */
   } out;
+
+  uint64_t now;
+  uint64_t cursor;
+  uint64_t in_seq;
+  uint64_t shown;
+  int64_t unix_offset;         /* unix_ms - now_ms; INT64_MIN unknown */
+  uint32_t refresh_at;         /* proactive refresh deadline; 0 none */
+  uint32_t rq_at;              /* the request's deadline (while rc is busy) */
+  uint32_t last_persist;
+  uint32_t last_send_at;       /* the last turn-producing send; 0 none */
+  char *req_buf;
+  uint32_t chat_hash;
+  uint16_t rq_ans_off, rq_ans_len; /* the request's answer in req_buf */
+  uint16_t rec_cap, out_line_cap;
+  char *rec_buf, *out_line;
+  const char *chat_id;
+  uint64_t turn_start;
+  uint64_t superseded_seq;
 
   /* the send in progress (one at a time) */
   struct tc_chat_send {
