@@ -394,20 +394,20 @@ typedef struct tc_chat_bufs {
 /* One side of the chat's I/O: a transport plus the HTTP response parser. */
 typedef struct tc_chat_conn {
   tc_transport_t net;
-  tc_http_resp_t resp;
-  const char *seg[5];       /* the request, in order (kept whole for a resend) */
-  uint16_t seg_len[5];
-  uint8_t seg_cur;          /* the segment being sent */
-  uint16_t seg_off;         /* bytes of it already sent */
-  uint32_t host_key;        /* which host:port:tls is open (keep-alive reuse) */
   uint8_t phase;            /* chat_conn.c */
   bool open;
   bool reused;              /* this exchange went out on a kept-alive connection */
   bool got_bytes;           /* a response byte arrived */
   bool tls;                 /* where it is open (to reopen for a resend): */
+  uint8_t seg_cur;          /* the segment being sent */
+  uint16_t seg_off;         /* bytes of it already sent */
   uint16_t port;
   uint16_t host_len;
   const char *host;         /* points into the configured URL */
+  uint32_t host_key;        /* which host:port:tls is open (keep-alive reuse) */
+  uint16_t seg_len[5];
+  const char *seg[5];       /* the request, in order (kept whole for a resend) */
+  tc_http_resp_t resp;      /* last: the fields above are the ones used most */
 } tc_chat_conn_t;
 
 struct tc_chat {
