@@ -422,15 +422,10 @@ struct tc_chat {
   bool has_in_seq;             /* activeInputSeq (in_seq below) */
   bool has_shown;              /* the delivered mark (shown below) */
   bool dirty;                  /* state changed: persist at the end of the step */
-  bool turn_start_set;         /* the cursor when the turn started (persisted while streaming: */
-                               /* isStreaming 1 always has one), and whether there was one */
   /* stop gate (§6.7) */
   bool gate;                   /* skipToTurnComplete */
   bool has_superseded;         /* (superseded_seq below) */
-  bool abandoned;              /* outstandingTurnAbandoned */
-  uint8_t tool_next;           /* the tool slot to reuse next */
   uint8_t rq_kind;             /* which request rc carries (chat.c) */
-  bool rq_overflow;            /* the answer did not fit */
 
   /* session start / token refresh */
   struct {
@@ -440,6 +435,7 @@ struct tc_chat {
     bool recreate;             /* a 404 repair: drop the cursor on success */
   } auth;
   uint16_t req_cap;
+  uint16_t rq_ans_off, rq_ans_len; /* the request's answer in req_buf */
 
   /* the .out subscription */
   struct {
@@ -467,10 +463,14 @@ struct tc_chat {
   uint32_t last_send_at;       /* the last turn-producing send; 0 none */
   char *req_buf;
   uint32_t chat_hash;
-  uint16_t rq_ans_off, rq_ans_len; /* the request's answer in req_buf */
   uint16_t rec_cap, out_line_cap;
   char *rec_buf, *out_line;
   const char *chat_id;
+  bool turn_start_set;         /* the cursor when the turn started (persisted while streaming: */
+                               /* isStreaming 1 always has one), and whether there was one */
+  bool abandoned;              /* stop gate: outstandingTurnAbandoned */
+  uint8_t tool_next;           /* the tool slot to reuse next */
+  bool rq_overflow;            /* the request's answer did not fit */
   uint64_t turn_start;
   uint64_t superseded_seq;
 
