@@ -67,9 +67,9 @@ typedef struct chat_payload {
   tc_slice_t content;           /* text, parts JSON, output JSON, approval reason,
                                    action JSON, or regenerate's messageId */
   tc_slice_t metadata;          /* per-call metadata JSON (merged over client_data) */
-  char id[17];                  /* MSG_TEXT / MSG_PARTS: the new message's id */
 } chat_payload_t;
 
+/* The message's id is c->send.msg_id (send_begin sets it first). */
 tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *p);
 /* Appends fmt, replacing %s (a C string as is), %q (a C string as a JSON
  * string), %j (a tc_slice_t as a JSON string), %r (a tc_slice_t as is). */

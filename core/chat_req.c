@@ -110,8 +110,7 @@ tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *
 {
   const char *cd = c->cfg->client_data;
   bool user = p->msg == MSG_TEXT || p->msg == MSG_PARTS;
-  /* a tool answer is the turn's assistant message (§4.4) */
-  tc_slice_t msgid = user ? (tc_slice_t){ p->id, 16 } : (tc_slice_t){ c->sess.msgid, c->sess.msgid_len };
+  tc_slice_t msgid = chat_cslice(c->send.msg_id); /* a tool answer: the turn's assistant message (§4.4) */
   if (p->source == TC_CHAT_SRC_STOP) {
     chat_put(b, "{\"kind\":\"stop\"}");
     return b->overflow ? TC_ERR_NOSPACE : TC_OK;

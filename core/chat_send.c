@@ -339,16 +339,19 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
     c->rq_kind = RQ_NONE;
     c->auth.phase = AP_QUEUED;
   }
+  /* c->send is free (no send in progress): the body reads the message id
+   * from it, a new one for a user message, the turn's assistant message for
+   * a tool answer (§4.4), "" for the rest */
+  memset(&c->send, 0, sizeof c->send);
+  if (user) chat_msg_id(c, c->send.msg_id);
+  else if (p->msg != MSG_NONE) memcpy(c->send.msg_id, c->sess.msgid, c->sess.msgid_len);
   b = tc_buf_make(c->req_buf, c->req_cap > TC_CHAT_ANSWER_MIN ? c->req_cap - TC_CHAT_ANSWER_MIN : 0);
   if ((err = chat_build_body(c, &b, p)) != TC_OK) return err;
   if ((err = tc_json_validate(b.ptr, b.len)) != TC_OK) return err; /* e.g. invalid UTF-8 in text */
-  memset(&c->send, 0, sizeof c->send);
   c->send.source = p->source;
   c->send.body_len = (uint16_t)b.len;
   c->send.t0 = CHAT_NOW(c);
   chat_uuid4(c, c->send.part_id);
-  if (user) memcpy(c->send.msg_id, p->id, 16);
-  else if (p->msg != MSG_NONE) memcpy(c->send.msg_id, c->sess.msgid, c->sess.msgid_len);
   c->send.step = S_READY;
   if (c->sess.token_len == 0) {
     c->send.step = S_AUTH;
@@ -364,7 +367,6 @@ static tc_err_t send_op(tc_chat_t *c, uint8_t src, uint8_t kind, const char *s, 
   chat_payload_t p;
   if (s == NULL && (kind != MSG_NONE || src == TC_CHAT_SRC_ACTION)) return TC_ERR_ARG;
   memset(&p, 0, sizeof p);
-  if (kind != MSG_NONE) chat_msg_id(c, p.id);
   p.source = src;
   p.msg = kind;
   p.content = (tc_slice_t){ s, len };
