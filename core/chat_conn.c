@@ -162,7 +162,9 @@ chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err)
     size_t used = 0;
     tc_err_t e;
     if (n == 0) return PUMP_BLOCKED;
-    if (n == TC_ERR_NET_EOF && (k->got_bytes || !k->reused)) { /* (else: resent by fail) */
+    /* the peer's end of the response (on a kept-alive connection before any
+     * byte it is the idle close instead: fail() below sends again) */
+    if (n == TC_ERR_NET_EOF && (k->got_bytes || !k->reused)) {
       e = tc_http_resp_eof(&k->resp);
       if (e != TC_OK) return fail(k, e, err);
       chat_conn_close(k);
