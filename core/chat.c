@@ -305,7 +305,7 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *c)
   int32_t m = INT32_MAX; /* ms from now; INT32_MAX: none */
   chat_out_deadline(c, &m);
   if (chat_conn_busy(&c->rc)) chat_dl(c, &m, c->rq_at);
-  if (c->send.step == S_READY && !chat_conn_busy(&c->rc)) chat_dl(c, &m, c->send.wait_until);
+  else if (c->send.step == S_READY) chat_dl(c, &m, c->send.wait_until);
   if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at) chat_dl(c, &m, c->refresh_at);
   if (c->auth.phase == AP_QUEUED || c->dirty) m = m < 0 ? m : 0;
   else if (c->sess.token_len && moved(c))
