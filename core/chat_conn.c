@@ -25,11 +25,6 @@ static uint32_t host_key(const tc_url_t *u)
   return h ^ (u->tls ? 0x80000000u : 0u);
 }
 
-bool chat_conn_busy(const tc_chat_conn_t *k)
-{
-  return k->phase == K_SEND || k->phase == K_RECV;
-}
-
 /* Closes the transport; the queued segments stay (for a resend). */
 static void conn_drop(tc_chat_conn_t *k)
 {
