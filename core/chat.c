@@ -303,7 +303,7 @@ tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
 uint64_t tc_chat_next_deadline(const tc_chat_t *c)
 {
   int32_t m = INT32_MAX; /* ms from now; INT32_MAX: none */
-  chat_out_deadline(c, &m);
+  if (chat_out_timed(c)) chat_dl(c, &m, c->out.at);
   if (chat_conn_busy(&c->rc)) chat_dl(c, &m, c->rq_at);
   else if (c->send.step == S_READY) chat_dl(c, &m, c->send.wait_until);
   if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at) chat_dl(c, &m, c->refresh_at);

@@ -108,12 +108,13 @@ void chat_out_close(tc_chat_t *c);
 /* Connects when due, reads, handles timeouts. Returns true on progress. */
 bool chat_out_step(tc_chat_t *c);
 void chat_out_auth_done(tc_chat_t *c, tc_err_t err);
-void chat_out_deadline(const tc_chat_t *c, int32_t *m); /* lowers *m, as chat_dl */
 /* min(base * 2^(n-1), cap) * (1 - 0.5 U) ms for attempt n >= 1: the 4.8.3
  * jitter (SSE retryJitter 0.5; waitBeforeEofResubscribe's 0.5 + 0.5 U is the
  * same range). */
 uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n, uint32_t cap);
 enum { O_OFF = 0, O_WAIT, O_AUTH, O_CONNECT, O_BODY };
+/* The .out phases with a deadline in out.at: wait, connect, body (O_AUTH has none). */
+static inline bool chat_out_timed(const tc_chat_t *c) { return c->out.phase != O_OFF && c->out.phase != O_AUTH; }
 
 static inline uint32_t or_default(uint32_t v, uint32_t d) { return v ? v : d; }
 
@@ -149,7 +150,6 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src);
 tc_err_t chat_adopt_token(tc_chat_t *c, const char *tok, size_t len);
 void chat_end_turn(tc_chat_t *c);   /* clears isStreaming, turn start; persists */
 void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter);
-uint32_t chat_rand(const tc_chat_t *c);
 void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch);
 enum { AUTH_FOR_SEND = 1, AUTH_FOR_OUT = 2, AUTH_FOR_PRELOAD = 4 };
 void chat_emit_simple(tc_chat_t *c, tc_chat_event_type_t type, tc_chat_source_t src, tc_err_t err, int status);

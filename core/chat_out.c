@@ -29,10 +29,12 @@ static const tc_outstream_cb_t stream_cb = { on_record, on_chunk, on_control, on
 
 uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n, uint32_t cap)
 {
+  uint8_t r[2]; /* U = r / 65536 */
   uint32_t d = base;
   while (n-- > 1 && d < cap) d *= 2;
   if (d > cap) d = cap;
-  return d - (uint32_t)(((uint64_t)d * (chat_rand(c) >> 16)) >> 17);
+  c->cfg->random(c->cfg->random_ctx, r, sizeof r);
+  return d - (uint32_t)(((uint64_t)d * ((uint32_t)r[0] | (uint32_t)r[1] << 8)) >> 17);
 }
 
 void chat_out_close(tc_chat_t *c)
@@ -159,23 +161,15 @@ static bool out_pump(tc_chat_t *c)
   return true;
 }
 
-/* The phases with a deadline in out.at: wait, connect, body (O_AUTH has none). */
-static bool timed(const tc_chat_t *c) { return c->out.phase != O_OFF && c->out.phase != O_AUTH; }
-
 bool chat_out_step(tc_chat_t *c)
 {
-  if (!timed(c)) return false;
+  if (!chat_out_timed(c)) return false;
   if (chat_due(c, c->out.at)) {
     if (c->out.phase == O_WAIT) out_connect(c);
     else out_again(c, c->out.phase == O_BODY ? R_STALL : R_DROP); /* a stall, or no headers within 30 s */
     return true;
   }
   return c->out.phase != O_WAIT && out_pump(c);
-}
-
-void chat_out_deadline(const tc_chat_t *c, int32_t *m)
-{
-  if (timed(c)) chat_dl(c, m, c->out.at);
 }
 
 /* ------------------------------------------------------------ callbacks */

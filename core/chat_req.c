@@ -15,13 +15,6 @@
 
 /* ------------------------------------------------------------ ids */
 
-uint32_t chat_rand(const tc_chat_t *c)
-{
-  uint8_t b[4];
-  c->cfg->random(c->cfg->random_ctx, b, sizeof b);
-  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
 const char chat_hex[17] = "0123456789abcdef";
 
 void chat_uuid4(const tc_chat_t *c, char out[37])
