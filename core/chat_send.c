@@ -45,10 +45,8 @@ static int tool_slot(tc_chat_t *c, tc_slice_t call_id)
 
 void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch)
 {
-  tc_chat_tool_t *t;
   int i;
-  switch (ch->type) {
-  case TC_CHUNK_START:
+  if (ch->type == TC_CHUNK_START) {
     if (ch->message_id.len == 0 || ch->message_id.len > TC_CHAT_MSGID_MAX) return;
     if (ch->message_id.len != c->sess.msgid_len || memcmp(c->sess.msgid, ch->message_id.ptr, ch->message_id.len) != 0) {
       memset(c->sess.tools, 0, sizeof c->sess.tools);
@@ -56,18 +54,17 @@ void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch)
     }
     c->sess.msgid_len = (uint8_t)chat_copy_str(c->sess.msgid, TC_CHAT_MSGID_MAX, ch->message_id, NULL);
     return;
-  case TC_CHUNK_TOOL_INPUT_START:
-  case TC_CHUNK_TOOL_INPUT_AVAILABLE:
-    if ((i = tool_slot(c, ch->tool_call_id)) < 0 || !safe_name(ch->tool_name)) return;
+  }
+  if (ch->type != TC_CHUNK_TOOL_INPUT_START && ch->type != TC_CHUNK_TOOL_INPUT_AVAILABLE &&
+      ch->type != TC_CHUNK_TOOL_APPROVAL_REQUEST)
+    return;
+  if ((i = tool_slot(c, ch->tool_call_id)) < 0) return;
+  if (ch->type == TC_CHUNK_TOOL_APPROVAL_REQUEST) {
+    if (ch->approval_id.len < TC_CHAT_TOOL_ID_MAX)
+      chat_copy_str(c->sess.tools[i].approval_id, TC_CHAT_TOOL_ID_MAX, ch->approval_id, NULL);
+  } else if (safe_name(ch->tool_name)) {
     chat_copy_str(c->sess.tools[i].name, TC_CHAT_TOOL_NAME_MAX, ch->tool_name, NULL);
     if (ch->dynamic) c->sess.tools_dynamic |= (uint8_t)(1u << i);
-    return;
-  case TC_CHUNK_TOOL_APPROVAL_REQUEST:
-    if ((i = tool_slot(c, ch->tool_call_id)) < 0 || ch->approval_id.len >= TC_CHAT_TOOL_ID_MAX) return;
-    t = &c->sess.tools[i];
-    chat_copy_str(t->approval_id, TC_CHAT_TOOL_ID_MAX, ch->approval_id, NULL);
-    return;
-  default: return;
   }
 }
 
