@@ -220,12 +220,13 @@ static void send_retry(tc_chat_t *c, tc_err_t err, int status)
     send_fail(c, err, status);
     return;
   }
-  d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries,
-                   or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS));
   if (status == 429 && r->ratelimit_reset >= 0 && c->unix_offset != INT64_MIN) {
     d = r->ratelimit_reset - c->unix_offset - (int64_t)c->now;
   } else if (status == 429 && r->retry_after_s >= 0) {
     d = r->retry_after_s > CHAT_MS_MAX / 1000 ? CHAT_MS_MAX : r->retry_after_s * 1000;
+  } else {
+    d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries,
+                     or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS));
   }
   c->send.step = S_READY;
   c->send.wait_until = CHAT_NOW(c) + (uint32_t)(d < 0 ? 0 : d > CHAT_MS_MAX ? CHAT_MS_MAX : d);
