@@ -98,10 +98,11 @@ tc_chat_session_t tc_chat_session(const tc_chat_t *c)
   return s;
 }
 
+/* "tcs" and the chat id's CRC-32 (the hash the record carries) in hex:
+ * 11 characters, within NVS's 15. */
 static void kv_key(const tc_chat_t *c, char key[12])
 {
-  uint32_t h = 2166136261u;
-  for (const char *p = c->chat_id; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+  uint32_t h = c->chat_hash;
   memcpy(key, "tcs", 3);
   for (int i = 0; i < 8; i++) key[3 + i] = chat_hex[(h >> (28 - 4 * i)) & 15];
   key[11] = '\0';
@@ -302,9 +303,9 @@ tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
 uint64_t tc_chat_next_deadline(const tc_chat_t *c)
 {
   int32_t m = INT32_MAX; /* ms from now; INT32_MAX: none */
-  chat_out_deadline(c, &m);
+  if (chat_out_timed(c)) chat_dl(c, &m, c->out.at);
   if (chat_conn_busy(&c->rc)) chat_dl(c, &m, c->rq_at);
-  if (c->send.step == S_READY && !chat_conn_busy(&c->rc)) chat_dl(c, &m, c->send.wait_until);
+  else if (c->send.step == S_READY) chat_dl(c, &m, c->send.wait_until);
   if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at) chat_dl(c, &m, c->refresh_at);
   if (c->auth.phase == AP_QUEUED || c->dirty) m = m < 0 ? m : 0;
   else if (c->sess.token_len && moved(c))

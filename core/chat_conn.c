@@ -15,6 +15,7 @@
 
 #define RECV_CHUNK 512
 #define CHAT_RECV_BURST 16 /* reads per pump: at most 8 KiB before returning */
+#define CHAT_HOST_MAX 255  /* a DNS name's limit */
 
 static uint32_t host_key(const tc_url_t *u)
 {
@@ -22,11 +23,6 @@ static uint32_t host_key(const tc_url_t *u)
   for (size_t i = 0; i < u->host.len; i++) h = (h ^ (uint8_t)u->host.ptr[i]) * 16777619u;
   h = (h ^ u->port) * 16777619u;
   return h ^ (u->tls ? 0x80000000u : 0u);
-}
-
-bool chat_conn_busy(const tc_chat_conn_t *k)
-{
-  return k->phase == K_SEND || k->phase == K_RECV;
 }
 
 /* Closes the transport; the queued segments stay (for a resend). */
@@ -45,9 +41,8 @@ void chat_conn_close(tc_chat_conn_t *k)
 
 static tc_err_t conn_open(tc_chat_conn_t *k)
 {
-  char host[256];
+  char host[CHAT_HOST_MAX + 1];
   tc_err_t err;
-  if (k->host_len >= sizeof host) return TC_ERR_HTTP_URL;
   memcpy(host, k->host, k->host_len);
   host[k->host_len] = '\0';
   err = k->net.ops->open(k->net.ctx, host, k->port, k->tls, CHAT_HEADER_MS);
@@ -72,7 +67,7 @@ tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_
 {
   uint32_t key = host_key(u);
   bool reuse = k->open && k->phase == K_DONE && k->host_key == key && tc_http_resp_reusable(&k->resp);
-  if (u->host.len > UINT16_MAX) return TC_ERR_HTTP_URL;
+  if (u->host.len > CHAT_HOST_MAX) return TC_ERR_HTTP_URL;
   k->host = u->host.ptr;
   k->host_len = (uint16_t)u->host.len;
   k->port = u->port;
@@ -162,9 +157,9 @@ chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err)
     size_t used = 0;
     tc_err_t e;
     if (n == 0) return PUMP_BLOCKED;
-    if (n == TC_ERR_NET_EOF && !k->got_bytes && k->reused) return fail(k, TC_ERR_NET_EOF, err);
-    if (n > 0) k->got_bytes = true;
-    if (n == TC_ERR_NET_EOF) {
+    /* the peer's end of the response (on a kept-alive connection before any
+     * byte it is the idle close instead: fail() below sends again) */
+    if (n == TC_ERR_NET_EOF && (k->got_bytes || !k->reused)) {
       e = tc_http_resp_eof(&k->resp);
       if (e != TC_OK) return fail(k, e, err);
       chat_conn_close(k);
@@ -172,6 +167,7 @@ chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err)
       return PUMP_DONE;
     }
     if (n < 0) return fail(k, (tc_err_t)n, err);
+    k->got_bytes = true;
     e = tc_http_resp_feed(&k->resp, buf, (size_t)n, &used);
     if (e != TC_OK) return fail(k, e, err);
     if (tc_http_resp_complete(&k->resp)) {

@@ -52,7 +52,8 @@ void chat_conn_add(tc_chat_conn_t *k, const char *p, size_t n);
  * CHAT_HALT when a callback stopped the parser). */
 chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err);
 void chat_conn_close(tc_chat_conn_t *k);
-bool chat_conn_busy(const tc_chat_conn_t *k);
+/* An exchange is under way (sending or receiving). */
+static inline bool chat_conn_busy(const tc_chat_conn_t *k) { return k->phase == K_SEND || k->phase == K_RECV; }
 
 /* ---- chat_req.c */
 typedef enum { MSG_NONE = 0, MSG_TEXT, MSG_PARTS, MSG_APPROVAL, MSG_TOOL_OUTPUT } chat_msg_kind_t;
@@ -67,9 +68,9 @@ typedef struct chat_payload {
   tc_slice_t content;           /* text, parts JSON, output JSON, approval reason,
                                    action JSON, or regenerate's messageId */
   tc_slice_t metadata;          /* per-call metadata JSON (merged over client_data) */
-  char id[17];                  /* MSG_TEXT / MSG_PARTS: the new message's id */
 } chat_payload_t;
 
+/* The message's id is c->send.msg_id (send_begin sets it first). */
 tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *p);
 /* Appends fmt, replacing %s (a C string as is), %q (a C string as a JSON
  * string), %j (a tc_slice_t as a JSON string), %r (a tc_slice_t as is). */
@@ -84,7 +85,7 @@ typedef struct chat_target {
 } chat_target_t;
 
 /* Writes the head of a request to `ep` into mem[0..cap) (the target is
- * composed at the end of mem first): fixed headers, extra headers, the hook's,
+ * composed at the start of mem, the head after it): fixed headers, extra headers, the hook's,
  * Content-Length when body_len is given for a POST; no Authorization and no
  * final CRLF yet (chat_req_queue sends them). t: START/TOKEN only. *u gets
  * the parsed URL. */
@@ -107,12 +108,13 @@ void chat_out_close(tc_chat_t *c);
 /* Connects when due, reads, handles timeouts. Returns true on progress. */
 bool chat_out_step(tc_chat_t *c);
 void chat_out_auth_done(tc_chat_t *c, tc_err_t err);
-void chat_out_deadline(const tc_chat_t *c, int32_t *m); /* lowers *m, as chat_dl */
 /* min(base * 2^(n-1), cap) * (1 - 0.5 U) ms for attempt n >= 1: the 4.8.3
  * jitter (SSE retryJitter 0.5; waitBeforeEofResubscribe's 0.5 + 0.5 U is the
  * same range). */
 uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n, uint32_t cap);
 enum { O_OFF = 0, O_WAIT, O_AUTH, O_CONNECT, O_BODY };
+/* The .out phases with a deadline in out.at: wait, connect, body (O_AUTH has none). */
+static inline bool chat_out_timed(const tc_chat_t *c) { return c->out.phase != O_OFF && c->out.phase != O_AUTH; }
 
 static inline uint32_t or_default(uint32_t v, uint32_t d) { return v ? v : d; }
 
@@ -148,7 +150,6 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src);
 tc_err_t chat_adopt_token(tc_chat_t *c, const char *tok, size_t len);
 void chat_end_turn(tc_chat_t *c);   /* clears isStreaming, turn start; persists */
 void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter);
-uint32_t chat_rand(const tc_chat_t *c);
 void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch);
 enum { AUTH_FOR_SEND = 1, AUTH_FOR_OUT = 2, AUTH_FOR_PRELOAD = 4 };
 void chat_emit_simple(tc_chat_t *c, tc_chat_event_type_t type, tc_chat_source_t src, tc_err_t err, int status);

@@ -29,10 +29,12 @@ static const tc_outstream_cb_t stream_cb = { on_record, on_chunk, on_control, on
 
 uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n, uint32_t cap)
 {
+  uint8_t r[2]; /* U = r / 65536 */
   uint32_t d = base;
   while (n-- > 1 && d < cap) d *= 2;
   if (d > cap) d = cap;
-  return d - (uint32_t)(((uint64_t)d * (chat_rand(c) >> 16)) >> 17);
+  c->cfg->random(c->cfg->random_ctx, r, sizeof r);
+  return d - (uint32_t)(((uint64_t)d * ((uint32_t)r[0] | (uint32_t)r[1] << 8)) >> 17);
 }
 
 void chat_out_close(tc_chat_t *c)
@@ -159,23 +161,15 @@ static bool out_pump(tc_chat_t *c)
   return true;
 }
 
-/* The phases with a deadline in out.at: wait, connect, body (O_AUTH has none). */
-static bool timed(const tc_chat_t *c) { return c->out.phase != O_OFF && c->out.phase != O_AUTH; }
-
 bool chat_out_step(tc_chat_t *c)
 {
-  if (!timed(c)) return false;
+  if (!chat_out_timed(c)) return false;
   if (chat_due(c, c->out.at)) {
     if (c->out.phase == O_WAIT) out_connect(c);
     else out_again(c, c->out.phase == O_BODY ? R_STALL : R_DROP); /* a stall, or no headers within 30 s */
     return true;
   }
   return c->out.phase != O_WAIT && out_pump(c);
-}
-
-void chat_out_deadline(const tc_chat_t *c, int32_t *m)
-{
-  if (timed(c)) chat_dl(c, m, c->out.at);
 }
 
 /* ------------------------------------------------------------ callbacks */
@@ -281,6 +275,15 @@ static tc_err_t on_chunk(void *user, const tc_record_info_t *rec, const tc_chunk
   return TC_OK;
 }
 
+/* How a turn-complete's session-in-event-id b relates to the append's seq
+ * (§6.5): < 0 an earlier input's turn, > 0 this input's (it settles it),
+ * 0 unknown (no seq, or no b). */
+static int vs_since(const tc_chat_t *c, int64_t b)
+{
+  if (!c->out.has_since || b < 0) return 0;
+  return (uint64_t)b < c->out.since_in_seq ? -1 : 1;
+}
+
 /* The stop gate (§6.7 step 5): true when the record is swallowed. */
 static bool gated(tc_chat_t *c, const tc_control_t *ctl, tc_err_t *halted)
 {
@@ -291,7 +294,7 @@ static bool gated(tc_chat_t *c, const tc_control_t *ctl, tc_err_t *halted)
   if (c->has_superseded && b >= 0 && (uint64_t)b < c->superseded_seq) return true;
   c->gate = false;
   c->has_superseded = false;
-  if (c->out.has_since && b >= 0 && (uint64_t)b >= c->out.since_in_seq) {
+  if (vs_since(c, b) > 0) {
     if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
     c->has_in_seq = false;
     chat_end_turn(c);
@@ -305,7 +308,8 @@ static tc_err_t turn_complete(tc_chat_t *c, const tc_record_info_t *rec, const t
 {
   tc_chat_event_t ev;
   int64_t b = ctl->session_in_event_id;
-  if (c->out.has_since && b >= 0 && (uint64_t)b < c->out.since_in_seq) return TC_OK; /* §6.5: an earlier turn's */
+  int v = vs_since(c, b);
+  if (v < 0) return TC_OK; /* §6.5: an earlier turn's */
   if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
   if (ctl->public_access_token.len > 0)
     (void)chat_adopt_token(c, ctl->public_access_token.ptr, ctl->public_access_token.len);
@@ -313,7 +317,7 @@ static tc_err_t turn_complete(tc_chat_t *c, const tc_record_info_t *rec, const t
   ev.seq = rec->seq_num;
   ev.session_in_event_id = b;
   ev.input_seq = c->out.has_since ? (int64_t)c->out.since_in_seq : -1;
-  ev.settled = c->out.has_since && b >= 0 && (uint64_t)b >= c->out.since_in_seq;
+  ev.settled = v > 0;
   ev.since_send_ms = since_send(c);
   c->has_in_seq = false;
   c->out.has_since = false;
@@ -334,13 +338,9 @@ static tc_err_t on_control(void *user, const tc_record_info_t *rec, const tc_con
   case TC_CTRL_SESSION_CLOSED:
     chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
     return halt(c, V_DONE, TC_OK, 0);
-  case TC_CTRL_PENDING_VERSION: {
-    tc_chat_event_t ev;
-    chat_event_init(c, &ev, TC_CHAT_EV_RUN_PENDING_VERSION);
-    ev.source = TC_CHAT_SRC_UPGRADE;
-    chat_emit(c, &ev);
+  case TC_CTRL_PENDING_VERSION:
+    chat_emit_simple(c, TC_CHAT_EV_RUN_PENDING_VERSION, TC_CHAT_SRC_UPGRADE, TC_OK, 0);
     return TC_OK;
-  }
   default: return TC_OK; /* upgrade-required: the new run's chunks follow (§5.4) */
   }
 }

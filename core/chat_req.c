@@ -15,13 +15,6 @@
 
 /* ------------------------------------------------------------ ids */
 
-uint32_t chat_rand(const tc_chat_t *c)
-{
-  uint8_t b[4];
-  c->cfg->random(c->cfg->random_ctx, b, sizeof b);
-  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
 const char chat_hex[17] = "0123456789abcdef";
 
 void chat_uuid4(const tc_chat_t *c, char out[37])
@@ -110,8 +103,7 @@ tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *
 {
   const char *cd = c->cfg->client_data;
   bool user = p->msg == MSG_TEXT || p->msg == MSG_PARTS;
-  /* a tool answer is the turn's assistant message (§4.4) */
-  tc_slice_t msgid = user ? (tc_slice_t){ p->id, 16 } : (tc_slice_t){ c->sess.msgid, c->sess.msgid_len };
+  tc_slice_t msgid = chat_cslice(c->send.msg_id); /* a tool answer: the turn's assistant message (§4.4) */
   if (p->source == TC_CHAT_SRC_STOP) {
     chat_put(b, "{\"kind\":\"stop\"}");
     return b->overflow ? TC_ERR_NOSPACE : TC_OK;
@@ -187,19 +179,17 @@ static void put_target_suffix(const tc_chat_t *c, tc_buf_t *t, tc_chat_endpoint_
   tc_buf_puts(t, ep == TC_CHAT_EP_IN ? "/in/append" : "/out");
 }
 
-/* Composes the request target at the end of mem[0..*cap) and shrinks *cap
- * to the part before it. */
+/* Composes the request target at the start of mem[0..cap): the head goes
+ * right after it. */
 static tc_err_t compose_target(const tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *pt,
-                               const tc_url_t *u, char *mem, size_t *cap, tc_slice_t *target)
+                               const tc_url_t *u, char *mem, size_t cap, tc_slice_t *target)
 {
-  tc_buf_t t = tc_buf_make(mem + *cap / 2, *cap - *cap / 2);
+  tc_buf_t t = tc_buf_make(mem, cap);
   tc_buf_put(&t, u->path.ptr, u->path.len);
   put_target_suffix(c, &t, ep, pt);
   if (t.len == 0) tc_buf_puts(&t, "/");
   if (t.overflow) return TC_ERR_HTTP_REQUEST_TOO_LONG;
-  memmove(mem + *cap - t.len, t.ptr, t.len);
-  *cap -= t.len;
-  *target = (tc_slice_t){ mem + *cap, t.len };
+  *target = (tc_slice_t){ mem, t.len };
   return TC_OK;
 }
 
@@ -242,8 +232,8 @@ tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
   if (c->cfg->request_hook && (err = c->cfg->request_hook(c->cfg->user, c, &r)) != TC_OK) return err;
   if (r.url == NULL) return TC_ERR_CONFIG;
   if ((err = tc_url_parse(r.url, strlen(r.url), u)) != TC_OK) return err;
-  if ((err = compose_target(c, ep, t, u, mem, &cap, &target)) != TC_OK) return err;
-  tc_http_req_begin(&q, mem, cap, ep == TC_CHAT_EP_OUT ? "GET" : "POST", u, target);
+  if ((err = compose_target(c, ep, t, u, mem, cap, &target)) != TC_OK) return err;
+  tc_http_req_begin(&q, mem + target.len, cap - target.len, ep == TC_CHAT_EP_OUT ? "GET" : "POST", u, target);
   put_fixed_headers(c, &q, ep, t);
   r.req = &q;
   if (c->cfg->request_hook && (err = c->cfg->request_hook(c->cfg->user, c, &r)) != TC_OK) return err;

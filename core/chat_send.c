@@ -45,10 +45,8 @@ static int tool_slot(tc_chat_t *c, tc_slice_t call_id)
 
 void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch)
 {
-  tc_chat_tool_t *t;
   int i;
-  switch (ch->type) {
-  case TC_CHUNK_START:
+  if (ch->type == TC_CHUNK_START) {
     if (ch->message_id.len == 0 || ch->message_id.len > TC_CHAT_MSGID_MAX) return;
     if (ch->message_id.len != c->sess.msgid_len || memcmp(c->sess.msgid, ch->message_id.ptr, ch->message_id.len) != 0) {
       memset(c->sess.tools, 0, sizeof c->sess.tools);
@@ -56,18 +54,17 @@ void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch)
     }
     c->sess.msgid_len = (uint8_t)chat_copy_str(c->sess.msgid, TC_CHAT_MSGID_MAX, ch->message_id, NULL);
     return;
-  case TC_CHUNK_TOOL_INPUT_START:
-  case TC_CHUNK_TOOL_INPUT_AVAILABLE:
-    if ((i = tool_slot(c, ch->tool_call_id)) < 0 || !safe_name(ch->tool_name)) return;
+  }
+  if (ch->type != TC_CHUNK_TOOL_INPUT_START && ch->type != TC_CHUNK_TOOL_INPUT_AVAILABLE &&
+      ch->type != TC_CHUNK_TOOL_APPROVAL_REQUEST)
+    return;
+  if ((i = tool_slot(c, ch->tool_call_id)) < 0) return;
+  if (ch->type == TC_CHUNK_TOOL_APPROVAL_REQUEST) {
+    if (ch->approval_id.len < TC_CHAT_TOOL_ID_MAX)
+      chat_copy_str(c->sess.tools[i].approval_id, TC_CHAT_TOOL_ID_MAX, ch->approval_id, NULL);
+  } else if (safe_name(ch->tool_name)) {
     chat_copy_str(c->sess.tools[i].name, TC_CHAT_TOOL_NAME_MAX, ch->tool_name, NULL);
     if (ch->dynamic) c->sess.tools_dynamic |= (uint8_t)(1u << i);
-    return;
-  case TC_CHUNK_TOOL_APPROVAL_REQUEST:
-    if ((i = tool_slot(c, ch->tool_call_id)) < 0 || ch->approval_id.len >= TC_CHAT_TOOL_ID_MAX) return;
-    t = &c->sess.tools[i];
-    chat_copy_str(t->approval_id, TC_CHAT_TOOL_ID_MAX, ch->approval_id, NULL);
-    return;
-  default: return;
   }
 }
 
@@ -223,12 +220,13 @@ static void send_retry(tc_chat_t *c, tc_err_t err, int status)
     send_fail(c, err, status);
     return;
   }
-  d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries,
-                   or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS));
   if (status == 429 && r->ratelimit_reset >= 0 && c->unix_offset != INT64_MIN) {
     d = r->ratelimit_reset - c->unix_offset - (int64_t)c->now;
   } else if (status == 429 && r->retry_after_s >= 0) {
     d = r->retry_after_s > CHAT_MS_MAX / 1000 ? CHAT_MS_MAX : r->retry_after_s * 1000;
+  } else {
+    d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries,
+                     or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS));
   }
   c->send.step = S_READY;
   c->send.wait_until = CHAT_NOW(c) + (uint32_t)(d < 0 ? 0 : d > CHAT_MS_MAX ? CHAT_MS_MAX : d);
@@ -339,16 +337,19 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
     c->rq_kind = RQ_NONE;
     c->auth.phase = AP_QUEUED;
   }
+  /* c->send is free (no send in progress): the body reads the message id
+   * from it, a new one for a user message, the turn's assistant message for
+   * a tool answer (§4.4), "" for the rest */
+  memset(&c->send, 0, sizeof c->send);
+  if (user) chat_msg_id(c, c->send.msg_id);
+  else if (p->msg != MSG_NONE) memcpy(c->send.msg_id, c->sess.msgid, c->sess.msgid_len);
   b = tc_buf_make(c->req_buf, c->req_cap > TC_CHAT_ANSWER_MIN ? c->req_cap - TC_CHAT_ANSWER_MIN : 0);
   if ((err = chat_build_body(c, &b, p)) != TC_OK) return err;
   if ((err = tc_json_validate(b.ptr, b.len)) != TC_OK) return err; /* e.g. invalid UTF-8 in text */
-  memset(&c->send, 0, sizeof c->send);
   c->send.source = p->source;
   c->send.body_len = (uint16_t)b.len;
   c->send.t0 = CHAT_NOW(c);
   chat_uuid4(c, c->send.part_id);
-  if (user) memcpy(c->send.msg_id, p->id, 16);
-  else if (p->msg != MSG_NONE) memcpy(c->send.msg_id, c->sess.msgid, c->sess.msgid_len);
   c->send.step = S_READY;
   if (c->sess.token_len == 0) {
     c->send.step = S_AUTH;
@@ -364,7 +365,6 @@ static tc_err_t send_op(tc_chat_t *c, uint8_t src, uint8_t kind, const char *s, 
   chat_payload_t p;
   if (s == NULL && (kind != MSG_NONE || src == TC_CHAT_SRC_ACTION)) return TC_ERR_ARG;
   memset(&p, 0, sizeof p);
-  if (kind != MSG_NONE) chat_msg_id(c, p.id);
   p.source = src;
   p.msg = kind;
   p.content = (tc_slice_t){ s, len };

@@ -6,7 +6,8 @@
  *
  * Stored form: the struct's bytes up to the end of the token, in host byte
  * order (the slot checksum includes a byte-order probe, so a record moved to
- * a host of the other order is foreign), then the CRC-32 of those bytes.
+ * a host of the other order is foreign), then the CRC-32 of those bytes, also
+ * in host byte order (least significant byte first on every supported MCU).
  */
 #include <stddef.h>
 #include <string.h>
@@ -32,27 +33,24 @@ size_t tc_session_size(const tc_session_rec_t *s)
 
 size_t tc_session_seal(tc_session_rec_t *s, uint32_t chat_hash)
 {
-  uint8_t *end = (uint8_t *)s->token + s->token_len;
   uint32_t crc;
   memcpy(s->magic, "TCS", 3);
   s->magic[3] = SESS_VERSION;
   s->slots = slot_sum();
   s->chat_hash = chat_hash;
   crc = tc_crc32(0, s, TOKEN_OFF + s->token_len);
-  for (int i = 0; i < 4; i++) end[i] = (uint8_t)(crc >> (8 * i));
+  memcpy(s->token + s->token_len, &crc, 4);
   return tc_session_size(s);
 }
 
 tc_err_t tc_session_open(const tc_session_rec_t *s, size_t len, uint32_t chat_hash)
 {
-  const uint8_t *end;
-  uint32_t crc = 0;
+  uint32_t crc;
   if (len < TOKEN_OFF + 4u) return TC_ERR_KV_CORRUPT;
   if (memcmp(s->magic, "TCS", 3) != 0 || s->magic[3] != SESS_VERSION) return TC_ERR_KV_CORRUPT;
   if (s->slots != slot_sum() || s->chat_hash != chat_hash) return TC_ERR_KV_CORRUPT;
   if (s->token_len > TC_CHAT_TOKEN_MAX || len != tc_session_size(s)) return TC_ERR_KV_CORRUPT;
   if (s->reason_len > TC_CHAT_REASON_MAX || s->msgid_len > TC_CHAT_MSGID_MAX) return TC_ERR_KV_CORRUPT;
-  end = (const uint8_t *)s->token + s->token_len;
-  for (int i = 0; i < 4; i++) crc |= (uint32_t)end[i] << (8 * i);
+  memcpy(&crc, s->token + s->token_len, 4);
   return crc == tc_crc32(0, s, TOKEN_OFF + s->token_len) ? TC_OK : TC_ERR_KV_CORRUPT;
 }

@@ -394,64 +394,38 @@ typedef struct tc_chat_bufs {
 /* One side of the chat's I/O: a transport plus the HTTP response parser. */
 typedef struct tc_chat_conn {
   tc_transport_t net;
-  tc_http_resp_t resp;
-  const char *seg[5];       /* the request, in order (kept whole for a resend) */
-  uint16_t seg_len[5];
-  uint8_t seg_cur;          /* the segment being sent */
-  uint16_t seg_off;         /* bytes of it already sent */
-  uint32_t host_key;        /* which host:port:tls is open (keep-alive reuse) */
   uint8_t phase;            /* chat_conn.c */
   bool open;
   bool reused;              /* this exchange went out on a kept-alive connection */
   bool got_bytes;           /* a response byte arrived */
   bool tls;                 /* where it is open (to reopen for a resend): */
+  uint8_t seg_cur;          /* the segment being sent */
+  uint16_t seg_off;         /* bytes of it already sent */
   uint16_t port;
   uint16_t host_len;
   const char *host;         /* points into the configured URL */
+  uint32_t host_key;        /* which host:port:tls is open (keep-alive reuse) */
+  uint16_t seg_len[5];
+  const char *seg[5];       /* the request, in order (kept whole for a resend) */
+  tc_http_resp_t resp;      /* last: the fields above are the ones used most */
 } tc_chat_conn_t;
 
 struct tc_chat {
-  /* ---- private: use the functions below */
+  /* ---- private: use the functions below. The fields the code uses most
+   * come first: Thumb's 2-byte loads and stores reach only the first 32
+   * bytes of an object for a byte, 64 for a halfword and 128 for a word
+   * (RISC-V's compressed ones: words within 128). The large ones go last. */
   const tc_chat_config_t *cfg;
-  const char *chat_id;
-  uint32_t chat_hash;
-  uint64_t now;
-  tc_session_rec_t sess;       /* token and strings, in their persisted layout */
-  bool has_cursor;             /* the live .out cursor */
-  uint64_t cursor;
-  bool has_in_seq;             /* activeInputSeq */
-  uint64_t in_seq;
-  bool has_shown;              /* the delivered mark: highest seq given to the app */
-  uint64_t shown;
   int8_t streaming;            /* isStreaming: -1 unknown, 0, 1 */
   bool closed;
-  bool turn_start_set;         /* the cursor when the turn started (persisted while streaming: */
-                               /* isStreaming 1 always has one), and whether there was one */
-  uint64_t turn_start;
+  bool has_cursor;             /* the live .out cursor (cursor below) */
+  bool has_in_seq;             /* activeInputSeq (in_seq below) */
+  bool has_shown;              /* the delivered mark (shown below) */
   bool dirty;                  /* state changed: persist at the end of the step */
-  uint32_t last_persist;
-  int64_t unix_offset;         /* unix_ms - now_ms; INT64_MIN unknown */
-  uint32_t refresh_at;         /* proactive refresh deadline; 0 none */
-
   /* stop gate (§6.7) */
   bool gate;                   /* skipToTurnComplete */
-  bool has_superseded;
-  bool abandoned;              /* outstandingTurnAbandoned */
-  uint64_t superseded_seq;
-
-  /* the send in progress (one at a time) */
-  struct tc_chat_send {
-    uint8_t source;            /* tc_chat_source_t; 0: none */
-    uint8_t step;              /* chat.c */
-    bool refreshed, recreated;
-    uint8_t retries;
-    uint16_t body_len;         /* the body at request[0..body_len) */
-    uint32_t t0, wait_until;   /* times: the low 32 bits of now_ms (chat_int.h) */
-    char part_id[37];
-    char msg_id[TC_CHAT_MSGID_MAX + 1]; /* the message sent, "" if none */
-  } send;
-  uint32_t last_send_at;       /* the last turn-producing send; 0 none */
-  uint8_t tool_next;           /* the tool slot to reuse next */
+  bool has_superseded;         /* (superseded_seq below) */
+  uint8_t rq_kind;             /* which request rc carries (chat.c) */
 
   /* session start / token refresh */
   struct {
@@ -460,6 +434,8 @@ struct tc_chat {
     uint8_t waiters;           /* AUTH_FOR_* */
     bool recreate;             /* a 404 repair: drop the cursor on success */
   } auth;
+  uint16_t req_cap;
+  uint16_t rq_ans_off, rq_ans_len; /* the request's answer in req_buf */
 
   /* the .out subscription */
   struct {
@@ -475,15 +451,45 @@ struct tc_chat {
     uint32_t at;               /* O_WAIT: backoff end; O_CONNECT: header deadline;
                                   O_BODY: stall deadline (low 32 bits of ms) */
   } out;
+
+  uint64_t now;
+  uint64_t cursor;
+  uint64_t in_seq;
+  uint64_t shown;
+  int64_t unix_offset;         /* unix_ms - now_ms; INT64_MIN unknown */
+  uint32_t refresh_at;         /* proactive refresh deadline; 0 none */
+  uint32_t rq_at;              /* the request's deadline (while rc is busy) */
+  uint32_t last_persist;
+  uint32_t last_send_at;       /* the last turn-producing send; 0 none */
+  char *req_buf;
+  uint32_t chat_hash;
+  uint16_t rec_cap, out_line_cap;
+  char *rec_buf, *out_line;
+  const char *chat_id;
+  bool turn_start_set;         /* the cursor when the turn started (persisted while streaming: */
+                               /* isStreaming 1 always has one), and whether there was one */
+  bool abandoned;              /* stop gate: outstandingTurnAbandoned */
+  uint8_t tool_next;           /* the tool slot to reuse next */
+  bool rq_overflow;            /* the request's answer did not fit */
+  uint64_t turn_start;
+  uint64_t superseded_seq;
+
+  /* the send in progress (one at a time) */
+  struct tc_chat_send {
+    uint8_t source;            /* tc_chat_source_t; 0: none */
+    uint8_t step;              /* chat.c */
+    bool refreshed, recreated;
+    uint8_t retries;
+    uint16_t body_len;         /* the body at request[0..body_len) */
+    uint32_t t0, wait_until;   /* times: the low 32 bits of now_ms (chat_int.h) */
+    char part_id[37];
+    char msg_id[TC_CHAT_MSGID_MAX + 1]; /* the message sent, "" if none */
+  } send;
+
+  tc_session_rec_t sess;       /* token and strings, in their persisted layout */
   tc_chat_conn_t oc;           /* the .out connection */
   tc_chat_conn_t rc;           /* the request connection */
-  uint8_t rq_kind;             /* which request rc carries (chat.c) */
-  uint32_t rq_at;              /* its deadline (while rc is busy) */
-  bool rq_overflow;            /* the answer did not fit */
-  uint16_t rq_ans_off, rq_ans_len;
   tc_outstream_t os;
-  char *rec_buf, *out_line, *req_buf;
-  uint16_t rec_cap, out_line_cap, req_cap;
 };
 
 /* ------------------------------------------------------------ lifecycle */

@@ -745,6 +745,19 @@ static void test_memory_budget(void)
   CHECK(total <= 6144);
 }
 
+/* The record's kv key: "tcs" and the chat id's CRC-32 in hex (11
+ * characters, within NVS's 15). Pinned: a new key would orphan the records
+ * devices already hold. */
+static void test_kv_key_is_crc_of_chat_id(void)
+{
+  char want[16];
+  w_init(&W, "c1");
+  w_session(&W);
+  CHECK(W.kv.has);
+  snprintf(want, sizeof want, "tcs%08lx", (unsigned long)tc_crc32(0, "c1", 2));
+  CHECK_EQ_STR(W.kv.key, want);
+}
+
 int main(void)
 {
   RUN(test_bad_api_inputs_are_named_errors);
@@ -777,5 +790,6 @@ int main(void)
   RUN(test_deinit_writes_pending_record);
   RUN(test_thousand_chats_one_loop);
   RUN(test_memory_budget);
+  RUN(test_kv_key_is_crc_of_chat_id);
   return tc_test_finish("chat3");
 }
