@@ -98,11 +98,14 @@ tc_chat_session_t tc_chat_session(const tc_chat_t *c)
   return s;
 }
 
-/* "tcs" and the chat id's CRC-32 (the hash the record carries) in hex:
- * 11 characters, within NVS's 15. */
+/* "tcs" and the chat id's FNV-1a hash in hex: 11 characters, within NVS's
+ * 15. Records written by earlier builds are stored under this key, so it
+ * stays FNV-1a although the record also carries the id's CRC-32 (using that
+ * would save 24 bytes of code and lose every stored session on upgrade). */
 static void kv_key(const tc_chat_t *c, char key[12])
 {
-  uint32_t h = c->chat_hash;
+  uint32_t h = 2166136261u;
+  for (const char *p = c->chat_id; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
   memcpy(key, "tcs", 3);
   for (int i = 0; i < 8; i++) key[3 + i] = chat_hex[(h >> (28 - 4 * i)) & 15];
   key[11] = '\0';

@@ -745,16 +745,21 @@ static void test_memory_budget(void)
   CHECK(total <= 6144);
 }
 
-/* The record's kv key: "tcs" and the chat id's CRC-32 in hex (11
+/* The record's kv key: "tcs" and the chat id's FNV-1a hash in hex (11
  * characters, within NVS's 15). Pinned: a new key would orphan the records
- * devices already hold. */
-static void test_kv_key_is_crc_of_chat_id(void)
+ * devices already hold. "c1" -> tcs8829dfd9 (FNV-1a 32:
+ * (((2166136261 ^ 'c') * 16777619) ^ '1') * 16777619 mod 2^32). */
+static void test_kv_key_is_fnv1a_of_chat_id(void)
 {
+  uint32_t h = 2166136261u;
   char want[16];
+  h = (h ^ (uint8_t)'c') * 16777619u;
+  h = (h ^ (uint8_t)'1') * 16777619u;
   w_init(&W, "c1");
   w_session(&W);
   CHECK(W.kv.has);
-  snprintf(want, sizeof want, "tcs%08lx", (unsigned long)tc_crc32(0, "c1", 2));
+  snprintf(want, sizeof want, "tcs%08lx", (unsigned long)h);
+  CHECK_EQ_STR(want, "tcs8829dfd9");
   CHECK_EQ_STR(W.kv.key, want);
 }
 
@@ -790,6 +795,6 @@ int main(void)
   RUN(test_deinit_writes_pending_record);
   RUN(test_thousand_chats_one_loop);
   RUN(test_memory_budget);
-  RUN(test_kv_key_is_crc_of_chat_id);
+  RUN(test_kv_key_is_fnv1a_of_chat_id);
   return tc_test_finish("chat3");
 }
