@@ -25,6 +25,7 @@ command -v valgrind >/dev/null || { echo "bench: valgrind missing: run 'make dep
 [ -f bench/node_modules/@trigger.dev/core/package.json ] || { echo "bench: run 'make deps' (npm ci in bench/)"; exit 1; }
 
 node bench/gen-capture.mjs --out "$cap" --turns "$TURNS" --seed "$SEED"
+case $cap in /*) abs_cap=$cap ;; *) abs_cap=$PWD/$cap ;; esac  # BUILD may be absolute
 
 val() { sed -n "s/^$1 //p" "$2" | head -1; }
 
@@ -49,7 +50,7 @@ http_bytes=$(val input_bytes "$out/cg.http.txt")
 # ---- 2. wall clock, C (best of N) and JS (best of N), same bytes
 "$bin" "$cap" --mode body --piece "$PIECE" --reps "$C_REPS" > "$out/c.body.txt" || { cat "$out/c.body.txt"; exit 1; }
 "$bin" "$cap" --mode http --piece "$PIECE" --reps "$C_REPS" > "$out/c.http.txt" || { cat "$out/c.http.txt"; exit 1; }
-(cd bench && node js-decode.mjs "../$cap" --reps "$JS_REPS" --piece "$JS_PIECE") > "$out/js.txt" \
+(cd bench && node js-decode.mjs "$abs_cap" --reps "$JS_REPS" --piece "$JS_PIECE") > "$out/js.txt" \
   || { cat "$out/js.txt"; echo "bench: JS decoder run failed"; exit 1; }
 
 c_mb=$(val c_mb_s "$out/c.body.txt")
