@@ -67,6 +67,7 @@ enum { H_CONTROL, H_PAT, H_IN_EVENT, H_IN_CONSUMED, H_CLOSED, H_CLOSED_REASON };
 static const char ctl_names[] = "turn-complete\0upgrade-required\0pending-version\0session-closed\0";
 static const char ev_names[] = "batch\0ping\0error\0";               /* EV_BATCH.. */
 static const char key_names[] = "records\0seq_num\0timestamp\0headers\0body\0"; /* K_RECORDS.. */
+static const char env_names[] = "data\0id\0"; /* the body envelope's members */
 
 /* Index of p[0..n) in a name list, or -1. */
 static int name_index(const char *list, const char *p, size_t n)
@@ -79,10 +80,6 @@ static int name_index(const char *list, const char *p, size_t n)
   return -1;
 }
 
-static bool mem_is(const char *p, size_t n, const char *s)
-{
-  return strlen(s) == n && memcmp(p, s, n) == 0;
-}
 
 /* ------------------------------------------------------------ record state */
 
@@ -207,9 +204,9 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
   tc_err_t err;
   while (more == 1) {
     tc_json_member_t m;
-    tc_slice_t k;
     char *v;
     const char *q = p;
+    int kn;
 #if TC_DECODE_FAST
     /* "data": {object} is parsed by the chunk parser directly */
     if (e - p > 8 && memcmp(p, "\"data\":{", 8) == 0) {
@@ -234,15 +231,15 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
     }
 #endif
     if ((err = tc_json__member(&q, e, simple, &m)) != TC_OK) return err;
-    k = m.key;
     v = b + (m.v - b);
-    if (!m.kesc && *v == '{' && mem_is(k.ptr, k.len, "data")) {
+    kn = m.kesc ? -1 : name_index(env_names, m.key.ptr, m.key.len); /* 0 data, 1 id */
+    if (kn == 0 && *v == '{') {
       if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple)) != TC_OK) return err;
       have = true;
-    } else if (!m.kesc && *v == '"' && (mem_is(k.ptr, k.len, "data") || mem_is(k.ptr, k.len, "id"))) {
+    } else if (kn >= 0 && *v == '"') {
       size_t len = (size_t)(m.ve - m.v - 2);
       if (m.vesc) len = tc_json__unescape_valid(v + 1, len);
-      if (k.len == 2) {
+      if (kn == 1) {
         env_id->ptr = v + 1;
         env_id->len = len;
         *hash = 0;
@@ -1069,7 +1066,7 @@ static tc_err_t sse_dispatch(void *user, const tc_sse_t *s)
     break;
   }
   case EV_MESSAGE:
-    fire = mem_is(o->keybuf, o->keylen, "[DONE]");
+    fire = name_index("[DONE]\0", o->keybuf, o->keylen) == 0;
     ev = TC_OUT_EV_DONE;
     break;
   default:
