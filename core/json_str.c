@@ -222,17 +222,14 @@ tc_err_t tc_json__value(const char **pp, const char *e)
       p++;
       break;
     case 't':
-      if (e - p < 4 || memcmp(p, "true", 4)) return TC_ERR_JSON_SYNTAX;
-      p += 4;
-      break;
     case 'f':
-      if (e - p < 5 || memcmp(p, "false", 5)) return TC_ERR_JSON_SYNTAX;
-      p += 5;
+    case 'n': { /* one compare for the three literals */
+      const char *lit = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
+      size_t n = 4u + (*p == 'f');
+      if ((size_t)(e - p) < n || memcmp(p, lit, n)) return TC_ERR_JSON_SYNTAX;
+      p += n;
       break;
-    case 'n':
-      if (e - p < 4 || memcmp(p, "null", 4)) return TC_ERR_JSON_SYNTAX;
-      p += 4;
-      break;
+    }
     default:
       if ((p = num_end(p, e)) == NULL) return TC_ERR_JSON_SYNTAX;
       break;
