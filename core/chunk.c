@@ -31,6 +31,7 @@
 #define TC_CHUNK_STR_(name, str) str "\0"
 static const char type_blob[] = TC_CHUNK_TYPES(TC_CHUNK_STR_);
 #undef TC_CHUNK_STR_
+#if TC_DECODE_FAST
 enum {
 #define TC_CHUNK_OFF_(name, str) name##_OFF_, name##_END_ = name##_OFF_ + sizeof str - 1,
   TC_CHUNK_TYPES(TC_CHUNK_OFF_)
@@ -54,6 +55,28 @@ static bool type_is(unsigned t, const char *s, size_t n)
 {
   return (size_t)(type_off[t + 1] - type_off[t] - 1) == n && memcmp(type_blob + type_off[t], s, n) == 0;
 }
+#else
+/* Optimising for size: names are found by walking the blobs (a few dozen
+ * strlen steps per chunk), with no offset or hash tables. */
+
+/* Index of s[0..n) among the first `count` NUL-separated names of blob, or -1. */
+static int blob_index(const char *blob, int count, const char *s, size_t n)
+{
+  for (int i = 0; i < count; i++) {
+    size_t k = strlen(blob);
+    if (k == n && memcmp(blob, s, n) == 0) return i;
+    blob += k + 1;
+  }
+  return -1;
+}
+
+const char *tc_chunk_type_name(tc_chunk_type_t t)
+{
+  const char *s = type_blob;
+  for (unsigned i = (unsigned)t < TC_CHUNK_TYPE_COUNT_ ? (unsigned)t : 0u; i; i--) s += strlen(s) + 1;
+  return s;
+}
+#endif
 
 #if TC_DECODE_FAST
 /* (s[0] + 5 * s[n-1] + s[n/2]) & 63 -> type, for the fixed names. */
@@ -75,11 +98,12 @@ static tc_chunk_type_t type_of(const char *s, size_t n)
     t = type_hash[(u[0] + 5u * u[n - 1] + u[n / 2]) & 63];
     if (t && type_is(t, s, n)) return (tc_chunk_type_t)t;
   }
-#else
-  for (t = 1; t < TC_CHUNK_TYPE_COUNT_; t++)
-    if (type_is(t, s, n)) return (tc_chunk_type_t)t;
-#endif
   return TC_CHUNK_UNKNOWN;
+#else
+  /* (n > 0: never name 0, the empty one of TC_CHUNK_UNKNOWN) */
+  t = (unsigned)blob_index(type_blob, TC_CHUNK_TYPE_COUNT_, s, n);
+  return t < TC_CHUNK_TYPE_COUNT_ ? (tc_chunk_type_t)t : TC_CHUNK_UNKNOWN;
+#endif
 }
 
 /* The members read into fields, in this order: strings (unescaped), then
@@ -132,16 +156,9 @@ static int field_of(tc_slice_t k)
   return i;
 }
 #else
-/* A walk over key_blob (25 names): no hash tables when optimising for size. */
 static int field_of(tc_slice_t k)
 {
-  const char *s = key_blob;
-  for (int i = 0; i < N_FIELDS; i++) {
-    size_t n = strlen(s);
-    if (n == k.len && memcmp(s, k.ptr, n) == 0) return i;
-    s += n + 1;
-  }
-  return -1;
+  return blob_index(key_blob, N_FIELDS, k.ptr, k.len);
 }
 #endif
 

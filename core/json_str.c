@@ -71,10 +71,9 @@ int tc_json__utf8(const unsigned char *p, size_t n)
 #define hex4 tc_json__hex4
 
 /* The byte a one-character escape stands for, or -1. */
-#if !TC_DECODE_FAST
-/* The one-character escapes: the letter after the backslash, and the byte. */
+/* The one-character escapes: the letter after the backslash, and the byte
+ * (read both ways: by the unescaper under -Os and by the writer). */
 static const char esc_from[] = "\"\\/bfnrt", esc_to[] = "\"\\/\b\f\n\r\t";
-#endif
 
 static inline int esc_char(unsigned c)
 {
@@ -165,26 +164,30 @@ tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote
 }
 #endif
 
+unsigned tc_json__num_step(unsigned state, unsigned c)
+{
+  /* Per state (enum order), the next state for each byte class: '0',
+   * '1'-'9', '-', '+', '.', 'e'/'E', anything else. 'z': the number ended
+   * before this byte (only after a digit); 'x': not a number. A table
+   * rather than code: one copy of the grammar for both scanners. */
+  static const char next[] = "231xxxx" /* START */ "23xxxxx" /* MINUS */ "zzzz46z" /* ZERO: no leading 0s */
+                             "33zz46z" /* INT */ "55xxxxx" /* DOT */ "55zzz6z" /* FRAC */
+                             "8877xxx" /* E */ "88xxxxx" /* ESIGN */ "88zzzzz" /* EXP */;
+  unsigned k = c == '0' ? 0u : c - '1' < 9u ? 1u : c == '-' ? 2u : c == '+' ? 3u : c == '.' ? 4u
+             : (c | 0x20) == 'e' ? 5u : 6u;
+  char n = next[state * 7 + k];
+  return n == 'z' ? TC_JSON__N_END : n == 'x' ? TC_JSON__N_BAD : (unsigned)(n - '0');
+}
+
+/* The end of the number at p, or NULL when it is not one. */
 static const char *num_end(const char *p, const char *e)
 {
-#define DIG(q) ((q) < e && (unsigned)(*(q) - '0') < 10u)
-  if (p < e && *p == '-') p++;
-  if (!DIG(p)) return NULL;
-  if (*p == '0') p++;
-  else while (DIG(p)) p++;
-  if (p < e && *p == '.') {
-    p++;
-    if (!DIG(p)) return NULL;
-    while (DIG(p)) p++;
+  unsigned s = TC_JSON__N_START;
+  for (;; p++) {
+    s = tc_json__num_step(s, p < e ? (unsigned char)*p : 0u);
+    if (s == TC_JSON__N_END) return p;
+    if (s == TC_JSON__N_BAD) return NULL;
   }
-  if (p < e && (*p | 0x20) == 'e') {
-    p++;
-    if (p < e && (*p == '+' || *p == '-')) p++;
-    if (!DIG(p)) return NULL;
-    while (DIG(p)) p++;
-  }
-  return p;
-#undef DIG
 }
 
 tc_err_t tc_json__value(const char **pp, const char *e)
@@ -219,17 +222,14 @@ tc_err_t tc_json__value(const char **pp, const char *e)
       p++;
       break;
     case 't':
-      if (e - p < 4 || memcmp(p, "true", 4)) return TC_ERR_JSON_SYNTAX;
-      p += 4;
-      break;
     case 'f':
-      if (e - p < 5 || memcmp(p, "false", 5)) return TC_ERR_JSON_SYNTAX;
-      p += 5;
+    case 'n': { /* one compare for the three literals */
+      const char *lit = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
+      size_t n = 4u + (*p == 'f');
+      if ((size_t)(e - p) < n || memcmp(p, lit, n)) return TC_ERR_JSON_SYNTAX;
+      p += n;
       break;
-    case 'n':
-      if (e - p < 4 || memcmp(p, "null", 4)) return TC_ERR_JSON_SYNTAX;
-      p += 4;
-      break;
+    }
     default:
       if ((p = num_end(p, e)) == NULL) return TC_ERR_JSON_SYNTAX;
       break;
@@ -701,7 +701,7 @@ void tc_json_put_str(tc_buf_t *b, tc_slice_t s)
   const char *p = s.ptr, *e = p + s.len;
   tc_buf_put(b, "\"", 1);
   while (p < e) {
-    const char *q = p;
+    const char *q = p, *k;
     char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
     unsigned c;
     size_t n = 2;
@@ -709,14 +709,11 @@ void tc_json_put_str(tc_buf_t *b, tc_slice_t s)
     tc_buf_put(b, p, (size_t)(q - p));
     if (q == e) break;
     c = (unsigned char)*q;
-    switch (c) {
-    case '"': case '\\': esc[1] = (char)c; break;
-    case '\b': esc[1] = 'b'; break;
-    case '\f': esc[1] = 'f'; break;
-    case '\n': esc[1] = 'n'; break;
-    case '\r': esc[1] = 'r'; break;
-    case '\t': esc[1] = 't'; break;
-    default:
+    /* c is '"', '\\' or a control byte (never '/'); the short escape from
+     * the unescaper's table, else \u00XX (NUL is not in esc_to's 8 bytes) */
+    if ((k = memchr(esc_to, (int)c, sizeof esc_to - 1)) != NULL) {
+      esc[1] = esc_from[k - esc_to];
+    } else {
       esc[4] = "0123456789abcdef"[c >> 4];
       esc[5] = "0123456789abcdef"[c & 15];
       n = 6;

@@ -43,8 +43,6 @@ enum { K_OTHER, K_RECORDS, K_SEQ, K_TS, K_HEADERS, K_BODY };
 enum { SK_SKIP, SK_KEY, SK_REC, SK_DELTA };
 enum { SR_SKIP, SR_KEY, SR_HNAME, SR_HVAL, SR_BODY };
 enum { R_SKIP, R_CONT, R_SEQ, R_TS, R_BODY, R_HNAME, R_HVAL };
-/* number sub-states */
-enum { N_SIGN, N_MINUS, N_ZERO, N_INT, N_DOT, N_FRAC, N_E, N_ESIGN, N_EXP };
 /* record flags */
 #define RF_SEQ 0x01u
 #define RF_CMD 0x02u
@@ -69,6 +67,7 @@ enum { H_CONTROL, H_PAT, H_IN_EVENT, H_IN_CONSUMED, H_CLOSED, H_CLOSED_REASON };
 static const char ctl_names[] = "turn-complete\0upgrade-required\0pending-version\0session-closed\0";
 static const char ev_names[] = "batch\0ping\0error\0";               /* EV_BATCH.. */
 static const char key_names[] = "records\0seq_num\0timestamp\0headers\0body\0"; /* K_RECORDS.. */
+static const char env_names[] = "data\0id\0"; /* the body envelope's members */
 
 /* Index of p[0..n) in a name list, or -1. */
 static int name_index(const char *list, const char *p, size_t n)
@@ -81,10 +80,6 @@ static int name_index(const char *list, const char *p, size_t n)
   return -1;
 }
 
-static bool mem_is(const char *p, size_t n, const char *s)
-{
-  return strlen(s) == n && memcmp(p, s, n) == 0;
-}
 
 /* ------------------------------------------------------------ record state */
 
@@ -107,7 +102,7 @@ static void record_begin(tc_outstream_t *o)
   for (int i = 0; i < TC_OUT_HDRS_; i++) o->h_len[i] = H_NONE;
 }
 
-static tc_err_t take_seq(tc_outstream_t *o)
+TC_OS_NOINLINE static tc_err_t take_seq(tc_outstream_t *o)
 {
   if (!(o->rflags & RF_SEQ)) return TC_ERR_SEQ_NUM;
   if (o->have_seq_this_conn && o->seq <= o->last_seq_this_conn) return TC_ERR_SEQ_ORDER;
@@ -146,7 +141,7 @@ static tc_err_t cb_control(tc_outstream_t *o, const tc_record_info_t *ri, const 
   return o->cb && o->cb->on_control ? o->cb->on_control(o->user, ri, c) : TC_OK;
 }
 
-static tc_slice_t hdr(const tc_outstream_t *o, int i)
+TC_OS_NOINLINE static tc_slice_t hdr(const tc_outstream_t *o, int i)
 {
   tc_slice_t s = TC_SLICE_NULL;
   if (o->h_len[i] != H_NONE) {
@@ -209,9 +204,9 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
   tc_err_t err;
   while (more == 1) {
     tc_json_member_t m;
-    tc_slice_t k;
     char *v;
     const char *q = p;
+    int kn;
 #if TC_DECODE_FAST
     /* "data": {object} is parsed by the chunk parser directly */
     if (e - p > 8 && memcmp(p, "\"data\":{", 8) == 0) {
@@ -236,15 +231,15 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
     }
 #endif
     if ((err = tc_json__member(&q, e, simple, &m)) != TC_OK) return err;
-    k = m.key;
     v = b + (m.v - b);
-    if (!m.kesc && *v == '{' && mem_is(k.ptr, k.len, "data")) {
+    kn = m.kesc ? -1 : name_index(env_names, m.key.ptr, m.key.len); /* 0 data, 1 id */
+    if (kn == 0 && *v == '{') {
       if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple)) != TC_OK) return err;
       have = true;
-    } else if (!m.kesc && *v == '"' && (mem_is(k.ptr, k.len, "data") || mem_is(k.ptr, k.len, "id"))) {
+    } else if (kn >= 0 && *v == '"') {
       size_t len = (size_t)(m.ve - m.v - 2);
       if (m.vesc) len = tc_json__unescape_valid(v + 1, len);
-      if (k.len == 2) {
+      if (kn == 1) {
         env_id->ptr = v + 1;
         env_id->len = len;
         *hash = 0;
@@ -601,7 +596,7 @@ static tc_err_t str_piece(tc_outstream_t *o, const char **pp, const char *e)
 
 /* What the value starting with c means here (marks the record invalid when
  * a known field has the wrong type); < 0: fatal error. */
-static int value_role(tc_outstream_t *o, unsigned c)
+TC_OS_NOINLINE static int value_role(tc_outstream_t *o, unsigned c)
 {
   bool obj = c == '{', arr = c == '[', str = c == '"', num = c == '-' || c - '0' < 10u;
   if (o->skip) return R_SKIP;
@@ -642,7 +637,7 @@ static int value_role(tc_outstream_t *o, unsigned c)
   return R_SKIP;
 }
 
-static void str_begin(tc_outstream_t *o, uint8_t role, uint8_t sink)
+TC_OS_NOINLINE static void str_begin(tc_outstream_t *o, uint8_t role, uint8_t sink)
 {
   o->st = S_STR;
   o->strrole = role;
@@ -689,7 +684,7 @@ static tc_err_t value_start(tc_outstream_t *o, unsigned c)
   default:
     if (c != '-' && c - '0' >= 10u) return TC_ERR_JSON_SYNTAX;
     o->st = S_NUM;
-    o->sub = N_SIGN;
+    o->sub = TC_JSON__N_START;
     o->num = 0;
     o->num_ok = true;
     o->key = (uint8_t)role;
@@ -873,10 +868,10 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
     }
     c = (unsigned char)*p;
     if (o->st == S_NUM) {
-      bool dig, end = false;
-      if (o->sub == N_INT) { /* fast path: the digits of an integer */
+      unsigned d, next;
+#if TC_DECODE_FAST
+      if (o->sub == TC_JSON__N_INT) { /* fast path: the digits of an integer */
         uint64_t v = o->num;
-        unsigned d;
         while ((d = (unsigned)(unsigned char)*p - '0') < 10u) {
           if (v >= UINT64_MAX / 10u && (v > UINT64_MAX / 10u || d > UINT64_MAX % 10u)) o->num_ok = false;
           v = v * 10u + d;
@@ -886,46 +881,20 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
         if (p == e) break;
         c = (unsigned char)*p;
       }
-      dig = c - '0' < 10u;
-      switch (o->sub) {
-      case N_SIGN: /* the first byte, read again */
-        if (c == '-') {
-          o->num_ok = false;
-          o->sub = N_MINUS;
-          break;
+#endif
+      /* the grammar is json_str.c's automaton; the value of a plain
+       * non-negative integer is kept on the side (seq_num, timestamp) */
+      next = tc_json__num_step(o->sub, c);
+      if (next == TC_JSON__N_BAD) return TC_ERR_JSON_SYNTAX;
+      if (next != TC_JSON__N_END) {
+        d = c - '0';
+        if (next == TC_JSON__N_INT || next == TC_JSON__N_ZERO) {
+          if (o->num >= UINT64_MAX / 10u && (o->num > UINT64_MAX / 10u || d > UINT64_MAX % 10u)) o->num_ok = false;
+          o->num = o->num * 10u + d;
+        } else {
+          o->num_ok = false; /* a sign, fraction or exponent: not a cursor */
         }
-        /* fall through */
-      case N_MINUS:
-        if (!dig) return TC_ERR_JSON_SYNTAX;
-        o->sub = c == '0' ? N_ZERO : N_INT;
-        o->num = c - '0';
-        break;
-      case N_INT: /* a non-digit (digits took the fast path) */
-      case N_ZERO:
-        if (c == '.') o->sub = N_DOT;
-        else if ((c | 0x20) == 'e') o->sub = N_E;
-        else end = true;
-        if (!end) o->num_ok = false;
-        break;
-      case N_DOT:
-      case N_ESIGN:
-        if (!dig) return TC_ERR_JSON_SYNTAX;
-        o->sub = o->sub == N_DOT ? N_FRAC : N_EXP;
-        break;
-      case N_FRAC:
-        if ((c | 0x20) == 'e') o->sub = N_E;
-        else if (!dig) end = true;
-        break;
-      case N_E:
-        if (c == '+' || c == '-') o->sub = N_ESIGN;
-        else if (dig) o->sub = N_EXP;
-        else return TC_ERR_JSON_SYNTAX;
-        break;
-      default: /* N_EXP */
-        if (!dig) end = true;
-        break;
-      }
-      if (!end) {
+        o->sub = (uint8_t)next;
         p++;
         continue;
       }
@@ -1023,7 +992,7 @@ static uint8_t event_kind(const tc_sse_t *s)
   }
 }
 
-static void event_reset(tc_outstream_t *o)
+TC_OS_NOINLINE static void event_reset(tc_outstream_t *o)
 {
   o->ev = EV_NONE;
   o->st = S_VAL;
@@ -1097,7 +1066,7 @@ static tc_err_t sse_dispatch(void *user, const tc_sse_t *s)
     break;
   }
   case EV_MESSAGE:
-    fire = mem_is(o->keybuf, o->keylen, "[DONE]");
+    fire = name_index("[DONE]\0", o->keybuf, o->keylen) == 0;
     ev = TC_OUT_EV_DONE;
     break;
   default:

@@ -11,6 +11,17 @@
 
 #include "tc_json.h"
 
+/* Marks a small helper that several callers (or several inlined copies of
+ * one caller) share: under -Os (TC_DECODE_FAST 0) it stays out of line,
+ * because GCC's size inliner still copies such helpers into each caller
+ * (measured on Cortex-M4: ~200 bytes in outstream.c). The fast build
+ * leaves inlining to the compiler. */
+#if defined(__GNUC__) && !TC_DECODE_FAST
+#define TC_OS_NOINLINE __attribute__((noinline))
+#else
+#define TC_OS_NOINLINE
+#endif
+
 /* Status of tc_json__unesc_step besides TC_OK (all input used) and errors. */
 #define TC_JSON__CLOSED 1  /* stopped at a raw '"' (not consumed): string ended */
 #define TC_JSON__FULL 2    /* the output room is used up; input remains */
@@ -82,6 +93,19 @@ static inline unsigned tc_json__utf8_put(char *o, uint32_t cp)
   o[3] = (char)(0x80 | (cp & 0x3F));
   return 4;
 }
+
+/* JSON number grammar as a table-driven automaton, one byte at a time:
+ * shared by the buffer validator (tc_json__value) and the `.out` decoder's
+ * streaming scanner, which sees a number split across reads. Start in
+ * TC_JSON__N_START; each byte gives the next state, TC_JSON__N_END (the
+ * number ended before this byte, which is not part of it) or
+ * TC_JSON__N_BAD (not a number). The end of the input is fed as any byte
+ * that cannot continue a number (e.g. 0). */
+enum {
+  TC_JSON__N_START, TC_JSON__N_MINUS, TC_JSON__N_ZERO, TC_JSON__N_INT, TC_JSON__N_DOT,
+  TC_JSON__N_FRAC, TC_JSON__N_E, TC_JSON__N_ESIGN, TC_JSON__N_EXP, TC_JSON__N_END, TC_JSON__N_BAD
+};
+unsigned tc_json__num_step(unsigned state, unsigned c);
 
 /* Skips white space. (One copy in json_str.c rather than an inline one
  * per module: it is not on the hot path.) */
