@@ -495,7 +495,13 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
           *o++ = (char)d;
           p += 2;
 #else
-          break; /* escapes: below, one at a time */
+          /* \" is most of a body's escapes (it holds JSON): taken here, in
+           * the run, instead of a trip through the escape states (bench,
+           * -DTC_DECODE_FAST=0: 68.9 -> 63.2 instructions per byte, for 20
+           * bytes of Cortex-M4 code). Other escapes: below, one at a time. */
+          if (pe - p < 2 || p[0] != '\\' || p[1] != '"') break;
+          *o++ = '"';
+          p += 2;
 #endif
         }
         if (p == e) goto out;
