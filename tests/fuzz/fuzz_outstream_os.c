@@ -1,0 +1,4 @@
+/* fuzz_outstream_os.c — fuzz_outstream.c on the size-optimised decode path: the
+ * Makefile builds every fuzz_*_os target with -DTC_DECODE_FAST=0 (the -Os
+ * default, what Cortex-M and ESP32 builds run), same assertions. */
+#include "fuzz_outstream.c"
