@@ -17,7 +17,7 @@ MBEDTLS3_DIR ?= build/mbedtls3
 PORT_T       := $(BUILD)/port
 PORT_TEST_CFLAGS = $(CSTD) $(WARN) -O1 -g $(SAN) -Icore -Iport -Itests
 PORT_TEST_CORE := core/err.c core/kv.c
-PORT_TLS_SRC   := tests/test_port_tls.c port/posix/posix_net.c port/mbedtls/tls.c \
+PORT_TLS_SRC   := tests/test_port_tls.c port/posix/posix_net.c port/mbedtls/tc_mbedtls.c \
                   $(PORT_TEST_CORE) $(TEST_HARNESS)
 PORT_TLS_DEPS  := $(PORT_TLS_SRC) tests/tc_test.h port/port.h port/posix/tc_posix_net.h \
                   port/mbedtls/tc_mbedtls.h tests/port/mkcerts.sh
@@ -65,7 +65,7 @@ SIZE_HOOKS += size-port
 .PHONY: size-port
 size-port: $(MBEDTLS3_DIR)/lib/libmbedtls.a
 	@mkdir -p $(PORT_T)/size $(dir $(SIZE_TXT))
-	$(PORT_M4_CC) $(PORT_M4_FLAGS) -I$(MBEDTLS3_DIR)/include -c port/mbedtls/tls.c -o $(PORT_T)/size/tls_m4.o
+	$(PORT_M4_CC) $(PORT_M4_FLAGS) -I$(MBEDTLS3_DIR)/include -c port/mbedtls/tc_mbedtls.c -o $(PORT_T)/size/tls_m4.o
 	$(CC) $(CSTD) -Os $(WARN) -Icore -Iport -c port/posix/posix_net.c -o $(PORT_T)/size/posix_net_x86.o
 	@m4=$$(arm-none-eabi-size $(PORT_T)/size/tls_m4.o | awk 'NR==2{print $$1}'); \
 	 px=$$(size $(PORT_T)/size/posix_net_x86.o | awk 'NR==2{print $$1}'); \

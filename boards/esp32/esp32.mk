@@ -5,7 +5,7 @@
 # source packages that tests/deps.d/lwip.sh and tests/deps.d/mbedtls3.sh unpack.
 #
 #   make test-esp32   suite `esp32` (boards/esp32/check/check.sh):
-#                     the component's sources compile; tls.c also against
+#                     the component's sources compile; tc_mbedtls.c also against
 #                     mbedTLS 3.6's default configuration (PSA on, as ESP-IDF);
 #                     the example compiles and LINKS in both variants (console,
 #                     voice) against real mbedTLS and a stub of each declared
@@ -36,7 +36,7 @@ ESP32_LD      := --oslib=semihost --crt0=semihost -Wl,--gc-sections \
                  -Wl,--defsym=__ram=0x3fc80000 -Wl,--defsym=__ram_size=0x60000 \
                  -Wl,--defsym=__stack_size=0x4000
 
-ESP32_COMP_SRC  = $(CORE_SRC) port/lwip/tc_lwip_sockets.c port/mbedtls/tls.c port/kv/kv_nvs.c \
+ESP32_COMP_SRC  = $(CORE_SRC) port/lwip/tc_lwip_sockets.c port/mbedtls/tc_mbedtls.c port/kv/kv_nvs.c \
                   boards/esp32/tc_esp32.c
 ESP32_COMP_OBJ  = $(ESP32_COMP_SRC:%.c=$(ESP32_B)/obj/%.o)
 ESP32_MAIN      := boards/esp32/examples/chat/main/main.c
@@ -49,7 +49,7 @@ $(ESP32_B)/main_console.o: $(ESP32_MAIN) $(JSMN_H)
 	$(ESP32_CC) $(ESP32_CFLAGS) -MMD -MP -c $< -o $@
 $(ESP32_B)/main_voice.o: $(ESP32_MAIN) $(JSMN_H)
 	$(ESP32_CC) $(ESP32_CFLAGS) -DCONFIG_EXAMPLE_VOICE=1 -MMD -MP -c $< -o $@
-$(ESP32_B)/tls_mbedtls_default.o: port/mbedtls/tls.c
+$(ESP32_B)/tls_mbedtls_default.o: port/mbedtls/tc_mbedtls.c
 	@mkdir -p $(dir $@)
 	$(ESP32_CC) $(ESP32_BASE) $(WARN) $(ESP32_INC) -isystem $(ESP32_MB3_DEFAULT) -c $< -o $@
 $(ESP32_B)/mbedtls/%.o: $(ESP32_MBEDTLS)/library/%.c boards/stm32/tc_mbedtls_config.h
@@ -78,7 +78,7 @@ esp32-link-voice: $(ESP32_B)/chat_voice.elf
 
 # tc_esp32_tls_share on the host (ASan): who gets the arena, who the heap.
 # Uses the host mbedTLS built with the boards' configuration (boards/stm32/stm32.mk).
-ESP32_SHARE_SRC := boards/esp32/check/test_tls_share.c boards/esp32/tc_esp32.c port/mbedtls/tls.c \
+ESP32_SHARE_SRC := boards/esp32/check/test_tls_share.c boards/esp32/tc_esp32.c port/mbedtls/tc_mbedtls.c \
                    core/err.c core/kv.c $(TEST_HARNESS) boards/stm32/tls_host_shim.c
 $(ESP32_B)/test_tls_share: $(ESP32_SHARE_SRC) boards/esp32/include/tc_esp32.h $(BUILD)/stm32/host-mbedtls/libmbedtls.a
 	@mkdir -p $(dir $@)

@@ -71,10 +71,10 @@ $(QNET_DIR)/libmbedtls.a: boards/stm32/tc_mbedtls_config.h
 	@arm-none-eabi-ar rcs $@ $(QNET_DIR)/mbedtls-obj/*.o
 	@echo "qemu-net: built $@"
 
-$(QNET_TLS_ELF): $(QNET_SRC) $(QNET_HDR) $(CORE_SRC) port/mbedtls/tls.c port/mbedtls/tc_mbedtls.h boards/qemu/startup_m4.c boards/qemu/mps2_an386.ld $(JSMN_H) $(QNET_DIR)/liblwip.a $(QNET_DIR)/libmbedtls.a
+$(QNET_TLS_ELF): $(QNET_SRC) $(QNET_HDR) $(CORE_SRC) port/mbedtls/tc_mbedtls.c port/mbedtls/tc_mbedtls.h boards/qemu/startup_m4.c boards/qemu/mps2_an386.ld $(JSMN_H) $(QNET_DIR)/liblwip.a $(QNET_DIR)/libmbedtls.a
 	@mkdir -p $(dir $@)
 	$(QNET_CC) $(QNET_CFLAGS) -DQNET_TLS=1 -Iport/mbedtls -I$(QNET_DIR)/mbedtls-obj $(QNET_MB_CFG) \
-	    -isystem $(QNET_MBEDTLS)/include boards/qemu/startup_m4.c $(QNET_SRC) port/mbedtls/tls.c \
+	    -isystem $(QNET_MBEDTLS)/include boards/qemu/startup_m4.c $(QNET_SRC) port/mbedtls/tc_mbedtls.c \
 	    $(filter-out $(QEMU_M4_EXCLUDE_CORE),$(CORE_SRC)) $(QNET_DIR)/liblwip.a $(QNET_DIR)/libmbedtls.a \
 	    $(QNET_LDFLAGS) -Wl,-Map=$(@:.elf=.map) -o $@
 

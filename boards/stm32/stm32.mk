@@ -29,7 +29,7 @@ STM32_BASE    := $(CSTD) -Os -g $(STM32_ARCH) -ffunction-sections -fdata-section
 STM32_CFLAGS  := $(STM32_BASE) $(WARN) $(STM32_INC) $(STM32_MBEDTLS_CFG)
 STM32_3P_CFLAGS := $(STM32_BASE) -w $(STM32_INC) $(STM32_MBEDTLS_CFG)
 
-STM32_TC_SRC    = $(CORE_SRC) port/lwip/tc_lwip_raw.c port/mbedtls/tls.c port/kv/kv_flash.c
+STM32_TC_SRC    = $(CORE_SRC) port/lwip/tc_lwip_raw.c port/mbedtls/tc_mbedtls.c port/kv/kv_flash.c
 STM32_BOARD_SRC := boards/stm32/main.c boards/stm32/board.c boards/stm32/startup_stm32f767.c \
                    boards/stm32/flash_stm32f7.c boards/stm32/ethernetif.c
 STM32_LWIP_SRC  = $(wildcard $(STM32_LWIP)/core/*.c $(STM32_LWIP)/core/ipv4/*.c) \
@@ -115,7 +115,7 @@ $(STM32_B)/host-mbedtls/%.o: $(STM32_MBEDTLS)/library/%.c boards/stm32/tc_mbedtl
 	@$(CC) -std=gnu11 -O1 -w -isystem $(STM32_MBEDTLS)/include -I$(STM32_MBEDTLS)/library $(STM32_HOST_MBCFG) -c $< -o $@
 $(STM32_B)/host-mbedtls/libmbedtls.a: $(STM32_HOST_MB_OBJ)
 	@rm -f $@; ar rcs $@ $^
-STM32_TLS_TEST_SRC := tests/test_port_tls.c port/posix/posix_net.c port/mbedtls/tls.c core/err.c core/kv.c \
+STM32_TLS_TEST_SRC := tests/test_port_tls.c port/posix/posix_net.c port/mbedtls/tc_mbedtls.c core/err.c core/kv.c \
                       $(TEST_HARNESS) boards/stm32/tls_host_shim.c
 $(STM32_B)/test_tls_config: $(STM32_TLS_TEST_SRC) $(STM32_B)/host-mbedtls/libmbedtls.a tests/tc_test.h
 	$(CC) $(CSTD) $(WARN) -O1 -g -Icore -Iport -Itests -isystem $(STM32_MBEDTLS)/include $(STM32_HOST_MBCFG) \

@@ -53,15 +53,15 @@ $(LWIP_B)/test_lwip_sockets: tests/lwip/test_lwip_sockets.c port/lwip/tc_lwip_so
 # recipes (expanded when they run), never in a prerequisite list.
 LWIP_TLS_LIBS  = $(if $(MB2_LIBS),$(MB2_LIBS),$(MBEDTLS_LIBS))
 LWIP_TLS_FLAGS = $(if $(MB2_LIBS),-DTC_TEST_ARENA_WIRED)
-$(LWIP_B)/test_lwip_tls: tests/lwip/test_lwip_tls.c port/lwip/tc_lwip_raw.c port/mbedtls/tls.c core/kv.c $(LWIP_SIM_COMMON) $(LWIP_DEPS_H) port/mbedtls/tc_mbedtls.h $(LWIP_B)/nosys/liblwip.a
+$(LWIP_B)/test_lwip_tls: tests/lwip/test_lwip_tls.c port/lwip/tc_lwip_raw.c port/mbedtls/tc_mbedtls.c core/kv.c $(LWIP_SIM_COMMON) $(LWIP_DEPS_H) port/mbedtls/tc_mbedtls.h $(LWIP_B)/nosys/liblwip.a
 	@$(if $(MB2_LIBS),$(MAKE) --no-print-directory $(MB2_LIBS))
 	$(CC) $(LWIP_OUR_CFLAGS) -DTC_LWIP_NO_SYS=1 $(LWIP_TLS_FLAGS) tests/lwip/test_lwip_tls.c port/lwip/tc_lwip_raw.c \
-	    port/mbedtls/tls.c core/kv.c $(LWIP_SIM_COMMON) $(LWIP_B)/nosys/liblwip.a $(LWIP_TLS_LIBS) -o $@
+	    port/mbedtls/tc_mbedtls.c core/kv.c $(LWIP_SIM_COMMON) $(LWIP_B)/nosys/liblwip.a $(LWIP_TLS_LIBS) -o $@
 
-$(LWIP_B)/test_lwip_tls_sockets: tests/lwip/test_lwip_tls.c port/lwip/tc_lwip_sockets.c tests/lwip/sys_arch.c port/mbedtls/tls.c core/kv.c $(LWIP_SIM_COMMON) $(LWIP_DEPS_H) port/mbedtls/tc_mbedtls.h $(LWIP_B)/sys/liblwip.a
+$(LWIP_B)/test_lwip_tls_sockets: tests/lwip/test_lwip_tls.c port/lwip/tc_lwip_sockets.c tests/lwip/sys_arch.c port/mbedtls/tc_mbedtls.c core/kv.c $(LWIP_SIM_COMMON) $(LWIP_DEPS_H) port/mbedtls/tc_mbedtls.h $(LWIP_B)/sys/liblwip.a
 	@$(if $(MB2_LIBS),$(MAKE) --no-print-directory $(MB2_LIBS))
 	$(CC) $(LWIP_OUR_CFLAGS) -DTC_LWIP_NO_SYS=0 $(LWIP_TLS_FLAGS) tests/lwip/test_lwip_tls.c port/lwip/tc_lwip_sockets.c \
-	    tests/lwip/sys_arch.c port/mbedtls/tls.c core/kv.c $(LWIP_SIM_COMMON) $(LWIP_B)/sys/liblwip.a $(LWIP_TLS_LIBS) -lpthread -o $@
+	    tests/lwip/sys_arch.c port/mbedtls/tc_mbedtls.c core/kv.c $(LWIP_SIM_COMMON) $(LWIP_B)/sys/liblwip.a $(LWIP_TLS_LIBS) -lpthread -o $@
 
 LWIP_TESTS := $(LWIP_B)/test_lwip_raw $(LWIP_B)/test_lwip_tls $(LWIP_B)/test_lwip_sockets $(LWIP_B)/test_lwip_tls_sockets
 

@@ -15,7 +15,7 @@ check() { # name, condition result (0 ok)
 
 $MAKE_CMD esp32-deps > "$B/deps.log" 2>&1 || { tail "$B/deps.log"; echo "esp32: 0 passed, 1 failed"; exit 1; }
 step "component sources compile for rv32imc (core/, lwIP sockets, mbedTLS, NVS, tc_esp32)" esp32-component
-step "port/mbedtls/tls.c compiles against mbedTLS 3.6's default configuration (PSA on)" esp32-tls-default
+step "port/mbedtls/tc_mbedtls.c compiles against mbedTLS 3.6's default configuration (PSA on)" esp32-tls-default
 step "example compiles (console)" esp32-example-console
 step "example compiles (voice: CONFIG_EXAMPLE_VOICE)" esp32-example-voice
 step "example links, console (real mbedTLS 3.6, every ESP-IDF/FreeRTOS/lwIP call declared)" esp32-link-console
@@ -24,7 +24,7 @@ step "example links, voice" esp32-link-voice
 # The component's CMakeLists names every adapter the check compiles, and
 # globs core/ (so a new core file joins both).
 d=boards/esp32
-r=0; for f in port/lwip/tc_lwip_sockets.c port/mbedtls/tls.c port/kv/kv_nvs.c tc_esp32.c; do
+r=0; for f in port/lwip/tc_lwip_sockets.c port/mbedtls/tc_mbedtls.c port/kv/kv_nvs.c tc_esp32.c; do
   grep -q "$f" $d/CMakeLists.txt || { echo "  CMakeLists.txt lacks $f"; r=1; }; done
 grep -q 'core/\*\.c' $d/CMakeLists.txt || { echo "  CMakeLists.txt does not glob core/*.c"; r=1; }
 check "CMakeLists.txt lists the sources the check compiles" $r

@@ -1,4 +1,4 @@
-/* tls.c — TLS over any tc_transport_t with mbedTLS 2.28 / 3.6, every
+/* tc_mbedtls.c — TLS over any tc_transport_t with mbedTLS 2.28 / 3.6, every
  * allocation in a caller-provided arena. Contracts in tc_mbedtls.h. */
 #include <string.h>
 
