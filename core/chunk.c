@@ -59,17 +59,6 @@ static bool type_is(unsigned t, const char *s, size_t n)
 /* Optimising for size: names are found by walking the blobs (a few dozen
  * strlen steps per chunk), with no offset or hash tables. */
 
-/* Index of s[0..n) among the first `count` NUL-separated names of blob, or -1. */
-static int blob_index(const char *blob, int count, const char *s, size_t n)
-{
-  for (int i = 0; i < count; i++) {
-    size_t k = strlen(blob);
-    if (k == n && memcmp(blob, s, n) == 0) return i;
-    blob += k + 1;
-  }
-  return -1;
-}
-
 const char *tc_chunk_type_name(tc_chunk_type_t t)
 {
   const char *s = type_blob;
@@ -101,7 +90,7 @@ static tc_chunk_type_t type_of(const char *s, size_t n)
   return TC_CHUNK_UNKNOWN;
 #else
   /* (n > 0: never name 0, the empty one of TC_CHUNK_UNKNOWN) */
-  t = (unsigned)blob_index(type_blob, TC_CHUNK_TYPE_COUNT_, s, n);
+  t = (unsigned)tc_json__name_index(type_blob, TC_CHUNK_TYPE_COUNT_, s, n);
   return t < TC_CHUNK_TYPE_COUNT_ ? (tc_chunk_type_t)t : TC_CHUNK_UNKNOWN;
 #endif
 }
@@ -158,7 +147,7 @@ static int field_of(tc_slice_t k)
 #else
 static int field_of(tc_slice_t k)
 {
-  return blob_index(key_blob, N_FIELDS, k.ptr, k.len);
+  return tc_json__name_index(key_blob, N_FIELDS, k.ptr, k.len);
 }
 #endif
 

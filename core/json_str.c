@@ -37,6 +37,16 @@ const uint8_t tc_json__plain_tab[256] = {
 
 #define plain_byte tc_json__plain_byte
 
+int tc_json__name_index(const char *list, unsigned count, const char *p, size_t n)
+{
+  for (unsigned i = 0; i < count; i++) {
+    size_t k = strlen(list);
+    if (k == n && memcmp(list, p, n) == 0) return (int)i;
+    list += k + 1;
+  }
+  return -1;
+}
+
 const char *tc_json__ws(const char *p, const char *e)
 {
   while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;

@@ -59,7 +59,7 @@ enum { R_SKIP, R_CONT, R_SEQ, R_TS, R_BODY, R_HNAME, R_HVAL };
 /* Fragments are handed out when less than this is left after the text. */
 #define FRAG_ROOM 16u
 
-/* Name lists: NUL-separated, in enum order (name_index). */
+/* Name lists: NUL-separated, in enum order (tc_json__name_index). */
 static const char hdr_names[] =
   "trigger-control\0public-access-token\0session-in-event-id\0"
   "session-in-consumed-id\0session-closed\0session-closed-reason\0";
@@ -68,18 +68,7 @@ static const char ctl_names[] = "turn-complete\0upgrade-required\0pending-versio
 static const char ev_names[] = "batch\0ping\0error\0";               /* EV_BATCH.. */
 static const char key_names[] = "records\0seq_num\0timestamp\0headers\0body\0"; /* K_RECORDS.. */
 static const char env_names[] = "data\0id\0"; /* the body envelope's members */
-
-/* Index of p[0..n) in a name list, or -1. */
-static int name_index(const char *list, const char *p, size_t n)
-{
-  for (int i = 0; *list; i++) {
-    size_t k = strlen(list);
-    if (k == n && memcmp(list, p, n) == 0) return i;
-    list += k + 1;
-  }
-  return -1;
-}
-
+enum { N_CTL_NAMES = 4, N_EV_NAMES = 3, N_KEY_NAMES = 5, N_ENV_NAMES = 2 }; /* names in each list */
 
 /* ------------------------------------------------------------ record state */
 
@@ -164,7 +153,7 @@ static void control_init(tc_control_t *c, tc_slice_t name)
   c->name = name;
   c->kind = TC_CTRL_UNKNOWN;
   if (name.ptr) {
-    int k = name_index(ctl_names, name.ptr, name.len);
+    int k = tc_json__name_index(ctl_names, N_CTL_NAMES, name.ptr, name.len);
     if (k >= 0) c->kind = (tc_control_kind_t)k;
   }
   c->session_in_event_id = c->session_in_consumed_id = -1;
@@ -232,7 +221,7 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
 #endif
     if ((err = tc_json__member(&q, e, simple, &m)) != TC_OK) return err;
     v = b + (m.v - b);
-    kn = m.kesc ? -1 : name_index(env_names, m.key.ptr, m.key.len); /* 0 data, 1 id */
+    kn = m.kesc ? -1 : tc_json__name_index(env_names, N_ENV_NAMES, m.key.ptr, m.key.len); /* 0 data, 1 id */
     if (kn == 0 && *v == '{') {
       if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple)) != TC_OK) return err;
       have = true;
@@ -310,7 +299,7 @@ static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_c
   if (rip->oversized || rip->invalid || rip->duplicate) return cb_record(o, rip);
   if (chp->type == TC_CHUNK_TRIGGER) {
     /* legacy control shape (§5.3); other trigger:* chunks are dropped */
-    int k = name_index(ctl_names, chp->type_name.ptr + 8, chp->type_name.len - 8); /* after "trigger:" */
+    int k = tc_json__name_index(ctl_names, N_CTL_NAMES, chp->type_name.ptr + 8, chp->type_name.len - 8); /* after "trigger:" */
     if (k == TC_CTRL_TURN_COMPLETE || k == TC_CTRL_UPGRADE_REQUIRED) {
       rip->kind = TC_REC_CONTROL;
       control_init(&ctl, chp->type_name);
@@ -475,7 +464,8 @@ static tc_err_t delta_piece(tc_outstream_t *o, const char **pp, const char *e)
 static void set_key(tc_outstream_t *o)
 {
   /* (names are at most 9 bytes: keybuf is never read past its end) */
-  int k = o->skip || (o->depth != 1 && o->depth != 3) ? -1 : name_index(key_names, o->keybuf, o->keylen);
+  int k = o->skip || (o->depth != 1 && o->depth != 3) ? -1
+                                                       : tc_json__name_index(key_names, N_KEY_NAMES, o->keybuf, o->keylen);
   o->key = K_OTHER;
   if (k >= 0 && (k == 0) == (o->depth == 1)) o->key = (uint8_t)(K_RECORDS + k);
 }
@@ -494,7 +484,7 @@ static tc_err_t string_end(tc_outstream_t *o)
     o->hname = HN_UNKNOWN;
     if (o->sink == SK_REC) {
       if (o->hcount == 0 && len == 0) o->rflags |= RF_CMD;
-      int i = name_index(hdr_names, o->rec + o->str_start, len);
+      int i = tc_json__name_index(hdr_names, TC_OUT_HDRS_, o->rec + o->str_start, len);
       if (i >= 0 && o->h_len[i] == H_NONE) o->hname = (uint8_t)i;
     }
     o->rec_len = o->str_start;
@@ -987,7 +977,7 @@ static uint8_t event_kind(const tc_sse_t *s)
   if (s->event_truncated) return EV_OTHER;
   if (s->event_len == 0) return EV_MESSAGE;
   {
-    int k = name_index(ev_names, s->event, s->event_len);
+    int k = tc_json__name_index(ev_names, N_EV_NAMES, s->event, s->event_len);
     return k < 0 ? EV_OTHER : (uint8_t)(EV_BATCH + k);
   }
 }
@@ -1066,7 +1056,7 @@ static tc_err_t sse_dispatch(void *user, const tc_sse_t *s)
     break;
   }
   case EV_MESSAGE:
-    fire = name_index("[DONE]\0", o->keybuf, o->keylen) == 0;
+    fire = tc_json__name_index("[DONE]", 1, o->keybuf, o->keylen) == 0;
     ev = TC_OUT_EV_DONE;
     break;
   default:

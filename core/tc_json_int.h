@@ -111,6 +111,11 @@ unsigned tc_json__num_step(unsigned state, unsigned c);
  * per module: it is not on the hot path.) */
 const char *tc_json__ws(const char *p, const char *e);
 
+/* Index of p[0..n) among the first `count` names of list (NUL-separated, in
+ * order; a name may be empty), or -1. The decoder's key, type, header and
+ * event names are looked up this way (no pointer tables). */
+int tc_json__name_index(const char *list, unsigned count, const char *p, size_t n);
+
 /* From *pp (inside a string), validates up to the first raw '"' (left at
  * *pp) or e: escapes (surrogate pairs included), control bytes, UTF-8.
  * *esc is set when a backslash was seen. TC_ERR_JSON_SYNTAX when e is
