@@ -133,20 +133,41 @@ static bool next_elem(tc_slice_t v, size_t *pos, tc_slice_t *e, char sep)
   return true;
 }
 
-/* Content-Length, Transfer-Encoding and Connection are comma lists; empty
- * elements are ignored (RFC 9110 5.6.1) except in Content-Length, where
- * every element must be the same number. */
-static tc_err_t capture_list(tc_http_resp_t *r, int h, tc_slice_t v)
+/* Captures header h's value v. Content-Length, Transfer-Encoding and
+ * Connection are comma lists; empty elements are ignored (RFC 9110 5.6.1)
+ * except in Content-Length, where every element must be the same number.
+ * Content-Type is read up to its first ';' (the media type). */
+static tc_err_t capture(tc_http_resp_t *r, int h, tc_slice_t v)
 {
   size_t pos = 0;
   tc_slice_t e;
   bool any = false;
-  while (next_elem(v, &pos, &e, ',')) {
+  switch (h) {
+  case H_SETTLED:
+    r->session_settled = tc_slice_eq(v, "true");
+    return TC_OK;
+  case H_VERSION:
+    pos = v.len < sizeof r->stream_version - 1 ? v.len : sizeof r->stream_version - 1;
+    memcpy(r->stream_version, v.ptr, pos);
+    r->stream_version[pos] = '\0';
+    return TC_OK;
+  case H_RETRY:
+  case H_RESET:
+    *(h == H_RETRY ? &r->retry_after_s : &r->ratelimit_reset) = dec(v);
+    return TC_OK;
+  default:
+    break;
+  }
+  while (h <= H_CT && next_elem(v, &pos, &e, h == H_CT ? ';' : ',')) {
     int w = find(k_words, e);
     if (h == H_CL) {
       int64_t cl = dec(e);
       if (cl < 0 || (r->content_length >= 0 && cl != r->content_length)) return TC_ERR_HTTP_CONTENT_LENGTH;
       r->content_length = cl;
+    } else if (h == H_CT) {
+      r->content_type_sse = w == W_SSE;
+      r->content_type_json = w == W_JSON;
+      break;
     } else if (e.len == 0) {
       continue;
     } else if (h == H_TE) {
@@ -163,35 +184,6 @@ static tc_err_t capture_list(tc_http_resp_t *r, int h, tc_slice_t v)
   return TC_OK;
 }
 
-static tc_err_t capture(tc_http_resp_t *r, tc_slice_t name, tc_slice_t v)
-{
-  int h = tc_http__known(name);
-  size_t k = 0;
-  tc_slice_t e;
-  switch (h) {
-  case H_CL: case H_TE: case H_CONN:
-    return capture_list(r, h, v);
-  case H_CT: /* the media type, before any parameter */
-    next_elem(v, &k, &e, ';');
-    k = (size_t)find(k_words, e);
-    r->content_type_sse = k == W_SSE;
-    r->content_type_json = k == W_JSON;
-    break;
-  case H_SETTLED:
-    r->session_settled = tc_slice_eq(v, "true");
-    break;
-  case H_VERSION:
-    k = v.len < sizeof r->stream_version - 1 ? v.len : sizeof r->stream_version - 1;
-    memcpy(r->stream_version, v.ptr, k);
-    r->stream_version[k] = '\0';
-    break;
-  case H_RETRY: r->retry_after_s = dec(v); break;
-  case H_RESET: r->ratelimit_reset = dec(v); break;
-  default: break;
-  }
-  return TC_OK;
-}
-
 static tc_err_t header_line(tc_http_resp_t *r, const char *l, size_t n)
 {
   size_t c = 0;
@@ -204,7 +196,7 @@ static tc_err_t header_line(tc_http_resp_t *r, const char *l, size_t n)
   if (r->state == S_TRAILER || (r->flags & F_INTERIM)) return TC_OK;
   name = (tc_slice_t){ l, c };
   v = trim(l + c + 1, n - c - 1);
-  e = capture(r, name, v);
+  e = capture(r, tc_http__known(name), v);
   if (e == TC_OK && r->cb->on_header) e = r->cb->on_header(r->user, name, v);
   return e;
 }
