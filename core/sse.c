@@ -15,6 +15,9 @@ enum { F_IGNORE = 0, F_DATA, F_EVENT, F_ID, F_RETRY };
 
 #define NAME_TOO_LONG 6 /* name_len saturates here: longer than any known name */
 
+/* The known field names, each after its length, in F_ order. */
+static const char k_fields[] = "\4data\5event\2id\5retry";
+
 static const char bom_bytes[3] = { '\xEF', '\xBB', '\xBF' };
 
 void tc_sse_init(tc_sse_t *s, char *id_buf, size_t id_cap, const tc_sse_cb_t *cb, void *user)
@@ -46,16 +49,13 @@ static char *id_pending(tc_sse_t *s)
 /* The name is complete: decide the field and start its (possibly empty) value. */
 static tc_err_t begin_value(tc_sse_t *s)
 {
-  uint8_t f = F_IGNORE;
-  switch (s->name_len) {
-  case 2: if (memcmp(s->name, "id", 2) == 0) f = F_ID; break;
-  case 4: if (memcmp(s->name, "data", 4) == 0) f = F_DATA; break;
-  case 5:
-    if (memcmp(s->name, "event", 5) == 0) f = F_EVENT;
-    else if (memcmp(s->name, "retry", 5) == 0) f = F_RETRY;
-    break;
-  default: break;
+  uint8_t f = F_DATA;
+  const char *t = k_fields;
+  while (*t && !(*t == s->name_len && memcmp(t + 1, s->name, (size_t)*t) == 0)) {
+    t += *t + 1;
+    f++;
   }
+  if (*t == '\0') f = F_IGNORE;
   s->field = f;
   s->vlen = 0;
   s->vbad = s->vtrunc = false;
