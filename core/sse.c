@@ -46,6 +46,14 @@ static char *id_pending(tc_sse_t *s)
   return s->last_id == s->id_base ? s->id_base + s->last_id_cap : s->id_base;
 }
 
+/* The event type back to "" (at a dispatch, and before an `event` value). */
+static void event_reset(tc_sse_t *s)
+{
+  s->event_len = 0;
+  s->event[0] = '\0';
+  s->event_truncated = false;
+}
+
 /* The name is complete: decide the field and start its (possibly empty) value. */
 static tc_err_t begin_value(tc_sse_t *s)
 {
@@ -61,9 +69,7 @@ static tc_err_t begin_value(tc_sse_t *s)
   s->vbad = s->vtrunc = false;
   s->retry_acc = 0;
   if (f == F_EVENT) {
-    s->event_len = 0;
-    s->event[0] = '\0';
-    s->event_truncated = false;
+    event_reset(s);
   } else if (f == F_DATA) {
     /* The spec appends LF after every data line and strips the last one
      * at dispatch: the same as a LF before every line but the first. */
@@ -74,35 +80,13 @@ static tc_err_t begin_value(tc_sse_t *s)
   return TC_OK;
 }
 
-/* Appends what fits of p[0..n) to dst[*len..cap); true when bytes were cut. */
-static bool keep(char *dst, size_t *len, size_t cap, const char *p, size_t n)
-{
-  size_t k = cap - *len;
-  if (k > n) k = n;
-  memcpy(dst + *len, p, k);
-  *len += k;
-  return k < n;
-}
-
 /* n > 0 bytes of the current line's value. */
 static tc_err_t value_span(tc_sse_t *s, const char *p, size_t n)
 {
-  size_t k;
-  switch (s->field) {
-  case F_DATA:
-    return s->cb->on_data ? s->cb->on_data(s->user, s, p, n) : TC_OK;
-  case F_EVENT:
-    k = s->event_len;
-    if (keep(s->event, &k, TC_SSE_EVENT_MAX, p, n)) s->event_truncated = true;
-    s->event_len = (uint8_t)k;
-    s->event[k] = '\0';
-    break;
-  case F_ID:
-    if (memchr(p, '\0', n) != NULL) s->vbad = true;
-    if (!s->vbad && keep(id_pending(s), &s->vlen, s->last_id_cap - 1, p, n)) s->vtrunc = true;
-    break;
-  case F_RETRY:
-    for (k = 0; k < n && !s->vbad; k++) {
+  uint8_t f = s->field;
+  if (f == F_DATA) return s->cb->on_data ? s->cb->on_data(s->user, s, p, n) : TC_OK;
+  if (f == F_RETRY) {
+    for (size_t k = 0; k < n && !s->vbad; k++) {
       unsigned d = (unsigned)(unsigned char)p[k] - '0';
       uint64_t v = s->retry_acc * 10u + d;
       s->vbad = d > 9;
@@ -111,8 +95,23 @@ static tc_err_t value_span(tc_sse_t *s, const char *p, size_t n)
        * (a constant: no 64-bit division), the sum when it wrapped below d */
       s->retry_acc = s->retry_acc > UINT64_MAX / 10u || v < d ? UINT64_MAX : v;
     }
-    break;
-  default: break;
+  } else if (f != F_IGNORE) {
+    /* event or id: kept (NUL-terminated) up to its buffer, the rest cut and
+     * flagged; an id holding NUL is ignored, so it is not kept at all */
+    char *dst = f == F_ID ? id_pending(s) : s->event;
+    size_t k, cap = f == F_ID ? s->last_id_cap - 1 : TC_SSE_EVENT_MAX;
+    if (f == F_ID && memchr(p, '\0', n) != NULL) s->vbad = true;
+    if (s->vbad) return TC_OK;
+    k = cap - s->vlen;
+    if (k > n) k = n;
+    memcpy(dst + s->vlen, p, k);
+    s->vlen += k;
+    dst[s->vlen] = '\0';
+    if (k < n) s->vtrunc = true;
+    if (f == F_EVENT) {
+      s->event_len = (uint8_t)s->vlen;
+      s->event_truncated = s->vtrunc;
+    }
   }
   return TC_OK;
 }
@@ -141,9 +140,7 @@ static tc_err_t dispatch(tc_sse_t *s)
   tc_err_t (*fn)(void *, const tc_sse_t *) = s->data_started ? s->cb->on_dispatch : s->cb->on_discard;
   tc_err_t e = fn ? fn(s->user, s) : TC_OK;
   s->data_started = false;
-  s->event_len = 0;
-  s->event[0] = '\0';
-  s->event_truncated = false;
+  event_reset(s);
   return e;
 }
 
