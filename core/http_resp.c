@@ -64,17 +64,17 @@ static const char k_words[] = "chunked\0close\0keep-alive\0text/event-stream\0ap
 
 /* ------------------------------------------------------------ responses */
 
-/* All of s as a decimal number no larger than INT64_MAX; -1 otherwise.
+/* All of p[0..n) as a decimal number no larger than INT64_MAX; -1 otherwise.
  * Leading zeros are dropped first: tc_parse_u64 takes at most 19 digits,
  * which cannot overflow. */
-static int64_t dec(tc_slice_t s)
+static int64_t dec(const char *p, size_t n)
 {
   uint64_t v;
-  while (s.len > 1 && s.ptr[0] == '0') {
-    s.ptr++;
-    s.len--;
+  while (n > 1 && p[0] == '0') {
+    p++;
+    n--;
   }
-  return tc_parse_u64(s.ptr, s.len, &v) && v <= (uint64_t)INT64_MAX ? (int64_t)v : -1;
+  return tc_parse_u64(p, n, &v) && v <= (uint64_t)INT64_MAX ? (int64_t)v : -1;
 }
 
 static const tc_http_resp_cb_t k_no_cb = { NULL, NULL, NULL, NULL };
@@ -111,7 +111,7 @@ static tc_err_t status_line(tc_http_resp_t *r, const char *l, size_t n)
   /* "HTTP/1.x" SP 3DIGIT [ SP reason-phrase ] */
   if (n < 8 || l[5] != '1' || l[6] != '.' || (l[7] != '0' && l[7] != '1') || (n > 8 && l[8] != ' '))
     return TC_ERR_HTTP_VERSION;
-  st = n < 12 ? -1 : (int)dec((tc_slice_t){ l + 9, 3 });
+  st = n < 12 ? -1 : (int)dec(l + 9, 3);
   if (st < 100 || (n > 12 && l[12] != ' ')) return TC_ERR_HTTP_STATUS_LINE;
   if (st == 101) return TC_ERR_HTTP_STATUS; /* we never ask to switch protocols */
   r->minor = (uint8_t)(l[7] - '0');
@@ -153,7 +153,7 @@ static tc_err_t capture(tc_http_resp_t *r, int h, tc_slice_t v)
     return TC_OK;
   case H_RETRY:
   case H_RESET:
-    *(h == H_RETRY ? &r->retry_after_s : &r->ratelimit_reset) = dec(v);
+    *(h == H_RETRY ? &r->retry_after_s : &r->ratelimit_reset) = dec(v.ptr, v.len);
     return TC_OK;
   default:
     break;
@@ -161,7 +161,7 @@ static tc_err_t capture(tc_http_resp_t *r, int h, tc_slice_t v)
   while (h <= H_CT && next_elem(v, &pos, &e, h == H_CT ? ';' : ',')) {
     int w = find(k_words, e);
     if (h == H_CL) {
-      int64_t cl = dec(e);
+      int64_t cl = dec(e.ptr, e.len);
       if (cl < 0 || (r->content_length >= 0 && cl != r->content_length)) return TC_ERR_HTTP_CONTENT_LENGTH;
       r->content_length = cl;
     } else if (h == H_CT) {
