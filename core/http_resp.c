@@ -268,14 +268,17 @@ static unsigned hex_val(unsigned char c)
   return d;
 }
 
+/* The error for a NUL, or a CR not followed by LF, in each line state. */
+static const int8_t k_bad_byte[] = { TC_ERR_HTTP_STATUS_LINE, TC_ERR_HTTP_HEADER_SYNTAX, TC_ERR_HTTP_HEADER_SYNTAX,
+                                     TC_ERR_HTTP_CHUNK_SYNTAX, TC_ERR_HTTP_CHUNK_SYNTAX, TC_ERR_HTTP_CHUNK_SYNTAX };
+
 /* One byte of a line (not a body byte). */
 static tc_err_t framing_byte(tc_http_resp_t *r, char c)
 {
   uint8_t st = r->state;
   if (c == '\n') return line_end(r);
   /* a CR not followed by LF, or a NUL */
-  if (r->saw_cr || c == '\0')
-    return st == S_STATUS ? TC_ERR_HTTP_STATUS_LINE : st <= S_TRAILER ? TC_ERR_HTTP_HEADER_SYNTAX : TC_ERR_HTTP_CHUNK_SYNTAX;
+  if (r->saw_cr || c == '\0') return (tc_err_t)k_bad_byte[st];
   if (c == '\r') {
     r->saw_cr = true;
     return TC_OK;
