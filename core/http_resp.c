@@ -43,6 +43,9 @@ bool tc_http__ieq(const char *p, size_t n, const char *lit)
   return lit[i] == '\0';
 }
 
+const uint8_t tc_http__tchar[16] = { 0x00, 0x00, 0x00, 0x00, 0xfa, 0x6c, 0xff, 0x03,
+                                      0xfe, 0xff, 0xff, 0xc7, 0xff, 0xff, 0xff, 0x57 };
+
 /* Index of s (any case) in `table`, lower-case strings each ended by NUL,
  * the table by an empty one; the number of strings when s is not there. */
 static int find(const char *table, tc_slice_t s)
