@@ -6,7 +6,7 @@
 #include "http_int.h"
 
 
-static bool host_char(char c) { return is_alnum(c) || (c != '\0' && strchr("-._~", c) != NULL); }
+static bool host_char(char c) { return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~'; }
 static bool ipv6_char(char c)
 {
   return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f') || c == ':' || c == '.';
