@@ -10,7 +10,7 @@
 
 _Static_assert(TC_SSE_EVENT_MAX >= 1 && TC_SSE_EVENT_MAX <= 255, "event_len is a uint8_t");
 
-enum { ST_BOM = 0, ST_BOL, ST_NAME, ST_SPACE, ST_VALUE };
+enum { ST_BOM = 0, ST_NAME, ST_SPACE, ST_VALUE };
 enum { F_IGNORE = 0, F_DATA, F_EVENT, F_ID, F_RETRY };
 
 #define NAME_TOO_LONG 6 /* name_len saturates here: longer than any known name */
@@ -38,7 +38,7 @@ void tc_sse_init(tc_sse_t *s, char *id_buf, size_t id_cap, const tc_sse_cb_t *cb
 bool tc_sse_idle(const tc_sse_t *s)
 {
   if (s->state == ST_BOM) return s->bom_seen == 0;
-  return s->state == ST_BOL && !s->data_started;
+  return s->state == ST_NAME && s->name_len == 0 && !s->data_started;
 }
 
 static char *id_pending(tc_sse_t *s)
@@ -119,7 +119,8 @@ static tc_err_t value_span(tc_sse_t *s, const char *p, size_t n)
 /* The current line ended (its line end consumed). */
 static tc_err_t end_line(tc_sse_t *s)
 {
-  s->state = ST_BOL;
+  s->state = ST_NAME;
+  s->name_len = 0;
   if (s->vbad) return TC_OK;
   if (s->field == F_ID) {
     char *id = id_pending(s);
@@ -156,52 +157,38 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
     case ST_BOM:
       if (*p == bom_bytes[s->bom_seen]) {
         p++;
-        if (++s->bom_seen == sizeof bom_bytes) s->state = ST_BOL;
+        if (++s->bom_seen == sizeof bom_bytes) s->state = ST_NAME;
         continue;
       }
       /* Not a BOM: the bytes matched so far are ordinary line bytes (fed
-       * from state ST_BOL, so this recursion is one level deep). */
-      s->state = ST_BOL;
+       * from state ST_NAME, so this recursion is one level deep). */
+      s->state = ST_NAME;
       if (s->bom_seen && (e = feed_lines(s, bom_bytes, bom_bytes + s->bom_seen)) != TC_OK) return e;
       continue;
-    case ST_BOL: {
-      char c = *p;
-      if (s->after_cr) {
-        s->after_cr = false;
-        if (c == '\n') {
-          p++;
-          continue;
-        }
-      }
-      if (c == '\n' || c == '\r') {
-        p++;
-        s->after_cr = c == '\r';
-        if ((e = dispatch(s)) != TC_OK) return e;
-        continue;
-      }
-      if (c == ':') { /* comment */
-        p++;
-        s->field = F_IGNORE;
-        s->state = ST_VALUE;
-        continue;
-      }
-      s->name_len = 0;
-      s->state = ST_NAME;
-    }
-      /* fall through */
     case ST_NAME:
+      /* name_len 0: at the start of a line, where a line end is a blank
+       * line and ':' a comment (an empty name, which no field has) */
       while (p < end) {
         char c = *p++;
+        if (s->after_cr) { /* CRLF: the LF was part of the line end */
+          s->after_cr = false;
+          if (c == '\n') continue;
+        }
         if (c == ':') {
           s->state = ST_SPACE;
           if ((e = begin_value(s)) != TC_OK) return e;
           break;
         }
-        if (c == '\n' || c == '\r') { /* no colon: the line is the name */
+        if (c == '\n' || c == '\r') {
           s->after_cr = c == '\r';
+          if (s->name_len == 0) { /* a blank line */
+            if ((e = dispatch(s)) != TC_OK) return e;
+            continue;
+          }
+          /* no colon: the line is the name */
           if ((e = begin_value(s)) != TC_OK) return e;
           if ((e = end_line(s)) != TC_OK) return e;
-          break;
+          continue;
         }
         if (s->name_len < sizeof s->name) s->name[s->name_len] = c;
         if (s->name_len < NAME_TOO_LONG) s->name_len++;
