@@ -11,12 +11,13 @@
 _Static_assert(TC_SSE_EVENT_MAX >= 1 && TC_SSE_EVENT_MAX <= 255, "event_len is a uint8_t");
 
 enum { ST_BOM = 0, ST_NAME, ST_SPACE, ST_VALUE };
-enum { F_IGNORE = 0, F_DATA, F_EVENT, F_ID, F_RETRY };
+enum { F_IGNORE = 0, F_DATA, F_ID, F_EVENT, F_RETRY };
 
 #define NAME_TOO_LONG 6 /* name_len saturates here: longer than any known name */
 
-/* The known field names, each after its length, in F_ order. */
-static const char k_fields[] = "\4data\5event\2id\5retry";
+/* The known field names, each after its length, in F_ order (the names of
+ * every record's lines, data and id, first: one lookup per line). */
+static const char k_fields[] = "\4data\2id\5event\5retry";
 
 static const char bom_bytes[3] = { '\xEF', '\xBB', '\xBF' };
 
