@@ -93,8 +93,8 @@ static char prim(const tc_json_doc_t *d, int i)
 
 tc_err_t tc_json_u64(const tc_json_doc_t *d, int i, uint64_t *out)
 {
-  tc_slice_t r = tc_json_raw(d, i);
-  return prim(d, i) && tc_parse_u64(r.ptr, r.len, out) ? TC_OK : TC_ERR_JSON_TYPE;
+  const tc_json_tok_t *t = tok_at(d, i, JSMN_PRIMITIVE);
+  return t && tc_parse_u64(d->js + t->start, (size_t)(t->end - t->start), out) ? TC_OK : TC_ERR_JSON_TYPE;
 }
 
 tc_err_t tc_json_bool(const tc_json_doc_t *d, int i, bool *out)
