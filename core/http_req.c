@@ -42,7 +42,7 @@ void tc_http_req_begin(tc_http_req_t *q, char *mem, size_t cap, const char *meth
   tc_buf_puts(b, method);
   tc_buf_put(b, " ", 1);
   tc_buf_put(b, target.ptr, target.len);
-  tc_buf_puts(b, v6 ? " HTTP/1.1\r\nHost: [" : " HTTP/1.1\r\nHost: ");
+  tc_buf_put(b, " HTTP/1.1\r\nHost: [", v6 ? 18 : 17); /* '[' only for IPv6 */
   tc_buf_put(b, url->host.ptr, url->host.len);
   if (v6) tc_buf_put(b, "]", 1);
   if (url->port_explicit) {
