@@ -161,10 +161,11 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
         if (++s->bom_seen == sizeof bom_bytes) s->state = ST_NAME;
         continue;
       }
-      /* Not a BOM: the bytes matched so far are ordinary line bytes (fed
-       * from state ST_NAME, so this recursion is one level deep). */
+      /* Not a BOM: the bytes matched so far (at most 2, none of them a
+       * line end or ':') start the first line's name. */
       s->state = ST_NAME;
-      if (s->bom_seen && (e = feed_lines(s, bom_bytes, bom_bytes + s->bom_seen)) != TC_OK) return e;
+      memcpy(s->name, bom_bytes, s->bom_seen);
+      s->name_len = s->bom_seen;
       continue;
     case ST_NAME:
       /* name_len 0: at the start of a line, where a line end is a blank
