@@ -56,7 +56,7 @@ struct tc_sse {
    * only reach offsets 0..31 */
   uint8_t state;
   uint8_t field;                    /* which field the current line is */
-  uint8_t name_len;                 /* bytes of the name read (saturates at 6) */
+  uint8_t name_len;                 /* bytes of the name read (0: at a line start; saturates at 6) */
   char name[5];                     /* field name being read (longest known: "retry") */
   uint8_t bom_seen;                 /* bytes of the BOM matched at stream start */
   bool after_cr;                    /* the last line ended with CR: skip one LF */
