@@ -54,14 +54,10 @@ static const tc_json_tok_t *tok_at(const tc_json_doc_t *d, int i, jsmntype_t t)
 
 int tc_json_get(const tc_json_doc_t *d, int obj, const char *key)
 {
-  size_t klen = strlen(key);
   const tc_json_tok_t *o = tok_at(d, obj, JSMN_OBJECT);
   int i = obj + 1, n = o ? o->size : 0;
-  for (; n > 0 && i + 1 < d->ntok; n--) {
-    const tc_json_tok_t *k = &d->tok[i];
-    if ((size_t)(k->end - k->start) == klen && memcmp(d->js + k->start, key, klen) == 0) return i + 1;
-    i = tc_json_skip(d, i + 1);
-  }
+  for (; n > 0 && i + 1 < d->ntok; n--, i = tc_json_skip(d, i + 1))
+    if (tc_slice_eq(tc_json_raw(d, i), key)) return i + 1;
   return -1;
 }
 
