@@ -42,7 +42,7 @@ void tc_http_req_begin(tc_http_req_t *q, char *mem, size_t cap, const char *meth
   tc_buf_puts(b, method);
   tc_buf_put(b, " ", 1);
   tc_buf_put(b, target.ptr, target.len);
-  tc_buf_puts(b, v6 ? " HTTP/1.1\r\nHost: [" : " HTTP/1.1\r\nHost: ");
+  tc_buf_put(b, " HTTP/1.1\r\nHost: [", v6 ? 18 : 17); /* '[' only for IPv6 */
   tc_buf_put(b, url->host.ptr, url->host.len);
   if (v6) tc_buf_put(b, "]", 1);
   if (url->port_explicit) {
@@ -53,13 +53,13 @@ void tc_http_req_begin(tc_http_req_t *q, char *mem, size_t cap, const char *meth
 }
 
 /* Adds "name: value" CRLF unless the request has failed or the header is
- * bad: not a token, a control byte in the value, or a name listed before
- * `allowed` in tc_http__known's table (H_HOST + 1 for the caller's headers:
- * Host, Content-Length and Transfer-Encoding are written by begin and end only). */
-static void header(tc_http_req_t *q, tc_slice_t name, tc_slice_t value, int allowed)
+ * bad: not a token, a control byte in the value, or one of the names begin
+ * and end write (Host, Content-Length, Transfer-Encoding: H_CL, H_TE and
+ * H_HOST come first in tc_http__known's table). */
+void tc_http_req_header(tc_http_req_t *q, tc_slice_t name, tc_slice_t value)
 {
   if (q->err != TC_OK) return;
-  if (!all_ok(name, K_TOKEN) || !all_ok(value, K_TEXT) || tc_http__known(name) < allowed) {
+  if (!all_ok(name, K_TOKEN) || !all_ok(value, K_TEXT) || tc_http__known(name) <= H_HOST) {
     q->err = TC_ERR_ARG;
     return;
   }
@@ -69,35 +69,29 @@ static void header(tc_http_req_t *q, tc_slice_t name, tc_slice_t value, int allo
   tc_buf_put(&q->buf, "\r\n", 2);
 }
 
-/* The same with `value` in decimal. */
-static void header_u64(tc_http_req_t *q, tc_slice_t name, uint64_t value, int allowed)
-{
-  char mem[20];
-  tc_buf_t b = tc_buf_make(mem, sizeof mem);
-  tc_buf_put_u64(&b, value);
-  header(q, name, (tc_slice_t){ b.ptr, b.len }, allowed);
-}
-
-void tc_http_req_header(tc_http_req_t *q, tc_slice_t name, tc_slice_t value)
-{
-  header(q, name, value, H_HOST + 1);
-}
-
 void tc_http_req_header_str(tc_http_req_t *q, const char *name, const char *value)
 {
-  header(q, cstr(name), cstr(value), H_HOST + 1);
+  tc_http_req_header(q, cstr(name), cstr(value));
 }
 
 void tc_http_req_header_u64(tc_http_req_t *q, const char *name, uint64_t value)
 {
-  header_u64(q, cstr(name), value, H_HOST + 1);
+  char mem[20];
+  tc_buf_t b = tc_buf_make(mem, sizeof mem);
+  tc_buf_put_u64(&b, value);
+  tc_http_req_header(q, cstr(name), (tc_slice_t){ b.ptr, b.len });
 }
 
 tc_err_t tc_http_req_end(tc_http_req_t *q, bool has_body, size_t body_len)
 {
-  if (has_body) header_u64(q, (tc_slice_t){ "Content-Length", 14 }, body_len, H_CL);
+  tc_buf_t *b = &q->buf;
   if (q->err != TC_OK) return q->err;
-  tc_buf_put(&q->buf, "\r\n", 2);
-  if (q->buf.overflow) q->err = TC_ERR_HTTP_REQUEST_TOO_LONG;
+  if (has_body) { /* the one framing header, never the caller's */
+    tc_buf_puts(b, "Content-Length: ");
+    tc_buf_put_u64(b, body_len);
+    tc_buf_put(b, "\r\n", 2);
+  }
+  tc_buf_put(b, "\r\n", 2);
+  if (b->overflow) q->err = TC_ERR_HTTP_REQUEST_TOO_LONG;
   return q->err;
 }

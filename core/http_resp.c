@@ -43,6 +43,9 @@ bool tc_http__ieq(const char *p, size_t n, const char *lit)
   return lit[i] == '\0';
 }
 
+const uint8_t tc_http__tchar[16] = { 0x00, 0x00, 0x00, 0x00, 0xfa, 0x6c, 0xff, 0x03,
+                                      0xfe, 0xff, 0xff, 0xc7, 0xff, 0xff, 0xff, 0x57 };
+
 /* Index of s (any case) in `table`, lower-case strings each ended by NUL,
  * the table by an empty one; the number of strings when s is not there. */
 static int find(const char *table, tc_slice_t s)
@@ -64,17 +67,17 @@ static const char k_words[] = "chunked\0close\0keep-alive\0text/event-stream\0ap
 
 /* ------------------------------------------------------------ responses */
 
-/* All of s as a decimal number no larger than INT64_MAX; -1 otherwise.
+/* All of p[0..n) as a decimal number no larger than INT64_MAX; -1 otherwise.
  * Leading zeros are dropped first: tc_parse_u64 takes at most 19 digits,
  * which cannot overflow. */
-static int64_t dec(tc_slice_t s)
+static int64_t dec(const char *p, size_t n)
 {
   uint64_t v;
-  while (s.len > 1 && s.ptr[0] == '0') {
-    s.ptr++;
-    s.len--;
+  while (n > 1 && p[0] == '0') {
+    p++;
+    n--;
   }
-  return tc_parse_u64(s.ptr, s.len, &v) && v <= (uint64_t)INT64_MAX ? (int64_t)v : -1;
+  return tc_parse_u64(p, n, &v) && v <= (uint64_t)INT64_MAX ? (int64_t)v : -1;
 }
 
 static const tc_http_resp_cb_t k_no_cb = { NULL, NULL, NULL, NULL };
@@ -111,7 +114,7 @@ static tc_err_t status_line(tc_http_resp_t *r, const char *l, size_t n)
   /* "HTTP/1.x" SP 3DIGIT [ SP reason-phrase ] */
   if (n < 8 || l[5] != '1' || l[6] != '.' || (l[7] != '0' && l[7] != '1') || (n > 8 && l[8] != ' '))
     return TC_ERR_HTTP_VERSION;
-  st = n < 12 ? -1 : (int)dec((tc_slice_t){ l + 9, 3 });
+  st = n < 12 ? -1 : (int)dec(l + 9, 3);
   if (st < 100 || (n > 12 && l[12] != ' ')) return TC_ERR_HTTP_STATUS_LINE;
   if (st == 101) return TC_ERR_HTTP_STATUS; /* we never ask to switch protocols */
   r->minor = (uint8_t)(l[7] - '0');
@@ -133,20 +136,41 @@ static bool next_elem(tc_slice_t v, size_t *pos, tc_slice_t *e, char sep)
   return true;
 }
 
-/* Content-Length, Transfer-Encoding and Connection are comma lists; empty
- * elements are ignored (RFC 9110 5.6.1) except in Content-Length, where
- * every element must be the same number. */
-static tc_err_t capture_list(tc_http_resp_t *r, int h, tc_slice_t v)
+/* Captures header h's value v. Content-Length, Transfer-Encoding and
+ * Connection are comma lists; empty elements are ignored (RFC 9110 5.6.1)
+ * except in Content-Length, where every element must be the same number.
+ * Content-Type is read up to its first ';' (the media type). */
+static tc_err_t capture(tc_http_resp_t *r, int h, tc_slice_t v)
 {
   size_t pos = 0;
   tc_slice_t e;
   bool any = false;
-  while (next_elem(v, &pos, &e, ',')) {
+  switch (h) {
+  case H_SETTLED:
+    r->session_settled = tc_slice_eq(v, "true");
+    return TC_OK;
+  case H_VERSION:
+    pos = v.len < sizeof r->stream_version - 1 ? v.len : sizeof r->stream_version - 1;
+    memcpy(r->stream_version, v.ptr, pos);
+    r->stream_version[pos] = '\0';
+    return TC_OK;
+  case H_RETRY:
+  case H_RESET:
+    *(h == H_RETRY ? &r->retry_after_s : &r->ratelimit_reset) = dec(v.ptr, v.len);
+    return TC_OK;
+  default:
+    break;
+  }
+  while (h <= H_CT && next_elem(v, &pos, &e, h == H_CT ? ';' : ',')) {
     int w = find(k_words, e);
     if (h == H_CL) {
-      int64_t cl = dec(e);
+      int64_t cl = dec(e.ptr, e.len);
       if (cl < 0 || (r->content_length >= 0 && cl != r->content_length)) return TC_ERR_HTTP_CONTENT_LENGTH;
       r->content_length = cl;
+    } else if (h == H_CT) {
+      r->content_type_sse = w == W_SSE;
+      r->content_type_json = w == W_JSON;
+      break;
     } else if (e.len == 0) {
       continue;
     } else if (h == H_TE) {
@@ -163,35 +187,6 @@ static tc_err_t capture_list(tc_http_resp_t *r, int h, tc_slice_t v)
   return TC_OK;
 }
 
-static tc_err_t capture(tc_http_resp_t *r, tc_slice_t name, tc_slice_t v)
-{
-  int h = tc_http__known(name);
-  size_t k = 0;
-  tc_slice_t e;
-  switch (h) {
-  case H_CL: case H_TE: case H_CONN:
-    return capture_list(r, h, v);
-  case H_CT: /* the media type, before any parameter */
-    next_elem(v, &k, &e, ';');
-    k = (size_t)find(k_words, e);
-    r->content_type_sse = k == W_SSE;
-    r->content_type_json = k == W_JSON;
-    break;
-  case H_SETTLED:
-    r->session_settled = tc_slice_eq(v, "true");
-    break;
-  case H_VERSION:
-    k = v.len < sizeof r->stream_version - 1 ? v.len : sizeof r->stream_version - 1;
-    memcpy(r->stream_version, v.ptr, k);
-    r->stream_version[k] = '\0';
-    break;
-  case H_RETRY: r->retry_after_s = dec(v); break;
-  case H_RESET: r->ratelimit_reset = dec(v); break;
-  default: break;
-  }
-  return TC_OK;
-}
-
 static tc_err_t header_line(tc_http_resp_t *r, const char *l, size_t n)
 {
   size_t c = 0;
@@ -204,7 +199,7 @@ static tc_err_t header_line(tc_http_resp_t *r, const char *l, size_t n)
   if (r->state == S_TRAILER || (r->flags & F_INTERIM)) return TC_OK;
   name = (tc_slice_t){ l, c };
   v = trim(l + c + 1, n - c - 1);
-  e = capture(r, name, v);
+  e = capture(r, tc_http__known(name), v);
   if (e == TC_OK && r->cb->on_header) e = r->cb->on_header(r->user, name, v);
   return e;
 }
@@ -276,14 +271,17 @@ static unsigned hex_val(unsigned char c)
   return d;
 }
 
+/* The error for a NUL, or a CR not followed by LF, in each line state. */
+static const int8_t k_bad_byte[] = { TC_ERR_HTTP_STATUS_LINE, TC_ERR_HTTP_HEADER_SYNTAX, TC_ERR_HTTP_HEADER_SYNTAX,
+                                     TC_ERR_HTTP_CHUNK_SYNTAX, TC_ERR_HTTP_CHUNK_SYNTAX, TC_ERR_HTTP_CHUNK_SYNTAX };
+
 /* One byte of a line (not a body byte). */
-static tc_err_t framing_byte(tc_http_resp_t *r, char c)
+TC_HTTP_OS_NOINLINE static tc_err_t framing_byte(tc_http_resp_t *r, char c)
 {
   uint8_t st = r->state;
   if (c == '\n') return line_end(r);
   /* a CR not followed by LF, or a NUL */
-  if (r->saw_cr || c == '\0')
-    return st == S_STATUS ? TC_ERR_HTTP_STATUS_LINE : st <= S_TRAILER ? TC_ERR_HTTP_HEADER_SYNTAX : TC_ERR_HTTP_CHUNK_SYNTAX;
+  if (r->saw_cr || c == '\0') return (tc_err_t)k_bad_byte[st];
   if (c == '\r') {
     r->saw_cr = true;
     return TC_OK;

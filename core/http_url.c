@@ -6,10 +6,10 @@
 #include "http_int.h"
 
 
-static bool host_char(char c) { return is_alnum(c) || (c != '\0' && strchr("-._~", c) != NULL); }
+static bool host_char(char c) { return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~'; }
 static bool ipv6_char(char c)
 {
-  return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f') || c == ':' || c == '.';
+  return is_digit(c) || (unsigned)((c | 0x20) - 'a') < 6u || c == ':' || c == '.';
 }
 
 tc_err_t tc_url_parse(const char *url, size_t len, tc_url_t *out)
@@ -68,6 +68,11 @@ tc_err_t tc_url_parse(const char *url, size_t len, tc_url_t *out)
 
 static const char k_hex[] = "0123456789ABCDEF";
 
+/* The bytes encodeURIComponent keeps (A-Z a-z 0-9 - _ . ! ~ * ' ( )), one
+ * bit per ASCII byte. */
+static const uint8_t k_unreserved[16] = { 0x00, 0x00, 0x00, 0x00, 0x82, 0x67, 0xff, 0x03,
+                                          0xfe, 0xff, 0xff, 0x87, 0xfe, 0xff, 0xff, 0x47 };
+
 void tc_http_put_path_segment(tc_buf_t *b, tc_slice_t seg)
 {
   size_t start = 0;
@@ -75,7 +80,8 @@ void tc_http_put_path_segment(tc_buf_t *b, tc_slice_t seg)
   for (size_t i = 0; i < seg.len; i++) {
     char c = seg.ptr[i];
     char esc[3];
-    if (is_alnum(c) || (c != '\0' && strchr("-_.!~*'()", c) != NULL)) continue;
+    unsigned u = (unsigned char)c;
+    if (u < 128 && ((k_unreserved[u >> 3] >> (u & 7)) & 1)) continue;
     tc_buf_put(b, seg.ptr + start, i - start);
     esc[0] = '%';
     esc[1] = k_hex[(unsigned char)c >> 4];

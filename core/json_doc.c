@@ -54,14 +54,10 @@ static const tc_json_tok_t *tok_at(const tc_json_doc_t *d, int i, jsmntype_t t)
 
 int tc_json_get(const tc_json_doc_t *d, int obj, const char *key)
 {
-  size_t klen = strlen(key);
   const tc_json_tok_t *o = tok_at(d, obj, JSMN_OBJECT);
   int i = obj + 1, n = o ? o->size : 0;
-  for (; n > 0 && i + 1 < d->ntok; n--) {
-    const tc_json_tok_t *k = &d->tok[i];
-    if ((size_t)(k->end - k->start) == klen && memcmp(d->js + k->start, key, klen) == 0) return i + 1;
-    i = tc_json_skip(d, i + 1);
-  }
+  for (; n > 0 && i + 1 < d->ntok; n--, i = tc_json_skip(d, i + 1))
+    if (tc_slice_eq(tc_json_raw(d, i), key)) return i + 1;
   return -1;
 }
 
@@ -93,8 +89,8 @@ static char prim(const tc_json_doc_t *d, int i)
 
 tc_err_t tc_json_u64(const tc_json_doc_t *d, int i, uint64_t *out)
 {
-  tc_slice_t r = tc_json_raw(d, i);
-  return prim(d, i) && tc_parse_u64(r.ptr, r.len, out) ? TC_OK : TC_ERR_JSON_TYPE;
+  const tc_json_tok_t *t = tok_at(d, i, JSMN_PRIMITIVE);
+  return t && tc_parse_u64(d->js + t->start, (size_t)(t->end - t->start), out) ? TC_OK : TC_ERR_JSON_TYPE;
 }
 
 tc_err_t tc_json_bool(const tc_json_doc_t *d, int i, bool *out)

@@ -10,10 +10,14 @@
 
 _Static_assert(TC_SSE_EVENT_MAX >= 1 && TC_SSE_EVENT_MAX <= 255, "event_len is a uint8_t");
 
-enum { ST_BOM = 0, ST_BOL, ST_NAME, ST_SPACE, ST_VALUE };
-enum { F_IGNORE = 0, F_DATA, F_EVENT, F_ID, F_RETRY };
+enum { ST_BOM = 0, ST_NAME, ST_SPACE, ST_VALUE };
+enum { F_IGNORE = 0, F_DATA, F_ID, F_EVENT, F_RETRY };
 
 #define NAME_TOO_LONG 6 /* name_len saturates here: longer than any known name */
+
+/* The known field names, each after its length, in F_ order (the names of
+ * every record's lines, data and id, first: one lookup per line). */
+static const char k_fields[] = "\4data\2id\5event\5retry";
 
 static const char bom_bytes[3] = { '\xEF', '\xBB', '\xBF' };
 
@@ -35,7 +39,7 @@ void tc_sse_init(tc_sse_t *s, char *id_buf, size_t id_cap, const tc_sse_cb_t *cb
 bool tc_sse_idle(const tc_sse_t *s)
 {
   if (s->state == ST_BOM) return s->bom_seen == 0;
-  return s->state == ST_BOL && !s->data_started;
+  return s->state == ST_NAME && s->name_len == 0 && !s->data_started;
 }
 
 static char *id_pending(tc_sse_t *s)
@@ -43,27 +47,30 @@ static char *id_pending(tc_sse_t *s)
   return s->last_id == s->id_base ? s->id_base + s->last_id_cap : s->id_base;
 }
 
+/* The event type back to "" (at a dispatch, and before an `event` value). */
+static void event_reset(tc_sse_t *s)
+{
+  s->event_len = 0;
+  s->event[0] = '\0';
+  s->event_truncated = false;
+}
+
 /* The name is complete: decide the field and start its (possibly empty) value. */
 static tc_err_t begin_value(tc_sse_t *s)
 {
-  uint8_t f = F_IGNORE;
-  switch (s->name_len) {
-  case 2: if (memcmp(s->name, "id", 2) == 0) f = F_ID; break;
-  case 4: if (memcmp(s->name, "data", 4) == 0) f = F_DATA; break;
-  case 5:
-    if (memcmp(s->name, "event", 5) == 0) f = F_EVENT;
-    else if (memcmp(s->name, "retry", 5) == 0) f = F_RETRY;
-    break;
-  default: break;
+  uint8_t f = F_DATA;
+  const char *t = k_fields;
+  while (*t && !(*t == s->name_len && memcmp(t + 1, s->name, (size_t)*t) == 0)) {
+    t += *t + 1;
+    f++;
   }
+  if (*t == '\0') f = F_IGNORE;
   s->field = f;
   s->vlen = 0;
   s->vbad = s->vtrunc = false;
   s->retry_acc = 0;
   if (f == F_EVENT) {
-    s->event_len = 0;
-    s->event[0] = '\0';
-    s->event_truncated = false;
+    event_reset(s);
   } else if (f == F_DATA) {
     /* The spec appends LF after every data line and strips the last one
      * at dispatch: the same as a LF before every line but the first. */
@@ -74,35 +81,13 @@ static tc_err_t begin_value(tc_sse_t *s)
   return TC_OK;
 }
 
-/* Appends what fits of p[0..n) to dst[*len..cap); true when bytes were cut. */
-static bool keep(char *dst, size_t *len, size_t cap, const char *p, size_t n)
-{
-  size_t k = cap - *len;
-  if (k > n) k = n;
-  memcpy(dst + *len, p, k);
-  *len += k;
-  return k < n;
-}
-
 /* n > 0 bytes of the current line's value. */
 static tc_err_t value_span(tc_sse_t *s, const char *p, size_t n)
 {
-  size_t k;
-  switch (s->field) {
-  case F_DATA:
-    return s->cb->on_data ? s->cb->on_data(s->user, s, p, n) : TC_OK;
-  case F_EVENT:
-    k = s->event_len;
-    if (keep(s->event, &k, TC_SSE_EVENT_MAX, p, n)) s->event_truncated = true;
-    s->event_len = (uint8_t)k;
-    s->event[k] = '\0';
-    break;
-  case F_ID:
-    if (memchr(p, '\0', n) != NULL) s->vbad = true;
-    if (!s->vbad && keep(id_pending(s), &s->vlen, s->last_id_cap - 1, p, n)) s->vtrunc = true;
-    break;
-  case F_RETRY:
-    for (k = 0; k < n && !s->vbad; k++) {
+  uint8_t f = s->field;
+  if (f == F_DATA) return s->cb->on_data ? s->cb->on_data(s->user, s, p, n) : TC_OK;
+  if (f == F_RETRY) {
+    for (size_t k = 0; k < n && !s->vbad; k++) {
       unsigned d = (unsigned)(unsigned char)p[k] - '0';
       uint64_t v = s->retry_acc * 10u + d;
       s->vbad = d > 9;
@@ -111,8 +96,23 @@ static tc_err_t value_span(tc_sse_t *s, const char *p, size_t n)
        * (a constant: no 64-bit division), the sum when it wrapped below d */
       s->retry_acc = s->retry_acc > UINT64_MAX / 10u || v < d ? UINT64_MAX : v;
     }
-    break;
-  default: break;
+  } else if (f != F_IGNORE) {
+    /* event or id: kept (NUL-terminated) up to its buffer, the rest cut and
+     * flagged; an id holding NUL is ignored, so it is not kept at all */
+    char *dst = f == F_ID ? id_pending(s) : s->event;
+    size_t k, cap = f == F_ID ? s->last_id_cap - 1 : TC_SSE_EVENT_MAX;
+    if (f == F_ID && memchr(p, '\0', n) != NULL) s->vbad = true;
+    if (s->vbad) return TC_OK;
+    k = cap - s->vlen;
+    if (k > n) k = n;
+    memcpy(dst + s->vlen, p, k);
+    s->vlen += k;
+    dst[s->vlen] = '\0';
+    if (k < n) s->vtrunc = true;
+    if (f == F_EVENT) {
+      s->event_len = (uint8_t)s->vlen;
+      s->event_truncated = s->vtrunc;
+    }
   }
   return TC_OK;
 }
@@ -120,7 +120,8 @@ static tc_err_t value_span(tc_sse_t *s, const char *p, size_t n)
 /* The current line ended (its line end consumed). */
 static tc_err_t end_line(tc_sse_t *s)
 {
-  s->state = ST_BOL;
+  s->state = ST_NAME;
+  s->name_len = 0;
   if (s->vbad) return TC_OK;
   if (s->field == F_ID) {
     char *id = id_pending(s);
@@ -141,9 +142,7 @@ static tc_err_t dispatch(tc_sse_t *s)
   tc_err_t (*fn)(void *, const tc_sse_t *) = s->data_started ? s->cb->on_dispatch : s->cb->on_discard;
   tc_err_t e = fn ? fn(s->user, s) : TC_OK;
   s->data_started = false;
-  s->event_len = 0;
-  s->event[0] = '\0';
-  s->event_truncated = false;
+  event_reset(s);
   return e;
 }
 
@@ -159,52 +158,39 @@ static tc_err_t feed_lines(tc_sse_t *s, const char *p, const char *end)
     case ST_BOM:
       if (*p == bom_bytes[s->bom_seen]) {
         p++;
-        if (++s->bom_seen == sizeof bom_bytes) s->state = ST_BOL;
+        if (++s->bom_seen == sizeof bom_bytes) s->state = ST_NAME;
         continue;
       }
-      /* Not a BOM: the bytes matched so far are ordinary line bytes (fed
-       * from state ST_BOL, so this recursion is one level deep). */
-      s->state = ST_BOL;
-      if (s->bom_seen && (e = feed_lines(s, bom_bytes, bom_bytes + s->bom_seen)) != TC_OK) return e;
-      continue;
-    case ST_BOL: {
-      char c = *p;
-      if (s->after_cr) {
-        s->after_cr = false;
-        if (c == '\n') {
-          p++;
-          continue;
-        }
-      }
-      if (c == '\n' || c == '\r') {
-        p++;
-        s->after_cr = c == '\r';
-        if ((e = dispatch(s)) != TC_OK) return e;
-        continue;
-      }
-      if (c == ':') { /* comment */
-        p++;
-        s->field = F_IGNORE;
-        s->state = ST_VALUE;
-        continue;
-      }
-      s->name_len = 0;
+      /* Not a BOM: the bytes matched so far (at most 2, none of them a
+       * line end or ':') start the first line's name. */
       s->state = ST_NAME;
-    }
-      /* fall through */
+      memcpy(s->name, bom_bytes, s->bom_seen);
+      s->name_len = s->bom_seen;
+      continue;
     case ST_NAME:
+      /* name_len 0: at the start of a line, where a line end is a blank
+       * line and ':' a comment (an empty name, which no field has) */
       while (p < end) {
         char c = *p++;
+        if (s->after_cr) { /* CRLF: the LF was part of the line end */
+          s->after_cr = false;
+          if (c == '\n') continue;
+        }
         if (c == ':') {
           s->state = ST_SPACE;
           if ((e = begin_value(s)) != TC_OK) return e;
           break;
         }
-        if (c == '\n' || c == '\r') { /* no colon: the line is the name */
+        if (c == '\n' || c == '\r') {
           s->after_cr = c == '\r';
+          if (s->name_len == 0) { /* a blank line */
+            if ((e = dispatch(s)) != TC_OK) return e;
+            continue;
+          }
+          /* no colon: the line is the name */
           if ((e = begin_value(s)) != TC_OK) return e;
           if ((e = end_line(s)) != TC_OK) return e;
-          break;
+          continue;
         }
         if (s->name_len < sizeof s->name) s->name[s->name_len] = c;
         if (s->name_len < NAME_TOO_LONG) s->name_len++;

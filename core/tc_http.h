@@ -141,6 +141,15 @@ typedef struct tc_http_resp_cb {
 } tc_http_resp_cb_t;
 
 struct tc_http_resp {
+  /* ---- private, first: the parser reads these on every framing byte, and
+   * Thumb's 16-bit byte loads only reach offsets 0..31 (-80 B on Cortex-M4) */
+  uint8_t state;
+  uint8_t minor;                 /* HTTP/1.x */
+  uint8_t flags;                 /* internal bits (http_resp.c) */
+  bool head_request;
+  bool saw_cr;                   /* a CR was read and held back: LF must follow */
+  uint16_t header_count;
+
   /* ---- captured; valid from on_headers_done on */
   int status;                    /* 100..999 */
   int64_t content_length;        /* -1 when absent */
@@ -153,7 +162,7 @@ struct tc_http_resp {
   int64_t retry_after_s;         /* Retry-After in delta-seconds; -1 absent, a date or not a number */
   int64_t ratelimit_reset;       /* x-ratelimit-reset as sent (Unix ms); -1 absent or not a number */
 
-  /* ---- private */
+  /* ---- private (continued) */
   const tc_http_resp_cb_t *cb;
   void *user;
   char *line;
@@ -161,12 +170,6 @@ struct tc_http_resp {
   size_t line_len;               /* line bytes held; in chunk-size lines a counter */
   uint64_t remaining;            /* body bytes left in this chunk / content (UINT64_MAX: until EOF) */
   tc_err_t err;                  /* the error that stopped the parser */
-  uint16_t header_count;
-  uint8_t state;
-  uint8_t minor;                 /* HTTP/1.x */
-  uint8_t flags;                 /* internal bits (http_resp.c) */
-  bool head_request;
-  bool saw_cr;                   /* a CR was read and held back: LF must follow */
 };
 
 /* Prepares `r` for one response. `line_buf` (line_cap bytes, the caller's,

@@ -52,6 +52,17 @@ typedef struct tc_sse_cb {
 } tc_sse_cb_t;
 
 struct tc_sse {
+  /* ---- private, first: read on every line, and Thumb's 16-bit byte loads
+   * only reach offsets 0..31 */
+  uint8_t state;
+  uint8_t field;                    /* which field the current line is */
+  uint8_t name_len;                 /* bytes of the name read (0: at a line start; saturates at 6) */
+  char name[5];                     /* field name being read (longest known: "retry") */
+  uint8_t bom_seen;                 /* bytes of the BOM matched at stream start */
+  bool after_cr;                    /* the last line ended with CR: skip one LF */
+  bool vbad;                        /* id: holds NUL; retry: holds a non-digit */
+  bool vtrunc;                      /* id: cut to fit */
+
   /* ---- readable by callbacks */
   char event[TC_SSE_EVENT_MAX + 1]; /* current event type, NUL-terminated; "" = "message" */
   uint8_t event_len;
@@ -68,14 +79,6 @@ struct tc_sse {
   char *id_base;                    /* the id buffer, used as two halves */
   size_t vlen;                      /* id: bytes kept; retry: digits seen */
   uint64_t retry_acc;
-  uint8_t state;
-  uint8_t field;                    /* which field the current line is */
-  uint8_t name_len;                 /* bytes of the name read (saturates at 6) */
-  char name[5];                     /* field name being read (longest known: "retry") */
-  uint8_t bom_seen;                 /* bytes of the BOM matched at stream start */
-  bool after_cr;                    /* the last line ended with CR: skip one LF */
-  bool vbad;                        /* id: holds NUL; retry: holds a non-digit */
-  bool vtrunc;                      /* id: cut to fit */
   char id_tiny[2];                  /* the "buffer" when the caller gives none */
 };
 

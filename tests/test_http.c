@@ -1191,6 +1191,79 @@ static void test_request_overflow_is_request_too_long(void)
   CHECK_EQ_MEM(q.buf.ptr, q.buf.len, want);
 }
 
+/* ------------------------------------------- character classes, every byte */
+
+static bool in_set(const char *set, unsigned char c)
+{
+  for (; *set; set++)
+    if ((unsigned char)*set == c) return true;
+  return false;
+}
+
+static const char k_alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/* encodeURIComponent keeps exactly A-Z a-z 0-9 - _ . ! ~ * ' ( ) */
+static void test_encode_uri_component_every_byte(void)
+{
+  for (unsigned c = 0; c < 256; c++) {
+    char in = (char)c, want[4];
+    bool keep = c != 0 && (in_set(k_alnum, (unsigned char)c) || in_set("-_.!~*'()", (unsigned char)c));
+    if (keep) {
+      want[0] = in;
+      want[1] = '\0';
+    } else {
+      snprintf(want, sizeof want, "%%%02X", c);
+    }
+    check_seg(&in, 1, want);
+  }
+}
+
+/* A header name is an RFC 9110 token: ALPHA DIGIT !#$%&'*+-.^_`|~ , in the
+ * request writer and in the response parser alike. */
+static void test_header_name_token_every_byte(void)
+{
+  for (unsigned c = 0; c < 256; c++) {
+    char name[3] = { 'X', (char)c, 'A' };
+    bool tchar = c != 0 && (in_set(k_alnum, (unsigned char)c) || in_set("!#$%&'*+-.^_`|~", (unsigned char)c));
+    char resp[64];
+    tc_http_resp_t r;
+    char line[64];
+    size_t used, n;
+    tc_err_t e;
+    if ((req_with_header((tc_slice_t){ name, 3 }, SL("v")) == TC_OK) != tchar)
+      tc_test_fail(__FILE__, __LINE__, "request header name byte 0x%02x: accepted %d", c, !tchar);
+    memcpy(resp, "HTTP/1.1 204 No Content\r\nX", 26);
+    resp[26] = (char)c;
+    memcpy(resp + 27, "A: v\r\n\r\n", 8);
+    n = 35;
+    tc_http_resp_init(&r, line, sizeof line, false, NULL, NULL);
+    e = tc_http_resp_feed(&r, resp, n, &used);
+    /* a CR or LF inside the name ends the line early: a syntax error too;
+     * "X:A: v" is the header X with the value "A: v" */
+    if ((e == TC_OK) != (tchar || c == ':'))
+      tc_test_fail(__FILE__, __LINE__, "response header name byte 0x%02x: %s", c, tc_errname(e));
+  }
+}
+
+/* A host name holds A-Z a-z 0-9 - . _ ~ ; an IPv6 literal hex digits, ':' and '.' */
+static void test_url_host_every_byte(void)
+{
+  tc_url_t u;
+  for (unsigned c = 0; c < 256; c++) {
+    char host[16], v6[16];
+    bool ok = c != 0 && (in_set(k_alnum, (unsigned char)c) || in_set("-._~/", (unsigned char)c));
+    bool ok6 = c != 0 && (in_set("0123456789abcdefABCDEF:.", (unsigned char)c));
+    memcpy(host, "https://a?b", 11);
+    host[9] = (char)c;
+    if ((tc_url_parse(host, 11, &u) == TC_OK) != ok)
+      tc_test_fail(__FILE__, __LINE__, "host byte 0x%02x: accepted %d", c, !ok);
+    memcpy(v6, "https://[a?]/", 13);
+    v6[10] = (char)c;
+    if ((tc_url_parse(v6, 13, &u) == TC_OK) != ok6)
+      tc_test_fail(__FILE__, __LINE__, "IPv6 byte 0x%02x: accepted %d", c, !ok6);
+  }
+}
+
 int main(void)
 {
   RUN(test_status_line_and_known_headers_captured);
@@ -1248,6 +1321,9 @@ int main(void)
   RUN(test_url_parse_rejects_bad_urls);
   RUN(test_encode_uri_component_vectors);
   RUN(test_encode_uri_component_overflow);
+  RUN(test_encode_uri_component_every_byte);
+  RUN(test_header_name_token_every_byte);
+  RUN(test_url_host_every_byte);
   RUN(test_request_append_exact_bytes);
   RUN(test_request_subscribe_exact_bytes);
   RUN(test_request_ipv6_host_bracketed);
