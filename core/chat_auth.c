@@ -54,7 +54,7 @@ bool chat_can(const tc_chat_t *c, bool start)
   return start ? g->start_session != NULL : g->access_token != NULL;
 }
 
-void chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending)
+tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending)
 {
   uint8_t waiters = c->auth.waiters, kind = c->auth.want;
   bool recreate = c->auth.recreate, fresh = c->sess.token_len == 0;
@@ -71,6 +71,7 @@ void chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bo
   if (err != TC_OK) chat_emit_simple(c, TC_CHAT_EV_AUTH_FAILED, TC_CHAT_SRC_NONE, err, status);
   if (waiters & AUTH_FOR_SEND) chat_send_auth_done(c, err, status);
   if (waiters & AUTH_FOR_OUT) chat_out_auth_done(c, err);
+  return err;
 }
 
 void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter)
@@ -80,8 +81,8 @@ void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter)
     c->auth.waiters |= waiter;
     return;
   }
-  if (!start && !chat_can(c, false)) start = true;   /* no mint: starting again yields a token */
-  if (start && !chat_can(c, true)) start = false;  /* no start: the mint must do */
+  /* no mint: starting again yields a token; no start: the mint must do */
+  if (!chat_can(c, start)) start = !start;
   if (!chat_can(c, start)) {
     c->auth.waiters = waiter;
     c->auth.want = AUTH_TOKEN;
@@ -103,9 +104,8 @@ void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter)
 static tc_err_t provide(tc_chat_t *c, tc_err_t err, const char *tok, size_t len, bool pending)
 {
   if (c->auth.want == AUTH_NONE || c->auth.phase != AP_ASKED) return TC_ERR_STATE;
-  if (err == TC_OK && (tok == NULL || len == 0 || len > TC_CHAT_TOKEN_MAX)) err = TC_ERR_TOKEN;
-  chat_auth_finish(c, err, 0, (tc_slice_t){ tok, len }, pending);
-  return err;
+  if (tok == NULL) len = 0; /* refused as empty when adopted */
+  return chat_auth_finish(c, err, 0, (tc_slice_t){ tok, len }, pending);
 }
 
 tc_err_t tc_chat_provide_session(tc_chat_t *c, const char *token, size_t len, bool pending_version)

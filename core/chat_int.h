@@ -141,7 +141,6 @@ static inline tc_slice_t chat_cslice(const char *s) { return s ? (tc_slice_t){ s
 enum { AUTH_NONE = 0, AUTH_START, AUTH_TOKEN };      /* auth.want */
 enum { AP_ASKED = 1, AP_QUEUED, AP_RUNNING };        /* auth.phase */
 enum { S_NONE = 0, S_AUTH, S_READY, S_RUNNING };     /* send.step */
-enum { RQ_NONE = 0, RQ_APPEND, RQ_AUTH };            /* rq_kind */
 
 /* ---- chat.c */
 void chat_emit(tc_chat_t *c, tc_chat_event_t *ev);
@@ -167,8 +166,9 @@ bool chat_refresh_step(tc_chat_t *c);
 static inline void chat_plan_refresh(tc_chat_t *c) { (void)c; }
 static inline bool chat_refresh_step(tc_chat_t *c) { (void)c; return false; }
 #endif
-/* Ends the question: adopts tok on success, tells the waiters. */
-void chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending);
+/* Ends the question: adopts tok on success, tells the waiters. Returns err,
+ * or the adoption's TC_ERR_TOKEN. */
+tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending);
 
 /* ---- chat_provider.c: a built-in provider. The chat asks it through these
  * pointers only (never by name), so it is linked only when configured. */

@@ -269,7 +269,6 @@ static bool append_step(tc_chat_t *c)
   err = chat_rq_begin(c, TC_CHAT_EP_IN, NULL, 0, c->send.body_len);
   if (err == TC_OK) {
     c->send.step = S_RUNNING;
-    c->rq_kind = RQ_APPEND;
   } else if (err <= TC_ERR_NET_EOF && err >= TC_ERR_NET_CLOSED) {
     send_retry(c, err, 0);
   } else {
@@ -284,7 +283,6 @@ bool chat_rq_step(tc_chat_t *c)
 {
   tc_err_t err = TC_OK;
   if (chat_conn_busy(&c->rc)) {
-    uint8_t kind = c->rq_kind;
     int status;
     if (chat_due(c, c->rq_at)) {
       chat_conn_close(&c->rc);
@@ -294,8 +292,8 @@ bool chat_rq_step(tc_chat_t *c)
     }
     status = err == TC_OK && tc_http_resp_headers_done(&c->rc.resp) ? c->rc.resp.status : 0;
     if (err == TC_OK && !tc_http_resp_reusable(&c->rc.resp)) chat_conn_close(&c->rc);
-    c->rq_kind = RQ_NONE;
-    if (kind == RQ_APPEND) append_done(c, err, status);
+    /* rc carries the append (S_RUNNING) or else the provider's request (AP_RUNNING) */
+    if (c->send.step == S_RUNNING) append_done(c, err, status);
     else c->cfg->auth->done(c, err, status);
     return true;
   }
@@ -330,11 +328,10 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
   if ((err = chat_check_json(p->metadata, '{')) != TC_OK) return err;
   if (p->source == TC_CHAT_SRC_ACTION || p->msg == MSG_PARTS || p->msg == MSG_TOOL_OUTPUT)
     if ((err = chat_check_json(p->content, p->msg == MSG_PARTS ? '[' : 0)) != TC_OK) return err;
-  if (c->rq_kind == RQ_AUTH) {
+  if (c->auth.phase == AP_RUNNING) {
     /* A session start or token request holds the request buffer from its
      * start, where the body goes: drop it and ask again after the body. */
     chat_conn_close(&c->rc);
-    c->rq_kind = RQ_NONE;
     c->auth.phase = AP_QUEUED;
   }
   /* c->send is free (no send in progress): the body reads the message id

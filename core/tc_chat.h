@@ -425,7 +425,6 @@ struct tc_chat {
   /* stop gate (§6.7) */
   bool gate;                   /* skipToTurnComplete */
   bool has_superseded;         /* (superseded_seq below) */
-  uint8_t rq_kind;             /* which request rc carries (chat.c) */
 
   /* session start / token refresh */
   struct {
