@@ -77,20 +77,15 @@ tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok
 void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter)
 {
   const tc_chat_config_t *g = c->cfg;
-  if (c->auth.want != AUTH_NONE) {
-    c->auth.waiters |= waiter;
-    return;
-  }
+  c->auth.waiters |= waiter; /* none while nothing is asked (auth is cleared then) */
+  if (c->auth.want != AUTH_NONE) return;
   /* no mint: starting again yields a token; no start: the mint must do */
   if (!chat_can(c, start)) start = !start;
+  c->auth.want = start ? AUTH_START : AUTH_TOKEN;
   if (!chat_can(c, start)) {
-    c->auth.waiters = waiter;
-    c->auth.want = AUTH_TOKEN;
     chat_auth_finish(c, TC_ERR_CONFIG, 0, TC_SLICE_NULL, false);
     return;
   }
-  c->auth.want = start ? AUTH_START : AUTH_TOKEN;
-  c->auth.waiters = waiter;
   if (g->auth != TC_CHAT_AUTH_CALLBACK) { /* a built-in provider: its request runs in the step */
     c->auth.phase = AP_QUEUED;
     return;
