@@ -441,10 +441,9 @@ struct tc_chat {
     uint8_t phase;             /* chat_out.c */
     bool resumed, peek, settled, connected, first_chunk;
     bool has_since, auth_refreshed;
-    uint8_t verdict;           /* what a halted callback decided (chat_out.c) */
     uint8_t eof_count, stall_count;
     int16_t verdict_status;
-    tc_err_t verdict_err;
+    tc_err_t verdict_err;      /* what a halted callback decided (chat_out.c) */
     uint32_t retry_count;
     uint64_t since_in_seq;     /* sinceInSeq of the turn being read */
     uint32_t at;               /* O_WAIT: backoff end; O_CONNECT: header deadline;
