@@ -66,7 +66,7 @@ tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_
                          const tc_http_resp_cb_t *cb, void *user)
 {
   uint32_t key = host_key(u);
-  bool reuse = k->open && k->phase == K_DONE && k->host_key == key && tc_http_resp_reusable(&k->resp);
+  bool reuse = k->open && k->phase == K_IDLE && k->host_key == key && tc_http_resp_reusable(&k->resp);
   if (u->host.len > CHAT_HOST_MAX) return TC_ERR_HTTP_URL;
   k->host = u->host.ptr;
   k->host_len = (uint16_t)u->host.len;
@@ -132,13 +132,12 @@ static chat_pump_t pump_send(tc_chat_conn_t *k, tc_err_t *err)
   return PUMP_DONE;
 }
 
+/* The response is complete: keep the connection only when it may be reused
+ * (after a body delimited by the close, it is not). */
 static chat_pump_t finish(tc_chat_conn_t *k)
 {
-  k->phase = K_DONE;
-  if (!tc_http_resp_reusable(&k->resp)) {
-    chat_conn_close(k);
-    k->phase = K_DONE;
-  }
+  k->phase = K_IDLE;
+  if (!tc_http_resp_reusable(&k->resp)) chat_conn_close(k);
   return PUMP_DONE;
 }
 
@@ -162,8 +161,7 @@ chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err)
     if (n == TC_ERR_NET_EOF && (k->got_bytes || !k->reused)) {
       e = tc_http_resp_eof(&k->resp);
       if (e != TC_OK) return fail(k, e, err);
-      chat_conn_close(k);
-      k->phase = K_DONE;
+      chat_conn_close(k); /* a body that ended with the connection */
       return PUMP_DONE;
     }
     if (n < 0) return fail(k, (tc_err_t)n, err);

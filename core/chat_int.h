@@ -39,7 +39,7 @@
 #define CHAT_CHECKPOINT_MS 10000u
 
 /* ---- chat_conn.c */
-enum { K_IDLE = 0, K_SEND, K_RECV, K_DONE };
+enum { K_IDLE = 0, K_SEND, K_RECV }; /* K_IDLE: no exchange under way */
 typedef enum { PUMP_BLOCKED = 0, PUMP_DONE, PUMP_FAILED } chat_pump_t;
 
 /* Opens (or reuses, when the same host and kept alive) the connection and

@@ -290,8 +290,8 @@ bool chat_rq_step(tc_chat_t *c)
     } else if (chat_conn_pump(&c->rc, &err) == PUMP_BLOCKED) {
       return false;
     }
+    /* (a finished exchange closed the connection unless it may be reused) */
     status = err == TC_OK && tc_http_resp_headers_done(&c->rc.resp) ? c->rc.resp.status : 0;
-    if (err == TC_OK && !tc_http_resp_reusable(&c->rc.resp)) chat_conn_close(&c->rc);
     /* rc carries the append (S_RUNNING) or else the provider's request (AP_RUNNING) */
     if (c->send.step == S_RUNNING) append_done(c, err, status);
     else c->cfg->auth->done(c, err, status);
