@@ -51,11 +51,10 @@ static tc_err_t conn_open(tc_chat_conn_t *k)
   return TC_OK;
 }
 
-/* A fresh parser for the (next) exchange, with the line buffer and callbacks
- * the last tc_http_resp_init was given (kept in the parser itself). */
+/* Sends the queued segments from the start. (A resend keeps the parser: it
+ * has seen no byte.) */
 static void exchange_begin(tc_chat_conn_t *k)
 {
-  tc_http_resp_init(&k->resp, k->resp.line, k->resp.line_cap, false, k->resp.cb, k->resp.user);
   k->seg_cur = 0;
   k->seg_off = 0;
   k->got_bytes = false;
