@@ -106,7 +106,6 @@ static chat_pump_t fail(tc_chat_conn_t *k, tc_err_t why, tc_err_t *err)
       exchange_begin(k);
       return PUMP_BLOCKED;
     }
-    memset(k->seg_len, 0, sizeof k->seg_len);
   }
   *err = why;
   chat_conn_close(k);
