@@ -314,6 +314,9 @@ tc_err_t chat_check_json(tc_slice_t s, char first)
   return (first == 0 || s.ptr[i] == first) ? TC_OK : TC_ERR_JSON_TYPE;
 }
 
+/* init refuses a request buffer under 1024 bytes: a body always has room */
+_Static_assert(TC_CHAT_ANSWER_MIN < 1024, "TC_CHAT_ANSWER_MIN must leave room for a body");
+
 /* Builds the body and queues the send; starts the session first if needed
  * (a steer, a tool answer, stop and close need one already). */
 static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
@@ -340,7 +343,7 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
   memset(&c->send, 0, sizeof c->send);
   if (user) chat_msg_id(c, c->send.msg_id);
   else if (p->msg != MSG_NONE) memcpy(c->send.msg_id, c->sess.msgid, c->sess.msgid_len);
-  b = tc_buf_make(c->req_buf, c->req_cap > TC_CHAT_ANSWER_MIN ? c->req_cap - TC_CHAT_ANSWER_MIN : 0);
+  b = tc_buf_make(c->req_buf, c->req_cap - TC_CHAT_ANSWER_MIN); /* req_cap >= 1024 */
   if ((err = chat_build_body(c, &b, p)) != TC_OK) return err;
   if ((err = tc_json_validate(b.ptr, b.len)) != TC_OK) return err; /* e.g. invalid UTF-8 in text */
   c->send.source = p->source;
