@@ -96,10 +96,10 @@ tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
 void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_slice_t head,
                     const char *body, size_t body_len);
 extern const char chat_hex[17]; /* "0123456789abcdef" */
-/* Fills 16 random bytes into an RFC 4122 version 4 UUID string (37 bytes). */
-void chat_uuid4(const tc_chat_t *c, char out[37]);
-/* A 16-character alphanumeric message id (as the AI SDK's generateId). */
-void chat_msg_id(const tc_chat_t *c, char out[17]);
+/* A random id in lower-case hex: an RFC 4122 version 4 UUID (uuid: 37
+ * bytes with the NUL, the X-Part-Id), else 16 digits (17 bytes: a user
+ * message's id, as long as the AI SDK's generateId gives). */
+void chat_rand_id(const tc_chat_t *c, char *out, bool uuid);
 bool chat_reserved_header(const char *name);
 
 /* ---- chat_out.c */

@@ -17,28 +17,21 @@
 
 const char chat_hex[17] = "0123456789abcdef";
 
-void chat_uuid4(const tc_chat_t *c, char out[37])
+void chat_rand_id(const tc_chat_t *c, char *out, bool uuid)
 {
   uint8_t b[16];
-  size_t o = 0;
-  c->cfg->random(c->cfg->random_ctx, b, sizeof b);
-  b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
-  b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-  for (size_t i = 0; i < 16; i++) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+  size_t o = 0, n = uuid ? 16 : 8;
+  c->cfg->random(c->cfg->random_ctx, b, n);
+  if (uuid) {
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (uuid && (i == 4 || i == 6 || i == 8 || i == 10)) out[o++] = '-';
     out[o++] = chat_hex[b[i] >> 4];
     out[o++] = chat_hex[b[i] & 15];
   }
   out[o] = '\0';
-}
-
-void chat_msg_id(const tc_chat_t *c, char out[17])
-{
-  static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  uint8_t b[16];
-  c->cfg->random(c->cfg->random_ctx, b, sizeof b);
-  for (size_t i = 0; i < 16; i++) out[i] = alnum[b[i] % 62u];
-  out[16] = '\0';
 }
 
 /* ------------------------------------------------------------ bodies */

@@ -341,7 +341,7 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
    * from it, a new one for a user message, the turn's assistant message for
    * a tool answer (§4.4), "" for the rest */
   memset(&c->send, 0, sizeof c->send);
-  if (user) chat_msg_id(c, c->send.msg_id);
+  if (user) chat_rand_id(c, c->send.msg_id, false);
   else if (p->msg != MSG_NONE) memcpy(c->send.msg_id, c->sess.msgid, c->sess.msgid_len);
   b = tc_buf_make(c->req_buf, c->req_cap - TC_CHAT_ANSWER_MIN); /* req_cap >= 1024 */
   if ((err = chat_build_body(c, &b, p)) != TC_OK) return err;
@@ -349,7 +349,7 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
   c->send.source = p->source;
   c->send.body_len = (uint16_t)b.len;
   c->send.t0 = CHAT_NOW(c);
-  chat_uuid4(c, c->send.part_id);
+  chat_rand_id(c, c->send.part_id, true);
   c->send.step = S_READY;
   if (c->sess.token_len == 0) {
     c->send.step = S_AUTH;
