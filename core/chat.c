@@ -171,7 +171,7 @@ static tc_err_t reconnect(tc_chat_t *c, bool watch)
   if (c->out.phase != O_OFF) return TC_ERR_BUSY;
   if (c->streaming == 0 && !watch) return TC_OK; /* §6.8 fast path: no request */
   /* peek only with no input outstanding: it would race the new turn (§5.6) */
-  chat_out_open(c, c->has_in_seq, c->in_seq, !watch && !c->has_in_seq && !c->send.source, true);
+  chat_out_open(c, !watch && !c->has_in_seq && !c->send.source, true);
   return TC_OK;
 }
 

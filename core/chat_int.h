@@ -103,7 +103,8 @@ void chat_rand_id(const tc_chat_t *c, char *out, bool uuid);
 bool chat_reserved_header(const char *name);
 
 /* ---- chat_out.c */
-void chat_out_open(tc_chat_t *c, bool has_since, uint64_t since, bool peek, bool resumed);
+/* Opens .out for the turn of the active input seq (sinceInSeq, §6.5). */
+void chat_out_open(tc_chat_t *c, bool peek, bool resumed);
 void chat_out_close(tc_chat_t *c);
 /* Connects when due, reads, handles timeouts. Returns true on progress. */
 bool chat_out_step(tc_chat_t *c);

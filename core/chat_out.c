@@ -46,12 +46,12 @@ void chat_out_close(tc_chat_t *c)
   c->out.phase = O_OFF;
 }
 
-void chat_out_open(tc_chat_t *c, bool has_since, uint64_t since, bool peek, bool resumed)
+void chat_out_open(tc_chat_t *c, bool peek, bool resumed)
 {
   chat_out_close(c);
   memset(&c->out, 0, sizeof c->out);
-  c->out.has_since = has_since;
-  c->out.since_in_seq = since;
+  c->out.has_since = c->has_in_seq;
+  c->out.since_in_seq = c->in_seq;
   c->out.peek = peek;
   c->out.resumed = resumed;
   c->out.phase = O_WAIT;

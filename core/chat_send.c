@@ -166,7 +166,7 @@ static void send_effects(tc_chat_t *c, tc_chat_source_t src, bool has_seq, uint6
     c->turn_start = c->cursor;
     c->abandoned = false;
     c->dirty = true;
-    chat_out_open(c, has_seq, seq, false, false);
+    chat_out_open(c, false, false);
   } else if (src == TC_CHAT_SRC_STOP) {
     if (!c->abandoned && (c->streaming == 1 || c->has_in_seq)) {
       c->gate = true;
