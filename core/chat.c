@@ -164,8 +164,9 @@ static void persist_step(tc_chat_t *c)
   if (c->dirty || (moved(c) && chat_due(c, checkpoint_at(c)))) persist(c);
 }
 
-static tc_err_t reconnect(tc_chat_t *c, bool watch)
+tc_err_t tc_chat_resume(tc_chat_t *c)
 {
+  bool watch = c->cfg->watch;
   if (c->closed) return TC_ERR_SESSION_CLOSED;
   if (c->sess.token_len == 0) return TC_ERR_NO_SESSION;
   if (c->out.phase != O_OFF) return TC_ERR_BUSY;
@@ -175,9 +176,8 @@ static tc_err_t reconnect(tc_chat_t *c, bool watch)
   return TC_OK;
 }
 
-tc_err_t tc_chat_resume(tc_chat_t *c) { return reconnect(c, c->cfg->watch); }
-
-tc_err_t tc_chat_watch(tc_chat_t *c) { return c->cfg->watch ? reconnect(c, true) : TC_ERR_CONFIG; }
+/* In watch mode resuming is watching. */
+tc_err_t tc_chat_watch(tc_chat_t *c) { return c->cfg->watch ? tc_chat_resume(c) : TC_ERR_CONFIG; }
 
 tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
 {
