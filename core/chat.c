@@ -230,7 +230,7 @@ static tc_err_t check_config(const tc_chat_config_t *g)
 {
   if (g->random == NULL || g->timeout_seconds > 600) return TC_ERR_CONFIG;
   if (g->auth && g->auth->check(g) != TC_OK) return TC_ERR_CONFIG;
-  if (g->client_data && chat_check_json(chat_cslice(g->client_data), '{') != TC_OK) return TC_ERR_CONFIG;
+  if (chat_check_json(chat_cslice(g->client_data), '{') != TC_OK) return TC_ERR_CONFIG; /* NULL passes */
   for (size_t i = 0; i < g->header_count; i++)
     if (!valid_header(&g->headers[i])) return TC_ERR_CONFIG;
   return TC_OK;
