@@ -277,9 +277,8 @@ tc_err_t tc_chat_init(tc_chat_t *c, const tc_chat_config_t *cfg, const char *cha
 
 void tc_chat_deinit(tc_chat_t *c)
 {
-  chat_conn_close(&c->oc);
+  chat_out_close(c);
   chat_conn_close(&c->rc);
-  c->out.phase = O_OFF;
   /* A clean shutdown keeps everything: the delivered mark and cursor too,
    * not only the last checkpoint (a resume then repeats nothing). */
   if ((c->dirty || moved(c)) && c->sess.token_len > 0) persist(c);
