@@ -130,15 +130,6 @@ static chat_pump_t pump_send(tc_chat_conn_t *k, tc_err_t *err)
   return PUMP_DONE;
 }
 
-/* The response is complete: keep the connection only when it may be reused
- * (after a body delimited by the close, it is not). */
-static chat_pump_t finish(tc_chat_conn_t *k)
-{
-  k->phase = K_IDLE;
-  if (!tc_http_resp_reusable(&k->resp)) chat_conn_close(k);
-  return PUMP_DONE;
-}
-
 chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err)
 {
   char buf[RECV_CHUNK];
@@ -167,8 +158,11 @@ chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err)
     e = tc_http_resp_feed(&k->resp, buf, (size_t)n, &used);
     if (e != TC_OK) return fail(k, e, err);
     if (tc_http_resp_complete(&k->resp)) {
-      if (used < (size_t)n) chat_conn_close(k); /* bytes nobody asked for: do not reuse */
-      return finish(k);
+      /* keep the connection when it may be reused (not after a body delimited
+       * by the close) and no bytes nobody asked for came after the response */
+      k->phase = K_IDLE;
+      if (used < (size_t)n || !tc_http_resp_reusable(&k->resp)) chat_conn_close(k);
+      return PUMP_DONE;
     }
   }
   return PUMP_BLOCKED;
