@@ -83,8 +83,7 @@ static bool record_cursor(const tc_chat_t *c, uint64_t *v)
 
 tc_chat_session_t tc_chat_session(const tc_chat_t *c)
 {
-  tc_chat_session_t s;
-  memset(&s, 0, sizeof s);
+  tc_chat_session_t s; /* every field is set below */
   s.has_token = c->sess.token_len > 0;
   s.has_cursor = record_cursor(c, &s.cursor);
   s.has_in_seq = c->has_in_seq;
