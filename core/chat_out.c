@@ -78,6 +78,7 @@ static void out_again(tc_chat_t *c, uint8_t why)
   bool watch = c->cfg->watch;
   uint32_t base, n;
   chat_out_close(c);
+  /* (an EOF comes after this response's headers, which set settled) */
   if (why == R_EOF && (c->out.settled || c->closed)) { /* terminal (§5.6): nothing is streaming */
     if (c->streaming != 0) chat_end_turn(c);
     return;
@@ -118,7 +119,6 @@ static void out_connect(tc_chat_t *c)
     return;
   }
   chat_req_queue(c, &c->oc, NULL, head, NULL, 0);
-  c->out.settled = false;
   c->out.phase = O_CONNECT;
   c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.header_ms, CHAT_HEADER_MS);
 }
