@@ -20,9 +20,9 @@
 /* A checksum of the layout: slot sizes, version and byte order. */
 static uint16_t slot_sum(void)
 {
-  const uint32_t sizes[] = { TC_CHAT_REASON_MAX, TC_CHAT_MSGID_MAX, TC_CHAT_TOOLS_MAX,
-                             TC_CHAT_TOOL_ID_MAX, TC_CHAT_TOOL_NAME_MAX, TC_CHAT_TOKEN_MAX,
-                             (uint32_t)TOKEN_OFF, 0x01020304u };
+  static const uint32_t sizes[] = { TC_CHAT_REASON_MAX, TC_CHAT_MSGID_MAX, TC_CHAT_TOOLS_MAX,
+                                    TC_CHAT_TOOL_ID_MAX, TC_CHAT_TOOL_NAME_MAX, TC_CHAT_TOKEN_MAX,
+                                    (uint32_t)TOKEN_OFF, 0x01020304u };
   return (uint16_t)tc_crc32(0, sizes, sizeof sizes);
 }
 
