@@ -98,7 +98,7 @@ void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter)
 /* Either answer fits either question: a start and a mint both yield a token. */
 static tc_err_t provide(tc_chat_t *c, tc_err_t err, const char *tok, size_t len, bool pending)
 {
-  if (c->auth.want == AUTH_NONE || c->auth.phase != AP_ASKED) return TC_ERR_STATE;
+  if (c->auth.phase != AP_ASKED) return TC_ERR_STATE; /* (a phase implies a question) */
   if (tok == NULL) len = 0; /* refused as empty when adopted */
   return chat_auth_finish(c, err, 0, (tc_slice_t){ tok, len }, pending);
 }

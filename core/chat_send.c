@@ -297,7 +297,7 @@ bool chat_rq_step(tc_chat_t *c)
     else c->cfg->auth->done(c, err, status);
     return true;
   }
-  if (c->auth.want != AUTH_NONE && c->auth.phase == AP_QUEUED) return c->cfg->auth->step(c);
+  if (c->auth.phase == AP_QUEUED) return c->cfg->auth->step(c);
   if (c->send.step == S_READY && chat_due(c, c->send.wait_until) && c->sess.token_len > 0) return append_step(c);
   return false;
 }
