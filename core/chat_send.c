@@ -298,7 +298,8 @@ bool chat_rq_step(tc_chat_t *c)
     return true;
   }
   if (c->auth.phase == AP_QUEUED) return c->cfg->auth->step(c);
-  if (c->send.step == S_READY && chat_due(c, c->send.wait_until) && c->sess.token_len > 0) return append_step(c);
+  /* (S_READY only with a token: restore is refused while a send is under way) */
+  if (c->send.step == S_READY && chat_due(c, c->send.wait_until)) return append_step(c);
   return false;
 }
 
