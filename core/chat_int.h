@@ -100,7 +100,6 @@ extern const char chat_hex[17]; /* "0123456789abcdef" */
  * bytes with the NUL, the X-Part-Id), else 16 digits (17 bytes: a user
  * message's id, as long as the AI SDK's generateId gives). */
 void chat_rand_id(const tc_chat_t *c, char *out, bool uuid);
-bool chat_reserved_header(const char *name);
 
 /* ---- chat_out.c */
 /* Opens .out for the turn of the active input seq (sinceInSeq, §6.5). */

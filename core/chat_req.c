@@ -153,7 +153,7 @@ static const char *const reserved[] = { "Authorization", "Content-Type", "Accept
                                         "Transfer-Encoding" };
 enum { H_CONTENT_TYPE = 1, H_ACCEPT, H_PART_ID, H_LAST_EVENT_ID, H_TIMEOUT, H_PEEK, H_SOURCE };
 
-bool chat_reserved_header(const char *name)
+static bool reserved_header(const char *name)
 {
   for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
     if (ieq(name, reserved[i])) return true;
@@ -200,7 +200,7 @@ static void put_fixed_headers(const tc_chat_t *c, tc_http_req_t *q, tc_chat_endp
   }
   if (pt == NULL) {
     for (size_t i = 0; i < g->header_count; i++)
-      if (!chat_reserved_header(g->headers[i].name))
+      if (!reserved_header(g->headers[i].name))
         tc_http_req_header_str(q, g->headers[i].name, g->headers[i].value);
   } else if (pt->key_name && pt->key_value) {
     tc_http_req_header_str(q, pt->key_name, pt->key_value);
