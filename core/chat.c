@@ -70,12 +70,14 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src)
   chat_emit(c, &ev);
 }
 
-/* The cursor the record carries: the turn start while a turn streams (§6.1). */
+/* The cursor the record carries: while a turn streams, the turn's start
+ * (§6.1), which the record got when the turn began (send_effects) or was
+ * restored with. */
 static bool record_cursor(const tc_chat_t *c, uint64_t *v)
 {
   if (c->streaming == 1) {
-    *v = c->turn_start;
-    return c->turn_start_set;
+    *v = c->sess.cursor;
+    return c->sess.flags & TC_SESS_F_CURSOR;
   }
   *v = c->cursor;
   return c->has_cursor;
@@ -142,7 +144,8 @@ static void persist(tc_chat_t *c)
 }
 
 /* The cursor or the delivered mark moved since the last write (the
- * record in c->sess holds what was written, or restored). */
+ * record in c->sess holds what was written, or restored; a turn's start
+ * cursor goes there when the turn begins, with a write pending). */
 static bool moved(const tc_chat_t *c)
 {
   uint64_t v;
@@ -204,8 +207,6 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   c->in_seq = c->sess.in_seq;
   c->streaming = (c->sess.flags & TC_SESS_F_STREAM_SET) ? (c->sess.flags & TC_SESS_F_STREAMING ? 1 : 0) : -1;
   c->closed = c->sess.flags & TC_SESS_F_CLOSED;
-  c->turn_start_set = c->has_cursor;
-  c->turn_start = c->cursor;
   c->has_shown = c->sess.flags & TC_SESS_F_SHOWN;
   c->shown = c->sess.shown;
   c->last_persist = CHAT_NOW(c);

@@ -162,8 +162,8 @@ static void send_effects(tc_chat_t *c, tc_chat_source_t src, bool has_seq, uint6
     c->has_in_seq = has_seq;
     c->in_seq = seq;
     c->streaming = 1;
-    c->turn_start_set = c->has_cursor;
-    c->turn_start = c->cursor;
+    c->sess.cursor = c->cursor; /* the turn's start: the record keeps it (§6.1) */
+    c->sess.flags = (uint8_t)((c->sess.flags & ~TC_SESS_F_CURSOR) | (c->has_cursor ? TC_SESS_F_CURSOR : 0));
     c->abandoned = false;
     c->dirty = true;
     chat_out_open(c, false, false);

@@ -464,12 +464,9 @@ struct tc_chat {
   uint16_t rec_cap, out_line_cap;
   char *rec_buf, *out_line;
   const char *chat_id;
-  bool turn_start_set;         /* the cursor when the turn started (persisted while streaming: */
-                               /* isStreaming 1 always has one), and whether there was one */
   bool abandoned;              /* stop gate: outstandingTurnAbandoned */
   uint8_t tool_next;           /* the tool slot to reuse next */
   bool rq_overflow;            /* the request's answer did not fit */
-  uint64_t turn_start;
   uint64_t superseded_seq;
 
   /* the send in progress (one at a time) */
