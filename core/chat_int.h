@@ -185,7 +185,8 @@ void chat_send_auth_done(tc_chat_t *c, tc_err_t err, int status);
 /* Starts a request whose body is req_buf[off..off+len); head and answer
  * follow. t: START/TOKEN only (NULL for IN). */
 tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *t, size_t off, size_t len);
-/* The answer as a JSON object (tokens on the caller's stack). */
+/* The answer as a JSON document (tokens on the caller's stack; a value that
+ * is not an object has no members). */
 bool chat_answer_doc(tc_chat_t *c, tc_json_doc_t *d, tc_json_tok_t *tok);
 /* TC_OK when s (if present) is one JSON value whose first byte is `first` (0: any). */
 tc_err_t chat_check_json(tc_slice_t s, char first);

@@ -108,12 +108,12 @@ tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
   return TC_OK;
 }
 
-/* The answer as a JSON document (tokens on the caller's stack). */
+/* The answer as a JSON document (tokens on the caller's stack). Any JSON
+ * value: one that is not an object just has no members (tc_json_get). */
 bool chat_answer_doc(tc_chat_t *c, tc_json_doc_t *d, tc_json_tok_t *tok)
 {
   return !c->rq_overflow &&
-         tc_json_doc_parse(d, c->req_buf + c->rq_ans_off, c->rq_ans_len, tok, TC_CHAT_ANSWER_TOKENS) == TC_OK &&
-         d->tok[0].type == JSMN_OBJECT;
+         tc_json_doc_parse(d, c->req_buf + c->rq_ans_off, c->rq_ans_len, tok, TC_CHAT_ANSWER_TOKENS) == TC_OK;
 }
 
 /* ------------------------------------------------------------ sends */
