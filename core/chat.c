@@ -108,7 +108,7 @@ static void kv_key(const tc_chat_t *c, char key[12])
   uint32_t h = 2166136261u;
   for (const char *p = c->chat_id; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
   memcpy(key, "tcs", 3);
-  for (int i = 0; i < 8; i++) key[3 + i] = chat_hex[(h >> (28 - 4 * i)) & 15];
+  for (int i = 10; i >= 3; i--, h >>= 4) key[i] = chat_hex[h & 15]; /* most significant first */
   key[11] = '\0';
 }
 
