@@ -311,7 +311,8 @@ tc_err_t chat_check_json(tc_slice_t s, char first)
   size_t i = 0;
   if (!tc_slice_present(s)) return TC_OK;
   if ((err = tc_json_validate(s.ptr, s.len)) != TC_OK) return err;
-  while (i < s.len && (s.ptr[i] == ' ' || s.ptr[i] == '\t' || s.ptr[i] == '\n' || s.ptr[i] == '\r')) i++;
+  /* a valid value has a byte that is not white space */
+  while (s.ptr[i] == ' ' || s.ptr[i] == '\t' || s.ptr[i] == '\n' || s.ptr[i] == '\r') i++;
   return (first == 0 || s.ptr[i] == first) ? TC_OK : TC_ERR_JSON_TYPE;
 }
 
