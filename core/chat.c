@@ -62,7 +62,7 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src)
   c->sess.reason_len = (uint8_t)chat_copy_str(c->sess.reason, TC_CHAT_REASON_MAX, reason, &cut);
   c->sess.flags = (uint8_t)(cut ? c->sess.flags | TC_SESS_F_REASON_CUT : c->sess.flags & ~TC_SESS_F_REASON_CUT);
   c->has_in_seq = false;
-  c->gate = c->has_superseded = false;
+  c->gate = false;
   chat_end_turn(c);
   chat_event_init(c, &ev, TC_CHAT_EV_SESSION_CLOSED);
   ev.source = src;

@@ -288,9 +288,8 @@ static bool gated(tc_chat_t *c, const tc_control_t *ctl, tc_err_t *halted)
   *halted = TC_OK;
   if (!c->gate || ctl->kind == TC_CTRL_SESSION_CLOSED || ctl->kind == TC_CTRL_PENDING_VERSION) return false;
   if (ctl->kind != TC_CTRL_TURN_COMPLETE) return true;
-  if (c->has_superseded && b >= 0 && (uint64_t)b < c->superseded_seq) return true;
+  if (b >= 0 && (uint64_t)b < c->superseded_seq) return true;
   c->gate = false;
-  c->has_superseded = false;
   if (vs_since(c, b) > 0) {
     if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
     c->has_in_seq = false;

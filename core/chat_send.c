@@ -170,8 +170,7 @@ static void send_effects(tc_chat_t *c, tc_chat_source_t src, bool has_seq, uint6
   } else if (src == TC_CHAT_SRC_STOP) {
     if (!c->abandoned && (c->streaming == 1 || c->has_in_seq)) {
       c->gate = true;
-      c->has_superseded = c->has_in_seq;
-      c->superseded_seq = c->in_seq;
+      c->superseded_seq = c->has_in_seq ? c->in_seq : 0; /* unknown: no boundary is below */
     }
     chat_out_close(c);
     chat_end_turn(c);
@@ -440,7 +439,6 @@ tc_err_t tc_chat_add_tool_output(tc_chat_t *c, const char *tool_call_id, const c
 void tc_chat_clear_stop_gate(tc_chat_t *c)
 {
   c->gate = false;
-  c->has_superseded = false;
   c->abandoned = true;
 }
 

@@ -424,7 +424,6 @@ struct tc_chat {
   bool dirty;                  /* state changed: persist at the end of the step */
   /* stop gate (§6.7) */
   bool gate;                   /* skipToTurnComplete */
-  bool has_superseded;         /* (superseded_seq below) */
 
   /* session start / token refresh */
   struct {
@@ -467,7 +466,7 @@ struct tc_chat {
   bool abandoned;              /* stop gate: outstandingTurnAbandoned */
   uint8_t tool_next;           /* the tool slot to reuse next */
   bool rq_overflow;            /* the request's answer did not fit */
-  uint64_t superseded_seq;
+  uint64_t superseded_seq;     /* stop gate: supersededInputSeq, 0 unknown */
 
   /* the send in progress (one at a time) */
   struct tc_chat_send {
