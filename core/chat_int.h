@@ -53,7 +53,7 @@ void chat_conn_add(tc_chat_conn_t *k, const char *p, size_t n);
 chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err);
 void chat_conn_close(tc_chat_conn_t *k);
 /* An exchange is under way (sending or receiving). */
-static inline bool chat_conn_busy(const tc_chat_conn_t *k) { return k->phase == K_SEND || k->phase == K_RECV; }
+static inline bool chat_conn_busy(const tc_chat_conn_t *k) { return k->phase != K_IDLE; }
 
 /* ---- chat_req.c */
 typedef enum { MSG_NONE = 0, MSG_TEXT, MSG_PARTS, MSG_APPROVAL, MSG_TOOL_OUTPUT } chat_msg_kind_t;
