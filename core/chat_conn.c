@@ -36,7 +36,7 @@ static void conn_drop(tc_chat_conn_t *k)
 void chat_conn_close(tc_chat_conn_t *k)
 {
   conn_drop(k);
-  memset(k->seg_len, 0, sizeof k->seg_len);
+  k->seg_n = 0;
 }
 
 static tc_err_t conn_open(tc_chat_conn_t *k)
@@ -78,7 +78,7 @@ tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_
     if ((err = conn_open(k)) != TC_OK) return err;
     k->host_key = key;
   }
-  memset(k->seg_len, 0, sizeof k->seg_len);
+  k->seg_n = 0;
   tc_http_resp_init(&k->resp, line, line_cap, false, cb, user);
   k->reused = reuse;
   exchange_begin(k);
@@ -87,13 +87,9 @@ tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_
 
 void chat_conn_add(tc_chat_conn_t *k, const char *p, size_t n)
 {
-  for (size_t i = 0; i < 5; i++) {
-    if (k->seg_len[i] == 0) {
-      k->seg[i] = p;
-      k->seg_len[i] = (uint16_t)n;
-      return;
-    }
-  }
+  if (n == 0 || k->seg_n == 5) return; /* (at most 5: head, authorization in 3, body) */
+  k->seg[k->seg_n] = p;
+  k->seg_len[k->seg_n++] = (uint16_t)n;
 }
 
 static chat_pump_t fail(tc_chat_conn_t *k, tc_err_t why, tc_err_t *err)
@@ -115,7 +111,7 @@ static chat_pump_t fail(tc_chat_conn_t *k, tc_err_t why, tc_err_t *err)
 
 static chat_pump_t pump_send(tc_chat_conn_t *k, tc_err_t *err)
 {
-  while (k->seg_cur < 5 && k->seg_len[k->seg_cur] != 0) {
+  while (k->seg_cur < k->seg_n) {
     uint16_t left = (uint16_t)(k->seg_len[k->seg_cur] - k->seg_off);
     int32_t n = k->net.ops->send(k->net.ctx, (const uint8_t *)k->seg[k->seg_cur] + k->seg_off, left);
     if (n == 0) return PUMP_BLOCKED;

@@ -47,6 +47,7 @@ typedef enum { PUMP_BLOCKED = 0, PUMP_DONE, PUMP_FAILED } chat_pump_t;
  * chat_conn_add. */
 tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_t line_cap,
                          const tc_http_resp_cb_t *cb, void *user);
+/* Queues p[0..n) to send (an empty one is skipped; at most 5). */
 void chat_conn_add(tc_chat_conn_t *k, const char *p, size_t n);
 /* Sends what is pending, then reads and parses. *err gets the failure (or
  * CHAT_HALT when a callback stopped the parser). */

@@ -248,5 +248,5 @@ void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_
   } else {
     chat_conn_add(k, head.ptr, head.len);
   }
-  chat_conn_add(k, body, body_len); /* none: an empty segment ends the list anyway */
+  chat_conn_add(k, body, body_len); /* (none: nothing is added) */
 }

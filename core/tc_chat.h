@@ -406,6 +406,7 @@ typedef struct tc_chat_conn {
   const char *host;         /* points into the configured URL */
   uint32_t host_key;        /* which host:port:tls is open (keep-alive reuse) */
   uint16_t seg_len[5];
+  uint8_t seg_n;            /* segments queued */
   const char *seg[5];       /* the request, in order (kept whole for a resend) */
   tc_http_resp_t resp;      /* last: the fields above are the ones used most */
 } tc_chat_conn_t;
