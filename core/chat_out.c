@@ -307,8 +307,8 @@ static tc_err_t turn_complete(tc_chat_t *c, const tc_record_info_t *rec, const t
   int v = vs_since(c, b);
   if (v < 0) return TC_OK; /* §6.5: an earlier turn's */
   if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
-  if (ctl->public_access_token.len > 0)
-    (void)chat_adopt_token(c, ctl->public_access_token.ptr, ctl->public_access_token.len);
+  /* a token rolls over (§6.11 c); none (errored turns): refused unchanged */
+  (void)chat_adopt_token(c, ctl->public_access_token.ptr, ctl->public_access_token.len);
   chat_event_init(c, &ev, TC_CHAT_EV_TURN_COMPLETE);
   ev.seq = rec->seq_num;
   ev.session_in_event_id = b;
