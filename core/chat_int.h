@@ -149,9 +149,10 @@ void chat_event_init(const tc_chat_t *c, tc_chat_event_t *ev, tc_chat_event_type
 void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src);
 tc_err_t chat_adopt_token(tc_chat_t *c, const char *tok, size_t len);
 void chat_end_turn(tc_chat_t *c);   /* clears isStreaming, turn start; persists */
-void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter);
+/* Asks for a session start (start) or a token, unless a question is out;
+ * the answer goes to whoever waits in S_AUTH / O_AUTH (chat_auth_finish). */
+void chat_need_auth(tc_chat_t *c, bool start);
 void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch);
-enum { AUTH_FOR_SEND = 1, AUTH_FOR_OUT = 2, AUTH_FOR_PRELOAD = 4 };
 void chat_emit_simple(tc_chat_t *c, tc_chat_event_type_t type, tc_chat_source_t src, tc_err_t err, int status);
 /* Copies s into a zeroed slot of cap bytes (truncating; *cut tells). */
 size_t chat_copy_str(char *slot, size_t cap, tc_slice_t s, bool *cut);

@@ -143,7 +143,7 @@ static void apply_verdict(tc_chat_t *c)
   } else if (err == TC_ERR_AUTH && !c->out.auth_refreshed) {
     c->out.auth_refreshed = true;
     c->out.phase = O_AUTH;
-    chat_need_auth(c, false, AUTH_FOR_OUT);
+    chat_need_auth(c, false);
   } else if (err != TC_OK) {
     out_fail(c, err, c->out.verdict_status);
   }

@@ -241,12 +241,12 @@ static void append_done(tc_chat_t *c, tc_err_t err, int status)
   } else if ((status == 401 || status == 403) && !c->send.refreshed) {
     c->send.refreshed = true;
     c->send.step = S_AUTH;
-    chat_need_auth(c, false, AUTH_FOR_SEND);
+    chat_need_auth(c, false);
   } else if (status == 404 && !c->send.recreated && chat_can(c, true)) {
     c->send.recreated = true;
     c->send.step = S_AUTH;
     c->auth.recreate = true; /* applied if the start succeeds (a provider may answer at once) */
-    chat_need_auth(c, true, AUTH_FOR_SEND);
+    chat_need_auth(c, true);
   } else if (status == 409 && closed_answer(c, &reason)) {
     chat_mark_closed(c, reason, TC_CHAT_SRC_SEND);
     send_fail(c, TC_ERR_SESSION_CLOSED, status);
@@ -354,7 +354,7 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
   c->send.step = S_READY;
   if (c->sess.token_len == 0) {
     c->send.step = S_AUTH;
-    chat_need_auth(c, true, AUTH_FOR_SEND);
+    chat_need_auth(c, true);
   }
   return TC_OK;
 }

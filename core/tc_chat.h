@@ -430,7 +430,6 @@ struct tc_chat {
   struct {
     uint8_t want;              /* 0, AUTH_START, AUTH_TOKEN (chat.c) */
     uint8_t phase;             /* asked the app / request queued / running */
-    uint8_t waiters;           /* AUTH_FOR_* */
     bool recreate;             /* a 404 repair: drop the cursor on success */
   } auth;
   uint16_t req_cap;
