@@ -62,7 +62,7 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src)
   c->sess.reason_len = (uint8_t)chat_copy_str(c->sess.reason, TC_CHAT_REASON_MAX, reason, &cut);
   c->sess.flags = (uint8_t)(cut ? c->sess.flags | TC_SESS_F_REASON_CUT : c->sess.flags & ~TC_SESS_F_REASON_CUT);
   c->has_in_seq = false;
-  c->gate = c->has_superseded = false;
+  c->gate = false;
   chat_end_turn(c);
   chat_event_init(c, &ev, TC_CHAT_EV_SESSION_CLOSED);
   ev.source = src;
@@ -70,12 +70,14 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src)
   chat_emit(c, &ev);
 }
 
-/* The cursor the record carries: the turn start while a turn streams (§6.1). */
+/* The cursor the record carries: while a turn streams, the turn's start
+ * (§6.1), which the record got when the turn began (send_effects) or was
+ * restored with. */
 static bool record_cursor(const tc_chat_t *c, uint64_t *v)
 {
   if (c->streaming == 1) {
-    *v = c->turn_start;
-    return c->turn_start_set;
+    *v = c->sess.cursor;
+    return c->sess.flags & TC_SESS_F_CURSOR;
   }
   *v = c->cursor;
   return c->has_cursor;
@@ -83,8 +85,7 @@ static bool record_cursor(const tc_chat_t *c, uint64_t *v)
 
 tc_chat_session_t tc_chat_session(const tc_chat_t *c)
 {
-  tc_chat_session_t s;
-  memset(&s, 0, sizeof s);
+  tc_chat_session_t s; /* every field is set below */
   s.has_token = c->sess.token_len > 0;
   s.has_cursor = record_cursor(c, &s.cursor);
   s.has_in_seq = c->has_in_seq;
@@ -107,7 +108,7 @@ static void kv_key(const tc_chat_t *c, char key[12])
   uint32_t h = 2166136261u;
   for (const char *p = c->chat_id; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
   memcpy(key, "tcs", 3);
-  for (int i = 0; i < 8; i++) key[3 + i] = chat_hex[(h >> (28 - 4 * i)) & 15];
+  for (int i = 10; i >= 3; i--, h >>= 4) key[i] = chat_hex[h & 15]; /* most significant first */
   key[11] = '\0';
 }
 
@@ -143,7 +144,8 @@ static void persist(tc_chat_t *c)
 }
 
 /* The cursor or the delivered mark moved since the last write (the
- * record in c->sess holds what was written, or restored). */
+ * record in c->sess holds what was written, or restored; a turn's start
+ * cursor goes there when the turn begins, with a write pending). */
 static bool moved(const tc_chat_t *c)
 {
   uint64_t v;
@@ -164,20 +166,20 @@ static void persist_step(tc_chat_t *c)
   if (c->dirty || (moved(c) && chat_due(c, checkpoint_at(c)))) persist(c);
 }
 
-static tc_err_t reconnect(tc_chat_t *c, bool watch)
+tc_err_t tc_chat_resume(tc_chat_t *c)
 {
+  bool watch = c->cfg->watch;
   if (c->closed) return TC_ERR_SESSION_CLOSED;
   if (c->sess.token_len == 0) return TC_ERR_NO_SESSION;
   if (c->out.phase != O_OFF) return TC_ERR_BUSY;
   if (c->streaming == 0 && !watch) return TC_OK; /* §6.8 fast path: no request */
   /* peek only with no input outstanding: it would race the new turn (§5.6) */
-  chat_out_open(c, c->has_in_seq, c->in_seq, !watch && !c->has_in_seq && !c->send.source, true);
+  chat_out_open(c, !watch && !c->has_in_seq && !c->send.source, true);
   return TC_OK;
 }
 
-tc_err_t tc_chat_resume(tc_chat_t *c) { return reconnect(c, c->cfg->watch); }
-
-tc_err_t tc_chat_watch(tc_chat_t *c) { return c->cfg->watch ? reconnect(c, true) : TC_ERR_CONFIG; }
+/* In watch mode resuming is watching. */
+tc_err_t tc_chat_watch(tc_chat_t *c) { return c->cfg->watch ? tc_chat_resume(c) : TC_ERR_CONFIG; }
 
 tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
 {
@@ -205,8 +207,6 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   c->in_seq = c->sess.in_seq;
   c->streaming = (c->sess.flags & TC_SESS_F_STREAM_SET) ? (c->sess.flags & TC_SESS_F_STREAMING ? 1 : 0) : -1;
   c->closed = c->sess.flags & TC_SESS_F_CLOSED;
-  c->turn_start_set = c->has_cursor;
-  c->turn_start = c->cursor;
   c->has_shown = c->sess.flags & TC_SESS_F_SHOWN;
   c->shown = c->sess.shown;
   c->last_persist = CHAT_NOW(c);
@@ -230,7 +230,7 @@ static tc_err_t check_config(const tc_chat_config_t *g)
 {
   if (g->random == NULL || g->timeout_seconds > 600) return TC_ERR_CONFIG;
   if (g->auth && g->auth->check(g) != TC_OK) return TC_ERR_CONFIG;
-  if (g->client_data && chat_check_json(chat_cslice(g->client_data), '{') != TC_OK) return TC_ERR_CONFIG;
+  if (chat_check_json(chat_cslice(g->client_data), '{') != TC_OK) return TC_ERR_CONFIG; /* NULL passes */
   for (size_t i = 0; i < g->header_count; i++)
     if (!valid_header(&g->headers[i])) return TC_ERR_CONFIG;
   return TC_OK;
@@ -277,9 +277,8 @@ tc_err_t tc_chat_init(tc_chat_t *c, const tc_chat_config_t *cfg, const char *cha
 
 void tc_chat_deinit(tc_chat_t *c)
 {
-  chat_conn_close(&c->oc);
+  chat_out_close(c);
   chat_conn_close(&c->rc);
-  c->out.phase = O_OFF;
   /* A clean shutdown keeps everything: the delivered mark and cursor too,
    * not only the last checkpoint (a resume then repeats nothing). */
   if ((c->dirty || moved(c)) && c->sess.token_len > 0) persist(c);

@@ -54,9 +54,9 @@ bool chat_can(const tc_chat_t *c, bool start)
   return start ? g->start_session != NULL : g->access_token != NULL;
 }
 
-void chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending)
+tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending)
 {
-  uint8_t waiters = c->auth.waiters, kind = c->auth.want;
+  uint8_t kind = c->auth.want;
   bool recreate = c->auth.recreate, fresh = c->sess.token_len == 0;
   if (err == TC_OK) err = chat_adopt_token(c, tok.ptr, tok.len);
   memset(&c->auth, 0, sizeof c->auth);
@@ -69,27 +69,23 @@ void chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bo
     if (recreate || fresh) c->streaming = 0;
   }
   if (err != TC_OK) chat_emit_simple(c, TC_CHAT_EV_AUTH_FAILED, TC_CHAT_SRC_NONE, err, status);
-  if (waiters & AUTH_FOR_SEND) chat_send_auth_done(c, err, status);
-  if (waiters & AUTH_FOR_OUT) chat_out_auth_done(c, err);
+  /* the waiters: a send in S_AUTH, .out in O_AUTH (each asks when it enters it) */
+  chat_send_auth_done(c, err, status);
+  chat_out_auth_done(c, err);
+  return err;
 }
 
-void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter)
+void chat_need_auth(tc_chat_t *c, bool start)
 {
   const tc_chat_config_t *g = c->cfg;
-  if (c->auth.want != AUTH_NONE) {
-    c->auth.waiters |= waiter;
-    return;
-  }
-  if (!start && !chat_can(c, false)) start = true;   /* no mint: starting again yields a token */
-  if (start && !chat_can(c, true)) start = false;  /* no start: the mint must do */
+  if (c->auth.want != AUTH_NONE) return; /* asked already: its answer serves every waiter */
+  /* no mint: starting again yields a token; no start: the mint must do */
+  if (!chat_can(c, start)) start = !start;
+  c->auth.want = start ? AUTH_START : AUTH_TOKEN;
   if (!chat_can(c, start)) {
-    c->auth.waiters = waiter;
-    c->auth.want = AUTH_TOKEN;
     chat_auth_finish(c, TC_ERR_CONFIG, 0, TC_SLICE_NULL, false);
     return;
   }
-  c->auth.want = start ? AUTH_START : AUTH_TOKEN;
-  c->auth.waiters = waiter;
   if (g->auth != TC_CHAT_AUTH_CALLBACK) { /* a built-in provider: its request runs in the step */
     c->auth.phase = AP_QUEUED;
     return;
@@ -102,10 +98,9 @@ void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter)
 /* Either answer fits either question: a start and a mint both yield a token. */
 static tc_err_t provide(tc_chat_t *c, tc_err_t err, const char *tok, size_t len, bool pending)
 {
-  if (c->auth.want == AUTH_NONE || c->auth.phase != AP_ASKED) return TC_ERR_STATE;
-  if (err == TC_OK && (tok == NULL || len == 0 || len > TC_CHAT_TOKEN_MAX)) err = TC_ERR_TOKEN;
-  chat_auth_finish(c, err, 0, (tc_slice_t){ tok, len }, pending);
-  return err;
+  if (c->auth.phase != AP_ASKED) return TC_ERR_STATE; /* (a phase implies a question) */
+  if (tok == NULL) len = 0; /* refused as empty when adopted */
+  return chat_auth_finish(c, err, 0, (tc_slice_t){ tok, len }, pending);
 }
 
 tc_err_t tc_chat_provide_session(tc_chat_t *c, const char *token, size_t len, bool pending_version)
@@ -129,7 +124,7 @@ tc_err_t tc_chat_preload(tc_chat_t *c)
   if (c->closed) return TC_ERR_SESSION_CLOSED;
   if (c->sess.token_len > 0 || c->auth.want == AUTH_START) return TC_OK;
   if (!chat_can(c, true)) return TC_ERR_CONFIG;
-  chat_need_auth(c, true, AUTH_FOR_PRELOAD);
+  chat_need_auth(c, true);
   return TC_OK;
 }
 
@@ -140,7 +135,7 @@ bool chat_refresh_step(tc_chat_t *c)
   if (c->refresh_at == 0 || !chat_due(c, c->refresh_at) || c->auth.want != AUTH_NONE || c->closed) return false;
   c->refresh_at = 0;
   if (!chat_can(c, false) && !chat_can(c, true)) return false;
-  chat_need_auth(c, false, 0);
+  chat_need_auth(c, false);
   return true;
 }
 #endif

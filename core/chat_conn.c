@@ -36,7 +36,7 @@ static void conn_drop(tc_chat_conn_t *k)
 void chat_conn_close(tc_chat_conn_t *k)
 {
   conn_drop(k);
-  memset(k->seg_len, 0, sizeof k->seg_len);
+  k->seg_n = 0;
 }
 
 static tc_err_t conn_open(tc_chat_conn_t *k)
@@ -51,11 +51,10 @@ static tc_err_t conn_open(tc_chat_conn_t *k)
   return TC_OK;
 }
 
-/* A fresh parser for the (next) exchange, with the line buffer and callbacks
- * the last tc_http_resp_init was given (kept in the parser itself). */
+/* Sends the queued segments from the start. (A resend keeps the parser: it
+ * has seen no byte.) */
 static void exchange_begin(tc_chat_conn_t *k)
 {
-  tc_http_resp_init(&k->resp, k->resp.line, k->resp.line_cap, false, k->resp.cb, k->resp.user);
   k->seg_cur = 0;
   k->seg_off = 0;
   k->got_bytes = false;
@@ -66,7 +65,8 @@ tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_
                          const tc_http_resp_cb_t *cb, void *user)
 {
   uint32_t key = host_key(u);
-  bool reuse = k->open && k->phase == K_DONE && k->host_key == key && tc_http_resp_reusable(&k->resp);
+  /* open between exchanges means reusable: any other end closes it */
+  bool reuse = k->open && k->host_key == key;
   if (u->host.len > CHAT_HOST_MAX) return TC_ERR_HTTP_URL;
   k->host = u->host.ptr;
   k->host_len = (uint16_t)u->host.len;
@@ -78,7 +78,7 @@ tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_
     if ((err = conn_open(k)) != TC_OK) return err;
     k->host_key = key;
   }
-  memset(k->seg_len, 0, sizeof k->seg_len);
+  k->seg_n = 0;
   tc_http_resp_init(&k->resp, line, line_cap, false, cb, user);
   k->reused = reuse;
   exchange_begin(k);
@@ -87,13 +87,9 @@ tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_
 
 void chat_conn_add(tc_chat_conn_t *k, const char *p, size_t n)
 {
-  for (size_t i = 0; i < 5; i++) {
-    if (k->seg_len[i] == 0) {
-      k->seg[i] = p;
-      k->seg_len[i] = (uint16_t)n;
-      return;
-    }
-  }
+  if (n == 0 || k->seg_n == 5) return; /* (at most 5: head, authorization in 3, body) */
+  k->seg[k->seg_n] = p;
+  k->seg_len[k->seg_n++] = (uint16_t)n;
 }
 
 static chat_pump_t fail(tc_chat_conn_t *k, tc_err_t why, tc_err_t *err)
@@ -107,7 +103,6 @@ static chat_pump_t fail(tc_chat_conn_t *k, tc_err_t why, tc_err_t *err)
       exchange_begin(k);
       return PUMP_BLOCKED;
     }
-    memset(k->seg_len, 0, sizeof k->seg_len);
   }
   *err = why;
   chat_conn_close(k);
@@ -116,7 +111,7 @@ static chat_pump_t fail(tc_chat_conn_t *k, tc_err_t why, tc_err_t *err)
 
 static chat_pump_t pump_send(tc_chat_conn_t *k, tc_err_t *err)
 {
-  while (k->seg_cur < 5 && k->seg_len[k->seg_cur] != 0) {
+  while (k->seg_cur < k->seg_n) {
     uint16_t left = (uint16_t)(k->seg_len[k->seg_cur] - k->seg_off);
     int32_t n = k->net.ops->send(k->net.ctx, (const uint8_t *)k->seg[k->seg_cur] + k->seg_off, left);
     if (n == 0) return PUMP_BLOCKED;
@@ -129,16 +124,6 @@ static chat_pump_t pump_send(tc_chat_conn_t *k, tc_err_t *err)
     k->seg_off = 0;
   }
   k->phase = K_RECV;
-  return PUMP_DONE;
-}
-
-static chat_pump_t finish(tc_chat_conn_t *k)
-{
-  k->phase = K_DONE;
-  if (!tc_http_resp_reusable(&k->resp)) {
-    chat_conn_close(k);
-    k->phase = K_DONE;
-  }
   return PUMP_DONE;
 }
 
@@ -162,8 +147,7 @@ chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err)
     if (n == TC_ERR_NET_EOF && (k->got_bytes || !k->reused)) {
       e = tc_http_resp_eof(&k->resp);
       if (e != TC_OK) return fail(k, e, err);
-      chat_conn_close(k);
-      k->phase = K_DONE;
+      chat_conn_close(k); /* a body that ended with the connection */
       return PUMP_DONE;
     }
     if (n < 0) return fail(k, (tc_err_t)n, err);
@@ -171,8 +155,11 @@ chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err)
     e = tc_http_resp_feed(&k->resp, buf, (size_t)n, &used);
     if (e != TC_OK) return fail(k, e, err);
     if (tc_http_resp_complete(&k->resp)) {
-      if (used < (size_t)n) chat_conn_close(k); /* bytes nobody asked for: do not reuse */
-      return finish(k);
+      /* keep the connection when it may be reused (not after a body delimited
+       * by the close) and no bytes nobody asked for came after the response */
+      k->phase = K_IDLE;
+      if (used < (size_t)n || !tc_http_resp_reusable(&k->resp)) chat_conn_close(k);
+      return PUMP_DONE;
     }
   }
   return PUMP_BLOCKED;

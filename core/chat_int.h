@@ -39,7 +39,7 @@
 #define CHAT_CHECKPOINT_MS 10000u
 
 /* ---- chat_conn.c */
-enum { K_IDLE = 0, K_SEND, K_RECV, K_DONE };
+enum { K_IDLE = 0, K_SEND, K_RECV }; /* K_IDLE: no exchange under way */
 typedef enum { PUMP_BLOCKED = 0, PUMP_DONE, PUMP_FAILED } chat_pump_t;
 
 /* Opens (or reuses, when the same host and kept alive) the connection and
@@ -47,13 +47,14 @@ typedef enum { PUMP_BLOCKED = 0, PUMP_DONE, PUMP_FAILED } chat_pump_t;
  * chat_conn_add. */
 tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_t line_cap,
                          const tc_http_resp_cb_t *cb, void *user);
+/* Queues p[0..n) to send (an empty one is skipped; at most 5). */
 void chat_conn_add(tc_chat_conn_t *k, const char *p, size_t n);
 /* Sends what is pending, then reads and parses. *err gets the failure (or
  * CHAT_HALT when a callback stopped the parser). */
 chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err);
 void chat_conn_close(tc_chat_conn_t *k);
 /* An exchange is under way (sending or receiving). */
-static inline bool chat_conn_busy(const tc_chat_conn_t *k) { return k->phase == K_SEND || k->phase == K_RECV; }
+static inline bool chat_conn_busy(const tc_chat_conn_t *k) { return k->phase != K_IDLE; }
 
 /* ---- chat_req.c */
 typedef enum { MSG_NONE = 0, MSG_TEXT, MSG_PARTS, MSG_APPROVAL, MSG_TOOL_OUTPUT } chat_msg_kind_t;
@@ -96,14 +97,14 @@ tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
 void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_slice_t head,
                     const char *body, size_t body_len);
 extern const char chat_hex[17]; /* "0123456789abcdef" */
-/* Fills 16 random bytes into an RFC 4122 version 4 UUID string (37 bytes). */
-void chat_uuid4(const tc_chat_t *c, char out[37]);
-/* A 16-character alphanumeric message id (as the AI SDK's generateId). */
-void chat_msg_id(const tc_chat_t *c, char out[17]);
-bool chat_reserved_header(const char *name);
+/* A random id in lower-case hex: an RFC 4122 version 4 UUID (uuid: 37
+ * bytes with the NUL, the X-Part-Id), else 16 digits (17 bytes: a user
+ * message's id, as long as the AI SDK's generateId gives). */
+void chat_rand_id(const tc_chat_t *c, char *out, bool uuid);
 
 /* ---- chat_out.c */
-void chat_out_open(tc_chat_t *c, bool has_since, uint64_t since, bool peek, bool resumed);
+/* Opens .out for the turn of the active input seq (sinceInSeq, §6.5). */
+void chat_out_open(tc_chat_t *c, bool peek, bool resumed);
 void chat_out_close(tc_chat_t *c);
 /* Connects when due, reads, handles timeouts. Returns true on progress. */
 bool chat_out_step(tc_chat_t *c);
@@ -141,7 +142,6 @@ static inline tc_slice_t chat_cslice(const char *s) { return s ? (tc_slice_t){ s
 enum { AUTH_NONE = 0, AUTH_START, AUTH_TOKEN };      /* auth.want */
 enum { AP_ASKED = 1, AP_QUEUED, AP_RUNNING };        /* auth.phase */
 enum { S_NONE = 0, S_AUTH, S_READY, S_RUNNING };     /* send.step */
-enum { RQ_NONE = 0, RQ_APPEND, RQ_AUTH };            /* rq_kind */
 
 /* ---- chat.c */
 void chat_emit(tc_chat_t *c, tc_chat_event_t *ev);
@@ -149,9 +149,10 @@ void chat_event_init(const tc_chat_t *c, tc_chat_event_t *ev, tc_chat_event_type
 void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src);
 tc_err_t chat_adopt_token(tc_chat_t *c, const char *tok, size_t len);
 void chat_end_turn(tc_chat_t *c);   /* clears isStreaming, turn start; persists */
-void chat_need_auth(tc_chat_t *c, bool start, uint8_t waiter);
+/* Asks for a session start (start) or a token, unless a question is out;
+ * the answer goes to whoever waits in S_AUTH / O_AUTH (chat_auth_finish). */
+void chat_need_auth(tc_chat_t *c, bool start);
 void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch);
-enum { AUTH_FOR_SEND = 1, AUTH_FOR_OUT = 2, AUTH_FOR_PRELOAD = 4 };
 void chat_emit_simple(tc_chat_t *c, tc_chat_event_type_t type, tc_chat_source_t src, tc_err_t err, int status);
 /* Copies s into a zeroed slot of cap bytes (truncating; *cut tells). */
 size_t chat_copy_str(char *slot, size_t cap, tc_slice_t s, bool *cut);
@@ -167,8 +168,9 @@ bool chat_refresh_step(tc_chat_t *c);
 static inline void chat_plan_refresh(tc_chat_t *c) { (void)c; }
 static inline bool chat_refresh_step(tc_chat_t *c) { (void)c; return false; }
 #endif
-/* Ends the question: adopts tok on success, tells the waiters. */
-void chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending);
+/* Ends the question: adopts tok on success, tells the waiters. Returns err,
+ * or the adoption's TC_ERR_TOKEN. */
+tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending);
 
 /* ---- chat_provider.c: a built-in provider. The chat asks it through these
  * pointers only (never by name), so it is linked only when configured. */
@@ -185,7 +187,8 @@ void chat_send_auth_done(tc_chat_t *c, tc_err_t err, int status);
 /* Starts a request whose body is req_buf[off..off+len); head and answer
  * follow. t: START/TOKEN only (NULL for IN). */
 tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *t, size_t off, size_t len);
-/* The answer as a JSON object (tokens on the caller's stack). */
+/* The answer as a JSON document (tokens on the caller's stack; a value that
+ * is not an object has no members). */
 bool chat_answer_doc(tc_chat_t *c, tc_json_doc_t *d, tc_json_tok_t *tok);
 /* TC_OK when s (if present) is one JSON value whose first byte is `first` (0: any). */
 tc_err_t chat_check_json(tc_slice_t s, char first);

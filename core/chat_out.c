@@ -15,7 +15,10 @@
 
 #include "chat_int.h"
 
-enum { V_NONE = 0, V_DONE, V_RETRY, V_FAIL, V_AUTH };
+/* A callback's verdict (out.verdict_err): TC_OK the subscription is done,
+ * CHAT_RETRY reconnect from the cursor, TC_ERR_AUTH refresh the token once
+ * and reconnect, any other error ends the subscription with it. */
+#define CHAT_RETRY ((tc_err_t)2)
 
 static tc_err_t on_headers(void *user, const tc_http_resp_t *r);
 static tc_err_t on_body(void *user, const char *p, size_t n);
@@ -43,12 +46,12 @@ void chat_out_close(tc_chat_t *c)
   c->out.phase = O_OFF;
 }
 
-void chat_out_open(tc_chat_t *c, bool has_since, uint64_t since, bool peek, bool resumed)
+void chat_out_open(tc_chat_t *c, bool peek, bool resumed)
 {
   chat_out_close(c);
   memset(&c->out, 0, sizeof c->out);
-  c->out.has_since = has_since;
-  c->out.since_in_seq = since;
+  c->out.has_since = c->has_in_seq;
+  c->out.since_in_seq = c->in_seq;
   c->out.peek = peek;
   c->out.resumed = resumed;
   c->out.phase = O_WAIT;
@@ -75,6 +78,7 @@ static void out_again(tc_chat_t *c, uint8_t why)
   bool watch = c->cfg->watch;
   uint32_t base, n;
   chat_out_close(c);
+  /* (an EOF comes after this response's headers, which set settled) */
   if (why == R_EOF && (c->out.settled || c->closed)) { /* terminal (§5.6): nothing is streaming */
     if (c->streaming != 0) chat_end_turn(c);
     return;
@@ -115,8 +119,6 @@ static void out_connect(tc_chat_t *c)
     return;
   }
   chat_req_queue(c, &c->oc, NULL, head, NULL, 0);
-  c->out.settled = false;
-  c->out.verdict = V_NONE;
   c->out.phase = O_CONNECT;
   c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.header_ms, CHAT_HEADER_MS);
 }
@@ -134,20 +136,16 @@ void chat_out_auth_done(tc_chat_t *c, tc_err_t err)
 
 static void apply_verdict(tc_chat_t *c)
 {
-  switch (c->out.verdict) {
-  case V_DONE: chat_out_close(c); break;
-  case V_FAIL: out_fail(c, c->out.verdict_err, c->out.verdict_status); break;
-  case V_AUTH:
-    chat_out_close(c);
-    if (c->out.auth_refreshed) {
-      out_fail(c, TC_ERR_AUTH, c->out.verdict_status);
-      break;
-    }
+  tc_err_t err = c->out.verdict_err;
+  chat_out_close(c);
+  if (err == CHAT_RETRY) {
+    out_again(c, R_DROP);
+  } else if (err == TC_ERR_AUTH && !c->out.auth_refreshed) {
     c->out.auth_refreshed = true;
     c->out.phase = O_AUTH;
-    chat_need_auth(c, false, AUTH_FOR_OUT);
-    break;
-  default: out_again(c, R_DROP); break;
+    chat_need_auth(c, false);
+  } else if (err != TC_OK) {
+    out_fail(c, err, c->out.verdict_status);
   }
 }
 
@@ -174,10 +172,9 @@ bool chat_out_step(tc_chat_t *c)
 
 /* ------------------------------------------------------------ callbacks */
 
-static tc_err_t halt(tc_chat_t *c, uint8_t verdict, tc_err_t err, int status)
+static tc_err_t halt(tc_chat_t *c, tc_err_t verdict, int status)
 {
-  c->out.verdict = verdict;
-  c->out.verdict_err = err;
+  c->out.verdict_err = verdict;
   c->out.verdict_status = (int16_t)status;
   return CHAT_HALT;
 }
@@ -201,7 +198,7 @@ static tc_err_t on_headers(void *user, const tc_http_resp_t *r)
   if (s >= 200 && s < 300) {
     /* Sessions always answer v2; a missing header is taken as v2 (§2.5). */
     if (r->stream_version[0] != '\0' && strcmp(r->stream_version, "v2") != 0)
-      return halt(c, V_FAIL, TC_ERR_STREAM_VERSION, s);
+      return halt(c, TC_ERR_STREAM_VERSION, s);
     c->out.settled = r->session_settled;
     tc_outstream_init(&c->os, c->rec_buf, c->rec_cap, &stream_cb, c);
     if (c->has_cursor) tc_outstream_set_cursor(&c->os, c->cursor);
@@ -210,9 +207,9 @@ static tc_err_t on_headers(void *user, const tc_http_resp_t *r)
     connected(c);
     return TC_OK;
   }
-  if (s == 400 || s == 404 || s == 409 || s == 410 || s == 422) return halt(c, V_FAIL, TC_ERR_STREAM_GONE, s);
-  if (s == 401 || s == 403) return halt(c, V_AUTH, TC_ERR_AUTH, s);
-  return halt(c, V_RETRY, TC_ERR_HTTP_STATUS, s); /* 5xx, 429, anything else: retry */
+  if (s == 400 || s == 404 || s == 409 || s == 410 || s == 422) return halt(c, TC_ERR_STREAM_GONE, s);
+  if (s == 401 || s == 403) return halt(c, TC_ERR_AUTH, s);
+  return halt(c, CHAT_RETRY, s); /* 5xx, 429, anything else: retry */
 }
 
 static tc_err_t on_body(void *user, const char *p, size_t n)
@@ -291,14 +288,13 @@ static bool gated(tc_chat_t *c, const tc_control_t *ctl, tc_err_t *halted)
   *halted = TC_OK;
   if (!c->gate || ctl->kind == TC_CTRL_SESSION_CLOSED || ctl->kind == TC_CTRL_PENDING_VERSION) return false;
   if (ctl->kind != TC_CTRL_TURN_COMPLETE) return true;
-  if (c->has_superseded && b >= 0 && (uint64_t)b < c->superseded_seq) return true;
+  if (b >= 0 && (uint64_t)b < c->superseded_seq) return true;
   c->gate = false;
-  c->has_superseded = false;
   if (vs_since(c, b) > 0) {
     if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
     c->has_in_seq = false;
     chat_end_turn(c);
-    *halted = halt(c, V_FAIL, TC_ERR_OUTPUT_LOST, 0);
+    *halted = halt(c, TC_ERR_OUTPUT_LOST, 0);
     return true;
   }
   return false;
@@ -311,8 +307,8 @@ static tc_err_t turn_complete(tc_chat_t *c, const tc_record_info_t *rec, const t
   int v = vs_since(c, b);
   if (v < 0) return TC_OK; /* §6.5: an earlier turn's */
   if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
-  if (ctl->public_access_token.len > 0)
-    (void)chat_adopt_token(c, ctl->public_access_token.ptr, ctl->public_access_token.len);
+  /* a token rolls over (§6.11 c); none (errored turns): refused unchanged */
+  (void)chat_adopt_token(c, ctl->public_access_token.ptr, ctl->public_access_token.len);
   chat_event_init(c, &ev, TC_CHAT_EV_TURN_COMPLETE);
   ev.seq = rec->seq_num;
   ev.session_in_event_id = b;
@@ -325,7 +321,7 @@ static tc_err_t turn_complete(tc_chat_t *c, const tc_record_info_t *rec, const t
   chat_end_turn(c);
   chat_emit(c, &ev);
   if (c->cfg->watch && !c->closed) return TC_OK;
-  return halt(c, V_DONE, TC_OK, 0);
+  return halt(c, TC_OK, 0);
 }
 
 static tc_err_t on_control(void *user, const tc_record_info_t *rec, const tc_control_t *ctl)
@@ -337,7 +333,7 @@ static tc_err_t on_control(void *user, const tc_record_info_t *rec, const tc_con
   case TC_CTRL_TURN_COMPLETE: return turn_complete(c, rec, ctl);
   case TC_CTRL_SESSION_CLOSED:
     chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
-    return halt(c, V_DONE, TC_OK, 0);
+    return halt(c, TC_OK, 0);
   case TC_CTRL_PENDING_VERSION:
     chat_emit_simple(c, TC_CHAT_EV_RUN_PENDING_VERSION, TC_CHAT_SRC_UPGRADE, TC_OK, 0);
     return TC_OK;
@@ -348,6 +344,6 @@ static tc_err_t on_control(void *user, const tc_record_info_t *rec, const tc_con
 static tc_err_t on_event(void *user, tc_out_event_t ev, tc_slice_t text)
 {
   (void)text;
-  if (ev == TC_OUT_EV_ERROR) return halt(user, V_RETRY, TC_ERR_STREAM_ERROR_EVENT, 0);
+  if (ev == TC_OUT_EV_ERROR) return halt(user, CHAT_RETRY, 0);
   return TC_OK;
 }

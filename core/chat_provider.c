@@ -78,7 +78,6 @@ static bool provider_step(tc_chat_t *c)
     return true;
   }
   c->auth.phase = AP_RUNNING;
-  c->rq_kind = RQ_AUTH;
   return true;
 }
 

@@ -17,28 +17,21 @@
 
 const char chat_hex[17] = "0123456789abcdef";
 
-void chat_uuid4(const tc_chat_t *c, char out[37])
+void chat_rand_id(const tc_chat_t *c, char *out, bool uuid)
 {
   uint8_t b[16];
-  size_t o = 0;
-  c->cfg->random(c->cfg->random_ctx, b, sizeof b);
-  b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
-  b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-  for (size_t i = 0; i < 16; i++) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+  size_t o = 0, n = uuid ? 16 : 8;
+  c->cfg->random(c->cfg->random_ctx, b, n);
+  if (uuid) {
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (uuid && (i == 4 || i == 6 || i == 8 || i == 10)) out[o++] = '-';
     out[o++] = chat_hex[b[i] >> 4];
     out[o++] = chat_hex[b[i] & 15];
   }
   out[o] = '\0';
-}
-
-void chat_msg_id(const tc_chat_t *c, char out[17])
-{
-  static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  uint8_t b[16];
-  c->cfg->random(c->cfg->random_ctx, b, sizeof b);
-  for (size_t i = 0; i < 16; i++) out[i] = alnum[b[i] % 62u];
-  out[16] = '\0';
 }
 
 /* ------------------------------------------------------------ bodies */
@@ -160,7 +153,7 @@ static const char *const reserved[] = { "Authorization", "Content-Type", "Accept
                                         "Transfer-Encoding" };
 enum { H_CONTENT_TYPE = 1, H_ACCEPT, H_PART_ID, H_LAST_EVENT_ID, H_TIMEOUT, H_PEEK, H_SOURCE };
 
-bool chat_reserved_header(const char *name)
+static bool reserved_header(const char *name)
 {
   for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
     if (ieq(name, reserved[i])) return true;
@@ -207,7 +200,7 @@ static void put_fixed_headers(const tc_chat_t *c, tc_http_req_t *q, tc_chat_endp
   }
   if (pt == NULL) {
     for (size_t i = 0; i < g->header_count; i++)
-      if (!chat_reserved_header(g->headers[i].name))
+      if (!reserved_header(g->headers[i].name))
         tc_http_req_header_str(q, g->headers[i].name, g->headers[i].value);
   } else if (pt->key_name && pt->key_value) {
     tc_http_req_header_str(q, pt->key_name, pt->key_value);
@@ -255,5 +248,5 @@ void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_
   } else {
     chat_conn_add(k, head.ptr, head.len);
   }
-  if (body_len) chat_conn_add(k, body, body_len);
+  chat_conn_add(k, body, body_len); /* (none: nothing is added) */
 }

@@ -108,12 +108,12 @@ tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
   return TC_OK;
 }
 
-/* The answer as a JSON document (tokens on the caller's stack). */
+/* The answer as a JSON document (tokens on the caller's stack). Any JSON
+ * value: one that is not an object just has no members (tc_json_get). */
 bool chat_answer_doc(tc_chat_t *c, tc_json_doc_t *d, tc_json_tok_t *tok)
 {
   return !c->rq_overflow &&
-         tc_json_doc_parse(d, c->req_buf + c->rq_ans_off, c->rq_ans_len, tok, TC_CHAT_ANSWER_TOKENS) == TC_OK &&
-         d->tok[0].type == JSMN_OBJECT;
+         tc_json_doc_parse(d, c->req_buf + c->rq_ans_off, c->rq_ans_len, tok, TC_CHAT_ANSWER_TOKENS) == TC_OK;
 }
 
 /* ------------------------------------------------------------ sends */
@@ -162,16 +162,15 @@ static void send_effects(tc_chat_t *c, tc_chat_source_t src, bool has_seq, uint6
     c->has_in_seq = has_seq;
     c->in_seq = seq;
     c->streaming = 1;
-    c->turn_start_set = c->has_cursor;
-    c->turn_start = c->cursor;
+    c->sess.cursor = c->cursor; /* the turn's start: the record keeps it (§6.1) */
+    c->sess.flags = (uint8_t)((c->sess.flags & ~TC_SESS_F_CURSOR) | (c->has_cursor ? TC_SESS_F_CURSOR : 0));
     c->abandoned = false;
     c->dirty = true;
-    chat_out_open(c, has_seq, seq, false, false);
+    chat_out_open(c, false, false);
   } else if (src == TC_CHAT_SRC_STOP) {
     if (!c->abandoned && (c->streaming == 1 || c->has_in_seq)) {
       c->gate = true;
-      c->has_superseded = c->has_in_seq;
-      c->superseded_seq = c->in_seq;
+      c->superseded_seq = c->has_in_seq ? c->in_seq : 0; /* unknown: no boundary is below */
     }
     chat_out_close(c);
     chat_end_turn(c);
@@ -242,12 +241,12 @@ static void append_done(tc_chat_t *c, tc_err_t err, int status)
   } else if ((status == 401 || status == 403) && !c->send.refreshed) {
     c->send.refreshed = true;
     c->send.step = S_AUTH;
-    chat_need_auth(c, false, AUTH_FOR_SEND);
+    chat_need_auth(c, false);
   } else if (status == 404 && !c->send.recreated && chat_can(c, true)) {
     c->send.recreated = true;
     c->send.step = S_AUTH;
     c->auth.recreate = true; /* applied if the start succeeds (a provider may answer at once) */
-    chat_need_auth(c, true, AUTH_FOR_SEND);
+    chat_need_auth(c, true);
   } else if (status == 409 && closed_answer(c, &reason)) {
     chat_mark_closed(c, reason, TC_CHAT_SRC_SEND);
     send_fail(c, TC_ERR_SESSION_CLOSED, status);
@@ -269,7 +268,6 @@ static bool append_step(tc_chat_t *c)
   err = chat_rq_begin(c, TC_CHAT_EP_IN, NULL, 0, c->send.body_len);
   if (err == TC_OK) {
     c->send.step = S_RUNNING;
-    c->rq_kind = RQ_APPEND;
   } else if (err <= TC_ERR_NET_EOF && err >= TC_ERR_NET_CLOSED) {
     send_retry(c, err, 0);
   } else {
@@ -284,7 +282,6 @@ bool chat_rq_step(tc_chat_t *c)
 {
   tc_err_t err = TC_OK;
   if (chat_conn_busy(&c->rc)) {
-    uint8_t kind = c->rq_kind;
     int status;
     if (chat_due(c, c->rq_at)) {
       chat_conn_close(&c->rc);
@@ -292,15 +289,16 @@ bool chat_rq_step(tc_chat_t *c)
     } else if (chat_conn_pump(&c->rc, &err) == PUMP_BLOCKED) {
       return false;
     }
+    /* (a finished exchange closed the connection unless it may be reused) */
     status = err == TC_OK && tc_http_resp_headers_done(&c->rc.resp) ? c->rc.resp.status : 0;
-    if (err == TC_OK && !tc_http_resp_reusable(&c->rc.resp)) chat_conn_close(&c->rc);
-    c->rq_kind = RQ_NONE;
-    if (kind == RQ_APPEND) append_done(c, err, status);
+    /* rc carries the append (S_RUNNING) or else the provider's request (AP_RUNNING) */
+    if (c->send.step == S_RUNNING) append_done(c, err, status);
     else c->cfg->auth->done(c, err, status);
     return true;
   }
-  if (c->auth.want != AUTH_NONE && c->auth.phase == AP_QUEUED) return c->cfg->auth->step(c);
-  if (c->send.step == S_READY && chat_due(c, c->send.wait_until) && c->sess.token_len > 0) return append_step(c);
+  if (c->auth.phase == AP_QUEUED) return c->cfg->auth->step(c);
+  /* (S_READY only with a token: restore is refused while a send is under way) */
+  if (c->send.step == S_READY && chat_due(c, c->send.wait_until)) return append_step(c);
   return false;
 }
 
@@ -312,9 +310,13 @@ tc_err_t chat_check_json(tc_slice_t s, char first)
   size_t i = 0;
   if (!tc_slice_present(s)) return TC_OK;
   if ((err = tc_json_validate(s.ptr, s.len)) != TC_OK) return err;
-  while (i < s.len && (s.ptr[i] == ' ' || s.ptr[i] == '\t' || s.ptr[i] == '\n' || s.ptr[i] == '\r')) i++;
+  /* a valid value has a byte that is not white space */
+  while (s.ptr[i] == ' ' || s.ptr[i] == '\t' || s.ptr[i] == '\n' || s.ptr[i] == '\r') i++;
   return (first == 0 || s.ptr[i] == first) ? TC_OK : TC_ERR_JSON_TYPE;
 }
+
+/* init refuses a request buffer under 1024 bytes: a body always has room */
+_Static_assert(TC_CHAT_ANSWER_MIN < 1024, "TC_CHAT_ANSWER_MIN must leave room for a body");
 
 /* Builds the body and queues the send; starts the session first if needed
  * (a steer, a tool answer, stop and close need one already). */
@@ -330,30 +332,29 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
   if ((err = chat_check_json(p->metadata, '{')) != TC_OK) return err;
   if (p->source == TC_CHAT_SRC_ACTION || p->msg == MSG_PARTS || p->msg == MSG_TOOL_OUTPUT)
     if ((err = chat_check_json(p->content, p->msg == MSG_PARTS ? '[' : 0)) != TC_OK) return err;
-  if (c->rq_kind == RQ_AUTH) {
+  if (c->auth.phase == AP_RUNNING) {
     /* A session start or token request holds the request buffer from its
      * start, where the body goes: drop it and ask again after the body. */
     chat_conn_close(&c->rc);
-    c->rq_kind = RQ_NONE;
     c->auth.phase = AP_QUEUED;
   }
   /* c->send is free (no send in progress): the body reads the message id
    * from it, a new one for a user message, the turn's assistant message for
    * a tool answer (§4.4), "" for the rest */
   memset(&c->send, 0, sizeof c->send);
-  if (user) chat_msg_id(c, c->send.msg_id);
+  if (user) chat_rand_id(c, c->send.msg_id, false);
   else if (p->msg != MSG_NONE) memcpy(c->send.msg_id, c->sess.msgid, c->sess.msgid_len);
-  b = tc_buf_make(c->req_buf, c->req_cap > TC_CHAT_ANSWER_MIN ? c->req_cap - TC_CHAT_ANSWER_MIN : 0);
+  b = tc_buf_make(c->req_buf, c->req_cap - TC_CHAT_ANSWER_MIN); /* req_cap >= 1024 */
   if ((err = chat_build_body(c, &b, p)) != TC_OK) return err;
   if ((err = tc_json_validate(b.ptr, b.len)) != TC_OK) return err; /* e.g. invalid UTF-8 in text */
   c->send.source = p->source;
   c->send.body_len = (uint16_t)b.len;
   c->send.t0 = CHAT_NOW(c);
-  chat_uuid4(c, c->send.part_id);
+  chat_rand_id(c, c->send.part_id, true);
   c->send.step = S_READY;
   if (c->sess.token_len == 0) {
     c->send.step = S_AUTH;
-    chat_need_auth(c, true, AUTH_FOR_SEND);
+    chat_need_auth(c, true);
   }
   return TC_OK;
 }
@@ -438,7 +439,6 @@ tc_err_t tc_chat_add_tool_output(tc_chat_t *c, const char *tool_call_id, const c
 void tc_chat_clear_stop_gate(tc_chat_t *c)
 {
   c->gate = false;
-  c->has_superseded = false;
   c->abandoned = true;
 }
 

@@ -52,13 +52,14 @@ tc_err_t tc_jwt_times(const char *jwt, size_t len, int64_t *exp_s, int64_t *iat_
   char buf[JWT_PAYLOAD_MAX];
   tc_json_tok_t tok[TC_CHAT_ANSWER_TOKENS];
   tc_json_doc_t d;
-  const char *p1 = memchr(jwt, '.', len), *p2;
+  const char *dot[2] = { NULL, NULL }; /* the two dots of header.payload.signature */
+  unsigned dots = 0;
   long n;
   *exp_s = *iat_s = -1;
-  if (p1 == NULL) return TC_ERR_TOKEN;
-  p2 = memchr(p1 + 1, '.', len - (size_t)(p1 + 1 - jwt));
-  if (p2 == NULL || memchr(p2 + 1, '.', len - (size_t)(p2 + 1 - jwt)) != NULL) return TC_ERR_TOKEN;
-  n = b64url_decode(p1 + 1, (size_t)(p2 - p1 - 1), buf, sizeof buf);
+  for (size_t i = 0; i < len; i++)
+    if (jwt[i] == '.' && dots++ < 2) dot[dots - 1] = jwt + i;  /* counts every dot, keeps two */
+  if (dots != 2) return TC_ERR_TOKEN;
+  n = b64url_decode(dot[0] + 1, (size_t)(dot[1] - dot[0] - 1), buf, sizeof buf);
   if (n <= 0) return TC_ERR_TOKEN;
   if (tc_json_doc_parse(&d, buf, (size_t)n, tok, TC_CHAT_ANSWER_TOKENS) != TC_OK ||
       d.tok[0].type != JSMN_OBJECT)

@@ -14,15 +14,15 @@
 
 #include "tc_chat.h"
 
-#define SESS_VERSION 1u
+#define SESS_MAGIC "TCS\001" /* "TCS" and the version, 1 */
 #define TOKEN_OFF offsetof(tc_session_rec_t, token)
 
 /* A checksum of the layout: slot sizes, version and byte order. */
 static uint16_t slot_sum(void)
 {
-  const uint32_t sizes[] = { TC_CHAT_REASON_MAX, TC_CHAT_MSGID_MAX, TC_CHAT_TOOLS_MAX,
-                             TC_CHAT_TOOL_ID_MAX, TC_CHAT_TOOL_NAME_MAX, TC_CHAT_TOKEN_MAX,
-                             (uint32_t)TOKEN_OFF, 0x01020304u };
+  static const uint32_t sizes[] = { TC_CHAT_REASON_MAX, TC_CHAT_MSGID_MAX, TC_CHAT_TOOLS_MAX,
+                                    TC_CHAT_TOOL_ID_MAX, TC_CHAT_TOOL_NAME_MAX, TC_CHAT_TOKEN_MAX,
+                                    (uint32_t)TOKEN_OFF, 0x01020304u };
   return (uint16_t)tc_crc32(0, sizes, sizeof sizes);
 }
 
@@ -34,8 +34,7 @@ size_t tc_session_size(const tc_session_rec_t *s)
 size_t tc_session_seal(tc_session_rec_t *s, uint32_t chat_hash)
 {
   uint32_t crc;
-  memcpy(s->magic, "TCS", 3);
-  s->magic[3] = SESS_VERSION;
+  memcpy(s->magic, SESS_MAGIC, 4);
   s->slots = slot_sum();
   s->chat_hash = chat_hash;
   crc = tc_crc32(0, s, TOKEN_OFF + s->token_len);
@@ -47,7 +46,7 @@ tc_err_t tc_session_open(const tc_session_rec_t *s, size_t len, uint32_t chat_ha
 {
   uint32_t crc;
   if (len < TOKEN_OFF + 4u) return TC_ERR_KV_CORRUPT;
-  if (memcmp(s->magic, "TCS", 3) != 0 || s->magic[3] != SESS_VERSION) return TC_ERR_KV_CORRUPT;
+  if (memcmp(s->magic, SESS_MAGIC, 4) != 0) return TC_ERR_KV_CORRUPT;
   if (s->slots != slot_sum() || s->chat_hash != chat_hash) return TC_ERR_KV_CORRUPT;
   if (s->token_len > TC_CHAT_TOKEN_MAX || len != tc_session_size(s)) return TC_ERR_KV_CORRUPT;
   if (s->reason_len > TC_CHAT_REASON_MAX || s->msgid_len > TC_CHAT_MSGID_MAX) return TC_ERR_KV_CORRUPT;

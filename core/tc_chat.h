@@ -406,6 +406,7 @@ typedef struct tc_chat_conn {
   const char *host;         /* points into the configured URL */
   uint32_t host_key;        /* which host:port:tls is open (keep-alive reuse) */
   uint16_t seg_len[5];
+  uint8_t seg_n;            /* segments queued */
   const char *seg[5];       /* the request, in order (kept whole for a resend) */
   tc_http_resp_t resp;      /* last: the fields above are the ones used most */
 } tc_chat_conn_t;
@@ -424,14 +425,11 @@ struct tc_chat {
   bool dirty;                  /* state changed: persist at the end of the step */
   /* stop gate (§6.7) */
   bool gate;                   /* skipToTurnComplete */
-  bool has_superseded;         /* (superseded_seq below) */
-  uint8_t rq_kind;             /* which request rc carries (chat.c) */
 
   /* session start / token refresh */
   struct {
     uint8_t want;              /* 0, AUTH_START, AUTH_TOKEN (chat.c) */
     uint8_t phase;             /* asked the app / request queued / running */
-    uint8_t waiters;           /* AUTH_FOR_* */
     bool recreate;             /* a 404 repair: drop the cursor on success */
   } auth;
   uint16_t req_cap;
@@ -442,10 +440,9 @@ struct tc_chat {
     uint8_t phase;             /* chat_out.c */
     bool resumed, peek, settled, connected, first_chunk;
     bool has_since, auth_refreshed;
-    uint8_t verdict;           /* what a halted callback decided (chat_out.c) */
     uint8_t eof_count, stall_count;
     int16_t verdict_status;
-    tc_err_t verdict_err;
+    tc_err_t verdict_err;      /* what a halted callback decided (chat_out.c) */
     uint32_t retry_count;
     uint64_t since_in_seq;     /* sinceInSeq of the turn being read */
     uint32_t at;               /* O_WAIT: backoff end; O_CONNECT: header deadline;
@@ -466,13 +463,10 @@ struct tc_chat {
   uint16_t rec_cap, out_line_cap;
   char *rec_buf, *out_line;
   const char *chat_id;
-  bool turn_start_set;         /* the cursor when the turn started (persisted while streaming: */
-                               /* isStreaming 1 always has one), and whether there was one */
   bool abandoned;              /* stop gate: outstandingTurnAbandoned */
   uint8_t tool_next;           /* the tool slot to reuse next */
   bool rq_overflow;            /* the request's answer did not fit */
-  uint64_t turn_start;
-  uint64_t superseded_seq;
+  uint64_t superseded_seq;     /* stop gate: supersededInputSeq, 0 unknown */
 
   /* the send in progress (one at a time) */
   struct tc_chat_send {
