@@ -216,14 +216,10 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* What the request writer would refuse on every request is refused here. */
 static bool valid_header(const tc_chat_header_t *h)
 {
-  if (h->name == NULL || h->value == NULL || h->name[0] == '\0') return false;
-  for (const char *p = h->name; *p; p++)
-    if (*p <= ' ' || *p == ':' || *p > '~') return false;
-  for (const char *p = h->value; *p; p++)
-    if ((unsigned char)*p < 0x20 && *p != '\t') return false;
-  return true;
+  return h->name && h->value && tc_http_header_ok(chat_cslice(h->name), chat_cslice(h->value));
 }
 
 static tc_err_t check_config(const tc_chat_config_t *g)

@@ -24,6 +24,11 @@ static bool all_ok(tc_slice_t s, int kind)
   return true;
 }
 
+bool tc_http_header_ok(tc_slice_t name, tc_slice_t value)
+{
+  return all_ok(name, K_TOKEN) && all_ok(value, K_TEXT);
+}
+
 /* A C string as a slice; NULL becomes { NULL, 1 }, which every check refuses. */
 static tc_slice_t cstr(const char *s) { return (tc_slice_t){ s, s ? strlen(s) : 1 }; }
 
@@ -59,7 +64,7 @@ void tc_http_req_begin(tc_http_req_t *q, char *mem, size_t cap, const char *meth
 void tc_http_req_header(tc_http_req_t *q, tc_slice_t name, tc_slice_t value)
 {
   if (q->err != TC_OK) return;
-  if (!all_ok(name, K_TOKEN) || !all_ok(value, K_TEXT) || tc_http__known(name) <= H_HOST) {
+  if (!tc_http_header_ok(name, value) || tc_http__known(name) <= H_HOST) {
     q->err = TC_ERR_ARG;
     return;
   }

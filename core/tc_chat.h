@@ -493,7 +493,8 @@ struct tc_chat {
  * carries GET .out; req_net every other request. No I/O happens here.
  * TC_ERR_ARG for a bad chat id, TC_ERR_CONFIG for a bad configuration (no
  * random source, missing URLs for the auth mode, clientData not an object,
- * timeout_seconds above 600, a header with CR/LF). */
+ * timeout_seconds above 600, a header whose name is not an HTTP token or
+ * whose value holds a control byte other than HTAB, or DEL). */
 tc_err_t tc_chat_init(tc_chat_t *chat, const tc_chat_config_t *cfg, const char *chat_id,
                       tc_transport_t out_net, tc_transport_t req_net, tc_chat_bufs_t *bufs);
 /* The same with separate buffers (record >= 1024, out_line >= 256,

@@ -114,6 +114,12 @@ void tc_http_req_begin(tc_http_req_t *q, char *mem, size_t cap, const char *meth
  * Transfer-Encoding (any case) are TC_ERR_ARG too: begin and end write them,
  * and a request never carries a second framing header. */
 void tc_http_req_header(tc_http_req_t *q, tc_slice_t name, tc_slice_t value);
+
+/* True when tc_http_req_header takes name and value as they are: the name an
+ * HTTP token, the value free of control bytes (HTAB allowed) and DEL. The
+ * framing names it refuses are not checked here. For checking configured
+ * headers up front. */
+bool tc_http_header_ok(tc_slice_t name, tc_slice_t value);
 void tc_http_req_header_str(tc_http_req_t *q, const char *name, const char *value);
 void tc_http_req_header_u64(tc_http_req_t *q, const char *name, uint64_t value);
 

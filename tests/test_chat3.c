@@ -62,6 +62,20 @@ static void test_bad_config_and_chat_ids(void)
   W.cfg.headers = bad;
   W.cfg.header_count = 1;
   CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_ERR_CONFIG);
+  /* init refuses exactly what the request writer would refuse later (a name
+   * that is not an HTTP token, a control byte or DEL in a value), so a bad
+   * extra header fails at init, not on every request */
+  static const tc_chat_header_t refused[][1] = { { { "X(Bad", "1" } }, { { "X Bad", "1" } },
+                                                 { { "X-Bad:", "1" } }, { { "X-\xc3\xa9", "1" } },
+                                                 { { "X-Bad", "a\x7f" } }, { { "X-Bad", "a\x01" } } };
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    W.cfg.headers = refused[i];
+    CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_ERR_CONFIG);
+  }
+  static const tc_chat_header_t fine[] = { { "X-Ok!#$%&'*+.^_`|~", "a\tb c" }, { "Content-Length", "5" } };
+  W.cfg.headers = fine;
+  W.cfg.header_count = 2;
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_OK);
   W.cfg.header_count = 0;
   W.cfg.random = NULL;
   CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_ERR_CONFIG);
