@@ -174,6 +174,25 @@ tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote
 }
 #endif
 
+/* From *pp (inside a string) to its closing quote, left at *pp. `simple`:
+ * the text is known to be valid (validated before, or free of backslashes,
+ * control bytes and bad UTF-8): only the quote is looked for, escapes
+ * stepped over (*esc set when there is one). Else tc_json__str. */
+static tc_err_t str_to_quote(const char **pp, const char *e, bool simple, bool *esc)
+{
+  const char *p = *pp;
+  if (!simple) return tc_json__str(pp, e, esc, true);
+  for (; p < e && *p != '"'; p++) {
+    if (*p == '\\' && e - p > 1) {
+      *esc = true;
+      p++;
+    }
+  }
+  if (p >= e) return TC_ERR_JSON_SYNTAX;
+  *pp = p;
+  return TC_OK;
+}
+
 unsigned tc_json__num_step(unsigned state, unsigned c)
 {
   /* Per state (enum order), the next state for each byte class: '0',
@@ -200,7 +219,7 @@ static const char *num_end(const char *p, const char *e)
   }
 }
 
-tc_err_t tc_json__value(const char **pp, const char *e)
+tc_err_t tc_json__value(const char **pp, const char *e, bool simple)
 {
   const char *p = *pp;
   uint32_t stack = 0; /* bit 0: innermost container is an array */
@@ -228,7 +247,7 @@ tc_err_t tc_json__value(const char **pp, const char *e)
       goto key;
     case '"':
       p++;
-      if ((err = tc_json__str(&p, e, &esc, true)) != TC_OK) return err;
+      if ((err = str_to_quote(&p, e, simple, &esc)) != TC_OK) return err;
       p++;
       break;
     case 't':
@@ -265,7 +284,7 @@ tc_err_t tc_json__value(const char **pp, const char *e)
   key:
     if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
     p++;
-    if ((err = tc_json__str(&p, e, &esc, true)) != TC_OK) return err;
+    if ((err = str_to_quote(&p, e, simple, &esc)) != TC_OK) return err;
     p = tc_json__ws(p + 1, e);
     if (p >= e || *p != ':') return TC_ERR_JSON_SYNTAX;
     p = tc_json__ws(p + 1, e);
@@ -278,7 +297,7 @@ tc_err_t tc_json_validate(const char *s, size_t len)
   tc_err_t err;
   if (!s) return TC_ERR_ARG;
   p = tc_json__ws(s, e);
-  if ((err = tc_json__value(&p, e)) != TC_OK) return err;
+  if ((err = tc_json__value(&p, e, false)) != TC_OK) return err;
   return tc_json__ws(p, e) == e ? TC_OK : TC_ERR_JSON_SYNTAX;
 }
 
@@ -299,9 +318,6 @@ int tc_json__open(const char **pp, const char *e)
 
 tc_err_t tc_json__member(const char **pp, const char *e, bool simple, tc_json_member_t *m)
 {
-#if !TC_DECODE_FAST
-  (void)simple; /* always validated under -Os: one path */
-#endif
   const char *p = *pp;
   tc_err_t err;
   for (int i = 0; i < 2; i++) {
@@ -310,21 +326,13 @@ tc_err_t tc_json__member(const char **pp, const char *e, bool simple, tc_json_me
     *esc = false;
     if (i && (p >= e || *p != '"')) { /* a value that is not a string */
       m->v = p;
-      if ((err = tc_json__value(&p, e)) != TC_OK) return err;
+      if ((err = tc_json__value(&p, e, simple)) != TC_OK) return err;
       m->ve = p;
       break;
     }
     if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
     s = ++p;
-#if TC_DECODE_FAST
-    if (simple) {
-      while (p < e && *p != '"') p++;
-      if (p >= e) return TC_ERR_JSON_SYNTAX;
-    } else
-#endif
-    if ((err = tc_json__str(&p, e, esc, true)) != TC_OK) {
-      return err;
-    }
+    if ((err = str_to_quote(&p, e, simple, esc)) != TC_OK) return err;
     p++;
     if (i) {
       m->v = s - 1;
@@ -754,7 +762,7 @@ static tc_err_t check_object(tc_slice_t s)
   tc_err_t err;
   if (!s.ptr) return TC_OK;
   q = p = tc_json__ws(s.ptr, e);
-  if ((err = tc_json__value(&q, e)) != TC_OK) return err;
+  if ((err = tc_json__value(&q, e, false)) != TC_OK) return err;
   if (tc_json__ws(q, e) != e) return TC_ERR_JSON_SYNTAX;
   return *p == '{' ? TC_OK : TC_ERR_JSON_TYPE;
 }

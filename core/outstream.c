@@ -223,7 +223,11 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
     v = b + (m.v - b);
     kn = m.kesc ? -1 : tc_json__name_index(env_names, N_ENV_NAMES, m.key.ptr, m.key.len); /* 0 data, 1 id */
     if (kn == 0 && *v == '{') {
-      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple)) != TC_OK) return err;
+      /* tc_json__member has just validated the object: under -Os the chunk
+       * parser trusts it (`simple`: strings are only looked through for
+       * their quote). (The fast build's shortcuts in tc_chunk__parse_at
+       * read `simple` strictly, as "no backslash at all".) */
+      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple || !TC_DECODE_FAST)) != TC_OK) return err;
       have = true;
     } else if (kn >= 0 && *v == '"') {
       size_t len = (size_t)(m.ve - m.v - 2);
@@ -276,9 +280,10 @@ static tc_err_t record_end(tc_outstream_t *o)
   ri = rec_info(o, TC_REC_DATA);
   if (!(o->rflags & (RF_OVER | RF_INV))) {
     uint32_t h = 0;
-    /* "simple" (no escape or control byte: strings need only their quote
-     * found) is a TC_DECODE_FAST shortcut */
-    bool simple = TC_DECODE_FAST && !(o->rflags & RF_SPECIAL);
+    /* "simple": the outer unescaper made no backslash and no control byte
+     * (and it checked the UTF-8): the body's strings need only their quote
+     * found */
+    bool simple = !(o->rflags & RF_SPECIAL);
     err = parse_body(o->rec + o->body_off, o->body_len, simple, &ch, &ri.envelope_id, &h);
     if (err != TC_OK) {
       ri.invalid = true;

@@ -123,8 +123,10 @@ int tc_json__name_index(const char *list, unsigned count, const char *p, size_t 
 tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote);
 
 /* Validates one JSON value at *pp (no leading white space) and moves *pp
- * past it. Nesting deeper than TC_JSON_DEPTH_MAX is TC_ERR_JSON_DEPTH. */
-tc_err_t tc_json__value(const char **pp, const char *e);
+ * past it. Nesting deeper than TC_JSON_DEPTH_MAX is TC_ERR_JSON_DEPTH.
+ * `simple`: as for tc_json__member (strings then only need their closing
+ * quote found; the structure is still checked). */
+tc_err_t tc_json__value(const char **pp, const char *e, bool simple);
 
 /* Decodes the escapes of a string already validated by tc_json__str, in
  * place; returns the new length. */
@@ -139,8 +141,10 @@ int tc_json__open(const char **pp, const char *e);
 int tc_json__next(const char **pp, const char *e);
 
 /* One member "key": value at *pp (at the key's quote); *pp moves past the
- * value. `simple`: the text is known to hold no backslash, no byte < 0x20
- * and only valid UTF-8 (strings then only need their closing quote found). */
+ * value. `simple`: the strings in the text are known to be valid, because
+ * the text holds no backslash, no byte < 0x20 and only valid UTF-8, or
+ * because it was validated before (strings then only need their closing
+ * quote found, escapes stepped over; kesc/vesc: a backslash was seen). */
 typedef struct tc_json_member {
   tc_slice_t key;       /* raw, without quotes */
   const char *v, *ve;   /* the value as written (a string with its quotes) */
