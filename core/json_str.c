@@ -39,9 +39,13 @@ const uint8_t tc_json__plain_tab[256] = {
 
 int tc_json__name_index(const char *list, unsigned count, const char *p, size_t n)
 {
+  /* one walk over each name: compared while it matches, then skipped to
+   * its NUL (no strlen / memcmp calls: the names are short) */
   for (unsigned i = 0; i < count; i++) {
-    size_t k = strlen(list);
-    if (k == n && memcmp(list, p, n) == 0) return (int)i;
+    size_t k = 0;
+    while (k < n && list[k] != 0 && list[k] == p[k]) k++;
+    if (k == n && list[k] == 0) return (int)i;
+    while (list[k] != 0) k++;
     list += k + 1;
   }
   return -1;
@@ -219,11 +223,12 @@ static const char *num_end(const char *p, const char *e)
   }
 }
 
-tc_err_t tc_json__value(const char **pp, const char *e, bool simple)
+tc_err_t tc_json__value(const char **pp, const char *e, unsigned mode)
 {
   const char *p = *pp;
   uint32_t stack = 0; /* bit 0: innermost container is an array */
-  unsigned depth = 0;
+  unsigned depth = 0, depth_max = TC_JSON_DEPTH_MAX - ((mode & TC_JSON__NESTED) ? 1u : 0u);
+  bool simple = (mode & TC_JSON__SIMPLE) != 0;
   bool esc;
   tc_err_t err;
 
@@ -233,7 +238,7 @@ tc_err_t tc_json__value(const char **pp, const char *e, bool simple)
     switch (*p) {
     case '{':
     case '[':
-      if (depth >= TC_JSON_DEPTH_MAX) return TC_ERR_JSON_DEPTH;
+      if (depth >= depth_max) return TC_ERR_JSON_DEPTH;
       stack = stack << 1 | (*p == '[');
       depth++;
       p = tc_json__ws(p + 1, e);
@@ -297,7 +302,7 @@ tc_err_t tc_json_validate(const char *s, size_t len)
   tc_err_t err;
   if (!s) return TC_ERR_ARG;
   p = tc_json__ws(s, e);
-  if ((err = tc_json__value(&p, e, false)) != TC_OK) return err;
+  if ((err = tc_json__value(&p, e, 0)) != TC_OK) return err;
   return tc_json__ws(p, e) == e ? TC_OK : TC_ERR_JSON_SYNTAX;
 }
 
@@ -316,7 +321,7 @@ int tc_json__open(const char **pp, const char *e)
   return 1;
 }
 
-tc_err_t tc_json__member(const char **pp, const char *e, bool simple, tc_json_member_t *m)
+tc_err_t tc_json__member(const char **pp, const char *e, unsigned mode, tc_json_member_t *m)
 {
   const char *p = *pp;
   tc_err_t err;
@@ -326,13 +331,13 @@ tc_err_t tc_json__member(const char **pp, const char *e, bool simple, tc_json_me
     *esc = false;
     if (i && (p >= e || *p != '"')) { /* a value that is not a string */
       m->v = p;
-      if ((err = tc_json__value(&p, e, simple)) != TC_OK) return err;
+      if ((err = tc_json__value(&p, e, mode)) != TC_OK) return err;
       m->ve = p;
       break;
     }
     if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
     s = ++p;
-    if ((err = str_to_quote(&p, e, simple, esc)) != TC_OK) return err;
+    if ((err = str_to_quote(&p, e, (mode & TC_JSON__SIMPLE) != 0, esc)) != TC_OK) return err;
     p++;
     if (i) {
       m->v = s - 1;
@@ -762,7 +767,7 @@ static tc_err_t check_object(tc_slice_t s)
   tc_err_t err;
   if (!s.ptr) return TC_OK;
   q = p = tc_json__ws(s.ptr, e);
-  if ((err = tc_json__value(&q, e, false)) != TC_OK) return err;
+  if ((err = tc_json__value(&q, e, 0)) != TC_OK) return err;
   if (tc_json__ws(q, e) != e) return TC_ERR_JSON_SYNTAX;
   return *p == '{' ? TC_OK : TC_ERR_JSON_TYPE;
 }
@@ -773,7 +778,7 @@ static bool member_at(const char **pp, const char *e, tc_json_member_t *m)
 {
   const char *p = tc_json__ws(*pp, e);
   if (p < e && (*p == '{' || *p == ',')) p = tc_json__ws(p + 1, e);
-  if (p >= e || *p != '"' || tc_json__member(&p, e, false, m) != TC_OK) return false;
+  if (p >= e || *p != '"' || tc_json__member(&p, e, 0, m) != TC_OK) return false;
   *pp = p;
   return true;
 }

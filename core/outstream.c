@@ -185,7 +185,7 @@ static bool dedupe(tc_outstream_t *o, tc_slice_t id, uint32_t h)
 }
 
 /* Parses the body {"data":<chunk object or JSON string>,"id":"..."} in place. */
-static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_slice_t *env_id, uint32_t *hash)
+static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc_slice_t *env_id, uint32_t *hash)
 {
   const char *e = b + n, *p = tc_json__ws(b, e);
   bool have = false;
@@ -196,13 +196,26 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
     char *v;
     const char *q = p;
     int kn;
-#if TC_DECODE_FAST
     /* "data": {object} is parsed by the chunk parser directly */
     if (e - p > 8 && memcmp(p, "\"data\":{", 8) == 0) {
       v = b + (p + 7 - b);
+#if TC_DECODE_FAST
       if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple)) != TC_OK) return err;
+#else
+      /* in one pass that validates as it reads (TC_JSON__NESTED: the
+       * object is one level down in the body). On an error, the error is
+       * the one of the general path below: the object validated first (the
+       * first bad byte in document order), then a field of the wrong type. */
+      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple | TC_JSON__NESTED)) != TC_OK) {
+        tc_err_t verr;
+        q = p + 7;
+        verr = tc_json__value(&q, e, simple);
+        return verr != TC_OK ? verr : err;
+      }
+#endif
       p = v;
       have = true;
+#if TC_DECODE_FAST
       /* and the usual ,"id":"..."} */
       if (simple && e - p > 7 && memcmp(p, ",\"id\":\"", 7) == 0) {
         const char *z = p + 7;
@@ -215,10 +228,10 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
           p = z + 1;
         }
       }
+#endif
       more = tc_json__next(&p, e);
       continue;
     }
-#endif
     if ((err = tc_json__member(&q, e, simple, &m)) != TC_OK) return err;
     v = b + (m.v - b);
     kn = m.kesc ? -1 : tc_json__name_index(env_names, N_ENV_NAMES, m.key.ptr, m.key.len); /* 0 data, 1 id */
@@ -227,7 +240,8 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
        * parser trusts it (`simple`: strings are only looked through for
        * their quote). (The fast build's shortcuts in tc_chunk__parse_at
        * read `simple` strictly, as "no backslash at all".) */
-      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple || !TC_DECODE_FAST)) != TC_OK) return err;
+      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple | (TC_DECODE_FAST ? 0u : TC_JSON__SIMPLE))) != TC_OK)
+        return err;
       have = true;
     } else if (kn >= 0 && *v == '"') {
       size_t len = (size_t)(m.ve - m.v - 2);
@@ -283,7 +297,7 @@ static tc_err_t record_end(tc_outstream_t *o)
     /* "simple": the outer unescaper made no backslash and no control byte
      * (and it checked the UTF-8): the body's strings need only their quote
      * found */
-    bool simple = !(o->rflags & RF_SPECIAL);
+    unsigned simple = (o->rflags & RF_SPECIAL) ? 0u : TC_JSON__SIMPLE;
     err = parse_body(o->rec + o->body_off, o->body_len, simple, &ch, &ri.envelope_id, &h);
     if (err != TC_OK) {
       ri.invalid = true;
