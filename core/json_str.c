@@ -328,6 +328,7 @@ tc_err_t tc_json__member(const char **pp, const char *e, unsigned mode, tc_json_
   for (int i = 0; i < 2; i++) {
     bool *esc = i ? &m->vesc : &m->kesc;
     const char *s;
+    if (i && (mode & TC_JSON__KEY)) break; /* *pp at the value */
     *esc = false;
     if (i && (p >= e || *p != '"')) { /* a value that is not a string */
       m->v = p;
@@ -409,8 +410,8 @@ size_t tc_json__unescape_valid(char *s, size_t len)
  * its input): one decoder instead of two. */
 size_t tc_json__unescape_valid(char *s, size_t len)
 {
-  size_t n = 0;
-  tc_json_unescape(s, len, &n);
+  size_t n = len;
+  if (memchr(s, '\\', len)) tc_json_unescape(s, len, &n); /* (no backslash: nothing to do) */
   return n;
 }
 #endif

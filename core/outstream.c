@@ -184,7 +184,9 @@ static bool dedupe(tc_outstream_t *o, tc_slice_t id, uint32_t h)
   return false;
 }
 
-/* Parses the body {"data":<chunk object or JSON string>,"id":"..."} in place. */
+/* Parses the body {"data":<chunk object or JSON string>,"id":"..."} in place.
+ * `simple`: 0 or TC_JSON__SIMPLE (see tc_json_int.h). */
+#if TC_DECODE_FAST
 static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc_slice_t *env_id, uint32_t *hash)
 {
   const char *e = b + n, *p = tc_json__ws(b, e);
@@ -199,23 +201,9 @@ static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc
     /* "data": {object} is parsed by the chunk parser directly */
     if (e - p > 8 && memcmp(p, "\"data\":{", 8) == 0) {
       v = b + (p + 7 - b);
-#if TC_DECODE_FAST
       if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple)) != TC_OK) return err;
-#else
-      /* in one pass that validates as it reads (TC_JSON__NESTED: the
-       * object is one level down in the body). On an error, the error is
-       * the one of the general path below: the object validated first (the
-       * first bad byte in document order), then a field of the wrong type. */
-      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple | TC_JSON__NESTED)) != TC_OK) {
-        tc_err_t verr;
-        q = p + 7;
-        verr = tc_json__value(&q, e, simple);
-        return verr != TC_OK ? verr : err;
-      }
-#endif
       p = v;
       have = true;
-#if TC_DECODE_FAST
       /* and the usual ,"id":"..."} */
       if (simple && e - p > 7 && memcmp(p, ",\"id\":\"", 7) == 0) {
         const char *z = p + 7;
@@ -228,7 +216,6 @@ static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc
           p = z + 1;
         }
       }
-#endif
       more = tc_json__next(&p, e);
       continue;
     }
@@ -236,12 +223,7 @@ static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc
     v = b + (m.v - b);
     kn = m.kesc ? -1 : tc_json__name_index(env_names, N_ENV_NAMES, m.key.ptr, m.key.len); /* 0 data, 1 id */
     if (kn == 0 && *v == '{') {
-      /* tc_json__member has just validated the object: under -Os the chunk
-       * parser trusts it (`simple`: strings are only looked through for
-       * their quote). (The fast build's shortcuts in tc_chunk__parse_at
-       * read `simple` strictly, as "no backslash at all".) */
-      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple | (TC_DECODE_FAST ? 0u : TC_JSON__SIMPLE))) != TC_OK)
-        return err;
+      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple)) != TC_OK) return err;
       have = true;
     } else if (kn >= 0 && *v == '"') {
       size_t len = (size_t)(m.ve - m.v - 2);
@@ -262,6 +244,57 @@ static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc
   if (tc_json__ws(p, e) != e) return TC_ERR_JSON_SYNTAX;
   return have ? TC_OK : TC_ERR_CHUNK_TYPE;
 }
+
+#else
+/* Size-optimised: each member's key, then its value by what it is. */
+static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc_slice_t *env_id, uint32_t *hash)
+{
+  const char *e = b + n, *p = tc_json__ws(b, e), *s;
+  bool have = false;
+  int more = tc_json__open(&p, e);
+  tc_err_t err;
+  while (more == 1) {
+    tc_json_member_t m;
+    char *v;
+    int kn;
+    if ((err = tc_json__member(&p, e, simple | TC_JSON__KEY, &m)) != TC_OK) return err;
+    v = b + (p - b);
+    kn = m.kesc ? -1 : tc_json__name_index(env_names, N_ENV_NAMES, m.key.ptr, m.key.len); /* 0 data, 1 id */
+    if (kn == 0 && *v == '{') {
+      /* the chunk, in one pass that validates as it reads (TC_JSON__NESTED:
+       * the object is one level down in the body). On an error the object
+       * is validated on its own first, so the error reported is the first
+       * bad byte in document order, else the field of the wrong type (what
+       * validating the whole value before parsing it gives). */
+      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple | TC_JSON__NESTED)) != TC_OK) {
+        tc_err_t verr = tc_json__value(&p, e, simple);
+        return verr != TC_OK ? verr : err;
+      }
+      p = v;
+      have = true;
+    } else {
+      s = p;
+      if ((err = tc_json__value(&p, e, simple)) != TC_OK) return err;
+      if (kn >= 0 && *v == '"') {
+        /* (a string without escapes unescapes to itself) */
+        size_t len = tc_json__unescape_valid(v + 1, (size_t)(p - s - 2));
+        if (kn == 1) {
+          env_id->ptr = v + 1;
+          env_id->len = len;
+          *hash = 0;
+        } else { /* data as a JSON string (the .in shape) */
+          if ((err = tc_chunk_parse(v + 1, len, c)) != TC_OK) return err;
+          have = true;
+        }
+      }
+    }
+    more = tc_json__next(&p, e);
+  }
+  if (more < 0) return (tc_err_t)more;
+  if (tc_json__ws(p, e) != e) return TC_ERR_JSON_SYNTAX;
+  return have ? TC_OK : TC_ERR_CHUNK_TYPE;
+}
+#endif
 
 static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_chunk_t *chp);
 

@@ -129,9 +129,12 @@ tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote
  *   quote found, escapes stepped over (the structure is still checked).
  * TC_JSON__NESTED: the object being walked sits inside one more container
  *   (a `.out` body's chunk): nested values may go one level less deep, as
- *   when the object is validated from outside. */
+ *   when the object is validated from outside.
+ * TC_JSON__KEY (tc_json__member only): stop after the key and its colon,
+ *   *pp at the value (m->v, m->ve, m->vesc not set). */
 #define TC_JSON__SIMPLE 1u
 #define TC_JSON__NESTED 2u
+#define TC_JSON__KEY 4u
 
 /* Validates one JSON value at *pp (no leading white space) and moves *pp
  * past it. Nesting deeper than TC_JSON_DEPTH_MAX is TC_ERR_JSON_DEPTH.
