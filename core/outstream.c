@@ -39,7 +39,7 @@ _Static_assert(TC_OUT_ERROR_TEXT_MAX <= 255, "err_len is a uint8_t");
 
 enum { EV_NONE, EV_BATCH, EV_PING, EV_ERROR, EV_MESSAGE, EV_OTHER };
 enum { S_VAL, S_VAL1, S_KEY1, S_KEY, S_COLON, S_AFTER, S_STR, S_NUM, S_LIT, S_END };
-enum { K_OTHER, K_RECORDS, K_SEQ, K_TS, K_HEADERS, K_BODY };
+enum { K_OTHER, K_SEQ, K_TS, K_BODY, K_HEADERS, K_RECORDS };
 enum { SK_SKIP, SK_KEY, SK_REC, SK_DELTA };
 enum { SR_SKIP, SR_KEY, SR_HNAME, SR_HVAL, SR_BODY };
 enum { R_SKIP, R_CONT, R_SEQ, R_TS, R_BODY, R_HNAME, R_HVAL };
@@ -66,7 +66,8 @@ static const char hdr_names[] =
 enum { H_CONTROL, H_PAT, H_IN_EVENT, H_IN_CONSUMED, H_CLOSED, H_CLOSED_REASON };
 static const char ctl_names[] = "turn-complete\0upgrade-required\0pending-version\0session-closed\0";
 static const char ev_names[] = "batch\0ping\0error\0";               /* EV_BATCH.. */
-static const char key_names[] = "records\0seq_num\0timestamp\0headers\0body\0"; /* K_RECORDS.. */
+/* K_SEQ..: a record's usual keys first (the list is walked in order) */
+static const char key_names[] = "seq_num\0timestamp\0body\0headers\0records\0";
 static const char env_names[] = "data\0id\0"; /* the body envelope's members */
 enum { N_CTL_NAMES = 4, N_EV_NAMES = 3, N_KEY_NAMES = 5, N_ENV_NAMES = 2 }; /* names in each list */
 
@@ -519,7 +520,8 @@ static void set_key(tc_outstream_t *o)
   int k = o->skip || (o->depth != 1 && o->depth != 3) ? -1
                                                        : tc_json__name_index(key_names, N_KEY_NAMES, o->keybuf, o->keylen);
   o->key = K_OTHER;
-  if (k >= 0 && (k == 0) == (o->depth == 1)) o->key = (uint8_t)(K_RECORDS + k);
+  /* "records" at depth 1, the others at depth 3 */
+  if (k >= 0 && (K_SEQ + k == K_RECORDS) == (o->depth == 1)) o->key = (uint8_t)(K_SEQ + k);
 }
 
 /* A string closed (its quote consumed). */
