@@ -286,13 +286,10 @@ tc_err_t tc_json__value(const char **pp, const char *e, unsigned mode)
       stack >>= 1;
     }
     if (stack & 1) continue;
-  key:
-    if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
-    p++;
-    if ((err = str_to_quote(&p, e, simple, &esc)) != TC_OK) return err;
-    p = tc_json__ws(p + 1, e);
-    if (p >= e || *p != ':') return TC_ERR_JSON_SYNTAX;
-    p = tc_json__ws(p + 1, e);
+  key: { /* the key and its colon, as tc_json__member reads them */
+      tc_json_member_t m;
+      if ((err = tc_json__member(&p, e, mode | TC_JSON__KEY, &m)) != TC_OK) return err;
+    }
   }
 }
 
