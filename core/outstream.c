@@ -36,6 +36,7 @@
 _Static_assert(TC_JSON_DEPTH_MAX >= 6 && TC_JSON_DEPTH_MAX <= 32, "stack is a uint32_t");
 _Static_assert(TC_OUT_DEDUPE_IDS >= 1 && TC_OUT_DEDUPE_IDS <= 255, "dedupe index is a uint8_t");
 _Static_assert(TC_OUT_ERROR_TEXT_MAX <= 255, "err_len is a uint8_t");
+_Static_assert(TC_OUT_ERROR_TEXT_MAX >= 7, "err_text also holds a message event's text: \"[DONE]\" and a byte more");
 
 enum { EV_NONE, EV_BATCH, EV_PING, EV_ERROR, EV_MESSAGE, EV_OTHER };
 enum { S_VAL, S_VAL1, S_KEY1, S_KEY, S_COLON, S_AFTER, S_STR, S_NUM, S_LIT, S_END };
@@ -1059,19 +1060,11 @@ static tc_err_t sse_data(void *user, const tc_sse_t *s, const char *p, size_t n)
   case EV_BATCH:
     return scan(o, p, n);
   case EV_ERROR:
+  case EV_MESSAGE: /* (a message event's text: only "[DONE]" matters) */
     k = TC_OUT_ERROR_TEXT_MAX - o->err_len;
     if (k > n) k = n;
     memcpy(o->err_text + o->err_len, p, k);
     o->err_len = (uint8_t)(o->err_len + k);
-    break;
-  case EV_MESSAGE: /* only "[DONE]" matters */
-    k = sizeof o->keybuf - o->keylen;
-    if (n > k) {
-      o->keylen = sizeof o->keybuf;
-    } else {
-      memcpy(o->keybuf + o->keylen, p, n);
-      o->keylen = (uint8_t)(o->keylen + n);
-    }
     break;
   default: break;
   }
@@ -1111,7 +1104,8 @@ static tc_err_t sse_dispatch(void *user, const tc_sse_t *s)
     break;
   }
   case EV_MESSAGE:
-    fire = tc_json__name_index("[DONE]", 1, o->keybuf, o->keylen) == 0;
+    /* (a longer text is cut at TC_OUT_ERROR_TEXT_MAX, never to 6 bytes) */
+    fire = tc_json__name_index("[DONE]", 1, o->err_text, o->err_len) == 0;
     ev = TC_OUT_EV_DONE;
     break;
   default:
