@@ -71,6 +71,8 @@ static const char ev_names[] = "batch\0ping\0error\0";               /* EV_BATCH
 static const char key_names[] = "seq_num\0timestamp\0body\0headers\0records\0";
 static const char env_names[] = "data\0id\0"; /* the body envelope's members */
 enum { N_CTL_NAMES = 4, N_EV_NAMES = 3, N_KEY_NAMES = 5, N_ENV_NAMES = 2 }; /* names in each list */
+/* The literals; while one is read, `sub` is the offset of its next byte. */
+static const char literals[] = "true\0false\0null";
 
 /* ------------------------------------------------------------ record state */
 
@@ -90,7 +92,7 @@ static void record_begin(tc_outstream_t *o)
   o->hcount = 0;
   o->ts = -1;
   o->body_off = o->body_len = 0;
-  for (int i = 0; i < TC_OUT_HDRS_; i++) o->h_len[i] = H_NONE;
+  memset(o->h_len, 0xFF, sizeof o->h_len); /* every one H_NONE */
 }
 
 TC_OS_NOINLINE static tc_err_t take_seq(tc_outstream_t *o)
@@ -722,8 +724,7 @@ static tc_err_t value_start(tc_outstream_t *o, unsigned c)
   case 'f':
   case 'n':
     o->st = S_LIT;
-    o->keybuf[0] = (char)c; /* which literal */
-    o->sub = 1;
+    o->sub = c == 't' ? 1 : c == 'f' ? 6 : 12; /* just past c in literals[] */
     o->key = (uint8_t)role; /* R_SEQ is impossible here; R_TS: timestamp stays -1 */
     return TC_OK;
   default:
@@ -947,10 +948,9 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
       if ((err = scalar_end(o)) != TC_OK) return err;
       /* c is handled below, as the byte after a value */
     } else if (o->st == S_LIT) {
-      const char *lit = o->keybuf[0] == 't' ? "true" : o->keybuf[0] == 'f' ? "false" : "null";
-      if ((unsigned char)lit[o->sub] != c) return TC_ERR_JSON_SYNTAX;
+      if ((unsigned char)literals[o->sub] != c) return TC_ERR_JSON_SYNTAX;
       p++;
-      if (lit[++o->sub] == 0 && (err = scalar_end(o)) != TC_OK) return err;
+      if (literals[++o->sub] == 0 && (err = scalar_end(o)) != TC_OK) return err;
       continue;
     }
     p++;
