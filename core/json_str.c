@@ -761,13 +761,10 @@ void tc_json_put_cstr(tc_buf_t *b, const char *s)
 
 static tc_err_t check_object(tc_slice_t s)
 {
-  const char *e = s.ptr + s.len, *p, *q;
   tc_err_t err;
   if (!s.ptr) return TC_OK;
-  q = p = tc_json__ws(s.ptr, e);
-  if ((err = tc_json__value(&q, e, 0)) != TC_OK) return err;
-  if (tc_json__ws(q, e) != e) return TC_ERR_JSON_SYNTAX;
-  return *p == '{' ? TC_OK : TC_ERR_JSON_TYPE;
+  if ((err = tc_json_validate(s.ptr, s.len)) != TC_OK) return err;
+  return *tc_json__ws(s.ptr, s.ptr + s.len) == '{' ? TC_OK : TC_ERR_JSON_TYPE;
 }
 
 /* The next member of a validated object: *pp starts at the object (or

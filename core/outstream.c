@@ -51,7 +51,6 @@ enum { R_SKIP, R_CONT, R_SEQ, R_TS, R_BODY, R_HNAME, R_HVAL };
 #define RF_OVER 0x08u
 #define RF_INV 0x10u
 #define RF_FRAG 0x20u  /* fragments started: on_record already called */
-#define RF_BODY 0x40u
 #define RF_DONE 0x80u  /* inner delta string closed */
 #define RF_SPECIAL 0x100u /* the body holds a backslash or a control byte */
 
@@ -545,7 +544,7 @@ static tc_err_t string_end(tc_outstream_t *o)
       if (i >= 0 && o->h_len[i] == H_NONE) o->hname = (uint8_t)i;
     }
     o->rec_len = o->str_start;
-    o->hcount = (uint8_t)(o->hcount < 255 ? o->hcount + 1 : 255);
+    o->hcount = 1; /* (only "the first header" matters: RF_CMD above) */
     break;
   case SR_HVAL:
     if (o->sink == SK_REC) {
@@ -560,7 +559,6 @@ static tc_err_t string_end(tc_outstream_t *o)
       o->body_len = len;
       if (o->unesc.special) o->rflags |= RF_SPECIAL;
     }
-    o->rflags |= RF_BODY;
     break;
   default: break;
   }
@@ -669,7 +667,6 @@ TC_OS_NOINLINE static int value_role(tc_outstream_t *o, unsigned c)
     }
     break;
   case 4:
-    o->hname = HN_UNKNOWN;
     if (arr) {
       o->hidx = 0;
       return R_CONT;
