@@ -321,32 +321,26 @@ int tc_json__open(const char **pp, const char *e)
 tc_err_t tc_json__member(const char **pp, const char *e, unsigned mode, tc_json_member_t *m)
 {
   const char *p = *pp;
+  bool simple = (mode & TC_JSON__SIMPLE) != 0;
   tc_err_t err;
-  for (int i = 0; i < 2; i++) {
-    bool *esc = i ? &m->vesc : &m->kesc;
-    const char *s;
-    if (i && (mode & TC_JSON__KEY)) break; /* *pp at the value */
-    *esc = false;
-    if (i && (p >= e || *p != '"')) { /* a value that is not a string */
-      m->v = p;
-      if ((err = tc_json__value(&p, e, mode)) != TC_OK) return err;
-      m->ve = p;
-      break;
+  m->kesc = m->vesc = false;
+  if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
+  m->key.ptr = ++p;
+  if ((err = str_to_quote(&p, e, simple, &m->kesc)) != TC_OK) return err;
+  m->key.len = (size_t)(p - m->key.ptr);
+  p = tc_json__ws(p + 1, e);
+  if (p >= e || *p != ':') return TC_ERR_JSON_SYNTAX;
+  p = tc_json__ws(p + 1, e);
+  if (!(mode & TC_JSON__KEY)) {
+    m->v = p;
+    if (p < e && *p == '"') { /* (a string value: its escapes noted) */
+      p++;
+      if ((err = str_to_quote(&p, e, simple, &m->vesc)) != TC_OK) return err;
+      p++;
+    } else if ((err = tc_json__value(&p, e, mode)) != TC_OK) {
+      return err;
     }
-    if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
-    s = ++p;
-    if ((err = str_to_quote(&p, e, (mode & TC_JSON__SIMPLE) != 0, esc)) != TC_OK) return err;
-    p++;
-    if (i) {
-      m->v = s - 1;
-      m->ve = p;
-      break;
-    }
-    m->key.ptr = s;
-    m->key.len = (size_t)(p - 1 - s);
-    p = tc_json__ws(p, e);
-    if (p >= e || *p != ':') return TC_ERR_JSON_SYNTAX;
-    p = tc_json__ws(p + 1, e);
+    m->ve = p;
   }
   *pp = p;
   return TC_OK;
