@@ -242,12 +242,7 @@ tc_err_t tc_json__value(const char **pp, const char *e, unsigned mode)
       stack = stack << 1 | (*p == '[');
       depth++;
       p = tc_json__ws(p + 1, e);
-      if (p < e && *p == ((stack & 1) ? ']' : '}')) {
-        p++;
-        depth--;
-        stack >>= 1;
-        break;
-      }
+      if (p < e && *p == ((stack & 1) ? ']' : '}')) goto close; /* empty */
       if (stack & 1) continue;
       goto key;
     case '"':
@@ -281,6 +276,7 @@ tc_err_t tc_json__value(const char **pp, const char *e, unsigned mode)
         break;
       }
       if (*p != ((stack & 1) ? ']' : '}')) return TC_ERR_JSON_SYNTAX;
+    close: /* *p closes the innermost container */
       p++;
       depth--;
       stack >>= 1;
