@@ -38,7 +38,7 @@ _Static_assert(TC_OUT_DEDUPE_IDS >= 1 && TC_OUT_DEDUPE_IDS <= 255, "dedupe index
 _Static_assert(TC_OUT_ERROR_TEXT_MAX <= 255, "err_len is a uint8_t");
 _Static_assert(TC_OUT_ERROR_TEXT_MAX >= 7, "err_text also holds a message event's text: \"[DONE]\" and a byte more");
 
-enum { EV_NONE, EV_BATCH, EV_PING, EV_ERROR, EV_MESSAGE, EV_OTHER };
+enum { EV_NONE, EV_MESSAGE, EV_BATCH, EV_PING, EV_ERROR, EV_OTHER };
 enum { S_VAL, S_VAL1, S_KEY1, S_KEY, S_COLON, S_AFTER, S_STR, S_NUM, S_LIT, S_END };
 enum { K_OTHER, K_SEQ, K_TS, K_BODY, K_HEADERS, K_RECORDS };
 enum { SK_SKIP, SK_KEY, SK_REC, SK_DELTA };
@@ -65,11 +65,11 @@ static const char hdr_names[] =
   "session-in-consumed-id\0session-closed\0session-closed-reason\0";
 enum { H_CONTROL, H_PAT, H_IN_EVENT, H_IN_CONSUMED, H_CLOSED, H_CLOSED_REASON };
 static const char ctl_names[] = "turn-complete\0upgrade-required\0pending-version\0session-closed\0";
-static const char ev_names[] = "batch\0ping\0error\0";               /* EV_BATCH.. */
+static const char ev_names[] = "\0batch\0ping\0error\0"; /* EV_MESSAGE (no event: line).. */
 /* K_SEQ..: a record's usual keys first (the list is walked in order) */
 static const char key_names[] = "seq_num\0timestamp\0body\0headers\0records\0";
 static const char env_names[] = "data\0id\0"; /* the body envelope's members */
-enum { N_CTL_NAMES = 4, N_EV_NAMES = 3, N_KEY_NAMES = 5, N_ENV_NAMES = 2 }; /* names in each list */
+enum { N_CTL_NAMES = 4, N_EV_NAMES = 4, N_KEY_NAMES = 5, N_ENV_NAMES = 2 }; /* names in each list */
 /* The literals; while one is read, `sub` is the offset of its next byte. */
 static const char literals[] = "true\0false\0null";
 
@@ -1027,12 +1027,8 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
 
 static uint8_t event_kind(const tc_sse_t *s)
 {
-  if (s->event_truncated) return EV_OTHER;
-  if (s->event_len == 0) return EV_MESSAGE;
-  {
-    int k = tc_json__name_index(ev_names, N_EV_NAMES, s->event, s->event_len);
-    return k < 0 ? EV_OTHER : (uint8_t)(EV_BATCH + k);
-  }
+  int k = tc_json__name_index(ev_names, N_EV_NAMES, s->event, s->event_len);
+  return k < 0 || s->event_truncated ? EV_OTHER : (uint8_t)(EV_MESSAGE + k);
 }
 
 TC_OS_NOINLINE static void event_reset(tc_outstream_t *o)
