@@ -51,6 +51,8 @@ int tc_json__name_index(const char *list, unsigned count, const char *p, size_t 
   return -1;
 }
 
+const char tc_json__literals[] = "true\0false\0null";
+
 const char *tc_json__ws(const char *p, const char *e)
 {
   while (p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
@@ -253,7 +255,7 @@ tc_err_t tc_json__value(const char **pp, const char *e, unsigned mode)
     case 't':
     case 'f':
     case 'n': { /* one compare for the three literals */
-      const char *lit = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
+      const char *lit = tc_json__literals + tc_json__literal((unsigned char)*p);
       size_t n = 4u + (*p == 'f');
       if ((size_t)(e - p) < n || memcmp(p, lit, n)) return TC_ERR_JSON_SYNTAX;
       p += n;
@@ -397,8 +399,8 @@ size_t tc_json__unescape_valid(char *s, size_t len)
  * its input): one decoder instead of two. */
 size_t tc_json__unescape_valid(char *s, size_t len)
 {
-  size_t n = len;
-  if (memchr(s, '\\', len)) tc_json_unescape(s, len, &n); /* (no backslash: nothing to do) */
+  size_t n = 0;
+  tc_json_unescape(s, len, &n);
   return n;
 }
 #endif

@@ -70,8 +70,7 @@ static const char ev_names[] = "\0batch\0ping\0error\0"; /* EV_MESSAGE (no event
 static const char key_names[] = "seq_num\0timestamp\0body\0headers\0records\0";
 static const char env_names[] = "data\0id\0"; /* the body envelope's members */
 enum { N_CTL_NAMES = 4, N_EV_NAMES = 4, N_KEY_NAMES = 5, N_ENV_NAMES = 2 }; /* names in each list */
-/* The literals; while one is read, `sub` is the offset of its next byte. */
-static const char literals[] = "true\0false\0null";
+
 
 /* ------------------------------------------------------------ record state */
 
@@ -279,8 +278,9 @@ static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc
       s = p;
       if ((err = tc_json__value(&p, e, simple)) != TC_OK) return err;
       if (kn >= 0 && *v == '"') {
-        /* (a string without escapes unescapes to itself) */
-        size_t len = tc_json__unescape_valid(v + 1, (size_t)(p - s - 2));
+        /* (in a body without a backslash, a string is its own text) */
+        size_t len = (size_t)(p - s - 2);
+        if (!simple) len = tc_json__unescape_valid(v + 1, len);
         if (kn == 1) {
           env_id->ptr = v + 1;
           env_id->len = len;
@@ -323,7 +323,7 @@ static tc_err_t record_end(tc_outstream_t *o)
     ctl.public_access_token = hdr(o, H_PAT);
     ctl.session_in_event_id = hdr_int(o, H_IN_EVENT);
     ctl.session_in_consumed_id = hdr_int(o, H_IN_CONSUMED);
-    ctl.session_closed = tc_slice_eq(hdr(o, H_CLOSED), "true");
+    ctl.session_closed = tc_slice_eq(hdr(o, H_CLOSED), tc_json__literals); /* "true" */
     ctl.session_closed_reason = hdr(o, H_CLOSED_REASON);
     return cb_control(o, &ri, &ctl);
   }
@@ -721,7 +721,7 @@ static tc_err_t value_start(tc_outstream_t *o, unsigned c)
   case 'f':
   case 'n':
     o->st = S_LIT;
-    o->sub = c == 't' ? 1 : c == 'f' ? 6 : 12; /* just past c in literals[] */
+    o->sub = (uint8_t)(tc_json__literal(c) + 1); /* while it is read: its next byte's offset */
     o->key = (uint8_t)role; /* R_SEQ is impossible here; R_TS: timestamp stays -1 */
     return TC_OK;
   default:
@@ -945,9 +945,9 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
       if ((err = scalar_end(o)) != TC_OK) return err;
       /* c is handled below, as the byte after a value */
     } else if (o->st == S_LIT) {
-      if ((unsigned char)literals[o->sub] != c) return TC_ERR_JSON_SYNTAX;
+      if ((unsigned char)tc_json__literals[o->sub] != c) return TC_ERR_JSON_SYNTAX;
       p++;
-      if (literals[++o->sub] == 0 && (err = scalar_end(o)) != TC_OK) return err;
+      if (tc_json__literals[++o->sub] == 0 && (err = scalar_end(o)) != TC_OK) return err;
       continue;
     }
     p++;

@@ -107,6 +107,15 @@ enum {
 };
 unsigned tc_json__num_step(unsigned state, unsigned c);
 
+/* "true\0false\0null": the JSON literals, for both scanners;
+ * tc_json__literal(c) is the offset of the one starting with c ('t', 'f'
+ * or 'n'). */
+extern const char tc_json__literals[];
+static inline unsigned tc_json__literal(unsigned c)
+{
+  return c == 't' ? 0u : c == 'f' ? 5u : 11u;
+}
+
 /* Skips white space. (One copy in json_str.c rather than an inline one
  * per module: it is not on the hot path.) */
 const char *tc_json__ws(const char *p, const char *e);
