@@ -180,14 +180,15 @@ tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote
 }
 #endif
 
-/* From *pp (inside a string) to its closing quote, left at *pp. `simple`:
- * the text is known to be valid (validated before, or free of backslashes,
- * control bytes and bad UTF-8): only the quote is looked for, escapes
- * stepped over (*esc set when there is one). Else tc_json__str. */
-static tc_err_t str_to_quote(const char **pp, const char *e, bool simple, bool *esc)
+/* From *pp (inside a string) to its closing quote, left at *pp. With
+ * TC_JSON__SIMPLE in mode the text is known to be valid (validated before,
+ * or free of backslashes, control bytes and bad UTF-8): only the quote is
+ * looked for, escapes stepped over (*esc set when there is one). Else
+ * tc_json__str. */
+static tc_err_t str_to_quote(const char **pp, const char *e, unsigned mode, bool *esc)
 {
   const char *p = *pp;
-  if (!simple) return tc_json__str(pp, e, esc, true);
+  if (!(mode & TC_JSON__SIMPLE)) return tc_json__str(pp, e, esc, true);
   for (; p < e && *p != '"'; p++) {
     if (*p == '\\' && e - p > 1) {
       *esc = true;
@@ -230,7 +231,6 @@ tc_err_t tc_json__value(const char **pp, const char *e, unsigned mode)
   const char *p = *pp;
   uint32_t stack = 0; /* bit 0: innermost container is an array */
   unsigned depth = 0, depth_max = TC_JSON_DEPTH_MAX - ((mode & TC_JSON__NESTED) ? 1u : 0u);
-  bool simple = (mode & TC_JSON__SIMPLE) != 0;
   bool esc;
   tc_err_t err;
 
@@ -249,7 +249,7 @@ tc_err_t tc_json__value(const char **pp, const char *e, unsigned mode)
       goto key;
     case '"':
       p++;
-      if ((err = str_to_quote(&p, e, simple, &esc)) != TC_OK) return err;
+      if ((err = str_to_quote(&p, e, mode, &esc)) != TC_OK) return err;
       p++;
       break;
     case 't':
@@ -319,12 +319,11 @@ int tc_json__open(const char **pp, const char *e)
 tc_err_t tc_json__member(const char **pp, const char *e, unsigned mode, tc_json_member_t *m)
 {
   const char *p = *pp;
-  bool simple = (mode & TC_JSON__SIMPLE) != 0;
   tc_err_t err;
   m->kesc = m->vesc = false;
   if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
   m->key.ptr = ++p;
-  if ((err = str_to_quote(&p, e, simple, &m->kesc)) != TC_OK) return err;
+  if ((err = str_to_quote(&p, e, mode, &m->kesc)) != TC_OK) return err;
   m->key.len = (size_t)(p - m->key.ptr);
   p = tc_json__ws(p + 1, e);
   if (p >= e || *p != ':') return TC_ERR_JSON_SYNTAX;
@@ -333,7 +332,7 @@ tc_err_t tc_json__member(const char **pp, const char *e, unsigned mode, tc_json_
     m->v = p;
     if (p < e && *p == '"') { /* (a string value: its escapes noted) */
       p++;
-      if ((err = str_to_quote(&p, e, simple, &m->vesc)) != TC_OK) return err;
+      if ((err = str_to_quote(&p, e, mode, &m->vesc)) != TC_OK) return err;
       p++;
     } else if ((err = tc_json__value(&p, e, mode)) != TC_OK) {
       return err;
