@@ -53,6 +53,7 @@ enum { R_SKIP, R_CONT, R_SEQ, R_TS, R_BODY, R_HNAME, R_HVAL };
 #define RF_FRAG 0x20u  /* fragments started: on_record already called */
 #define RF_DONE 0x80u  /* inner delta string closed */
 #define RF_SPECIAL 0x100u /* the body holds a backslash or a control byte */
+#define RF_HDR 0x200u     /* a header pair was seen (only the first can make a command) */
 
 #define H_NONE 0xFFFFFFFFu
 #define HN_UNKNOWN 0xFF
@@ -87,7 +88,6 @@ static void record_begin(tc_outstream_t *o)
   o->rflags = 0;
   o->rerr = TC_OK;
   o->rec_len = 0;
-  o->hcount = 0;
   o->ts = -1;
   o->body_off = o->body_len = 0;
   memset(o->h_len, 0xFF, sizeof o->h_len); /* every one H_NONE */
@@ -539,12 +539,12 @@ static tc_err_t string_end(tc_outstream_t *o)
   case SR_HNAME:
     o->hname = HN_UNKNOWN;
     if (o->sink == SK_REC) {
-      if (o->hcount == 0 && len == 0) o->rflags |= RF_CMD;
+      if (!(o->rflags & RF_HDR) && len == 0) o->rflags |= RF_CMD;
       int i = tc_json__name_index(hdr_names, TC_OUT_HDRS_, o->rec + o->str_start, len);
       if (i >= 0 && o->h_len[i] == H_NONE) o->hname = (uint8_t)i;
     }
     o->rec_len = o->str_start;
-    o->hcount = 1; /* (only "the first header" matters: RF_CMD above) */
+    o->rflags |= RF_HDR;
     break;
   case SR_HVAL:
     if (o->sink == SK_REC) {

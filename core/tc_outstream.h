@@ -173,7 +173,6 @@ typedef struct tc_outstream {
   char keybuf[10];             /* member key */
   uint8_t hidx;                /* element index inside a header pair */
   uint8_t hname;               /* which known header the current pair names */
-  uint8_t hcount;              /* 1 once a header pair of the record was seen */
   uint16_t rflags;             /* record flags */
   tc_err_t rerr;               /* why the record is invalid / oversized */
   uint64_t num;                /* number being read */
