@@ -72,7 +72,6 @@ static const char key_names[] = "seq_num\0timestamp\0body\0headers\0records\0";
 static const char env_names[] = "data\0id\0"; /* the body envelope's members */
 enum { N_CTL_NAMES = 4, N_EV_NAMES = 4, N_KEY_NAMES = 5, N_ENV_NAMES = 2 }; /* names in each list */
 
-
 /* ------------------------------------------------------------ record state */
 
 static void mark(tc_outstream_t *o, uint16_t flag, tc_err_t err)

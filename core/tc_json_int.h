@@ -140,7 +140,7 @@ tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote
  *   (a `.out` body's chunk): nested values may go one level less deep, as
  *   when the object is validated from outside.
  * TC_JSON__KEY (tc_json__member only): stop after the key and its colon,
- *   *pp at the value (m->v, m->ve, m->vesc not set). */
+ *   *pp at the value (m->v and m->ve not set). */
 #define TC_JSON__SIMPLE 1u
 #define TC_JSON__NESTED 2u
 #define TC_JSON__KEY 4u
