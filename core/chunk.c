@@ -205,7 +205,7 @@ static tc_err_t finish(tc_chunk_t *c, char *p0, const char *p, uint32_t esc_mask
   return TC_OK;
 }
 
-tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, bool simple)
+tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, unsigned mode)
 {
   const char *p = p0;
   uint32_t esc_mask = 0; /* fields whose string has escapes */
@@ -218,7 +218,7 @@ tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, bool 
     tc_json_member_t m;
     int f;
 #if TC_DECODE_FAST
-    if (simple && p < e && *p == '"') { /* fast path: "key":"string" as JSON.stringify writes it */
+    if ((mode & TC_JSON__SIMPLE) && p < e && *p == '"') { /* fast path: "key":"string" as JSON.stringify writes it */
       const char *q = p + 1;
       m.key.ptr = q;
       while (q < e && *q != '"') q++;
@@ -234,7 +234,7 @@ tc_err_t tc_chunk__parse_at(char *p0, char *e, tc_chunk_t *c, char **endp, bool 
       }
     }
 #endif
-    if ((err = tc_json__member(&p, e, simple, &m)) != TC_OK) return err;
+    if ((err = tc_json__member(&p, e, mode, &m)) != TC_OK) return err;
 #if TC_DECODE_FAST
   have:
 #endif
@@ -491,6 +491,6 @@ tc_err_t tc_chunk_parse(char *json, size_t len, tc_chunk_t *out)
   tc_err_t err;
   if (!json || !out) return TC_ERR_ARG;
   p = tc_json__ws(json, e);
-  if ((err = tc_chunk__parse_at(json + (p - json), e, out, &end, false)) != TC_OK) return err;
+  if ((err = tc_chunk__parse_at(json + (p - json), e, out, &end, 0)) != TC_OK) return err;
   return tc_json__ws(end, e) == e ? TC_OK : TC_ERR_JSON_SYNTAX;
 }

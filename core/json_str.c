@@ -39,13 +39,19 @@ const uint8_t tc_json__plain_tab[256] = {
 
 int tc_json__name_index(const char *list, unsigned count, const char *p, size_t n)
 {
+  /* one walk over each name: compared while it matches, then skipped to
+   * its NUL (no strlen / memcmp calls: the names are short) */
   for (unsigned i = 0; i < count; i++) {
-    size_t k = strlen(list);
-    if (k == n && memcmp(list, p, n) == 0) return (int)i;
+    size_t k = 0;
+    while (k < n && list[k] != 0 && list[k] == p[k]) k++;
+    if (k == n && list[k] == 0) return (int)i;
+    while (list[k] != 0) k++;
     list += k + 1;
   }
   return -1;
 }
+
+const char tc_json__literals[] = "true\0false\0null";
 
 const char *tc_json__ws(const char *p, const char *e)
 {
@@ -174,6 +180,26 @@ tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote
 }
 #endif
 
+/* From *pp (inside a string) to its closing quote, left at *pp. With
+ * TC_JSON__SIMPLE in mode the text is known to be valid (validated before,
+ * or free of backslashes, control bytes and bad UTF-8): only the quote is
+ * looked for, escapes stepped over (*esc set when there is one). Else
+ * tc_json__str. */
+static tc_err_t str_to_quote(const char **pp, const char *e, unsigned mode, bool *esc)
+{
+  const char *p = *pp;
+  if (!(mode & TC_JSON__SIMPLE)) return tc_json__str(pp, e, esc, true);
+  for (; p < e && *p != '"'; p++) {
+    if (*p == '\\' && e - p > 1) {
+      *esc = true;
+      p++;
+    }
+  }
+  if (p >= e) return TC_ERR_JSON_SYNTAX;
+  *pp = p;
+  return TC_OK;
+}
+
 unsigned tc_json__num_step(unsigned state, unsigned c)
 {
   /* Per state (enum order), the next state for each byte class: '0',
@@ -200,11 +226,11 @@ static const char *num_end(const char *p, const char *e)
   }
 }
 
-tc_err_t tc_json__value(const char **pp, const char *e)
+tc_err_t tc_json__value(const char **pp, const char *e, unsigned mode)
 {
   const char *p = *pp;
   uint32_t stack = 0; /* bit 0: innermost container is an array */
-  unsigned depth = 0;
+  unsigned depth = 0, depth_max = TC_JSON_DEPTH_MAX - ((mode & TC_JSON__NESTED) ? 1u : 0u);
   bool esc;
   tc_err_t err;
 
@@ -214,27 +240,22 @@ tc_err_t tc_json__value(const char **pp, const char *e)
     switch (*p) {
     case '{':
     case '[':
-      if (depth >= TC_JSON_DEPTH_MAX) return TC_ERR_JSON_DEPTH;
+      if (depth >= depth_max) return TC_ERR_JSON_DEPTH;
       stack = stack << 1 | (*p == '[');
       depth++;
       p = tc_json__ws(p + 1, e);
-      if (p < e && *p == ((stack & 1) ? ']' : '}')) {
-        p++;
-        depth--;
-        stack >>= 1;
-        break;
-      }
+      if (p < e && *p == ((stack & 1) ? ']' : '}')) goto close; /* empty */
       if (stack & 1) continue;
       goto key;
     case '"':
       p++;
-      if ((err = tc_json__str(&p, e, &esc, true)) != TC_OK) return err;
+      if ((err = str_to_quote(&p, e, mode, &esc)) != TC_OK) return err;
       p++;
       break;
     case 't':
     case 'f':
     case 'n': { /* one compare for the three literals */
-      const char *lit = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
+      const char *lit = tc_json__literals + tc_json__literal((unsigned char)*p);
       size_t n = 4u + (*p == 'f');
       if ((size_t)(e - p) < n || memcmp(p, lit, n)) return TC_ERR_JSON_SYNTAX;
       p += n;
@@ -257,18 +278,16 @@ tc_err_t tc_json__value(const char **pp, const char *e)
         break;
       }
       if (*p != ((stack & 1) ? ']' : '}')) return TC_ERR_JSON_SYNTAX;
+    close: /* *p closes the innermost container */
       p++;
       depth--;
       stack >>= 1;
     }
     if (stack & 1) continue;
-  key:
-    if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
-    p++;
-    if ((err = tc_json__str(&p, e, &esc, true)) != TC_OK) return err;
-    p = tc_json__ws(p + 1, e);
-    if (p >= e || *p != ':') return TC_ERR_JSON_SYNTAX;
-    p = tc_json__ws(p + 1, e);
+  key: { /* the key and its colon, as tc_json__member reads them */
+      tc_json_member_t m;
+      if ((err = tc_json__member(&p, e, mode | TC_JSON__KEY, &m)) != TC_OK) return err;
+    }
   }
 }
 
@@ -278,7 +297,7 @@ tc_err_t tc_json_validate(const char *s, size_t len)
   tc_err_t err;
   if (!s) return TC_ERR_ARG;
   p = tc_json__ws(s, e);
-  if ((err = tc_json__value(&p, e)) != TC_OK) return err;
+  if ((err = tc_json__value(&p, e, 0)) != TC_OK) return err;
   return tc_json__ws(p, e) == e ? TC_OK : TC_ERR_JSON_SYNTAX;
 }
 
@@ -297,45 +316,28 @@ int tc_json__open(const char **pp, const char *e)
   return 1;
 }
 
-tc_err_t tc_json__member(const char **pp, const char *e, bool simple, tc_json_member_t *m)
+tc_err_t tc_json__member(const char **pp, const char *e, unsigned mode, tc_json_member_t *m)
 {
-#if !TC_DECODE_FAST
-  (void)simple; /* always validated under -Os: one path */
-#endif
   const char *p = *pp;
   tc_err_t err;
-  for (int i = 0; i < 2; i++) {
-    bool *esc = i ? &m->vesc : &m->kesc;
-    const char *s;
-    *esc = false;
-    if (i && (p >= e || *p != '"')) { /* a value that is not a string */
-      m->v = p;
-      if ((err = tc_json__value(&p, e)) != TC_OK) return err;
-      m->ve = p;
-      break;
-    }
-    if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
-    s = ++p;
-#if TC_DECODE_FAST
-    if (simple) {
-      while (p < e && *p != '"') p++;
-      if (p >= e) return TC_ERR_JSON_SYNTAX;
-    } else
-#endif
-    if ((err = tc_json__str(&p, e, esc, true)) != TC_OK) {
+  m->kesc = m->vesc = false;
+  if (p >= e || *p != '"') return TC_ERR_JSON_SYNTAX;
+  m->key.ptr = ++p;
+  if ((err = str_to_quote(&p, e, mode, &m->kesc)) != TC_OK) return err;
+  m->key.len = (size_t)(p - m->key.ptr);
+  p = tc_json__ws(p + 1, e);
+  if (p >= e || *p != ':') return TC_ERR_JSON_SYNTAX;
+  p = tc_json__ws(p + 1, e);
+  if (!(mode & TC_JSON__KEY)) {
+    m->v = p;
+    if (p < e && *p == '"') { /* (a string value: its escapes noted) */
+      p++;
+      if ((err = str_to_quote(&p, e, mode, &m->vesc)) != TC_OK) return err;
+      p++;
+    } else if ((err = tc_json__value(&p, e, mode)) != TC_OK) {
       return err;
     }
-    p++;
-    if (i) {
-      m->v = s - 1;
-      m->ve = p;
-      break;
-    }
-    m->key.ptr = s;
-    m->key.len = (size_t)(p - 1 - s);
-    p = tc_json__ws(p, e);
-    if (p >= e || *p != ':') return TC_ERR_JSON_SYNTAX;
-    p = tc_json__ws(p + 1, e);
+    m->ve = p;
   }
   *pp = p;
   return TC_OK;
@@ -750,13 +752,10 @@ void tc_json_put_cstr(tc_buf_t *b, const char *s)
 
 static tc_err_t check_object(tc_slice_t s)
 {
-  const char *e = s.ptr + s.len, *p, *q;
   tc_err_t err;
   if (!s.ptr) return TC_OK;
-  q = p = tc_json__ws(s.ptr, e);
-  if ((err = tc_json__value(&q, e)) != TC_OK) return err;
-  if (tc_json__ws(q, e) != e) return TC_ERR_JSON_SYNTAX;
-  return *p == '{' ? TC_OK : TC_ERR_JSON_TYPE;
+  if ((err = tc_json_validate(s.ptr, s.len)) != TC_OK) return err;
+  return *tc_json__ws(s.ptr, s.ptr + s.len) == '{' ? TC_OK : TC_ERR_JSON_TYPE;
 }
 
 /* The next member of a validated object: *pp starts at the object (or
@@ -765,7 +764,7 @@ static bool member_at(const char **pp, const char *e, tc_json_member_t *m)
 {
   const char *p = tc_json__ws(*pp, e);
   if (p < e && (*p == '{' || *p == ',')) p = tc_json__ws(p + 1, e);
-  if (p >= e || *p != '"' || tc_json__member(&p, e, false, m) != TC_OK) return false;
+  if (p >= e || *p != '"' || tc_json__member(&p, e, 0, m) != TC_OK) return false;
   *pp = p;
   return true;
 }

@@ -36,10 +36,11 @@
 _Static_assert(TC_JSON_DEPTH_MAX >= 6 && TC_JSON_DEPTH_MAX <= 32, "stack is a uint32_t");
 _Static_assert(TC_OUT_DEDUPE_IDS >= 1 && TC_OUT_DEDUPE_IDS <= 255, "dedupe index is a uint8_t");
 _Static_assert(TC_OUT_ERROR_TEXT_MAX <= 255, "err_len is a uint8_t");
+_Static_assert(TC_OUT_ERROR_TEXT_MAX >= 7, "err_text also holds a message event's text: \"[DONE]\" and a byte more");
 
-enum { EV_NONE, EV_BATCH, EV_PING, EV_ERROR, EV_MESSAGE, EV_OTHER };
+enum { EV_NONE, EV_MESSAGE, EV_BATCH, EV_PING, EV_ERROR, EV_OTHER };
 enum { S_VAL, S_VAL1, S_KEY1, S_KEY, S_COLON, S_AFTER, S_STR, S_NUM, S_LIT, S_END };
-enum { K_OTHER, K_RECORDS, K_SEQ, K_TS, K_HEADERS, K_BODY };
+enum { K_OTHER, K_SEQ, K_TS, K_BODY, K_HEADERS, K_RECORDS };
 enum { SK_SKIP, SK_KEY, SK_REC, SK_DELTA };
 enum { SR_SKIP, SR_KEY, SR_HNAME, SR_HVAL, SR_BODY };
 enum { R_SKIP, R_CONT, R_SEQ, R_TS, R_BODY, R_HNAME, R_HVAL };
@@ -50,9 +51,9 @@ enum { R_SKIP, R_CONT, R_SEQ, R_TS, R_BODY, R_HNAME, R_HVAL };
 #define RF_OVER 0x08u
 #define RF_INV 0x10u
 #define RF_FRAG 0x20u  /* fragments started: on_record already called */
-#define RF_BODY 0x40u
 #define RF_DONE 0x80u  /* inner delta string closed */
 #define RF_SPECIAL 0x100u /* the body holds a backslash or a control byte */
+#define RF_HDR 0x200u     /* a header pair was seen (only the first can make a command) */
 
 #define H_NONE 0xFFFFFFFFu
 #define HN_UNKNOWN 0xFF
@@ -65,10 +66,11 @@ static const char hdr_names[] =
   "session-in-consumed-id\0session-closed\0session-closed-reason\0";
 enum { H_CONTROL, H_PAT, H_IN_EVENT, H_IN_CONSUMED, H_CLOSED, H_CLOSED_REASON };
 static const char ctl_names[] = "turn-complete\0upgrade-required\0pending-version\0session-closed\0";
-static const char ev_names[] = "batch\0ping\0error\0";               /* EV_BATCH.. */
-static const char key_names[] = "records\0seq_num\0timestamp\0headers\0body\0"; /* K_RECORDS.. */
+static const char ev_names[] = "\0batch\0ping\0error\0"; /* EV_MESSAGE (no event: line).. */
+/* K_SEQ..: a record's usual keys first (the list is walked in order) */
+static const char key_names[] = "seq_num\0timestamp\0body\0headers\0records\0";
 static const char env_names[] = "data\0id\0"; /* the body envelope's members */
-enum { N_CTL_NAMES = 4, N_EV_NAMES = 3, N_KEY_NAMES = 5, N_ENV_NAMES = 2 }; /* names in each list */
+enum { N_CTL_NAMES = 4, N_EV_NAMES = 4, N_KEY_NAMES = 5, N_ENV_NAMES = 2 }; /* names in each list */
 
 /* ------------------------------------------------------------ record state */
 
@@ -85,10 +87,9 @@ static void record_begin(tc_outstream_t *o)
   o->rflags = 0;
   o->rerr = TC_OK;
   o->rec_len = 0;
-  o->hcount = 0;
   o->ts = -1;
   o->body_off = o->body_len = 0;
-  for (int i = 0; i < TC_OUT_HDRS_; i++) o->h_len[i] = H_NONE;
+  memset(o->h_len, 0xFF, sizeof o->h_len); /* every one H_NONE */
 }
 
 TC_OS_NOINLINE static tc_err_t take_seq(tc_outstream_t *o)
@@ -147,7 +148,7 @@ static int64_t hdr_int(const tc_outstream_t *o, int i)
   return s.ptr && tc_parse_u64(s.ptr, s.len, &v) && v <= (uint64_t)INT64_MAX ? (int64_t)v : -1;
 }
 
-static void control_init(tc_control_t *c, tc_slice_t name)
+TC_OS_NOINLINE static void control_init(tc_control_t *c, tc_slice_t name)
 {
   memset(c, 0, sizeof *c);
   c->name = name;
@@ -184,8 +185,10 @@ static bool dedupe(tc_outstream_t *o, tc_slice_t id, uint32_t h)
   return false;
 }
 
-/* Parses the body {"data":<chunk object or JSON string>,"id":"..."} in place. */
-static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_slice_t *env_id, uint32_t *hash)
+/* Parses the body {"data":<chunk object or JSON string>,"id":"..."} in place.
+ * `simple`: 0 or TC_JSON__SIMPLE (see tc_json_int.h). */
+#if TC_DECODE_FAST
+static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc_slice_t *env_id, uint32_t *hash)
 {
   const char *e = b + n, *p = tc_json__ws(b, e);
   bool have = false;
@@ -196,7 +199,6 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
     char *v;
     const char *q = p;
     int kn;
-#if TC_DECODE_FAST
     /* "data": {object} is parsed by the chunk parser directly */
     if (e - p > 8 && memcmp(p, "\"data\":{", 8) == 0) {
       v = b + (p + 7 - b);
@@ -218,7 +220,6 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
       more = tc_json__next(&p, e);
       continue;
     }
-#endif
     if ((err = tc_json__member(&q, e, simple, &m)) != TC_OK) return err;
     v = b + (m.v - b);
     kn = m.kesc ? -1 : tc_json__name_index(env_names, N_ENV_NAMES, m.key.ptr, m.key.len); /* 0 data, 1 id */
@@ -245,6 +246,58 @@ static tc_err_t parse_body(char *b, size_t n, bool simple, tc_chunk_t *c, tc_sli
   return have ? TC_OK : TC_ERR_CHUNK_TYPE;
 }
 
+#else
+/* Size-optimised: each member's key, then its value by what it is. */
+static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc_slice_t *env_id, uint32_t *hash)
+{
+  const char *e = b + n, *p = tc_json__ws(b, e), *s;
+  bool have = false;
+  int more = tc_json__open(&p, e);
+  tc_err_t err;
+  while (more == 1) {
+    tc_json_member_t m;
+    char *v;
+    int kn;
+    if ((err = tc_json__member(&p, e, simple | TC_JSON__KEY, &m)) != TC_OK) return err;
+    v = b + (p - b);
+    kn = m.kesc ? -1 : tc_json__name_index(env_names, N_ENV_NAMES, m.key.ptr, m.key.len); /* 0 data, 1 id */
+    if (kn == 0 && *v == '{') {
+      /* the chunk, in one pass that validates as it reads (TC_JSON__NESTED:
+       * the object is one level down in the body). On an error the object
+       * is validated on its own first, so the error reported is the first
+       * bad byte in document order, else the field of the wrong type (what
+       * validating the whole value before parsing it gives). */
+      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple | TC_JSON__NESTED)) != TC_OK) {
+        tc_err_t verr = tc_json__value(&p, e, simple);
+        return verr != TC_OK ? verr : err;
+      }
+      p = v;
+      have = true;
+    } else {
+      s = p;
+      if ((err = tc_json__value(&p, e, simple)) != TC_OK) return err;
+      if (kn >= 0 && *v == '"') {
+        /* (in a body without a backslash, a string is its own text) */
+        size_t len = (size_t)(p - s - 2);
+        if (!simple) len = tc_json__unescape_valid(v + 1, len);
+        if (kn == 1) {
+          env_id->ptr = v + 1;
+          env_id->len = len;
+          *hash = 0;
+        } else { /* data as a JSON string (the .in shape) */
+          if ((err = tc_chunk_parse(v + 1, len, c)) != TC_OK) return err;
+          have = true;
+        }
+      }
+    }
+    more = tc_json__next(&p, e);
+  }
+  if (more < 0) return (tc_err_t)more;
+  if (tc_json__ws(p, e) != e) return TC_ERR_JSON_SYNTAX;
+  return have ? TC_OK : TC_ERR_CHUNK_TYPE;
+}
+#endif
+
 static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_chunk_t *chp);
 
 /* The record object closed. */
@@ -269,16 +322,17 @@ static tc_err_t record_end(tc_outstream_t *o)
     ctl.public_access_token = hdr(o, H_PAT);
     ctl.session_in_event_id = hdr_int(o, H_IN_EVENT);
     ctl.session_in_consumed_id = hdr_int(o, H_IN_CONSUMED);
-    ctl.session_closed = tc_slice_eq(hdr(o, H_CLOSED), "true");
+    ctl.session_closed = tc_slice_eq(hdr(o, H_CLOSED), tc_json__literals); /* "true" */
     ctl.session_closed_reason = hdr(o, H_CLOSED_REASON);
     return cb_control(o, &ri, &ctl);
   }
   ri = rec_info(o, TC_REC_DATA);
   if (!(o->rflags & (RF_OVER | RF_INV))) {
     uint32_t h = 0;
-    /* "simple" (no escape or control byte: strings need only their quote
-     * found) is a TC_DECODE_FAST shortcut */
-    bool simple = TC_DECODE_FAST && !(o->rflags & RF_SPECIAL);
+    /* "simple": the outer unescaper made no backslash and no control byte
+     * (and it checked the UTF-8): the body's strings need only their quote
+     * found */
+    unsigned simple = (o->rflags & RF_SPECIAL) ? 0u : TC_JSON__SIMPLE;
     err = parse_body(o->rec + o->body_off, o->body_len, simple, &ch, &ri.envelope_id, &h);
     if (err != TC_OK) {
       ri.invalid = true;
@@ -467,7 +521,8 @@ static void set_key(tc_outstream_t *o)
   int k = o->skip || (o->depth != 1 && o->depth != 3) ? -1
                                                        : tc_json__name_index(key_names, N_KEY_NAMES, o->keybuf, o->keylen);
   o->key = K_OTHER;
-  if (k >= 0 && (k == 0) == (o->depth == 1)) o->key = (uint8_t)(K_RECORDS + k);
+  /* "records" at depth 1, the others at depth 3 */
+  if (k >= 0 && (K_SEQ + k == K_RECORDS) == (o->depth == 1)) o->key = (uint8_t)(K_SEQ + k);
 }
 
 /* A string closed (its quote consumed). */
@@ -483,12 +538,12 @@ static tc_err_t string_end(tc_outstream_t *o)
   case SR_HNAME:
     o->hname = HN_UNKNOWN;
     if (o->sink == SK_REC) {
-      if (o->hcount == 0 && len == 0) o->rflags |= RF_CMD;
+      if (!(o->rflags & RF_HDR) && len == 0) o->rflags |= RF_CMD;
       int i = tc_json__name_index(hdr_names, TC_OUT_HDRS_, o->rec + o->str_start, len);
       if (i >= 0 && o->h_len[i] == H_NONE) o->hname = (uint8_t)i;
     }
     o->rec_len = o->str_start;
-    o->hcount = (uint8_t)(o->hcount < 255 ? o->hcount + 1 : 255);
+    o->rflags |= RF_HDR;
     break;
   case SR_HVAL:
     if (o->sink == SK_REC) {
@@ -503,7 +558,6 @@ static tc_err_t string_end(tc_outstream_t *o)
       o->body_len = len;
       if (o->unesc.special) o->rflags |= RF_SPECIAL;
     }
-    o->rflags |= RF_BODY;
     break;
   default: break;
   }
@@ -612,7 +666,6 @@ TC_OS_NOINLINE static int value_role(tc_outstream_t *o, unsigned c)
     }
     break;
   case 4:
-    o->hname = HN_UNKNOWN;
     if (arr) {
       o->hidx = 0;
       return R_CONT;
@@ -667,8 +720,7 @@ static tc_err_t value_start(tc_outstream_t *o, unsigned c)
   case 'f':
   case 'n':
     o->st = S_LIT;
-    o->keybuf[0] = (char)c; /* which literal */
-    o->sub = 1;
+    o->sub = (uint8_t)(tc_json__literal(c) + 1); /* while it is read: its next byte's offset */
     o->key = (uint8_t)role; /* R_SEQ is impossible here; R_TS: timestamp stays -1 */
     return TC_OK;
   default:
@@ -872,9 +924,10 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
         c = (unsigned char)*p;
       }
 #endif
-      /* the grammar is json_str.c's automaton; the value of a plain
-       * non-negative integer is kept on the side (seq_num, timestamp) */
-      next = tc_json__num_step(o->sub, c);
+      /* the grammar is json_str.c's automaton (but a digit after the
+       * integer's first: no call); the value of a plain non-negative
+       * integer is kept on the side (seq_num, timestamp) */
+      next = o->sub == TC_JSON__N_INT && c - '0' < 10u ? TC_JSON__N_INT : tc_json__num_step(o->sub, c);
       if (next == TC_JSON__N_BAD) return TC_ERR_JSON_SYNTAX;
       if (next != TC_JSON__N_END) {
         d = c - '0';
@@ -891,10 +944,9 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
       if ((err = scalar_end(o)) != TC_OK) return err;
       /* c is handled below, as the byte after a value */
     } else if (o->st == S_LIT) {
-      const char *lit = o->keybuf[0] == 't' ? "true" : o->keybuf[0] == 'f' ? "false" : "null";
-      if ((unsigned char)lit[o->sub] != c) return TC_ERR_JSON_SYNTAX;
+      if ((unsigned char)tc_json__literals[o->sub] != c) return TC_ERR_JSON_SYNTAX;
       p++;
-      if (lit[++o->sub] == 0 && (err = scalar_end(o)) != TC_OK) return err;
+      if (tc_json__literals[++o->sub] == 0 && (err = scalar_end(o)) != TC_OK) return err;
       continue;
     }
     p++;
@@ -974,12 +1026,8 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
 
 static uint8_t event_kind(const tc_sse_t *s)
 {
-  if (s->event_truncated) return EV_OTHER;
-  if (s->event_len == 0) return EV_MESSAGE;
-  {
-    int k = tc_json__name_index(ev_names, N_EV_NAMES, s->event, s->event_len);
-    return k < 0 ? EV_OTHER : (uint8_t)(EV_BATCH + k);
-  }
+  int k = tc_json__name_index(ev_names, N_EV_NAMES, s->event, s->event_len);
+  return k < 0 || s->event_truncated ? EV_OTHER : (uint8_t)(EV_MESSAGE + k);
 }
 
 TC_OS_NOINLINE static void event_reset(tc_outstream_t *o)
@@ -1004,19 +1052,11 @@ static tc_err_t sse_data(void *user, const tc_sse_t *s, const char *p, size_t n)
   case EV_BATCH:
     return scan(o, p, n);
   case EV_ERROR:
+  case EV_MESSAGE: /* (a message event's text: only "[DONE]" matters) */
     k = TC_OUT_ERROR_TEXT_MAX - o->err_len;
     if (k > n) k = n;
     memcpy(o->err_text + o->err_len, p, k);
     o->err_len = (uint8_t)(o->err_len + k);
-    break;
-  case EV_MESSAGE: /* only "[DONE]" matters */
-    k = sizeof o->keybuf - o->keylen;
-    if (n > k) {
-      o->keylen = sizeof o->keybuf;
-    } else {
-      memcpy(o->keybuf + o->keylen, p, n);
-      o->keylen = (uint8_t)(o->keylen + n);
-    }
     break;
   default: break;
   }
@@ -1056,7 +1096,8 @@ static tc_err_t sse_dispatch(void *user, const tc_sse_t *s)
     break;
   }
   case EV_MESSAGE:
-    fire = tc_json__name_index("[DONE]", 1, o->keybuf, o->keylen) == 0;
+    /* (a longer text is cut at TC_OUT_ERROR_TEXT_MAX, never to 6 bytes) */
+    fire = tc_json__name_index("[DONE]", 1, o->err_text, o->err_len) == 0;
     ev = TC_OUT_EV_DONE;
     break;
   default:

@@ -107,6 +107,15 @@ enum {
 };
 unsigned tc_json__num_step(unsigned state, unsigned c);
 
+/* "true\0false\0null": the JSON literals, for both scanners;
+ * tc_json__literal(c) is the offset of the one starting with c ('t', 'f'
+ * or 'n'). */
+extern const char tc_json__literals[];
+static inline unsigned tc_json__literal(unsigned c)
+{
+  return c == 't' ? 0u : c == 'f' ? 5u : 11u;
+}
+
 /* Skips white space. (One copy in json_str.c rather than an inline one
  * per module: it is not on the hot path.) */
 const char *tc_json__ws(const char *p, const char *e);
@@ -122,9 +131,24 @@ int tc_json__name_index(const char *list, unsigned count, const char *p, size_t 
  * reached without a quote and need_quote is set. */
 tc_err_t tc_json__str(const char **pp, const char *e, bool *esc, bool need_quote);
 
+/* How the member / value walkers below may read their text (`mode`, OR'd):
+ * TC_JSON__SIMPLE: the strings in the text are known to be valid, because
+ *   the text holds no backslash, no byte < 0x20 and only valid UTF-8, or
+ *   because it was validated before: strings then only need their closing
+ *   quote found, escapes stepped over (the structure is still checked).
+ * TC_JSON__NESTED: the object being walked sits inside one more container
+ *   (a `.out` body's chunk): nested values may go one level less deep, as
+ *   when the object is validated from outside.
+ * TC_JSON__KEY (tc_json__member only): stop after the key and its colon,
+ *   *pp at the value (m->v and m->ve not set). */
+#define TC_JSON__SIMPLE 1u
+#define TC_JSON__NESTED 2u
+#define TC_JSON__KEY 4u
+
 /* Validates one JSON value at *pp (no leading white space) and moves *pp
- * past it. Nesting deeper than TC_JSON_DEPTH_MAX is TC_ERR_JSON_DEPTH. */
-tc_err_t tc_json__value(const char **pp, const char *e);
+ * past it. Nesting deeper than TC_JSON_DEPTH_MAX is TC_ERR_JSON_DEPTH.
+ * `mode`: see above. */
+tc_err_t tc_json__value(const char **pp, const char *e, unsigned mode);
 
 /* Decodes the escapes of a string already validated by tc_json__str, in
  * place; returns the new length. */
@@ -139,14 +163,14 @@ int tc_json__open(const char **pp, const char *e);
 int tc_json__next(const char **pp, const char *e);
 
 /* One member "key": value at *pp (at the key's quote); *pp moves past the
- * value. `simple`: the text is known to hold no backslash, no byte < 0x20
- * and only valid UTF-8 (strings then only need their closing quote found). */
+ * value. `mode`: see above (with TC_JSON__SIMPLE, kesc / vesc: a backslash
+ * was seen). */
 typedef struct tc_json_member {
   tc_slice_t key;       /* raw, without quotes */
   const char *v, *ve;   /* the value as written (a string with its quotes) */
   bool kesc, vesc;      /* key / string value has escapes */
 } tc_json_member_t;
-tc_err_t tc_json__member(const char **pp, const char *e, bool simple, tc_json_member_t *m);
+tc_err_t tc_json__member(const char **pp, const char *e, unsigned mode, tc_json_member_t *m);
 
 /* Streaming unescape step: decodes from in[0..n) into out[0..room).
  * Returns TC_OK (all input used), TC_JSON__CLOSED (stopped at a raw quote:
@@ -165,9 +189,12 @@ bool tc_json__unesc_after_bs(const tc_json_unesc_t *u);
 
 /* core/chunk.c: parses the chunk object at p (no leading white space) and
  * sets *endp after its closing brace (tc_chunk_parse without the check that
- * nothing follows; used by core/outstream for the envelope's `data`). */
+ * nothing follows; used by core/outstream for the envelope's `data`).
+ * `mode`: as for tc_json__member; but the fast build's shortcuts take
+ * TC_JSON__SIMPLE strictly, as "no backslash at all". On an error nothing
+ * in [p, e) has been changed. */
 struct tc_chunk;
-tc_err_t tc_chunk__parse_at(char *p, char *e, struct tc_chunk *out, char **endp, bool simple);
+tc_err_t tc_chunk__parse_at(char *p, char *e, struct tc_chunk *out, char **endp, unsigned mode);
 
 /* core/chunk.c (TC_DECODE_FAST): a data record's body read straight from
  * its escaped text: p just after the body string's opening quote, e the

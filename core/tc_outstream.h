@@ -170,10 +170,9 @@ typedef struct tc_outstream {
   bool esc;                    /* skipping a string: the next byte is escaped */
   bool num_ok;                 /* the number is a plain non-negative integer */
   uint8_t keylen;
-  char keybuf[10];             /* member key, or the text of a `message` event */
+  char keybuf[10];             /* member key */
   uint8_t hidx;                /* element index inside a header pair */
   uint8_t hname;               /* which known header the current pair names */
-  uint8_t hcount;              /* header pairs seen in the record */
   uint16_t rflags;             /* record flags */
   tc_err_t rerr;               /* why the record is invalid / oversized */
   uint64_t num;                /* number being read */
@@ -189,7 +188,7 @@ typedef struct tc_outstream {
   uint32_t d_end;              /* end of the fragment text in rec */
   tc_json_unesc_t unesc;       /* the record string (headers, body) */
   tc_json_unesc_t unesc2;      /* the delta inside a long body */
-  char err_text[TC_OUT_ERROR_TEXT_MAX];
+  char err_text[TC_OUT_ERROR_TEXT_MAX]; /* text of an error (or `message`) event */
   uint8_t err_len;
 } tc_outstream_t;
 

@@ -100,6 +100,45 @@ static void test_validate_depth_bound(void)
   CHECK(tc_json_validate(deep, n) == TC_ERR_JSON_DEPTH);
 }
 
+/* The member / value walkers' modes (tc_json_int.h), which the decoder uses
+ * on text it has validated or knows to be plain. */
+static void test_walker_modes(void)
+{
+  char deep[2 * TC_JSON_DEPTH_MAX + 4];
+  const char *p, *e;
+  size_t n = 0;
+  tc_json_member_t m;
+  /* NESTED: one level less, as if the value sat inside one more container */
+  for (int i = 0; i < TC_JSON_DEPTH_MAX; i++) deep[n++] = '[';
+  for (int i = 0; i < TC_JSON_DEPTH_MAX; i++) deep[n++] = ']';
+  p = deep;
+  CHECK(tc_json__value(&p, deep + n, 0) == TC_OK && p == deep + n);
+  p = deep;
+  CHECK(tc_json__value(&p, deep + n, TC_JSON__NESTED) == TC_ERR_JSON_DEPTH);
+  p = deep + 1;
+  CHECK(tc_json__value(&p, deep + n - 1, TC_JSON__NESTED) == TC_OK && p == deep + n - 1);
+  /* SIMPLE: a string's escapes are stepped over to its real closing quote
+   * (and noted) without being checked; the structure still is */
+  static const char v[] = "{\"k\\\"\":\"a\\\"b\\\\\",\"x\":1} ";
+  p = v;
+  e = v + sizeof v - 1;
+  CHECK(tc_json__value(&p, e, TC_JSON__SIMPLE) == TC_OK && p == e - 1);
+  p = v + 1;
+  CHECK(tc_json__member(&p, e, TC_JSON__SIMPLE, &m) == TC_OK);
+  CHECK(m.kesc && m.vesc);
+  CHECK_EQ_MEM(m.key.ptr, m.key.len, "k\\\"");
+  CHECK_EQ_MEM(m.v, (size_t)(m.ve - m.v), "\"a\\\"b\\\\\"");
+  p = "{\"a\":tru}";
+  CHECK(tc_json__value(&p, p + 10, TC_JSON__SIMPLE) == TC_ERR_JSON_SYNTAX);
+  /* KEY: the member stops after its key and colon, at the value */
+  p = v + 1;
+  CHECK(tc_json__member(&p, e, TC_JSON__KEY, &m) == TC_OK);
+  CHECK(m.kesc && p == v + 7 && *p == '"');
+  CHECK_EQ_MEM(m.key.ptr, m.key.len, "k\\\"");
+  p = "\"a\" x";
+  CHECK(tc_json__member(&p, p + 5, TC_JSON__KEY, &m) == TC_ERR_JSON_SYNTAX);
+}
+
 /* -------------------------------------------------------------- unescaping */
 
 static const struct { const char *in; const char *out; } unesc_ok[] = {
@@ -315,6 +354,7 @@ int main(void)
   RUN(test_validate_accepts_json);
   RUN(test_validate_rejects_with_named_errors);
   RUN(test_validate_depth_bound);
+  RUN(test_walker_modes);
   RUN(test_unescape_in_place);
   RUN(test_streaming_unescape_every_split);
   RUN(test_streaming_unescape_output_bound);

@@ -371,6 +371,20 @@ static void test_done_event(void)
   EXPECT(not_done, "");
 }
 
+static void test_done_needs_the_exact_text(void)
+{
+  /* a message event's text is kept (cut at TC_OUT_ERROR_TEXT_MAX, in the
+   * error text's buffer) only to be compared with "[DONE]": a shorter, a
+   * multi-line or a longer text is not it, and an error event in between
+   * keeps its own text */
+  sb_t b = { 0 };
+  sb_puts(&b, "data: [DONE\n\ndata: [DO\ndata: NE]\n\ndata: ");
+  for (int i = 0; i < TC_OUT_ERROR_TEXT_MAX / 6 + 2; i++) sb_puts(&b, "[DONE]");
+  sb_puts(&b, "\n\nevent: error\ndata: x\n\ndata: [DONE]\n\n");
+  expect_splits(b.p, b.len, "EV error text=x\nEV done\n");
+  sb_free(&b);
+}
+
 static void test_multi_line_batch_data(void)
 {
   /* two data lines are joined with LF, which is JSON white space */
@@ -1146,6 +1160,7 @@ int main(void)
   RUN(test_error_event_gives_text);
   RUN(test_error_event_text_truncated_on_code_point);
   RUN(test_done_event);
+  RUN(test_done_needs_the_exact_text);
   RUN(test_multi_line_batch_data);
   RUN(test_empty_batch_and_no_records_key);
   RUN(test_command_record_trim_and_fence);
