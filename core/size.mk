@@ -25,6 +25,9 @@
 #                    "cross: N passed, N failed" (one per target) and names a
 #                    target that broke.
 #
+# CROSS_DEFS adds defines to every cross build, e.g. the decoder's fast paths
+# at -Os: make BUILD=build-fast-os CROSS_DEFS=-DTC_DECODE_FAST=1 size
+#
 # Hooks may reuse the cross rules: $(CROSS_DIR)/<target>/<path>.o is built
 # from <path>.c with the target's flags (e.g. port/kv/foo.c), and
 # $(CROSS_SIZE_<target>) is that target's `size`. Targets: $(CROSS_TARGETS).
@@ -41,7 +44,7 @@ CROSS_CC_rv32imc     ?= riscv64-unknown-elf-gcc
 CROSS_SIZE_rv32imc   ?= riscv64-unknown-elf-size
 # The riscv toolchain has no libc headers of its own: picolibc provides them.
 CROSS_ARCH_rv32imc   := -march=rv32imc -mabi=ilp32 --specs=picolibc.specs
-CROSS_CFLAGS := $(CSTD) -Os -ffunction-sections -fdata-sections $(WARN) $(INC)
+CROSS_CFLAGS := $(CSTD) -Os -ffunction-sections -fdata-sections $(WARN) $(INC) $(CROSS_DEFS)
 
 cross_obj = $(CORE_SRC:%.c=$(CROSS_DIR)/$(1)/%.o)
 
