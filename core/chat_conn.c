@@ -65,8 +65,10 @@ tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_
                          const tc_http_resp_cb_t *cb, void *user)
 {
   uint32_t key = host_key(u);
-  /* open between exchanges means reusable: any other end closes it */
-  bool reuse = k->open && k->host_key == key;
+  /* open between exchanges means reusable: any other end closes it (the
+   * phase check costs 4 bytes and keeps a caller's slip from reusing a
+   * connection with a response still under way) */
+  bool reuse = k->open && k->phase == K_IDLE && k->host_key == key;
   if (u->host.len > CHAT_HOST_MAX) return TC_ERR_HTTP_URL;
   k->host = u->host.ptr;
   k->host_len = (uint16_t)u->host.len;

@@ -21,6 +21,8 @@
 /* A callback's request to stop the parser without an error (positive, so
  * it never collides with a tc_err_t). */
 #define CHAT_HALT ((tc_err_t)1)
+/* .out's verdict "reconnect from the cursor" (chat_out.c; positive likewise). */
+#define CHAT_RETRY ((tc_err_t)2)
 
 /* ---- defaults (official 4.8.3 values, protocol.md §6.2) */
 #define CHAT_DEFAULT_BASE "https://api.trigger.dev"

@@ -16,9 +16,8 @@
 #include "chat_int.h"
 
 /* A callback's verdict (out.verdict_err): TC_OK the subscription is done,
- * CHAT_RETRY reconnect from the cursor, TC_ERR_AUTH refresh the token once
- * and reconnect, any other error ends the subscription with it. */
-#define CHAT_RETRY ((tc_err_t)2)
+ * CHAT_RETRY (chat_int.h) reconnect from the cursor, TC_ERR_AUTH refresh the
+ * token once and reconnect, any other error ends the subscription with it. */
 
 static tc_err_t on_headers(void *user, const tc_http_resp_t *r);
 static tc_err_t on_body(void *user, const char *p, size_t n);
