@@ -199,10 +199,18 @@ static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc
     char *v;
     const char *q = p;
     int kn;
-    /* "data": {object} is parsed by the chunk parser directly */
+    /* "data": {object} is parsed by the chunk parser directly, as the
+     * general path does it (see there): one level down in the body, and an
+     * error is the first bad byte of the object, else what the chunk
+     * parser found */
     if (e - p > 8 && memcmp(p, "\"data\":{", 8) == 0) {
       v = b + (p + 7 - b);
-      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple)) != TC_OK) return err;
+      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple | TC_JSON__NESTED)) != TC_OK) {
+        tc_err_t verr;
+        q = p + 7;
+        verr = tc_json__value(&q, e, simple);
+        return verr != TC_OK ? verr : err;
+      }
       p = v;
       have = true;
       /* and the usual ,"id":"..."} */
