@@ -726,7 +726,10 @@ static tc_err_t value_start(tc_outstream_t *o, unsigned c)
     return TC_OK;
   case '"':
     if (role == R_BODY) {
-      bool store = !(o->rflags & (RF_CMD | RF_CTRL | RF_OVER | RF_INV));
+      /* (a second body after a long delta's fragments went out is skipped:
+       * the record was delivered, and what the buffer holds is not its
+       * text; reading it made the result depend on where pieces were cut) */
+      bool store = !(o->rflags & (RF_CMD | RF_CTRL | RF_OVER | RF_INV | RF_FRAG));
       str_begin(o, SR_BODY, store ? SK_REC : SK_SKIP);
     } else if (role == R_HNAME) {
       str_begin(o, SR_HNAME, SK_REC);

@@ -14,11 +14,15 @@
  * (records with all their info, chunks with every field and flag,
  * fragments as delivered, controls, events with their text), the cursor
  * and idle state after each piece, and each feed's result code are
- * identical between the two builds. */
+ * identical between the two builds. The same bytes are also given to the
+ * JSON and chunk entry points the decoder is built on (tc_json_validate,
+ * tc_json_unescape, tc_chunk_parse), whose results and output must match. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tc_chunk.h"
+#include "tc_json.h"
 #include "tc_outstream.h"
 
 /* the TC_DECODE_FAST=0 build, renamed */
@@ -27,6 +31,9 @@ void os_tc_outstream_init(tc_outstream_t *o, char *rec_buf, size_t rec_cap, cons
 tc_err_t os_tc_outstream_feed(tc_outstream_t *o, const char *p, size_t n);
 bool os_tc_outstream_cursor(const tc_outstream_t *o, uint64_t *seq);
 bool os_tc_outstream_idle(const tc_outstream_t *o);
+tc_err_t os_tc_json_validate(const char *s, size_t len);
+tc_err_t os_tc_json_unescape(char *s, size_t len, size_t *out_len);
+tc_err_t os_tc_chunk_parse(char *json, size_t len, tc_chunk_t *out);
 
 #define LOG_MAX (512u * 1024u)
 #define BYTEWISE_MAX 4096u
@@ -146,6 +153,41 @@ static void both(size_t cap, const char *p, size_t n, const size_t *cuts, size_t
   if (g_side[0].n != g_side[1].n || memcmp(g_side[0].log, g_side[1].log, g_side[0].n) != 0) abort();
 }
 
+/* The JSON entry points on p[0..n) (at most sizeof g_buf[k] bytes). */
+static char g_buf[2][8192];
+
+static void json_side(int k, const char *p, size_t n)
+{
+  side_t *s = &g_side[k];
+  char *buf = g_buf[k];
+  size_t len = 0;
+  tc_chunk_t c;
+  tc_err_t e;
+  s->n = 0;
+  e = k == 0 ? tc_json_validate(p, n) : os_tc_json_validate(p, n);
+  put_u64(s, (uint64_t)(int64_t)e);
+  memcpy(buf, p, n);
+  e = k == 0 ? tc_json_unescape(buf, n, &len) : os_tc_json_unescape(buf, n, &len);
+  put_u64(s, (uint64_t)(int64_t)e);
+  if (e == TC_OK) put(s, buf, len);
+  memcpy(buf, p, n);
+  e = k == 0 ? tc_chunk_parse(buf, n, &c) : os_tc_chunk_parse(buf, n, &c);
+  put_u64(s, (uint64_t)(int64_t)e);
+  if (e == TC_OK) {
+    put_u64(s, (uint64_t)c.type);
+    for (const tc_slice_t *v = &c.type_name; v <= &c.message_metadata; v++) put_slice(s, *v);
+    put_u64(s, c.transient + 2u * c.dynamic + 4u * c.provider_executed + 8u * c.preliminary);
+  }
+}
+
+static void json_both(const char *p, size_t n)
+{
+  if (n > sizeof g_buf[0]) n = sizeof g_buf[0];
+  json_side(0, p, n);
+  json_side(1, p, n);
+  if (g_side[0].n != g_side[1].n || memcmp(g_side[0].log, g_side[1].log, g_side[0].n) != 0) abort();
+}
+
 static size_t g_cuts[BYTEWISE_MAX];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -171,5 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < n; i++) g_cuts[i] = i + 1;
     both(cap, body, n, g_cuts, n);
   }
+  json_both(body, n);
+  json_both(body + cut, n - cut);
   return 0;
 }
