@@ -193,9 +193,11 @@ static bool dedupe(tc_outstream_t *o, tc_slice_t id, uint32_t h)
  * validator's error (TC_ERR_JSON_SYNTAX, _ESCAPE, _SURROGATE, _DEPTH,
  * TC_ERR_UTF8: the first bad byte in document order) whatever else is wrong
  * with it; only a valid body is refused for what it says (TC_ERR_CHUNK_TYPE,
- * TC_ERR_JSON_TYPE: the first such member). The chunk object counts as
- * level 1 of its own nesting (TC_JSON__NESTED), as when it is validated on
- * its own. Both paths read in one pass and keep the first interpretation
+ * TC_ERR_JSON_TYPE: the first such member). Depth: the chunk object with
+ * everything in it nests at most TC_JSON_DEPTH_MAX levels (TC_JSON__NESTED:
+ * it counts as level 1, as when it is validated on its own; the body
+ * object around it is not counted), whether `data` holds the object or a
+ * JSON string of it (tc_chunk_parse counts the same way). Both paths read in one pass and keep the first interpretation
  * error in `bad` while they finish validating the rest (errors are rare:
  * no cost to the usual record). */
 #if TC_DECODE_FAST

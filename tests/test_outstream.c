@@ -904,9 +904,12 @@ static void test_depth_bound(void)
  * else is wrong with it; only a valid body is refused for what it says
  * (TC_ERR_CHUNK_TYPE, TC_ERR_JSON_TYPE: its first such member). The chunk
  * object is level 1 of its own nesting: at most TC_JSON_DEPTH_MAX levels
- * with everything in it. Before this, the fast path reported the type
+ * with everything in it, whether `data` holds the object or a JSON string
+ * of it. Before this, the fast path reported the type
  * error of the vectors marked (*) where the general path said
- * TC_ERR_JSON_SYNTAX, and took one level more inside the chunk. */
+ * TC_ERR_JSON_SYNTAX, and took one level more inside the chunk; both paths
+ * took one level more in the string shape, and the general path stopped at
+ * a chunk's type error before it checked the rest of the body. */
 typedef struct body_case {
   const char *name;
   const char *body; /* the record body (unescaped) */
@@ -954,6 +957,12 @@ static const body_case_t body_cases[] = {
     "R1 data env=a\n  chunk data-* type=data-x data=[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n" },
   { "the chunk 33 levels deep (*)",
     "{\"data\":{\"type\":\"data-x\",\"data\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},\"id\":\"a\"}",
+    "R1 data inv TC_ERR_JSON_DEPTH\n" },
+  { "the chunk as a string, 32 levels deep: accepted",
+    "{\"data\":\"{\\\"type\\\":\\\"data-x\\\",\\\"data\\\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}\",\"id\":\"a\"}",
+    "R1 data env=a\n  chunk data-* type=data-x data=[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n" },
+  { "the chunk as a string, 33 levels deep",
+    "{\"data\":\"{\\\"type\\\":\\\"data-x\\\",\\\"data\\\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}\",\"id\":\"a\"}",
     "R1 data inv TC_ERR_JSON_DEPTH\n" },
 };
 
