@@ -121,6 +121,8 @@ FUZZ_FLAGS := $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-r
 
 # A target named *_os fuzzes the size-optimised decode path (TC_DECODE_FAST 0,
 # the -Os default, i.e. what the MCU builds run) with the same assertions.
+# A target named *_diff (tests/fuzz/diff.mk) links both paths and compares
+# them; *_os and *_diff targets take the seeds of the target they derive from.
 $(BUILD)/fuzz/%_os: FUZZ_DEFS := -DTC_DECODE_FAST=0
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(JSMN_H)
 	@mkdir -p $(dir $@)
@@ -128,7 +130,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(JSMN_H)
 
 define run_fuzz
 	@mkdir -p $(BUILD)/fuzz/corpus/$(1); \
-	seeds=tests/fuzz/corpus/$(patsubst %_os,%,$(1)); [ -d $$seeds ] || seeds=; \
+	seeds=tests/fuzz/corpus/$(patsubst %_diff,%,$(patsubst %_os,%,$(1))); [ -d $$seeds ] || seeds=; \
 	if $(BUILD)/fuzz/$(1) -max_total_time=$(2) -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
 	    $(BUILD)/fuzz/corpus/$(1) $$seeds > $(BUILD)/fuzz/$(1).log 2>&1; \
 	then echo "$(1): 1 passed, 0 failed"; \

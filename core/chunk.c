@@ -491,6 +491,9 @@ tc_err_t tc_chunk_parse(char *json, size_t len, tc_chunk_t *out)
   tc_err_t err;
   if (!json || !out) return TC_ERR_ARG;
   p = tc_json__ws(json, e);
-  if ((err = tc_chunk__parse_at(json + (p - json), e, out, &end, 0)) != TC_OK) return err;
+  /* TC_JSON__NESTED: the object itself is level 1, so a chunk nests no
+   * deeper than tc_json_validate accepts, and as deep as a `.out` body's
+   * chunk object (the same limit for both shapes of `data`) */
+  if ((err = tc_chunk__parse_at(json + (p - json), e, out, &end, TC_JSON__NESTED)) != TC_OK) return err;
   return tc_json__ws(end, e) == e ? TC_OK : TC_ERR_JSON_SYNTAX;
 }

@@ -186,23 +186,44 @@ static bool dedupe(tc_outstream_t *o, tc_slice_t id, uint32_t h)
 }
 
 /* Parses the body {"data":<chunk object or JSON string>,"id":"..."} in place.
- * `simple`: 0 or TC_JSON__SIMPLE (see tc_json_int.h). */
+ * `simple`: 0 or TC_JSON__SIMPLE (see tc_json_int.h).
+ *
+ * Which error a bad body gets, the same on both decode paths: the body is
+ * validated, then interpreted. A body that is not valid JSON gets the
+ * validator's error (TC_ERR_JSON_SYNTAX, _ESCAPE, _SURROGATE, _DEPTH,
+ * TC_ERR_UTF8: the first bad byte in document order) whatever else is wrong
+ * with it; only a valid body is refused for what it says (TC_ERR_CHUNK_TYPE,
+ * TC_ERR_JSON_TYPE: the first such member). Depth: the chunk object with
+ * everything in it nests at most TC_JSON_DEPTH_MAX levels (TC_JSON__NESTED:
+ * it counts as level 1, as when it is validated on its own; the body
+ * object around it is not counted), whether `data` holds the object or a
+ * JSON string of it (tc_chunk_parse counts the same way). Both paths read in one pass and keep the first interpretation
+ * error in `bad` while they finish validating the rest (errors are rare:
+ * no cost to the usual record). */
 #if TC_DECODE_FAST
 static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc_slice_t *env_id, uint32_t *hash)
 {
   const char *e = b + n, *p = tc_json__ws(b, e);
   bool have = false;
   int more = tc_json__open(&p, e);
-  tc_err_t err;
+  tc_err_t err, bad = TC_OK;
   while (more == 1) {
     tc_json_member_t m;
     char *v;
     const char *q = p;
     int kn;
-    /* "data": {object} is parsed by the chunk parser directly */
+    /* "data": {object} is parsed by the chunk parser directly (not
+     * validated first); on an error the object is validated on its own */
     if (e - p > 8 && memcmp(p, "\"data\":{", 8) == 0) {
       v = b + (p + 7 - b);
-      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple)) != TC_OK) return err;
+      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple | TC_JSON__NESTED)) != TC_OK) {
+        tc_err_t verr;
+        p += 7;
+        if ((verr = tc_json__value(&p, e, simple)) != TC_OK) return verr;
+        if (bad == TC_OK) bad = err;
+        more = tc_json__next(&p, e);
+        continue;
+      }
       p = v;
       have = true;
       /* and the usual ,"id":"..."} */
@@ -220,11 +241,11 @@ static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc
       more = tc_json__next(&p, e);
       continue;
     }
-    if ((err = tc_json__member(&q, e, simple, &m)) != TC_OK) return err;
+    if ((err = tc_json__member(&q, e, simple, &m)) != TC_OK) return err; /* (the value validated) */
     v = b + (m.v - b);
     kn = m.kesc ? -1 : tc_json__name_index(env_names, N_ENV_NAMES, m.key.ptr, m.key.len); /* 0 data, 1 id */
     if (kn == 0 && *v == '{') {
-      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple)) != TC_OK) return err;
+      err = tc_chunk__parse_at(v, b + n, c, &v, simple | TC_JSON__NESTED);
       have = true;
     } else if (kn >= 0 && *v == '"') {
       size_t len = (size_t)(m.ve - m.v - 2);
@@ -234,15 +255,17 @@ static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc
         env_id->len = len;
         *hash = 0;
       } else { /* data as a JSON string (the .in shape) */
-        if ((err = tc_chunk_parse(v + 1, len, c)) != TC_OK) return err;
+        err = tc_chunk_parse(v + 1, len, c);
         have = true;
       }
     }
+    if (bad == TC_OK) bad = err;
     p = m.ve;
     more = tc_json__next(&p, e);
   }
   if (more < 0) return (tc_err_t)more;
   if (tc_json__ws(p, e) != e) return TC_ERR_JSON_SYNTAX;
+  if (bad != TC_OK) return bad;
   return have ? TC_OK : TC_ERR_CHUNK_TYPE;
 }
 
@@ -253,7 +276,7 @@ static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc
   const char *e = b + n, *p = tc_json__ws(b, e), *s;
   bool have = false;
   int more = tc_json__open(&p, e);
-  tc_err_t err;
+  tc_err_t err, bad = TC_OK;
   while (more == 1) {
     tc_json_member_t m;
     char *v;
@@ -261,22 +284,19 @@ static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc
     if ((err = tc_json__member(&p, e, simple | TC_JSON__KEY, &m)) != TC_OK) return err;
     v = b + (p - b);
     kn = m.kesc ? -1 : tc_json__name_index(env_names, N_ENV_NAMES, m.key.ptr, m.key.len); /* 0 data, 1 id */
-    if (kn == 0 && *v == '{') {
-      /* the chunk, in one pass that validates as it reads (TC_JSON__NESTED:
-       * the object is one level down in the body). On an error the object
-       * is validated on its own first, so the error reported is the first
-       * bad byte in document order, else the field of the wrong type (what
-       * validating the whole value before parsing it gives). */
-      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple | TC_JSON__NESTED)) != TC_OK) {
-        tc_err_t verr = tc_json__value(&p, e, simple);
-        return verr != TC_OK ? verr : err;
-      }
+    err = TC_OK;
+    if (kn == 0 && *v == '{' &&
+        (err = tc_chunk__parse_at(v, b + n, c, &v, simple | TC_JSON__NESTED)) == TC_OK) {
+      /* the chunk, in one pass that validates as it reads */
       p = v;
       have = true;
     } else {
+      /* any other value, or a chunk object the chunk parser refused (err):
+       * validated on its own, whose error wins */
+      tc_err_t verr;
       s = p;
-      if ((err = tc_json__value(&p, e, simple)) != TC_OK) return err;
-      if (kn >= 0 && *v == '"') {
+      if ((verr = tc_json__value(&p, e, simple)) != TC_OK) return verr;
+      if (kn >= 0 && *v == '"') { /* (so err is TC_OK) */
         /* (in a body without a backslash, a string is its own text) */
         size_t len = (size_t)(p - s - 2);
         if (!simple) len = tc_json__unescape_valid(v + 1, len);
@@ -285,15 +305,17 @@ static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc
           env_id->len = len;
           *hash = 0;
         } else { /* data as a JSON string (the .in shape) */
-          if ((err = tc_chunk_parse(v + 1, len, c)) != TC_OK) return err;
+          err = tc_chunk_parse(v + 1, len, c);
           have = true;
         }
       }
     }
+    if (bad == TC_OK) bad = err;
     more = tc_json__next(&p, e);
   }
   if (more < 0) return (tc_err_t)more;
   if (tc_json__ws(p, e) != e) return TC_ERR_JSON_SYNTAX;
+  if (bad != TC_OK) return bad;
   return have ? TC_OK : TC_ERR_CHUNK_TYPE;
 }
 #endif
@@ -706,7 +728,10 @@ static tc_err_t value_start(tc_outstream_t *o, unsigned c)
     return TC_OK;
   case '"':
     if (role == R_BODY) {
-      bool store = !(o->rflags & (RF_CMD | RF_CTRL | RF_OVER | RF_INV));
+      /* (a second body after a long delta's fragments went out is skipped:
+       * the record was delivered, and what the buffer holds is not its
+       * text; reading it made the result depend on where pieces were cut) */
+      bool store = !(o->rflags & (RF_CMD | RF_CTRL | RF_OVER | RF_INV | RF_FRAG));
       str_begin(o, SR_BODY, store ? SK_REC : SK_SKIP);
     } else if (role == R_HNAME) {
       str_begin(o, SR_HNAME, SK_REC);

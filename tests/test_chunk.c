@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tc_chunk.h"
+#include "tc_json.h"
 #include "tc_test.h"
 
 static tc_err_t parse(const char *json, char *buf, size_t cap, tc_chunk_t *c)
@@ -178,6 +179,19 @@ static void test_errors(void)
     for (int i = 0; i <= TC_JSON_DEPTH_MAX; i++) deep[n++] = ']';
     deep[n++] = '}';
     CHECK(tc_chunk_parse(deep, n, &c) == TC_ERR_JSON_DEPTH);
+  }
+  { /* the limit counts the chunk object itself, as tc_json_validate does:
+     * TC_JSON_DEPTH_MAX levels in all are accepted, one more is not */
+    char deep[2 * TC_JSON_DEPTH_MAX + 40], copy[sizeof deep];
+    for (int extra = 0; extra <= 1; extra++) {
+      size_t n = (size_t)sprintf(deep, "{\"type\":\"x\",\"o\":");
+      for (int i = 0; i < TC_JSON_DEPTH_MAX - 1 + extra; i++) deep[n++] = '[';
+      for (int i = 0; i < TC_JSON_DEPTH_MAX - 1 + extra; i++) deep[n++] = ']';
+      deep[n++] = '}';
+      memcpy(copy, deep, n);
+      CHECK(tc_json_validate(copy, n) == (extra ? TC_ERR_JSON_DEPTH : TC_OK));
+      CHECK(tc_chunk_parse(deep, n, &c) == (extra ? TC_ERR_JSON_DEPTH : TC_OK));
+    }
   }
   CHECK(tc_chunk_parse(NULL, 0, &c) == TC_ERR_ARG);
 }

@@ -894,6 +894,101 @@ static void test_depth_bound(void)
   sb_free(&chunk);
 }
 
+/* ------------------------------------------- both decode paths, one answer
+ *
+ * TC_DECODE_FAST=1 (-O2) and 0 (-Os, MCU firmware) must report the same
+ * thing for every body; this file runs under both (make test-unit and make
+ * test-unit-os) against the same expectations. The rule (core/outstream.c,
+ * parse_body): a body is validated, then interpreted. A body that is not
+ * valid JSON gets the validator's error for its first bad byte, whatever
+ * else is wrong with it; only a valid body is refused for what it says
+ * (TC_ERR_CHUNK_TYPE, TC_ERR_JSON_TYPE: its first such member). The chunk
+ * object is level 1 of its own nesting: at most TC_JSON_DEPTH_MAX levels
+ * with everything in it, whether `data` holds the object or a JSON string
+ * of it. Before this, the fast path reported the type
+ * error of the vectors marked (*) where the general path said
+ * TC_ERR_JSON_SYNTAX, and took one level more inside the chunk; both paths
+ * took one level more in the string shape, and the general path stopped at
+ * a chunk's type error before it checked the rest of the body. */
+typedef struct body_case {
+  const char *name;
+  const char *body; /* the record body (unescaped) */
+  const char *expect;
+} body_case_t;
+
+static const body_case_t body_cases[] = {
+  { "type not a string, then a syntax error (*)", "{\"data\":{\"type\":5,\"x\":},\"id\":\"a\"}",
+    "R1 data inv TC_ERR_JSON_SYNTAX\n" },
+  { "delta not a string, then a bad literal (*)",
+    "{\"data\":{\"type\":\"text-delta\",\"id\":\"t\",\"delta\":5,\"x\":tru},\"id\":\"a\"}",
+    "R1 data inv TC_ERR_JSON_SYNTAX\n" },
+  { "boolean field a string, then an unclosed array (*)",
+    "{\"data\":{\"type\":\"data-x\",\"transient\":\"yes\",\"data\":[1,},\"id\":\"a\"}",
+    "R1 data inv TC_ERR_JSON_SYNTAX\n" },
+  { "delta not a string, then a bad escape (*)",
+    "{\"data\":{\"type\":\"text-delta\",\"delta\":5,\"x\":\"\\q\"},\"id\":\"a\"}", "R1 data inv TC_ERR_JSON_ESCAPE\n" },
+  { "type not a string, then a lone surrogate (*)", "{\"data\":{\"type\":5,\"x\":\"\\ud800\"},\"id\":\"a\"}",
+    "R1 data inv TC_ERR_JSON_SURROGATE\n" },
+  { "type not a string, then a value too deep (*)",
+    "{\"data\":{\"type\":5,\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},\"id\":\"a\"}",
+    "R1 data inv TC_ERR_JSON_DEPTH\n" },
+  { "chunk with a type error, the body's next member broken",
+    "{\"data\":{\"type\":5},\"id\":}", "R1 data inv TC_ERR_JSON_SYNTAX\n" },
+  { "chunk with a type error, trailing bytes after the body",
+    "{\"data\":{\"type\":5},\"id\":\"a\"} x", "R1 data inv TC_ERR_JSON_SYNTAX\n" },
+  { "chunk as a string with a type error, the body broken",
+    "{\"data\":\"{\\\"type\\\":5}\",\"id\":}", "R1 data inv TC_ERR_JSON_SYNTAX\n" },
+  { "valid JSON, type not a string", "{\"data\":{\"type\":5,\"x\":[1]},\"id\":\"a\"}",
+    "R1 data inv TC_ERR_CHUNK_TYPE\n" },
+  { "valid JSON, no type", "{\"data\":{\"id\":\"x\"},\"id\":\"a\"}", "R1 data inv TC_ERR_CHUNK_TYPE\n" },
+  { "valid JSON, delta not a string", "{\"data\":{\"type\":\"text-delta\",\"delta\":5},\"id\":\"a\"}",
+    "R1 data inv TC_ERR_JSON_TYPE\n" },
+  { "valid JSON, the first bad member wins",
+    "{\"data\":{\"type\":\"text-delta\",\"delta\":5,\"type\":7},\"id\":\"a\"}", "R1 data inv TC_ERR_JSON_TYPE\n" },
+  { "valid JSON, two chunks, the first refused",
+    "{\"data\":{\"type\":\"text-delta\",\"delta\":5},\"data\":{\"id\":\"x\"},\"id\":\"a\"}",
+    "R1 data inv TC_ERR_JSON_TYPE\n" },
+  { "valid JSON, white space before the chunk, type not a string",
+    "{\"data\": {\"type\":5},\"id\":\"a\"}", "R1 data inv TC_ERR_CHUNK_TYPE\n" },
+  { "white space before the chunk, type error then a syntax error",
+    "{\"data\": {\"type\":5,\"x\":},\"id\":\"a\"}", "R1 data inv TC_ERR_JSON_SYNTAX\n" },
+  { "the chunk 32 levels deep: accepted",
+    "{\"data\":{\"type\":\"data-x\",\"data\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},\"id\":\"a\"}",
+    "R1 data env=a\n  chunk data-* type=data-x data=[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n" },
+  { "the chunk 33 levels deep (*)",
+    "{\"data\":{\"type\":\"data-x\",\"data\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},\"id\":\"a\"}",
+    "R1 data inv TC_ERR_JSON_DEPTH\n" },
+  { "the chunk as a string, 32 levels deep: accepted",
+    "{\"data\":\"{\\\"type\\\":\\\"data-x\\\",\\\"data\\\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}\",\"id\":\"a\"}",
+    "R1 data env=a\n  chunk data-* type=data-x data=[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n" },
+  { "the chunk as a string, 33 levels deep",
+    "{\"data\":\"{\\\"type\\\":\\\"data-x\\\",\\\"data\\\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}\",\"id\":\"a\"}",
+    "R1 data inv TC_ERR_JSON_DEPTH\n" },
+};
+
+static void test_decode_paths_agree_on_bad_bodies(void)
+{
+  _Static_assert(TC_JSON_DEPTH_MAX == 32, "the depth vectors are written for 32 levels");
+  for (unsigned i = 0; i < sizeof body_cases / sizeof body_cases[0]; i++) {
+    const body_case_t *k = &body_cases[i];
+    sb_t b = { 0 }, want = { 0 };
+    batch_open(&b);
+    rec_open(&b, 1);
+    sb_puts(&b, ",\"body\":");
+    put_jstr(&b, k->body, strlen(k->body));
+    sb_puts(&b, "}");
+    add_data(&b, 2, "{\"type\":\"finish\"}", "e"); /* the stream goes on */
+    batch_close(&b);
+    sb_puts(&want, k->expect);
+    sb_puts(&want, "R2 data env=e\n  chunk finish type=finish\nEV batch-end\n");
+    int failed = tc_test_current_failures();
+    expect_splits(b.p, b.len, want.p);
+    if (tc_test_current_failures() != failed) tc_test_fail(__FILE__, __LINE__, "in case: %s", k->name);
+    sb_free(&b);
+    sb_free(&want);
+  }
+}
+
 static void test_callback_error_stops_feed(void)
 {
   sb_t b = { 0 };
@@ -1111,6 +1206,30 @@ static void test_long_delta_with_bad_escape_reports_invalid(void)
   sb_free(&b);
 }
 
+/* A record with a second "body" after its first, a long delta, went out in
+ * fragments: the record was delivered; the second body is skipped. (The
+ * -Os path used to read the record buffer's leftovers here, and its result
+ * depended on where the input was cut: fuzz_outstream_diff.) */
+static void test_second_body_after_fragments_is_skipped(void)
+{
+  sb_t b = { 0 };
+  batch_open(&b);
+  rec_open(&b, 1);
+  for (int k = 0; k < 2; k++) {
+    sb_puts(&b, ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-delta\\\",\\\"id\\\":\\\"t\\\",\\\"delta\\\":\\\"");
+    for (int i = 0; i < 300; i++) sb_puts(&b, k ? "xyz" : "abc");
+    sb_puts(&b, "\\\"}}\"");
+  }
+  sb_puts(&b, "}");
+  add_data(&b, 2, "{\"type\":\"finish\"}", "f");
+  batch_close(&b);
+  g_expect = "R1 data\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n";
+  g.cap = 256;
+  tc_test_splits(b.p, b.len, &ops, &g, 0);
+  g.cap = 0;
+  sb_free(&b);
+}
+
 static void test_huge_tool_output_skipped_as_oversized(void)
 {
   sb_t chunk = { 0 }, b = { 0 };
@@ -1185,6 +1304,7 @@ int main(void)
   RUN(test_broken_framing_is_fatal);
   RUN(test_truncated_record);
   RUN(test_depth_bound);
+  RUN(test_decode_paths_agree_on_bad_bodies);
   RUN(test_callback_error_stops_feed);
   RUN(test_cursor_seed_and_idle);
   RUN(test_record_exactly_buffer_size_and_one_over);
@@ -1192,6 +1312,7 @@ int main(void)
   RUN(test_huge_text_delta_in_fragments);
   RUN(test_huge_text_delta_every_split);
   RUN(test_long_delta_with_bad_escape_reports_invalid);
+  RUN(test_second_body_after_fragments_is_skipped);
   RUN(test_huge_tool_output_skipped_as_oversized);
   RUN(test_sizes);
   free(g.frag);
