@@ -393,7 +393,8 @@ static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_c
 
 /* ---------------------------------------------------------- long deltas */
 
-/* The body prefix {"data":{..."delta":" held in rec[body_off..rec_len):
+/* The body prefix {"data":{..."delta":" held in rec[str_start..rec_len) (the
+ * body string being stored; kept header values may come before it):
  * sets d_type/d_id/d_text and returns true for a text/reasoning delta. */
 /* Under -Os not inlined: its tc_chunk_t would otherwise sit in the
  * scanner's frame under record_end's own (stack depth on an MCU). */
@@ -402,7 +403,7 @@ __attribute__((noinline))
 #endif
 static bool delta_prefix(tc_outstream_t *o)
 {
-  char *b = o->rec + o->body_off, *e = o->rec + o->rec_len, *d, *end, save[2];
+  char *b = o->rec + o->str_start, *e = o->rec + o->rec_len, *d, *end, save[2];
   const char *p = tc_json__ws(b, e);
   tc_chunk_t c;
   tc_err_t err;

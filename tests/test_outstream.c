@@ -1230,6 +1230,27 @@ static void test_second_body_after_fragments_is_skipped(void)
   sb_free(&b);
 }
 
+/* A data record whose headers hold a known name (kept in the record buffer
+ * before the body) still has its long delta delivered in fragments: the
+ * body's text starts after the header value, not at the buffer's start. */
+static void test_long_delta_after_a_kept_header(void)
+{
+  sb_t b = { 0 };
+  batch_open(&b);
+  rec_open(&b, 1);
+  sb_puts(&b, ",\"headers\":[[\"session-in-event-id\",\"7\"]]");
+  sb_puts(&b, ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-delta\\\",\\\"id\\\":\\\"t\\\",\\\"delta\\\":\\\"");
+  for (int i = 0; i < 300; i++) sb_puts(&b, "abc");
+  sb_puts(&b, "\\\"}}\"}");
+  add_data(&b, 2, "{\"type\":\"finish\"}", "f");
+  batch_close(&b);
+  g_expect = "R1 data\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n";
+  g.cap = 256;
+  tc_test_splits(b.p, b.len, &ops, &g, 0);
+  g.cap = 0;
+  sb_free(&b);
+}
+
 static void test_huge_tool_output_skipped_as_oversized(void)
 {
   sb_t chunk = { 0 }, b = { 0 };
@@ -1313,6 +1334,7 @@ int main(void)
   RUN(test_huge_text_delta_every_split);
   RUN(test_long_delta_with_bad_escape_reports_invalid);
   RUN(test_second_body_after_fragments_is_skipped);
+  RUN(test_long_delta_after_a_kept_header);
   RUN(test_huge_tool_output_skipped_as_oversized);
   RUN(test_sizes);
   free(g.frag);
