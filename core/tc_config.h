@@ -45,8 +45,9 @@
  * and digits, hash tables for chunk keys and types, a 256-byte byte-class
  * table. About 25% fewer instructions per byte and ~4 KB more flash on
  * Cortex-M4. 0: one general path, small. Default: on, except when
- * optimising for size (-Os). The behaviour is the same either way (the
- * fast paths give up on anything unusual and the general path decides). */
+ * optimising for size (-Os). The behaviour is the same either way, errors
+ * included: tests/fuzz/fuzz_outstream_diff links both builds into one binary
+ * and checks that every callback agrees, and the unit tests run on both. */
 #ifndef TC_DECODE_FAST
 #ifdef __OPTIMIZE_SIZE__
 #define TC_DECODE_FAST 0
