@@ -13,16 +13,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-/* Keeps a function out of line under -Os (TC_DECODE_FAST 0), where GCC's
- * size inliner would copy it into its only caller and crowd that caller's
- * registers (measured: framing_byte inlined into tc_http_resp_feed costs
- * 92 bytes on Cortex-M4). The fast build leaves inlining to the compiler. */
-#if defined(__GNUC__) && !TC_DECODE_FAST
-#define TC_HTTP_OS_NOINLINE __attribute__((noinline))
-#else
-#define TC_HTTP_OS_NOINLINE
-#endif
-
 static inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c; }
 
 /* p[0..n) equals the lower-case literal `lit`, ignoring ASCII case

@@ -276,7 +276,7 @@ static const int8_t k_bad_byte[] = { TC_ERR_HTTP_STATUS_LINE, TC_ERR_HTTP_HEADER
                                      TC_ERR_HTTP_CHUNK_SYNTAX, TC_ERR_HTTP_CHUNK_SYNTAX, TC_ERR_HTTP_CHUNK_SYNTAX };
 
 /* One byte of a line (not a body byte). */
-TC_HTTP_OS_NOINLINE static tc_err_t framing_byte(tc_http_resp_t *r, char c)
+TC_OS_NOINLINE static tc_err_t framing_byte(tc_http_resp_t *r, char c)
 {
   uint8_t st = r->state;
   if (c == '\n') return line_end(r);

@@ -398,10 +398,7 @@ static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_c
  * sets d_type/d_id/d_text and returns true for a text/reasoning delta. */
 /* Under -Os not inlined: its tc_chunk_t would otherwise sit in the
  * scanner's frame under record_end's own (stack depth on an MCU). */
-#if defined(__GNUC__) && !TC_DECODE_FAST
-__attribute__((noinline))
-#endif
-static bool delta_prefix(tc_outstream_t *o)
+TC_OS_NOINLINE static bool delta_prefix(tc_outstream_t *o)
 {
   char *b = o->rec + o->str_start, *e = o->rec + o->rec_len, *d, *end, save[2];
   const char *p = tc_json__ws(b, e);

@@ -11,16 +11,6 @@
 
 #include "tc_json.h"
 
-/* Marks a small helper that several callers (or several inlined copies of
- * one caller) share: under -Os (TC_DECODE_FAST 0) it stays out of line,
- * because GCC's size inliner still copies such helpers into each caller
- * (measured on Cortex-M4: ~200 bytes in outstream.c). The fast build
- * leaves inlining to the compiler. */
-#if defined(__GNUC__) && !TC_DECODE_FAST
-#define TC_OS_NOINLINE __attribute__((noinline))
-#else
-#define TC_OS_NOINLINE
-#endif
 
 /* Status of tc_json__unesc_step besides TC_OK (all input used) and errors. */
 #define TC_JSON__CLOSED 1  /* stopped at a raw '"' (not consumed): string ended */
