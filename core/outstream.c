@@ -197,36 +197,27 @@ static bool dedupe(tc_outstream_t *o, tc_slice_t id, uint32_t h)
  * everything in it nests at most TC_JSON_DEPTH_MAX levels (TC_JSON__NESTED:
  * it counts as level 1, as when it is validated on its own; the body
  * object around it is not counted), whether `data` holds the object or a
- * JSON string of it (tc_chunk_parse counts the same way). Both paths read in one pass and keep the first interpretation
- * error in `bad` while they finish validating the rest (errors are rare:
- * no cost to the usual record). */
-#if TC_DECODE_FAST
+ * JSON string of it (tc_chunk_parse counts the same way). One pass keeps
+ * the first interpretation error in `bad` while it finishes validating the
+ * rest (errors are rare: no cost to the usual record). */
 static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc_slice_t *env_id, uint32_t *hash)
 {
-  const char *e = b + n, *p = tc_json__ws(b, e);
+  const char *e = b + n, *p = tc_json__ws(b, e), *s;
   bool have = false;
   int more = tc_json__open(&p, e);
   tc_err_t err, bad = TC_OK;
   while (more == 1) {
     tc_json_member_t m;
     char *v;
-    const char *q = p;
     int kn;
-    /* "data": {object} is parsed by the chunk parser directly (not
-     * validated first); on an error the object is validated on its own */
-    if (e - p > 8 && memcmp(p, "\"data\":{", 8) == 0) {
-      v = b + (p + 7 - b);
-      if ((err = tc_chunk__parse_at(v, b + n, c, &v, simple | TC_JSON__NESTED)) != TC_OK) {
-        tc_err_t verr;
-        p += 7;
-        if ((verr = tc_json__value(&p, e, simple)) != TC_OK) return verr;
-        if (bad == TC_OK) bad = err;
-        more = tc_json__next(&p, e);
-        continue;
-      }
+#if TC_DECODE_FAST
+    /* The usual "data":{..} and ,"id":"..."} read directly. A chunk the
+     * chunk parser refuses goes through the general code below, which
+     * parses it again (a refused parse changes nothing) and decides. */
+    if (e - p > 8 && memcmp(p, "\"data\":{", 8) == 0 &&
+        tc_chunk__parse_at(b + (p + 7 - b), b + n, c, &v, simple | TC_JSON__NESTED) == TC_OK) {
       p = v;
       have = true;
-      /* and the usual ,"id":"..."} */
       if (simple && e - p > 7 && memcmp(p, ",\"id\":\"", 7) == 0) {
         const char *z = p + 7;
         uint32_t h = 2166136261u; /* id_hash, while looking for the quote */
@@ -241,46 +232,8 @@ static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc
       more = tc_json__next(&p, e);
       continue;
     }
-    if ((err = tc_json__member(&q, e, simple, &m)) != TC_OK) return err; /* (the value validated) */
-    v = b + (m.v - b);
-    kn = m.kesc ? -1 : tc_json__name_index(env_names, N_ENV_NAMES, m.key.ptr, m.key.len); /* 0 data, 1 id */
-    if (kn == 0 && *v == '{') {
-      err = tc_chunk__parse_at(v, b + n, c, &v, simple | TC_JSON__NESTED);
-      have = true;
-    } else if (kn >= 0 && *v == '"') {
-      size_t len = (size_t)(m.ve - m.v - 2);
-      if (m.vesc) len = tc_json__unescape_valid(v + 1, len);
-      if (kn == 1) {
-        env_id->ptr = v + 1;
-        env_id->len = len;
-        *hash = 0;
-      } else { /* data as a JSON string (the .in shape) */
-        err = tc_chunk_parse(v + 1, len, c);
-        have = true;
-      }
-    }
-    if (bad == TC_OK) bad = err;
-    p = m.ve;
-    more = tc_json__next(&p, e);
-  }
-  if (more < 0) return (tc_err_t)more;
-  if (tc_json__ws(p, e) != e) return TC_ERR_JSON_SYNTAX;
-  if (bad != TC_OK) return bad;
-  return have ? TC_OK : TC_ERR_CHUNK_TYPE;
-}
-
-#else
-/* Size-optimised: each member's key, then its value by what it is. */
-static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc_slice_t *env_id, uint32_t *hash)
-{
-  const char *e = b + n, *p = tc_json__ws(b, e), *s;
-  bool have = false;
-  int more = tc_json__open(&p, e);
-  tc_err_t err, bad = TC_OK;
-  while (more == 1) {
-    tc_json_member_t m;
-    char *v;
-    int kn;
+#endif
+    /* each member's key, then its value by what it is */
     if ((err = tc_json__member(&p, e, simple | TC_JSON__KEY, &m)) != TC_OK) return err;
     v = b + (p - b);
     kn = m.kesc ? -1 : tc_json__name_index(env_names, N_ENV_NAMES, m.key.ptr, m.key.len); /* 0 data, 1 id */
@@ -318,7 +271,6 @@ static tc_err_t parse_body(char *b, size_t n, unsigned simple, tc_chunk_t *c, tc
   if (bad != TC_OK) return bad;
   return have ? TC_OK : TC_ERR_CHUNK_TYPE;
 }
-#endif
 
 static tc_err_t data_record(tc_outstream_t *o, tc_record_info_t *rip, const tc_chunk_t *chp);
 
