@@ -1189,14 +1189,21 @@ static void test_huge_text_delta_every_split(void)
   sb_free(&b);
 }
 
+/* Appends ,"body":"..." for a record whose text delta (id t) is 900 bytes
+ * of `fill` (3 bytes, 300 times) followed by `tail` (escaped as in the batch). */
+static void put_long_delta_body(sb_t *b, const char *fill, const char *tail)
+{
+  sb_puts(b, ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-delta\\\",\\\"id\\\":\\\"t\\\",\\\"delta\\\":\\\"");
+  for (int i = 0; i < 300; i++) sb_puts(b, fill);
+  sb_puts(b, tail);
+}
+
 static void test_long_delta_with_bad_escape_reports_invalid(void)
 {
   sb_t b = { 0 };
   batch_open(&b);
   rec_open(&b, 1);
-  sb_puts(&b, ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-delta\\\",\\\"id\\\":\\\"t\\\",\\\"delta\\\":\\\"");
-  for (int i = 0; i < 300; i++) sb_puts(&b, "abc");
-  sb_puts(&b, "\\\\q\\\"}}\"}");
+  put_long_delta_body(&b, "abc", "\\\\q\\\"}}\"}");
   add_data(&b, 2, "{\"type\":\"finish\"}", "f");
   batch_close(&b);
   g_expect = "R1 data\nR1 data inv TC_ERR_JSON_ESCAPE\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n";
@@ -1216,9 +1223,7 @@ static void test_second_body_after_fragments_is_skipped(void)
   batch_open(&b);
   rec_open(&b, 1);
   for (int k = 0; k < 2; k++) {
-    sb_puts(&b, ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-delta\\\",\\\"id\\\":\\\"t\\\",\\\"delta\\\":\\\"");
-    for (int i = 0; i < 300; i++) sb_puts(&b, k ? "xyz" : "abc");
-    sb_puts(&b, "\\\"}}\"");
+    put_long_delta_body(&b, k ? "xyz" : "abc", "\\\"}}\"");
   }
   sb_puts(&b, "}");
   add_data(&b, 2, "{\"type\":\"finish\"}", "f");
@@ -1239,9 +1244,7 @@ static void test_long_delta_after_a_kept_header(void)
   batch_open(&b);
   rec_open(&b, 1);
   sb_puts(&b, ",\"headers\":[[\"session-in-event-id\",\"7\"]]");
-  sb_puts(&b, ",\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-delta\\\",\\\"id\\\":\\\"t\\\",\\\"delta\\\":\\\"");
-  for (int i = 0; i < 300; i++) sb_puts(&b, "abc");
-  sb_puts(&b, "\\\"}}\"}");
+  put_long_delta_body(&b, "abc", "\\\"}}\"}");
   add_data(&b, 2, "{\"type\":\"finish\"}", "f");
   batch_close(&b);
   g_expect = "R1 data\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n";
