@@ -104,7 +104,7 @@ static void test_validate_depth_bound(void)
  * on text it has validated or knows to be plain. */
 static void test_walker_modes(void)
 {
-  char deep[2 * TC_JSON_DEPTH_MAX + 4];
+  char deep[2 * TC_JSON_DEPTH_MAX + 4] = { 0 };
   const char *p, *e;
   size_t n = 0;
   tc_json_member_t m;

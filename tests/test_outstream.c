@@ -154,7 +154,7 @@ static tc_err_t on_chunk(void *user, const tc_record_info_t *r, const tc_chunk_t
     if (c->frag_len > 200) {
       logf_(c, "  fragmented %s", tc_chunk_type_name(k->type));
       log_slice(c, "id", k->id);
-      logf_(c, " len=%zu\n", c->frag_len);
+      logf_(c, " len=%lu\n", (unsigned long)c->frag_len); /* (newlib-nano has no %zu) */
     } else {
       log_chunk(c, k, joined);
     }
@@ -1139,9 +1139,9 @@ static void big_delta_case(const char *type, size_t n, size_t piece, size_t cap)
     char expect[512];
     snprintf(expect, sizeof expect,
              "R1 data env=s\n  chunk text-start type=text-start id=big\n"
-             "R2 data\n  fragmented %s id=big len=%zu\n"
+             "R2 data\n  fragmented %s id=big len=%lu\n"
              "R3 data env=e\n  chunk text-end type=text-end id=big\n"
-             "EV batch-end\n", type, tlen);
+             "EV batch-end\n", type, (unsigned long)tlen);
     CHECK(tc_test_mem_eq(g.log, g.log_len, expect));
     if (!tc_test_mem_eq(g.log, g.log_len, expect)) printf("%.*s\n", (int)g.log_len, g.log);
   }
@@ -1177,8 +1177,8 @@ static void test_huge_text_delta_every_split(void)
   add_data(&b, 10, "{\"type\":\"text-end\",\"id\":\"i\"}", "e");
   batch_close(&b);
   snprintf(expect, sizeof expect,
-           "R9 data\n  fragmented text-delta id=i\xc3\xa9 len=%zu\nR10 data env=e\n  chunk text-end type=text-end id=i\nEV batch-end\n",
-           tlen);
+           "R9 data\n  fragmented text-delta id=i\xc3\xa9 len=%lu\nR10 data env=e\n  chunk text-end type=text-end id=i\nEV batch-end\n",
+           (unsigned long)tlen);
   g_expect = expect;
   g.cap = 200;
   tc_test_splits(b.p, b.len, &ops, &g, 0);
