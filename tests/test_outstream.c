@@ -1080,6 +1080,17 @@ static void test_record_exactly_buffer_size_and_one_over(void)
   }
 }
 
+/* Feeds batch b (whole, byte by byte, split at every position) with a record
+ * buffer of `cap` bytes and checks the transcript against `expect`; frees b. */
+static void expect_batch(sb_t *b, size_t cap, const char *expect)
+{
+  g_expect = expect;
+  g.cap = cap;
+  tc_test_splits(b->p, b->len, &ops, &g, 0);
+  g.cap = 0;
+  sb_free(b);
+}
+
 static void test_control_with_token_too_big_still_ends_turn(void)
 {
   sb_t b = { 0 };
@@ -1089,11 +1100,7 @@ static void test_control_with_token_too_big_still_ends_turn(void)
   for (int i = 0; i < 400; i++) sb_puts(&b, "A");
   sb_puts(&b, "\"],[\"session-in-event-id\",\"3\"]],\"body\":\"\"}");
   batch_close(&b);
-  g_expect = "R1 control over TC_ERR_RECORD_OVERSIZED\n  ctl 0 name=turn-complete in=3\nEV batch-end\n";
-  g.cap = 200;
-  tc_test_splits(b.p, b.len, &ops, &g, 0);
-  g.cap = 0;
-  sb_free(&b);
+  expect_batch(&b, 200, "R1 control over TC_ERR_RECORD_OVERSIZED\n  ctl 0 name=turn-complete in=3\nEV batch-end\n");
 }
 
 /* Text of n bytes mixing ASCII, 2/3/4-byte UTF-8 and characters JSON escapes. */
@@ -1206,11 +1213,7 @@ static void test_long_delta_with_bad_escape_reports_invalid(void)
   put_long_delta_body(&b, "abc", "\\\\q\\\"}}\"}");
   add_data(&b, 2, "{\"type\":\"finish\"}", "f");
   batch_close(&b);
-  g_expect = "R1 data\nR1 data inv TC_ERR_JSON_ESCAPE\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n";
-  g.cap = 256;
-  tc_test_splits(b.p, b.len, &ops, &g, 0);
-  g.cap = 0;
-  sb_free(&b);
+  expect_batch(&b, 256, "R1 data\nR1 data inv TC_ERR_JSON_ESCAPE\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
 }
 
 /* A record with a second "body" after its first, a long delta, went out in
@@ -1228,11 +1231,7 @@ static void test_second_body_after_fragments_is_skipped(void)
   sb_puts(&b, "}");
   add_data(&b, 2, "{\"type\":\"finish\"}", "f");
   batch_close(&b);
-  g_expect = "R1 data\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n";
-  g.cap = 256;
-  tc_test_splits(b.p, b.len, &ops, &g, 0);
-  g.cap = 0;
-  sb_free(&b);
+  expect_batch(&b, 256, "R1 data\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
 }
 
 /* A data record whose headers hold a known name (kept in the record buffer
@@ -1247,11 +1246,7 @@ static void test_long_delta_after_a_kept_header(void)
   put_long_delta_body(&b, "abc", "\\\"}}\"}");
   add_data(&b, 2, "{\"type\":\"finish\"}", "f");
   batch_close(&b);
-  g_expect = "R1 data\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n";
-  g.cap = 256;
-  tc_test_splits(b.p, b.len, &ops, &g, 0);
-  g.cap = 0;
-  sb_free(&b);
+  expect_batch(&b, 256, "R1 data\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
 }
 
 static void test_huge_tool_output_skipped_as_oversized(void)
