@@ -524,20 +524,30 @@ static int32_t flush_pending(tc_tls_conn_t *c)
   return 1;
 }
 
+/* What send and recv do first: drive the handshake and, on an open TLS
+ * connection, flush a record still pending. > 0: go on (with c->state
+ * ST_PLAIN, straight to the inner transport); otherwise the call's result
+ * (0 also for a TLS call of len 0). */
+static int32_t io_ready(tc_tls_conn_t *c, size_t len)
+{
+  int32_t r = drive(c);
+  if (r <= 0 || c->state == ST_PLAIN) return r;
+  r = flush_pending(c);
+  return r > 0 && len == 0 ? 0 : r;
+}
+
 static int32_t conn_send(void *p, const uint8_t *buf, size_t len)
 {
   tc_tls_conn_t *c = p;
   tc_tls_arena_t *prev = tc_tls_arena_enter(&c->ctx->arena);
   size_t failures = c->ctx->arena.failures;
-  int32_t r = drive(c);
+  int32_t r = io_ready(c, len);
   int ret;
   if (r <= 0) goto out;
   if (c->state == ST_PLAIN) {
     r = c->inner.ops->send(c->inner.ctx, buf, len);
     goto out;
   }
-  r = flush_pending(c);
-  if (r <= 0 || len == 0) { if (r > 0) r = 0; goto out; }
   {
     int max = mbedtls_ssl_get_max_out_record_payload(&c->ssl);
     size_t n = len;
@@ -567,15 +577,13 @@ static int32_t conn_recv(void *p, uint8_t *buf, size_t len)
   tc_tls_conn_t *c = p;
   tc_tls_arena_t *prev = tc_tls_arena_enter(&c->ctx->arena);
   size_t failures = c->ctx->arena.failures;
-  int32_t r = drive(c);
+  int32_t r = io_ready(c, len);
   int ret;
   if (r <= 0) goto out;
   if (c->state == ST_PLAIN) {
     r = c->inner.ops->recv(c->inner.ctx, buf, len);
     goto out;
   }
-  r = flush_pending(c);
-  if (r <= 0 || len == 0) { if (r > 0) r = 0; goto out; }
   if (len > INT32_MAX) len = INT32_MAX;
   for (;;) {
     c->inner_err = 0;
