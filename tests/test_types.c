@@ -10,9 +10,34 @@ static void test_strerror_names_every_code(void)
   CHECK_EQ_STR(tc_strerror(TC_OK), "ok");
   CHECK_EQ_STR(tc_errname(TC_ERR_HTTP_CHUNK_SIZE), "TC_ERR_HTTP_CHUNK_SIZE");
   CHECK_EQ_STR(tc_strerror(TC_ERR_SESSION_CLOSED), "session is closed");
+  CHECK_EQ_STR(tc_errname(TC_OK), "TC_OK");
   CHECK_EQ_STR(tc_strerror(12345), "unknown error");
-  for (int e = -1; e > -127; e--) {
-    if (strcmp(tc_errname(e), "?") != 0) CHECK(strcmp(tc_strerror(e), "unknown error") != 0);
+  CHECK_EQ_STR(tc_errname(12345), "?");
+  CHECK_EQ_STR(tc_strerror(-126), "unknown error");
+  CHECK_EQ_STR(tc_errname(-7), "?");
+  CHECK_EQ_STR(tc_errname(1), "?");
+  /* every listed code: its own name and text; codes not listed: unknown */
+  {
+    static const struct { int value; const char *name, *text; } list[] = {
+#define ROW_(name, value, text) { value, #name, text },
+      TC_ERR_LIST(ROW_)
+#undef ROW_
+    };
+    int listed = 0;
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
+      CHECK_EQ_STR(tc_errname(list[i].value), list[i].name);
+      CHECK_EQ_STR(tc_strerror(list[i].value), list[i].text);
+    }
+    for (int e = -1; e >= -127; e--) {
+      bool found = false;
+      for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) found |= list[i].value == e;
+      listed += found;
+      if (!found) {
+        CHECK_EQ_STR(tc_errname(e), "?");
+        CHECK_EQ_STR(tc_strerror(e), "unknown error");
+      }
+    }
+    CHECK_EQ_INT(listed, (int)(sizeof list / sizeof list[0]));
   }
 }
 
