@@ -54,6 +54,7 @@ enum { R_SKIP, R_CONT, R_SEQ, R_TS, R_BODY, R_HNAME, R_HVAL };
 #define RF_DONE 0x80u  /* inner delta string closed */
 #define RF_SPECIAL 0x100u /* the body holds a backslash or a control byte */
 #define RF_HDR 0x200u     /* a header pair was seen (only the first can make a command) */
+#define RF_LOOSE 0x400u   /* what follows a long delta did not fit: not checked */
 
 #define H_NONE 0xFFFFFFFFu
 #define HN_UNKNOWN 0xFF
@@ -378,7 +379,7 @@ TC_OS_NOINLINE static bool delta_prefix(tc_outstream_t *o)
   return o->rec_cap - o->d_text >= 2 * FRAG_ROOM;
 }
 
-static tc_err_t fragment(tc_outstream_t *o, bool more)
+TC_OS_NOINLINE static tc_err_t fragment(tc_outstream_t *o, bool more)
 {
   tc_record_info_t ri = rec_info(o, TC_REC_DATA);
   tc_chunk_t c;
@@ -405,6 +406,45 @@ static tc_err_t fragment_fail(tc_outstream_t *o, tc_err_t why)
   mark(o, RF_INV, why);
   ri = rec_info(o, TC_REC_DATA);
   return cb_record(o, &ri);
+}
+
+/* What follows a long delta in its body (the rest of the chunk object and
+ * of the envelope) is checked as a short body would be: when the delta
+ * closes, its text goes out (a fragment with more to come; the last, empty
+ * fragment follows the verdict), and [d_text, rec_len) then holds tail_head
+ * (the members before the delta were checked by delta_prefix) and the bytes
+ * after the delta's quote, decoded; at the body's end that is
+ * parsed as a body (parse_body: valid JSON, then members of the right
+ * type). A tail that does not fit (about the record buffer) is skipped
+ * unchecked (RF_LOOSE), as before. */
+static const char tail_head[] = "{\"data\":{\"type\":\"text-delta\""; /* (the tail starts after a value) */
+#define TAIL_HEAD (sizeof tail_head - 1)
+
+/* The delta closed: the n decoded bytes after its quote are at src (in rec
+ * past d_end, or in the input). */
+static tc_err_t tail_begin(tc_outstream_t *o, const char *src, size_t n)
+{
+  tc_err_t err;
+  o->rflags |= RF_DONE;
+  if ((err = fragment(o, true)) != TC_OK) return err; /* (d_end = d_text) */
+  if (o->rec_cap - o->d_text < TAIL_HEAD + n) {
+    o->rflags |= RF_LOOSE;
+  } else {
+    memmove(o->rec + o->d_text + TAIL_HEAD, src, n);
+    memcpy(o->rec + o->d_text, tail_head, TAIL_HEAD);
+    o->rec_len = o->d_text + TAIL_HEAD + n;
+  }
+  return TC_OK;
+}
+
+/* The body closed after a long delta: the tail's verdict. */
+TC_OS_NOINLINE static tc_err_t tail_check(tc_outstream_t *o)
+{
+  tc_chunk_t c;
+  tc_slice_t id;
+  uint32_t h;
+  if (o->rflags & RF_LOOSE) return TC_OK;
+  return parse_body(o->rec + o->d_text, o->rec_len - o->d_text, 0, &c, &id, &h);
 }
 
 /* The body overflowed the buffer: start fragments or skip it. */
@@ -435,10 +475,12 @@ static tc_err_t body_full(tc_outstream_t *o)
   }
   if ((err = take_seq(o)) != TC_OK) return err;
   o->rflags |= RF_FRAG;
-  if (rc == TC_JSON__CLOSED) o->rflags |= RF_DONE;
   o->sink = SK_DELTA;
   ri = rec_info(o, TC_REC_DATA);
-  return cb_record(o, &ri);
+  if ((err = cb_record(o, &ri)) != TC_OK || rc != TC_JSON__CLOSED) return err;
+  /* the delta ended inside what was held: the rest is the tail */
+  used += o->d_text + 1;
+  return tail_begin(o, o->rec + used, o->rec_len - used);
 }
 
 /* Body bytes of a long delta. The outer unescaper (the body is a JSON
@@ -454,24 +496,37 @@ static tc_err_t delta_piece(tc_outstream_t *o, const char **pp, const char *e)
     size_t used, made, iu, im;
     int rc;
     char *w;
-    if (o->rec_cap - o->d_end < FRAG_ROOM) {
-      if (o->rflags & RF_INV) o->d_end = o->d_text;
-      else if ((err = fragment(o, true)) != TC_OK) return err;
+    /* after the delta: the tail is kept (decoded straight onto its end) */
+    bool tail = (o->rflags & (RF_DONE | RF_INV | RF_LOOSE)) == RF_DONE;
+    if (tail) {
+      w = o->rec + o->rec_len;
+    } else {
+      if (o->rec_cap - o->d_end < FRAG_ROOM) {
+        if (o->rflags & RF_INV) o->d_end = o->d_text;
+        else if ((err = fragment(o, true)) != TC_OK) return err;
+      }
+      w = o->rec + o->d_end + GAP;
     }
-    w = o->rec + o->d_end + GAP;
-    rc = tc_json__unesc_step(&o->unesc, p, (size_t)(e - p), w, o->rec_cap - o->d_end - GAP, &used, &made);
+    rc = tc_json__unesc_step(&o->unesc, p, (size_t)(e - p), w, o->rec_cap - (size_t)(w - o->rec), &used, &made);
     p += used;
-    if (!(o->rflags & (RF_DONE | RF_INV))) {
+    if (tail) {
+      o->rec_len += made;
+      if (rc == TC_JSON__FULL) o->rflags |= RF_LOOSE;
+    } else if (!(o->rflags & (RF_DONE | RF_INV))) {
       int rc2 = tc_json__unesc_step(&o->unesc2, w, made, o->rec + o->d_end, o->rec_cap - o->d_end, &iu, &im);
       o->d_end += (uint32_t)im;
-      if (rc2 == TC_JSON__CLOSED) o->rflags |= RF_DONE;
-      else if (rc2 < 0 && (err = fragment_fail(o, (tc_err_t)rc2)) != TC_OK) return err;
+      if (rc2 == TC_JSON__CLOSED) {
+        if ((err = tail_begin(o, w + iu + 1, made - iu - 1)) != TC_OK) return err;
+      } else if (rc2 < 0 && (err = fragment_fail(o, (tc_err_t)rc2)) != TC_OK) {
+        return err;
+      }
     }
     if (rc == TC_JSON__CLOSED) {
       *pp = p + 1;
       o->st = S_AFTER;
       if (o->rflags & RF_INV) return TC_OK;
       if (!(o->rflags & RF_DONE)) return fragment_fail(o, TC_ERR_JSON_SYNTAX);
+      if ((err = tail_check(o)) != TC_OK) return fragment_fail(o, err);
       return fragment(o, false);
     }
     if (rc < 0) {

@@ -55,9 +55,11 @@
  * to the delta inside the buffer; otherwise the record is oversized. For such
  * a record on_record runs once, when the first fragment is ready (no
  * envelope id: it comes after the delta, so the record is not deduplicated);
- * if the delta turns out malformed after fragments went out, on_record runs a
- * second time for the same seq_num with `invalid` set and no further
- * fragment follows. Any other oversized record is skipped and reported with
+ * if the delta, or what follows it in the body, turns out malformed after
+ * fragments went out, on_record runs a second time for the same seq_num with
+ * `invalid` set and no further fragment follows (what follows the delta is
+ * checked when it fits the record buffer after the prefix; the last
+ * fragment, sent after that check, is then empty). Any other oversized record is skipped and reported with
  * `oversized` set, and the cursor moves past it; an oversized control record
  * is still delivered to on_control, the headers that did not fit absent (a
  * turn must still end when its token is too long).

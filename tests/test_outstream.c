@@ -1216,6 +1216,49 @@ static void test_long_delta_with_bad_escape_reports_invalid(void)
   expect_batch(&b, 256, "R1 data\nR1 data inv TC_ERR_JSON_ESCAPE\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
 }
 
+/* What follows a long delta inside its body is checked as the rest of a
+ * short body would be (valid JSON, then members of the right type): the
+ * record is reported invalid with that error, the text is not completed.
+ * (Before, any tail was accepted and the text completed.) */
+static void long_delta_tail_case(const char *tail, size_t cap, const char *expect)
+{
+  sb_t b = { 0 };
+  batch_open(&b);
+  rec_open(&b, 1);
+  put_long_delta_body(&b, "abc", tail);
+  add_data(&b, 2, "{\"type\":\"finish\"}", "f");
+  batch_close(&b);
+  expect_batch(&b, cap, expect);
+}
+
+static void test_long_delta_with_a_bad_tail_reports_invalid(void)
+{
+  static const char after[] = "R2 data env=f\n  chunk finish type=finish\nEV batch-end\n";
+  char syntax[128], type[128];
+  snprintf(syntax, sizeof syntax, "R1 data\nR1 data inv TC_ERR_JSON_SYNTAX\n%s", after);
+  snprintf(type, sizeof type, "R1 data\nR1 data inv TC_ERR_JSON_TYPE\n%s", after);
+  /* junk after the chunk object; the envelope not closed; the chunk object
+   * not closed; a member of the wrong type after the delta */
+  long_delta_tail_case("\\\"}t}\"}", 256, syntax);
+  long_delta_tail_case("\\\"}\"}", 256, syntax);
+  long_delta_tail_case("\\\",\\\"x\\\":[}}\"}", 256, syntax);
+  long_delta_tail_case("\\\",\\\"id\\\":7}}\"}", 256, type);
+  /* the same with a buffer the text fills */
+  long_delta_tail_case("\\\"}t}\"}", 900, syntax);
+  /* a good tail with members after the delta: the text is completed */
+  long_delta_tail_case("\\\",\\\"providerMetadata\\\":{\\\"k\\\":[1,\\\"\\\\\\\"\\\"]}},\\\"id\\\":\\\"e\\\"}\"}", 900,
+                       "R1 data\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
+  /* a tail longer than the buffer is skipped unchecked: the text completes */
+  {
+    sb_t t = { 0 };
+    sb_puts(&t, "\\\",\\\"providerMetadata\\\":\\\"");
+    for (int i = 0; i < 100; i++) sb_puts(&t, "0123456789");
+    sb_puts(&t, "\\\"}}\"}");
+    long_delta_tail_case(t.p, 256, "R1 data\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
+    sb_free(&t);
+  }
+}
+
 /* A record with a second "body" after its first, a long delta, went out in
  * fragments: the record was delivered; the second body is skipped. (The
  * -Os path used to read the record buffer's leftovers here, and its result
@@ -1331,6 +1374,7 @@ int main(void)
   RUN(test_huge_text_delta_in_fragments);
   RUN(test_huge_text_delta_every_split);
   RUN(test_long_delta_with_bad_escape_reports_invalid);
+  RUN(test_long_delta_with_a_bad_tail_reports_invalid);
   RUN(test_second_body_after_fragments_is_skipped);
   RUN(test_long_delta_after_a_kept_header);
   RUN(test_huge_tool_output_skipped_as_oversized);
