@@ -253,7 +253,9 @@ static tc_err_t on_chunk(void *user, const tc_record_info_t *rec, const tc_chunk
   ev.seq = rec->seq_num;
   ev.since_send_ms = since_send(c);
   ev.replayed = c->has_shown && rec->seq_num <= c->shown;
-  if (!ev.replayed) {
+  /* (the fragments of a long delta share their record's seq_num: the mark
+   * moves with the last one, or every later fragment would count as shown) */
+  if (!ev.replayed && !ch->fragment_more) {
     c->has_shown = true;
     c->shown = rec->seq_num;
   }

@@ -153,6 +153,7 @@ static void w_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
   r->resumed = ev->resumed;
   r->has_cursor = ev->has_cursor;
   r->cursor = ev->cursor;
+  r->text_len = ev->text.len;
   if (ev->chunk) r->chunk = ev->chunk->type;
   if (ev->message_id) snprintf(r->text, sizeof r->text, "%s", ev->message_id);
   else if (ev->text.ptr) snprintf(r->text, sizeof r->text, "%.*s", (int)ev->text.len, ev->text.ptr);

@@ -65,6 +65,7 @@ typedef struct ev_rec {
   uint64_t cursor;
   tc_chunk_type_t chunk;
   char text[128];
+  size_t text_len;             /* the whole text's length (text holds its start) */
 } ev_rec_t;
 
 /* ---- the world: one chat and its fakes */

@@ -93,6 +93,34 @@ static void test_s26_reload_mid_turn_replays_from_turn_start(void)
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
 }
 
+/* A text delta longer than the record buffer reaches the app in fragments
+ * of one record (issue 2, item 6): all of it is new text, none of it marked
+ * replayed; the delivered mark covers the record once it is whole. */
+static void test_long_delta_fragments_are_new_text(void)
+{
+  static char chunk[2600];
+  int n = snprintf(chunk, sizeof chunk, "{\"type\":\"text-delta\",\"id\":\"t0\",\"delta\":\"");
+  int first, texts = 0, replayed = 0;
+  size_t total = 0;
+  memset(chunk + n, 'a', 2500);
+  memcpy(chunk + n + 2500, "\"}", 3);
+  streaming_turn(1);
+  first = W.nev;
+  feed_data(6, chunk, "f1");
+  for (int i = first; i < W.nev; i++) {
+    if (W.ev[i].type != TC_CHAT_EV_TEXT) continue;
+    texts++;
+    replayed += W.ev[i].replayed;
+    total += W.ev[i].text_len;
+  }
+  CHECK(texts > 1); /* (it did not fit the record buffer) */
+  CHECK_EQ_INT(replayed, 0);
+  CHECK_EQ_INT(total, 2500);
+  feed_data(7, DELTA("b"), "f2");
+  CHECK(!w_last(&W, TC_CHAT_EV_TEXT)->replayed);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).shown, 7);
+}
+
 static void test_s27_settled_drain_processes_records_then_ends(void)
 {
   sse_b_t s;
@@ -482,6 +510,7 @@ int main(void)
   RUN(test_s24_reload_idle_peeks_settled);
   RUN(test_s25_reload_fast_path_no_request);
   RUN(test_s26_reload_mid_turn_replays_from_turn_start);
+  RUN(test_long_delta_fragments_are_new_text);
   RUN(test_s27_settled_drain_processes_records_then_ends);
   RUN(test_s28_stale_turn_complete_skipped);
   RUN(test_s29_stop_mid_turn_gates_leftovers);
