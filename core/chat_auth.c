@@ -65,6 +65,7 @@ tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok
     if (recreate) { /* §6.3: the stale cursor pointed at another session */
       c->has_cursor = false;
       c->has_shown = false;
+      c->out.frag_shown = 0; /* (seq_nums start again) */
     }
     if (recreate || fresh) c->streaming = 0;
   }

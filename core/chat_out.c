@@ -217,11 +217,25 @@ static tc_err_t on_body(void *user, const char *p, size_t n)
   return tc_outstream_feed(&c->os, p, n);
 }
 
+/* The cursor moves past a record when it is whole (a record in fragments:
+ * with its last fragment, or when it turns out invalid). */
+static void record_done(tc_chat_t *c, uint64_t seq)
+{
+  c->has_cursor = true;
+  c->cursor = seq;
+  c->out.frag_shown = 0;
+}
+
 static tc_err_t on_record(void *user, const tc_record_info_t *rec)
 {
   tc_chat_t *c = user;
-  c->has_cursor = true;
-  c->cursor = rec->seq_num;
+  if (!rec->fragmented || rec->invalid) {
+    record_done(c, rec->seq_num);
+  } else { /* its text follows: a first delivery, or again after a drop */
+    if (c->out.frag_seq != rec->seq_num) c->out.frag_shown = 0;
+    c->out.frag_seq = rec->seq_num;
+    c->out.frag_pos = 0;
+  }
   c->out.eof_count = 0;
   c->out.stall_count = 0;
   c->out.retry_count = 0;
@@ -246,6 +260,23 @@ static tc_err_t on_chunk(void *user, const tc_record_info_t *rec, const tc_chunk
 {
   tc_chat_t *c = user;
   tc_chat_event_t ev;
+  tc_chunk_t rest;
+  if (ch->fragment) {
+    /* what an earlier delivery of this record showed is not shown again
+     * (fragments are cut on code points, so the rest starts on one) */
+    uint32_t n = (uint32_t)ch->delta.len, skip = 0;
+    if (c->out.frag_shown > c->out.frag_pos) skip = c->out.frag_shown - c->out.frag_pos < n ? c->out.frag_shown - c->out.frag_pos : n;
+    c->out.frag_pos += n;
+    if (c->out.frag_pos > c->out.frag_shown) c->out.frag_shown = c->out.frag_pos;
+    if (!ch->fragment_more) record_done(c, rec->seq_num);
+    if (skip) {
+      if (skip == n && ch->fragment_more) return TC_OK;
+      rest = *ch;
+      rest.delta.ptr += skip;
+      rest.delta.len -= skip;
+      ch = &rest;
+    }
+  }
   if (c->gate || ch->type == TC_CHUNK_TRIGGER) return TC_OK; /* §6.7 gate, §5.3 */
   chat_track_chunk(c, ch);
   chat_event_init(c, &ev, TC_CHAT_EV_FIRST_CHUNK);

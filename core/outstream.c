@@ -93,14 +93,22 @@ static void record_begin(tc_outstream_t *o)
   memset(o->h_len, 0xFF, sizeof o->h_len); /* every one H_NONE */
 }
 
+/* The cursor moves past the current record. */
+static void seq_done(tc_outstream_t *o)
+{
+  o->cursor = o->seq;
+  o->have_cursor = true;
+}
+
+/* Checks the record's seq_num; the cursor moves past it unless its text is
+ * still to come in fragments (then seq_done, when it is whole). */
 TC_OS_NOINLINE static tc_err_t take_seq(tc_outstream_t *o)
 {
   if (!(o->rflags & RF_SEQ)) return TC_ERR_SEQ_NUM;
   if (o->have_seq_this_conn && o->seq <= o->last_seq_this_conn) return TC_ERR_SEQ_ORDER;
   o->have_seq_this_conn = true;
   o->last_seq_this_conn = o->seq;
-  o->cursor = o->seq;
-  o->have_cursor = true;
+  if (!(o->rflags & RF_FRAG)) seq_done(o);
   return TC_OK;
 }
 
@@ -114,6 +122,7 @@ static tc_record_info_t rec_info(const tc_outstream_t *o, tc_record_kind_t kind)
   ri.oversized = (o->rflags & RF_OVER) != 0;
   ri.invalid = (o->rflags & RF_INV) != 0;
   ri.error = o->rerr;
+  ri.fragmented = (o->rflags & RF_FRAG) != 0;
   return ri;
 }
 
@@ -396,6 +405,7 @@ TC_OS_NOINLINE static tc_err_t fragment(tc_outstream_t *o, bool more)
   c.fragment = true;
   c.fragment_more = more;
   o->d_end = o->d_text;
+  if (!more) seq_done(o);
   return cb_chunk(o, &ri, &c);
 }
 
@@ -404,6 +414,7 @@ static tc_err_t fragment_fail(tc_outstream_t *o, tc_err_t why)
 {
   tc_record_info_t ri;
   mark(o, RF_INV, why);
+  seq_done(o);
   ri = rec_info(o, TC_REC_DATA);
   return cb_record(o, &ri);
 }
@@ -473,8 +484,8 @@ static tc_err_t body_full(tc_outstream_t *o)
     o->esc = tc_json__unesc_after_bs(&o->unesc);
     return TC_OK;
   }
-  if ((err = take_seq(o)) != TC_OK) return err;
   o->rflags |= RF_FRAG;
+  if ((err = take_seq(o)) != TC_OK) return err;
   o->sink = SK_DELTA;
   ri = rec_info(o, TC_REC_DATA);
   if ((err = cb_record(o, &ri)) != TC_OK || rc != TC_JSON__CLOSED) return err;

@@ -447,6 +447,10 @@ struct tc_chat {
     uint64_t since_in_seq;     /* sinceInSeq of the turn being read */
     uint32_t at;               /* O_WAIT: backoff end; O_CONNECT: header deadline;
                                   O_BODY: stall deadline (low 32 bits of ms) */
+    /* a record in fragments (a long delta) not yet whole: its text shown so
+     * far, so that its redelivery after a drop shows only the rest */
+    uint32_t frag_shown, frag_pos; /* bytes shown; bytes of this delivery seen */
+    uint64_t frag_seq;
   } out;
 
   uint64_t now;

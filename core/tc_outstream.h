@@ -36,7 +36,10 @@
  *
  * Cursor: tc_outstream_cursor() is the seq_num of the last record seen, of any
  * kind (duplicates, commands and oversized records included); it moves before
- * the record's callback runs. seq_num must be a non-negative integer and must
+ * the record's callback runs, except for a record delivered in fragments
+ * (below): it moves past that one when it is whole (before the last
+ * fragment, or the second on_record of a record found invalid), so that a
+ * connection lost in the middle resumes with the whole record. seq_num must be a non-negative integer and must
  * increase within a connection (TC_ERR_SEQ_NUM / TC_ERR_SEQ_ORDER, fatal for
  * the connection: the caller reconnects from the cursor). A records[] element
  * that is not an object, or a record without seq_num, is TC_ERR_SEQ_NUM.
@@ -53,14 +56,14 @@
  * This needs the body's usual key order ({"data":{"type":..,"id":..,
  * "delta":"... as the SDK writes it), seq_num before body, and the prefix up
  * to the delta inside the buffer; otherwise the record is oversized. For such
- * a record on_record runs once, when the first fragment is ready (no
- * envelope id: it comes after the delta, so the record is not deduplicated);
- * if the delta, or what follows it in the body, turns out malformed after
- * fragments went out, on_record runs a second time for the same seq_num with
- * `invalid` set and no further fragment follows (what follows the delta is
- * checked when it fits the record buffer after the prefix; the last
- * fragment, sent after that check, is then empty). Any other oversized record is skipped and reported with
- * `oversized` set, and the cursor moves past it; an oversized control record
+ * a record on_record runs once, when the first fragment is ready, with
+ * `fragmented` set (no envelope id: it comes after the delta, so the record
+ * is not deduplicated); if the delta, or what follows it in the body, turns
+ * out malformed after fragments went out, on_record runs a second time for
+ * the same seq_num with `invalid` set and no further fragment follows (what
+ * follows the delta is checked when it fits the record buffer after the
+ * prefix; the last fragment, sent after that check, is then empty). Any
+ * other oversized record is skipped and reported with `oversized` set, and the cursor moves past it; an oversized control record
  * is still delivered to on_control, the headers that did not fit absent (a
  * turn must still end when its token is too long).
  *
@@ -98,6 +101,9 @@ typedef struct tc_record_info {
   bool oversized;             /* skipped: larger than the record buffer */
   bool invalid;               /* skipped: bad JSON / escape / UTF-8 inside */
   tc_err_t error;             /* why, when oversized or invalid */
+  bool fragmented;            /* a long delta: its text follows in fragments;
+                                 the record is whole with the last one (or a
+                                 second on_record that reports it invalid) */
 } tc_record_info_t;
 
 typedef enum tc_control_kind {

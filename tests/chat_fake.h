@@ -82,6 +82,8 @@ typedef struct world {
   int starts, tokens;               /* provider calls (CALLBACK mode) */
   const char *auto_token;           /* answer providers at once with this */
   char req_text[FAKE_SENT_MAX + 1]; /* last fake_take */
+  char shown[8192];                 /* every TEXT event not marked replayed, joined */
+  size_t shown_len;
 } world_t;
 
 void w_init(world_t *w, const char *chat_id);

@@ -121,6 +121,54 @@ static void test_long_delta_fragments_are_new_text(void)
   CHECK_EQ_INT(tc_chat_session(&W.chat).shown, 7);
 }
 
+/* The connection breaks in the middle of a record delivered in fragments:
+ * the reconnect asks from before that record (its text is not whole), and
+ * the redelivered record shows only what had not been shown: the text
+ * arrives exactly once. */
+static void test_long_delta_resumes_exactly_after_a_drop_mid_record(void)
+{
+  static char chunk[2700], text[2500];
+  sse_b_t s;
+  const char *batch;
+  size_t len, shown0;
+  int n = snprintf(chunk, sizeof chunk, "{\"type\":\"text-delta\",\"id\":\"t0\",\"delta\":\"");
+  for (size_t i = 0; i < sizeof text; i++) text[i] = (char)('a' + i % 26);
+  memcpy(chunk + n, text, sizeof text);
+  memcpy(chunk + n + sizeof text, "\"}", 3);
+  streaming_turn(1);
+  feed_data(5, DELTA("x"), "f0");
+  shown0 = W.shown_len;
+  for (int cut = 0; cut < 2; cut++) { /* two drops at different points of the record */
+    sse_begin(&s);
+    sse_data(&s, 6, chunk, "f1");
+    batch = sse_end(&s);
+    len = strlen(batch);
+    fake_reply_n(&W.out, batch, cut ? len * 9 / 10 : len * 2 / 3);
+    fake_eof(&W.out);
+    w_step(&W);
+    CHECK(W.shown_len > shown0); /* some of the text went out */
+    w_advance(&W, 6000);
+    w_take_out(&W);
+    CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+    fake_reply(&W.out, sse_head(false));
+    w_step(&W);
+  }
+  sse_begin(&s);
+  sse_data(&s, 6, chunk, "f1");
+  fake_reply(&W.out, sse_end(&s));
+  w_step(&W);
+  CHECK_EQ_INT(W.shown_len - shown0, sizeof text);
+  CHECK(W.shown_len - shown0 == sizeof text && memcmp(W.shown + shown0, text, sizeof text) == 0);
+  feed_data(7, DELTA("b"), "f2");
+  CHECK_EQ_INT(W.shown_len - shown0, sizeof text + 1);
+  /* the record is whole: a later drop resumes after it */
+  fake_eof(&W.out);
+  w_step(&W);
+  w_advance(&W, 6000);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "7");
+}
+
 static void test_s27_settled_drain_processes_records_then_ends(void)
 {
   sse_b_t s;
@@ -511,6 +559,7 @@ int main(void)
   RUN(test_s25_reload_fast_path_no_request);
   RUN(test_s26_reload_mid_turn_replays_from_turn_start);
   RUN(test_long_delta_fragments_are_new_text);
+  RUN(test_long_delta_resumes_exactly_after_a_drop_mid_record);
   RUN(test_s27_settled_drain_processes_records_then_ends);
   RUN(test_s28_stale_turn_complete_skipped);
   RUN(test_s29_stop_mid_turn_gates_leftovers);

@@ -92,7 +92,13 @@ static tc_err_t on_record(void *user, const tc_record_info_t *r)
   if (r->invalid) logf_(c, " inv");
   if (r->error) logf_(c, " %s", tc_errname(r->error));
   log_slice(c, "env", r->envelope_id);
-  if (!have || cur != r->seq_num) logf_(c, " CURSOR-NOT-MOVED");
+  if (r->fragmented && !r->invalid) {
+    /* the text is still to come: the cursor stays before the record */
+    logf_(c, " frag");
+    if (have && cur >= r->seq_num) logf_(c, " CURSOR-MOVED-EARLY");
+  } else if (!have || cur != r->seq_num) {
+    logf_(c, " CURSOR-NOT-MOVED");
+  }
   logf_(c, "\n");
   if (c->stop_after && ++c->records == c->stop_after) return TC_ERR_CALLBACK;
   return TC_OK;
@@ -132,7 +138,6 @@ static void log_chunk(rec_ctx_t *c, const tc_chunk_t *k, tc_slice_t delta)
 static tc_err_t on_chunk(void *user, const tc_record_info_t *r, const tc_chunk_t *k)
 {
   rec_ctx_t *c = user;
-  (void)r;
   if (k->delta.ptr && !utf8_ok(k->delta.ptr, k->delta.len)) c->frag_bad_utf8 = true;
   if (!k->fragment) {
     log_chunk(c, k, k->delta);
@@ -149,6 +154,13 @@ static tc_err_t on_chunk(void *user, const tc_record_info_t *r, const tc_chunk_t
   memcpy(c->frag + c->frag_len, k->delta.ptr, k->delta.len);
   c->frag_len += k->delta.len;
   c->frag_count++;
+  {
+    uint64_t cur = 0;
+    bool have = tc_outstream_cursor(&c->o, &cur);
+    /* past the record with its last fragment, not before */
+    if (k->fragment_more ? have && cur >= r->seq_num : !have || cur != r->seq_num)
+      logf_(c, "  CURSOR-WRONG-AT-FRAGMENT\n");
+  }
   if (!k->fragment_more) {
     tc_slice_t joined = { c->frag, c->frag_len };
     if (c->frag_len > 200) {
@@ -1146,7 +1158,7 @@ static void big_delta_case(const char *type, size_t n, size_t piece, size_t cap)
     char expect[512];
     snprintf(expect, sizeof expect,
              "R1 data env=s\n  chunk text-start type=text-start id=big\n"
-             "R2 data\n  fragmented %s id=big len=%lu\n"
+             "R2 data frag\n  fragmented %s id=big len=%lu\n"
              "R3 data env=e\n  chunk text-end type=text-end id=big\n"
              "EV batch-end\n", type, (unsigned long)tlen);
     CHECK(tc_test_mem_eq(g.log, g.log_len, expect));
@@ -1184,7 +1196,7 @@ static void test_huge_text_delta_every_split(void)
   add_data(&b, 10, "{\"type\":\"text-end\",\"id\":\"i\"}", "e");
   batch_close(&b);
   snprintf(expect, sizeof expect,
-           "R9 data\n  fragmented text-delta id=i\xc3\xa9 len=%lu\nR10 data env=e\n  chunk text-end type=text-end id=i\nEV batch-end\n",
+           "R9 data frag\n  fragmented text-delta id=i\xc3\xa9 len=%lu\nR10 data env=e\n  chunk text-end type=text-end id=i\nEV batch-end\n",
            (unsigned long)tlen);
   g_expect = expect;
   g.cap = 200;
@@ -1213,7 +1225,7 @@ static void test_long_delta_with_bad_escape_reports_invalid(void)
   put_long_delta_body(&b, "abc", "\\\\q\\\"}}\"}");
   add_data(&b, 2, "{\"type\":\"finish\"}", "f");
   batch_close(&b);
-  expect_batch(&b, 256, "R1 data\nR1 data inv TC_ERR_JSON_ESCAPE\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
+  expect_batch(&b, 256, "R1 data frag\nR1 data inv TC_ERR_JSON_ESCAPE\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
 }
 
 /* What follows a long delta inside its body is checked as the rest of a
@@ -1235,8 +1247,8 @@ static void test_long_delta_with_a_bad_tail_reports_invalid(void)
 {
   static const char after[] = "R2 data env=f\n  chunk finish type=finish\nEV batch-end\n";
   char syntax[128], type[128];
-  snprintf(syntax, sizeof syntax, "R1 data\nR1 data inv TC_ERR_JSON_SYNTAX\n%s", after);
-  snprintf(type, sizeof type, "R1 data\nR1 data inv TC_ERR_JSON_TYPE\n%s", after);
+  snprintf(syntax, sizeof syntax, "R1 data frag\nR1 data inv TC_ERR_JSON_SYNTAX\n%s", after);
+  snprintf(type, sizeof type, "R1 data frag\nR1 data inv TC_ERR_JSON_TYPE\n%s", after);
   /* junk after the chunk object; the envelope not closed; the chunk object
    * not closed; a member of the wrong type after the delta */
   long_delta_tail_case("\\\"}t}\"}", 256, syntax);
@@ -1247,14 +1259,14 @@ static void test_long_delta_with_a_bad_tail_reports_invalid(void)
   long_delta_tail_case("\\\"}t}\"}", 900, syntax);
   /* a good tail with members after the delta: the text is completed */
   long_delta_tail_case("\\\",\\\"providerMetadata\\\":{\\\"k\\\":[1,\\\"\\\\\\\"\\\"]}},\\\"id\\\":\\\"e\\\"}\"}", 900,
-                       "R1 data\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
+                       "R1 data frag\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
   /* a tail longer than the buffer is skipped unchecked: the text completes */
   {
     sb_t t = { 0 };
     sb_puts(&t, "\\\",\\\"providerMetadata\\\":\\\"");
     for (int i = 0; i < 100; i++) sb_puts(&t, "0123456789");
     sb_puts(&t, "\\\"}}\"}");
-    long_delta_tail_case(t.p, 256, "R1 data\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
+    long_delta_tail_case(t.p, 256, "R1 data frag\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
     sb_free(&t);
   }
 }
@@ -1274,7 +1286,7 @@ static void test_second_body_after_fragments_is_skipped(void)
   sb_puts(&b, "}");
   add_data(&b, 2, "{\"type\":\"finish\"}", "f");
   batch_close(&b);
-  expect_batch(&b, 256, "R1 data\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
+  expect_batch(&b, 256, "R1 data frag\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
 }
 
 /* A data record whose headers hold a known name (kept in the record buffer
@@ -1289,7 +1301,7 @@ static void test_long_delta_after_a_kept_header(void)
   put_long_delta_body(&b, "abc", "\\\"}}\"}");
   add_data(&b, 2, "{\"type\":\"finish\"}", "f");
   batch_close(&b);
-  expect_batch(&b, 256, "R1 data\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
+  expect_batch(&b, 256, "R1 data frag\n  fragmented text-delta id=t len=900\nR2 data env=f\n  chunk finish type=finish\nEV batch-end\n");
 }
 
 static void test_huge_tool_output_skipped_as_oversized(void)

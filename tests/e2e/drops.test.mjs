@@ -13,6 +13,7 @@ after(async () => {
 });
 
 const LONG = 400; // /long 400: ~50 KB of SSE body, 400 deltas through every escape
+const BIG = 2000; // //big 2000: one text delta of ~25 KB
 const SEED = 0x7c0de; // fixed: the same offsets every run
 const DROPS = 12;
 
@@ -42,6 +43,25 @@ describe("drop-bytes at random offsets during a long answer", { concurrency: 2 }
       assert.ok(sim.logFor(chat).some((l) => l.includes(`dropped after ${n} bytes`)), "the simulator cut the connection");
     });
   }
+});
+
+// One text delta of ~25 KB (//big 2000): larger than tchat's record buffer, it
+// arrives in fragments (issue 2, item 6), all of it new text; with drops in
+// the middle of the record it is replayed from its start on the next
+// connection and reassembles exactly.
+test("a text delta larger than the record buffer arrives whole, in fragments", { timeout: 60000 }, async () => {
+  const chat = chatId("big");
+  const r = await tchat(sim, chat, [`//big ${BIG}`]);
+  const why = `exit ${r.code ?? r.signal}\n${summarize(r.events)}\nstderr: ${r.stderr}`;
+  assert.equal(r.code, 0, why);
+  assert.deepEqual(deliveryProblems(r.events), [], why);
+  assert.deepEqual(turnTexts(r.events), [longText(BIG)], why);
+  const frags = r.events.filter((e) => e.type === "chunk" && e.fragmentMore !== undefined);
+  assert.ok(frags.length > 10 && frags.at(-1).fragmentMore === false, why);
+});
+
+test("drops in the middle of a fragmented delta: it is replayed whole, exactly once", { timeout: 60000 }, async () => {
+  await exact("bigdrop", `//big ${BIG}`, longText(BIG), ["drop-bytes=6000,count=2"], { minConnects: 3 });
 });
 
 test("drop after 3 records (§8.3) on a short answer", { timeout: 60000 }, async () => {

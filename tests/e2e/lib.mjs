@@ -251,14 +251,20 @@ export function turnTexts(events) {
  * Problems with delivery inside one run: a non-replayed chunk whose seq is not
  * above every seq delivered before it (a duplicate or a reordering), or a
  * replayed chunk after a non-replayed one of the same run at or above its seq.
+ * The fragments of one long text delta (fragmentMore) count as one chunk.
  * Returns a list of messages (empty = fine).
  */
 export function deliveryProblems(events) {
   const problems = [];
   let last = -1;
+  let more = null; // the seq of a fragmented record whose next fragment is due
   const seen = new Set();
   for (const e of events) {
     if (e.type !== "chunk") continue;
+    // the fragments of one long delta share their record's seq
+    const cont = more !== null && e.seq === more;
+    more = e.fragmentMore ? e.seq : null;
+    if (cont) continue;
     if (e.replayed) {
       if (seen.has(e.seq)) problems.push(`seq ${e.seq} replayed twice in one run`);
       seen.add(e.seq);

@@ -98,6 +98,12 @@ export function scriptFor({ prompt, clientData, runIndex }) {
       const n = Number.parseInt(chosen.arg, 10) > 0 ? Number.parseInt(chosen.arg, 10) : DEFAULT_LONG;
       return { chunks: [...textParts("t0", longDeltas(n)), finish()], delayMs: delay };
     }
+    case "big": {
+      // one text delta of longText(N): larger than a device's record buffer,
+      // so it reaches trigchat in fragments
+      const n = Number.parseInt(chosen.arg, 10) > 0 ? Number.parseInt(chosen.arg, 10) : 300;
+      return { chunks: [...textParts("t0", [longText(n)]), finish()], delayMs: delay };
+    }
     case "reason":
       return {
         chunks: [
