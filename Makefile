@@ -123,8 +123,10 @@ FUZZ_FLAGS := $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-r
 # the -Os default, i.e. what the MCU builds run) with the same assertions.
 # A target named *_diff (tests/fuzz/diff.mk) links both paths and compares
 # them; *_os and *_diff targets take the seeds of the target they derive from.
+# (Each also depends on the headers and on the test sources a harness may
+# #include, e.g. fuzz_outstream_os.c includes fuzz_outstream.c.)
 $(BUILD)/fuzz/%_os: FUZZ_DEFS := -DTC_DECODE_FAST=0
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(JSMN_H)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard core/*.h tests/*.h tests/fuzz/*.c) tests/chat_fake.c $(JSMN_H)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) $(FUZZ_DEFS) $< $(CORE_SRC) -o $@
 

@@ -56,7 +56,11 @@
  * keeps a "delivered" mark (the highest seq handed to the app, checkpointed
  * like the cursor), and chunks at or below it carry `replayed`: a display or
  * a speech engine can skip what it already showed (up to one checkpoint
- * interval may repeat after a power cut).
+ * interval may repeat after a power cut). A long text delta, delivered in
+ * fragments of one record, counts as delivered with its last fragment; if
+ * the connection drops in its middle, the reconnect asks for that record
+ * again and only the part not yet shown is handed out (as CHUNK/TEXT events
+ * whose delta starts where the shown part ended).
  *
  * Tokens never appear in an event other than SESSION_CHANGED's record, and
  * never in a log.

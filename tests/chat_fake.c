@@ -154,7 +154,7 @@ static void w_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
   r->has_cursor = ev->has_cursor;
   r->cursor = ev->cursor;
   r->text_len = ev->text.len;
-  if (ev->type == TC_CHAT_EV_TEXT && !ev->replayed && ev->text.len <= sizeof w->shown - w->shown_len) {
+  if (ev->type == TC_CHAT_EV_TEXT && !ev->replayed && ev->text.len && ev->text.len <= sizeof w->shown - w->shown_len) {
     memcpy(w->shown + w->shown_len, ev->text.ptr, ev->text.len);
     w->shown_len += ev->text.len;
   }

@@ -68,7 +68,7 @@ static void put_info(side_t *s, const tc_record_info_t *r)
 {
   put_u64(s, r->seq_num);
   put_u64(s, (uint64_t)r->timestamp);
-  put_u64(s, (uint64_t)r->kind * 16u + r->duplicate * 8u + r->oversized * 4u + r->invalid * 2u);
+  put_u64(s, (uint64_t)r->kind * 32u + r->fragmented * 16u + r->duplicate * 8u + r->oversized * 4u + r->invalid * 2u);
   put_u64(s, (uint64_t)(int64_t)r->error);
   put_slice(s, r->envelope_id);
 }
@@ -87,8 +87,11 @@ static tc_err_t on_record(void *user, const tc_record_info_t *r)
 static tc_err_t on_chunk(void *user, const tc_record_info_t *r, const tc_chunk_t *c)
 {
   side_t *s = user;
+  uint64_t cur = 0;
+  bool have = s == &g_side[0] ? tc_outstream_cursor(&s->o, &cur) : os_tc_outstream_cursor(&s->o, &cur);
   put(s, "C", 1);
   put_info(s, r);
+  put_u64(s, have ? cur : UINT64_MAX);
   put_u64(s, (uint64_t)c->type);
   for (const tc_slice_t *v = &c->type_name; v <= &c->message_metadata; v++) put_slice(s, *v);
   put_u64(s, c->transient + 2u * c->dynamic + 4u * c->provider_executed + 8u * c->preliminary +
