@@ -359,10 +359,14 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
   return TC_OK;
 }
 
-/* Every operation but the tool answers: source and message kind, the
- * content (s may be NULL only where it is optional) and metadata. */
-static tc_err_t send_op(tc_chat_t *c, uint8_t src, uint8_t kind, const char *s, size_t len, const char *metadata)
+/* Every operation but the tool answers: the content (s may be NULL only
+ * where it is optional), metadata, and OP(source, message kind). The
+ * arguments come in the public functions' order, so each passes its own
+ * three on unmoved and adds the constant. */
+#define OP(src, kind) ((unsigned)(src) | (unsigned)(kind) << 8)
+static tc_err_t send_op(tc_chat_t *c, const char *s, size_t len, const char *metadata, unsigned op)
 {
+  uint8_t src = (uint8_t)op, kind = (uint8_t)(op >> 8);
   chat_payload_t p;
   if (s == NULL && (kind != MSG_NONE || src == TC_CHAT_SRC_ACTION)) return TC_ERR_ARG;
   memset(&p, 0, sizeof p);
@@ -375,37 +379,37 @@ static tc_err_t send_op(tc_chat_t *c, uint8_t src, uint8_t kind, const char *s, 
 
 tc_err_t tc_chat_send_text(tc_chat_t *c, const char *text, size_t len, const char *metadata_json)
 {
-  return send_op(c, TC_CHAT_SRC_SUBMIT, MSG_TEXT, text, len, metadata_json);
+  return send_op(c, text, len, metadata_json, OP(TC_CHAT_SRC_SUBMIT, MSG_TEXT));
 }
 
 tc_err_t tc_chat_send_parts(tc_chat_t *c, const char *parts_json, size_t len, const char *metadata_json)
 {
-  return send_op(c, TC_CHAT_SRC_SUBMIT, MSG_PARTS, parts_json, len, metadata_json);
+  return send_op(c, parts_json, len, metadata_json, OP(TC_CHAT_SRC_SUBMIT, MSG_PARTS));
 }
 
 tc_err_t tc_chat_steer_text(tc_chat_t *c, const char *text, size_t len, const char *metadata_json)
 {
-  return send_op(c, TC_CHAT_SRC_STEER, MSG_TEXT, text, len, metadata_json);
+  return send_op(c, text, len, metadata_json, OP(TC_CHAT_SRC_STEER, MSG_TEXT));
 }
 
 tc_err_t tc_chat_steer_parts(tc_chat_t *c, const char *parts_json, size_t len, const char *metadata_json)
 {
-  return send_op(c, TC_CHAT_SRC_STEER, MSG_PARTS, parts_json, len, metadata_json);
+  return send_op(c, parts_json, len, metadata_json, OP(TC_CHAT_SRC_STEER, MSG_PARTS));
 }
 
 tc_err_t tc_chat_regenerate(tc_chat_t *c, const char *message_id, const char *metadata_json)
 {
-  return send_op(c, TC_CHAT_SRC_REGENERATE, MSG_NONE, message_id, message_id ? strlen(message_id) : 0, metadata_json);
+  return send_op(c, message_id, message_id ? strlen(message_id) : 0, metadata_json, OP(TC_CHAT_SRC_REGENERATE, MSG_NONE));
 }
 
 tc_err_t tc_chat_send_action(tc_chat_t *c, const char *action_json, size_t len, const char *metadata_json)
 {
-  return send_op(c, TC_CHAT_SRC_ACTION, MSG_NONE, action_json, len, metadata_json);
+  return send_op(c, action_json, len, metadata_json, OP(TC_CHAT_SRC_ACTION, MSG_NONE));
 }
 
-tc_err_t tc_chat_stop(tc_chat_t *c) { return send_op(c, TC_CHAT_SRC_STOP, MSG_NONE, NULL, 0, NULL); }
+tc_err_t tc_chat_stop(tc_chat_t *c) { return send_op(c, NULL, 0, NULL, OP(TC_CHAT_SRC_STOP, MSG_NONE)); }
 
-tc_err_t tc_chat_send_close(tc_chat_t *c) { return send_op(c, TC_CHAT_SRC_CLOSE, MSG_NONE, NULL, 0, NULL); }
+tc_err_t tc_chat_send_close(tc_chat_t *c) { return send_op(c, NULL, 0, NULL, OP(TC_CHAT_SRC_CLOSE, MSG_NONE)); }
 
 /* The slim assistant message of §4.4 for the tool whose approval id
  * (approval) or call id matches id. */
