@@ -137,17 +137,21 @@ static const char *base_url(const tc_chat_t *c, tc_chat_endpoint_t ep)
   return own ? own : g->base_url ? g->base_url : CHAT_DEFAULT_BASE;
 }
 
-/* ASCII case-insensitive equality. */
+/* ASCII case-insensitive equality of a and b, which may go on after a ':'
+ * (the Authorization line's name). */
 static bool ieq(const char *a, const char *b)
 {
   for (; *a && *b; a++, b++)
     if ((*a | 0x20) != (*b | 0x20)) return false;
-  return *a == *b;
+  return *a == '\0' && (*b == '\0' || *b == ':');
 }
+
+/* Sent as a segment of its own before the token; its name is reserved. */
+static const char auth_line[] = "Authorization: Bearer ";
 
 /* The names the chat writes itself, spelled as it writes them (each string
  * is stored once). */
-static const char *const reserved[] = { "Authorization", "Content-Type", "Accept", "X-Part-Id",
+static const char *const reserved[] = { auth_line, "Content-Type", "Accept", "X-Part-Id",
                                         "Last-Event-ID", "Timeout-Seconds", "X-Peek-Settled",
                                         "x-trigger-source", "Host", "Content-Length",
                                         "Transfer-Encoding" };
@@ -242,7 +246,7 @@ void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_
   tc_slice_t secret = t ? t->bearer : (tc_slice_t){ c->sess.token, c->sess.token_len };
   if (tc_slice_present(secret)) {
     chat_conn_add(k, head.ptr, head.len - 2); /* up to the blank line */
-    chat_conn_add(k, "Authorization: Bearer ", 22);
+    chat_conn_add(k, auth_line, sizeof auth_line - 1);
     chat_conn_add(k, secret.ptr, secret.len);
     chat_conn_add(k, "\r\n\r\n", 4);
   } else {
