@@ -230,8 +230,26 @@ static void put_out_headers(const tc_chat_t *c, tc_http_req_t *q)
   tc_http_req_header_u64(q, names.timeout, c->cfg->timeout_seconds ? c->cfg->timeout_seconds : CHAT_TIMEOUT_S);
 }
 
+/* Queues head, the Authorization line (the PAT on IN/OUT, else t's bearer),
+ * the blank line and the body on connection k, in place of what it held. */
+static void queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_slice_t head, const char *body,
+                  size_t body_len)
+{
+  tc_slice_t secret = t ? t->bearer : (tc_slice_t){ c->sess.token, c->sess.token_len };
+  k->seg_n = 0;
+  if (tc_slice_present(secret)) {
+    chat_conn_add(k, head.ptr, head.len - 2); /* up to the blank line */
+    chat_conn_add(k, names.auth_line, sizeof names.auth_line - 1);
+    chat_conn_add(k, secret.ptr, secret.len);
+    chat_conn_add(k, "\r\n\r\n", 4);
+  } else {
+    chat_conn_add(k, head.ptr, head.len);
+  }
+  chat_conn_add(k, body, body_len); /* (none: nothing is added) */
+}
+
 tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *t, char *mem, size_t cap,
-                       size_t body_len, tc_url_t *u, tc_slice_t *head)
+                       const char *body, size_t body_len, tc_url_t *u)
 {
   tc_chat_request_t r = { ep, t ? t->url : base_url(c, ep), NULL };
   tc_http_req_t q;
@@ -247,21 +265,6 @@ tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
   if (c->cfg->request_hook && (err = c->cfg->request_hook(c->cfg->user, c, &r)) != TC_OK) return err;
   if (ep == TC_CHAT_EP_OUT) put_out_headers(c, &q);
   if ((err = tc_http_req_end(&q, ep != TC_CHAT_EP_OUT, body_len)) != TC_OK) return err;
-  *head = (tc_slice_t){ q.buf.ptr, q.buf.len };
+  queue(c, ep == TC_CHAT_EP_OUT ? &c->oc : &c->rc, t, (tc_slice_t){ q.buf.ptr, q.buf.len }, body, body_len);
   return TC_OK;
-}
-
-void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_slice_t head,
-                    const char *body, size_t body_len)
-{
-  tc_slice_t secret = t ? t->bearer : (tc_slice_t){ c->sess.token, c->sess.token_len };
-  if (tc_slice_present(secret)) {
-    chat_conn_add(k, head.ptr, head.len - 2); /* up to the blank line */
-    chat_conn_add(k, names.auth_line, sizeof names.auth_line - 1);
-    chat_conn_add(k, secret.ptr, secret.len);
-    chat_conn_add(k, "\r\n\r\n", 4);
-  } else {
-    chat_conn_add(k, head.ptr, head.len);
-  }
-  chat_conn_add(k, body, body_len); /* (none: nothing is added) */
 }

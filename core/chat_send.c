@@ -91,8 +91,7 @@ tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
 {
   size_t start = off + len, room = c->req_cap - start, line;
   tc_url_t u;
-  tc_slice_t head;
-  tc_err_t err = chat_req_head(c, ep, t, c->req_buf + start, room, len, &u, &head);
+  tc_err_t err = chat_req_head(c, ep, t, c->req_buf + start, room, c->req_buf + off, len, &u);
   if (err != TC_OK) return err;
   /* header lines get TC_HTTP_LINE_MAX, or a third of a larger room (the API's
    * x-trigger-jwt header line is ~600 bytes), never more than half */
@@ -102,10 +101,7 @@ tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
   c->rq_ans_len = 0;
   c->rq_overflow = false;
   c->rq_at = CHAT_NOW(c) + or_default(c->cfg->backoff.request_ms, CHAT_REQUEST_MS);
-  err = chat_conn_start(&c->rc, &u, c->req_buf + start, line, &rq_cb, c);
-  if (err != TC_OK) return err;
-  chat_req_queue(c, &c->rc, t, head, c->req_buf + off, len);
-  return TC_OK;
+  return chat_conn_start(&c->rc, &u, c->req_buf + start, line, &rq_cb, c);
 }
 
 /* The answer as a JSON document (tokens on the caller's stack). Any JSON
