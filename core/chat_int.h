@@ -141,7 +141,7 @@ static inline tc_slice_t chat_cslice(const char *s) { return s ? (tc_slice_t){ s
 
 enum { AUTH_NONE = 0, AUTH_START, AUTH_TOKEN };      /* auth.want */
 enum { AP_ASKED = 1, AP_QUEUED, AP_RUNNING };        /* auth.phase */
-enum { S_NONE = 0, S_AUTH, S_READY, S_RUNNING };     /* send.step */
+enum { S_NONE = 0, S_AUTH, S_READY, S_RUNNING };     /* send_step */
 
 /* ---- chat.c */
 void chat_emit(tc_chat_t *c, tc_chat_event_t *ev);

@@ -434,6 +434,10 @@ struct tc_chat {
   } auth;
   uint16_t req_cap;
   uint16_t rq_ans_off, rq_ans_len; /* the request's answer in req_buf */
+  /* the send in progress (the rest is in `send` below; these two are read
+   * most, so they sit here) */
+  uint8_t send_source;         /* tc_chat_source_t; 0: none */
+  uint8_t send_step;           /* chat_send.c */
 
   /* the .out subscription */
   struct {
@@ -468,10 +472,8 @@ struct tc_chat {
   bool rq_overflow;            /* the request's answer did not fit */
   uint64_t superseded_seq;     /* stop gate: supersededInputSeq, 0 unknown */
 
-  /* the send in progress (one at a time) */
+  /* the send in progress (one at a time; with send_source and send_step) */
   struct tc_chat_send {
-    uint8_t source;            /* tc_chat_source_t; 0: none */
-    uint8_t step;              /* chat.c */
     bool refreshed, recreated;
     uint8_t retries;
     uint16_t body_len;         /* the body at request[0..body_len) */
