@@ -400,13 +400,13 @@ typedef struct tc_chat_conn {
   bool got_bytes;           /* a response byte arrived */
   bool tls;                 /* where it is open (to reopen for a resend): */
   uint8_t seg_cur;          /* the segment being sent */
+  uint8_t seg_n;            /* segments queued (a byte within Thumb's 2-byte reach) */
   uint16_t seg_off;         /* bytes of it already sent */
   uint16_t port;
   uint16_t host_len;
   const char *host;         /* points into the configured URL */
   uint32_t host_key;        /* which host:port:tls is open (keep-alive reuse) */
   uint16_t seg_len[5];
-  uint8_t seg_n;            /* segments queued */
   const char *seg[5];       /* the request, in order (kept whole for a resend) */
   tc_http_resp_t resp;      /* last: the fields above are the ones used most */
 } tc_chat_conn_t;
