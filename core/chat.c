@@ -174,7 +174,7 @@ tc_err_t tc_chat_resume(tc_chat_t *c)
   if (c->out.phase != O_OFF) return TC_ERR_BUSY;
   if (c->streaming == 0 && !watch) return TC_OK; /* §6.8 fast path: no request */
   /* peek only with no input outstanding: it would race the new turn (§5.6) */
-  chat_out_open(c, !watch && !c->has_in_seq && !c->send.source, true);
+  chat_out_open(c, !watch && !c->has_in_seq && !c->send_source, true);
   return TC_OK;
 }
 
@@ -185,7 +185,7 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
 {
   tc_err_t err = TC_OK;
   char key[12];
-  if (c->send.source || c->auth.want || c->out.phase != O_OFF) return TC_ERR_BUSY;
+  if (c->send_source || c->auth.want || c->out.phase != O_OFF) return TC_ERR_BUSY;
   if (rec != NULL) {
     if (len > sizeof c->sess) err = TC_ERR_KV_CORRUPT;
     else memcpy(&c->sess, rec, len);
@@ -303,7 +303,7 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *c)
   int32_t m = INT32_MAX; /* ms from now; INT32_MAX: none */
   if (chat_out_timed(c)) chat_dl(c, &m, c->out.at);
   if (chat_conn_busy(&c->rc)) chat_dl(c, &m, c->rq_at);
-  else if (c->send.step == S_READY) chat_dl(c, &m, c->send.wait_until);
+  else if (c->send_step == S_READY) chat_dl(c, &m, c->send.wait_until);
   if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at) chat_dl(c, &m, c->refresh_at);
   if (c->auth.phase == AP_QUEUED || c->dirty) m = m < 0 ? m : 0;
   else if (c->sess.token_len && moved(c))
@@ -315,7 +315,7 @@ tc_chat_state_t tc_chat_state(const tc_chat_t *c)
 {
   if (c->closed) return TC_CHAT_CLOSED;
   if (c->sess.token_len == 0) return c->auth.want ? TC_CHAT_STARTING : TC_CHAT_NO_SESSION;
-  if (c->send.source) return TC_CHAT_SENDING;
+  if (c->send_source) return TC_CHAT_SENDING;
   if (c->out.phase != O_OFF) return TC_CHAT_STREAMING;
   return TC_CHAT_IDLE;
 }

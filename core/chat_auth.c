@@ -20,16 +20,21 @@ bool chat_token_char(char ch)
  * when known, else from the token's lifetime counted from now. */
 void chat_plan_refresh(tc_chat_t *c)
 {
-  int64_t exp_s, iat_s, ttl_ms, margin = or_default(c->cfg->refresh_margin_ms, CHAT_REFRESH_MARGIN_MS);
+  int64_t exp_s, iat_s, from_s = 0, from_ms = 0, ttl_ms;
+  uint32_t t, margin = or_default(c->cfg->refresh_margin_ms, CHAT_REFRESH_MARGIN_MS);
   c->refresh_at = 0;
   if (tc_jwt_times(c->sess.token, c->sess.token_len, &exp_s, &iat_s) != TC_OK || exp_s <= 0) return;
-  if (c->unix_offset != INT64_MIN) ttl_ms = exp_s * 1000 - ((int64_t)c->now + c->unix_offset);
-  else if (iat_s > 0 && exp_s > iat_s) ttl_ms = (exp_s - iat_s) * 1000;
+  if (c->unix_offset != INT64_MIN) from_ms = (int64_t)c->now + c->unix_offset;
+  else if (iat_s > 0 && exp_s > iat_s) from_s = iat_s;
   else return;
-  if (margin > ttl_ms / 2) margin = ttl_ms / 2;
-  ttl_ms = ttl_ms - margin > 1000 ? ttl_ms - margin : 1000;
+  ttl_ms = (exp_s - from_s) * 1000 - from_ms;
+  /* clamped to 32 bits: every lifetime beyond them ends at the 24-day cap
+   * below (half of it is already past 2^31), none at or under 0 gives 1 s */
+  t = ttl_ms <= 0 ? 0 : ttl_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ttl_ms;
+  if (margin > t / 2) margin = t / 2;
+  t = t - margin > 1000 ? t - margin : 1000;
   /* a token living longer than 24 days gets a spare refresh at 24 days */
-  c->refresh_at = chat_after(c, ttl_ms > CHAT_MS_MAX ? CHAT_MS_MAX : (uint32_t)ttl_ms);
+  c->refresh_at = chat_after(c, t > CHAT_MS_MAX ? CHAT_MS_MAX : t);
 }
 #endif
 

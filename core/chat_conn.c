@@ -76,11 +76,10 @@ tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_
   k->tls = u->tls;
   if (!reuse) {
     tc_err_t err;
-    chat_conn_close(k);
+    conn_drop(k); /* (keeps the segments queued for this exchange) */
     if ((err = conn_open(k)) != TC_OK) return err;
     k->host_key = key;
   }
-  k->seg_n = 0;
   tc_http_resp_init(&k->resp, line, line_cap, false, cb, user);
   k->reused = reuse;
   exchange_begin(k);

@@ -45,8 +45,8 @@ enum { K_IDLE = 0, K_SEND, K_RECV }; /* K_IDLE: no exchange under way */
 typedef enum { PUMP_BLOCKED = 0, PUMP_DONE, PUMP_FAILED } chat_pump_t;
 
 /* Opens (or reuses, when the same host and kept alive) the connection and
- * prepares the response parser. The segments to send are set afterwards with
- * chat_conn_add. */
+ * prepares the response parser, to send the segments queued before with
+ * chat_conn_add (chat_req_head queues them). */
 tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_t line_cap,
                          const tc_http_resp_cb_t *cb, void *user);
 /* Queues p[0..n) to send (an empty one is skipped; at most 5). */
@@ -88,16 +88,14 @@ typedef struct chat_target {
 } chat_target_t;
 
 /* Writes the head of a request to `ep` into mem[0..cap) (the target is
- * composed at the start of mem, the head after it): fixed headers, extra headers, the hook's,
- * Content-Length when body_len is given for a POST; no Authorization and no
- * final CRLF yet (chat_req_queue sends them). t: START/TOKEN only. *u gets
- * the parsed URL. */
+ * composed at the start of mem, the head after it): fixed headers, extra
+ * headers, the hook's, Content-Length of body[0..body_len) for a POST. Then
+ * queues on ep's connection (c->oc for OUT, else c->rc) the head, the
+ * Authorization line (the PAT on IN/OUT, else t's bearer; never copied into
+ * mem), the blank line and the body; chat_conn_start sends them. t:
+ * START/TOKEN only. *u gets the parsed URL. */
 tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *t, char *mem, size_t cap,
-                       size_t body_len, tc_url_t *u, tc_slice_t *head);
-/* Queues head, the Authorization line (the PAT on IN/OUT, else t's bearer),
- * the blank line and the body on connection k. */
-void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_slice_t head,
-                    const char *body, size_t body_len);
+                       const char *body, size_t body_len, tc_url_t *u);
 extern const char chat_hex[17]; /* "0123456789abcdef" */
 /* A random id in lower-case hex: an RFC 4122 version 4 UUID (uuid: 37
  * bytes with the NUL, the X-Part-Id), else 16 digits (17 bytes: a user
@@ -143,7 +141,7 @@ static inline tc_slice_t chat_cslice(const char *s) { return s ? (tc_slice_t){ s
 
 enum { AUTH_NONE = 0, AUTH_START, AUTH_TOKEN };      /* auth.want */
 enum { AP_ASKED = 1, AP_QUEUED, AP_RUNNING };        /* auth.phase */
-enum { S_NONE = 0, S_AUTH, S_READY, S_RUNNING };     /* send.step */
+enum { S_NONE = 0, S_AUTH, S_READY, S_RUNNING };     /* send_step */
 
 /* ---- chat.c */
 void chat_emit(tc_chat_t *c, tc_chat_event_t *ev);

@@ -106,8 +106,7 @@ static void out_again(tc_chat_t *c, uint8_t why)
 static void out_connect(tc_chat_t *c)
 {
   tc_url_t u;
-  tc_slice_t head;
-  tc_err_t err = chat_req_head(c, TC_CHAT_EP_OUT, NULL, c->rec_buf, c->rec_cap, 0, &u, &head);
+  tc_err_t err = chat_req_head(c, TC_CHAT_EP_OUT, NULL, c->rec_buf, c->rec_cap, NULL, 0, &u);
   if (err != TC_OK) {
     out_fail(c, err, 0);
     return;
@@ -117,7 +116,6 @@ static void out_connect(tc_chat_t *c)
     out_again(c, R_DROP);
     return;
   }
-  chat_req_queue(c, &c->oc, NULL, head, NULL, 0);
   c->out.phase = O_CONNECT;
   c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.header_ms, CHAT_HEADER_MS);
 }

@@ -58,7 +58,7 @@ static bool provider_step(tc_chat_t *c)
 {
   const tc_chat_config_t *g = c->cfg;
   bool start = c->auth.want == AUTH_START;
-  size_t off = c->send.source ? c->send.body_len : 0;
+  size_t off = c->send_source ? c->send.body_len : 0;
   tc_buf_t b = tc_buf_make(c->req_buf + off, (c->req_cap - off) / 2);
   chat_target_t t;
   tc_err_t err = auth_body(c, &b);

@@ -137,26 +137,41 @@ static const char *base_url(const tc_chat_t *c, tc_chat_endpoint_t ep)
   return own ? own : g->base_url ? g->base_url : CHAT_DEFAULT_BASE;
 }
 
-/* ASCII case-insensitive equality. */
+/* ASCII case-insensitive equality of a and b, which may go on after a ':'
+ * (the Authorization line's name). */
 static bool ieq(const char *a, const char *b)
 {
   for (; *a && *b; a++, b++)
     if ((*a | 0x20) != (*b | 0x20)) return false;
-  return *a == *b;
+  return *a == '\0' && (*b == '\0' || *b == ':');
 }
 
-/* The names the chat writes itself, spelled as it writes them (each string
- * is stored once). */
-static const char *const reserved[] = { "Authorization", "Content-Type", "Accept", "X-Part-Id",
-                                        "Last-Event-ID", "Timeout-Seconds", "X-Peek-Settled",
-                                        "x-trigger-source", "Host", "Content-Length",
-                                        "Transfer-Encoding" };
-enum { H_CONTENT_TYPE = 1, H_ACCEPT, H_PART_ID, H_LAST_EVENT_ID, H_TIMEOUT, H_PEEK, H_SOURCE };
+/* The names the chat writes itself, spelled as it writes them, back to back
+ * (each string stored once; reserved_header walks them). Authorization is
+ * the line sent as a segment of its own before the token (ieq stops at its
+ * ':'). (Padding, were there any, would be zero bytes: empty names, which
+ * match no header name.) */
+#define NAME(f, s) char f[sizeof s]
+static const struct {
+  NAME(auth_line, "Authorization: Bearer ");
+  NAME(content_type, "Content-Type");
+  NAME(accept, "Accept");
+  NAME(part_id, "X-Part-Id");
+  NAME(last_event_id, "Last-Event-ID");
+  NAME(timeout, "Timeout-Seconds");
+  NAME(peek, "X-Peek-Settled");
+  NAME(source, "x-trigger-source");
+  NAME(host, "Host");
+  NAME(content_length, "Content-Length");
+  NAME(transfer_encoding, "Transfer-Encoding");
+} names = { "Authorization: Bearer ", "Content-Type", "Accept", "X-Part-Id", "Last-Event-ID", "Timeout-Seconds",
+            "X-Peek-Settled", "x-trigger-source", "Host", "Content-Length", "Transfer-Encoding" };
 
 static bool reserved_header(const char *name)
 {
-  for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
-    if (ieq(name, reserved[i])) return true;
+  /* (the object read as bytes, as C allows for any object) */
+  for (const char *n = (const char *)&names; n < (const char *)(&names + 1); n += strlen(n) + 1)
+    if (ieq(name, n)) return true;
   return false;
 }
 
@@ -190,13 +205,13 @@ static void put_fixed_headers(const tc_chat_t *c, tc_http_req_t *q, tc_chat_endp
 {
   const tc_chat_config_t *g = c->cfg;
   if (ep == TC_CHAT_EP_OUT) {
-    tc_http_req_header_str(q, reserved[H_ACCEPT], "text/event-stream");
+    tc_http_req_header_str(q, names.accept, "text/event-stream");
   } else {
-    tc_http_req_header_str(q, reserved[H_CONTENT_TYPE], "application/json");
+    tc_http_req_header_str(q, names.content_type, "application/json");
   }
   if (ep == TC_CHAT_EP_IN) {
-    tc_http_req_header_str(q, reserved[H_SOURCE], "sdk");
-    tc_http_req_header_str(q, reserved[H_PART_ID], c->send.part_id);
+    tc_http_req_header_str(q, names.source, "sdk");
+    tc_http_req_header_str(q, names.part_id, c->send.part_id);
   }
   if (pt == NULL) {
     for (size_t i = 0; i < g->header_count; i++)
@@ -210,13 +225,31 @@ static void put_fixed_headers(const tc_chat_t *c, tc_http_req_t *q, tc_chat_endp
 /* GET .out only, after the hook's headers (4.8.3 order: §2.5). */
 static void put_out_headers(const tc_chat_t *c, tc_http_req_t *q)
 {
-  if (c->out.peek) tc_http_req_header_str(q, reserved[H_PEEK], "1");
-  if (c->has_cursor) tc_http_req_header_u64(q, reserved[H_LAST_EVENT_ID], c->cursor);
-  tc_http_req_header_u64(q, reserved[H_TIMEOUT], c->cfg->timeout_seconds ? c->cfg->timeout_seconds : CHAT_TIMEOUT_S);
+  if (c->out.peek) tc_http_req_header_str(q, names.peek, "1");
+  if (c->has_cursor) tc_http_req_header_u64(q, names.last_event_id, c->cursor);
+  tc_http_req_header_u64(q, names.timeout, c->cfg->timeout_seconds ? c->cfg->timeout_seconds : CHAT_TIMEOUT_S);
+}
+
+/* Queues head, the Authorization line (the PAT on IN/OUT, else t's bearer),
+ * the blank line and the body on connection k, in place of what it held. */
+static void queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_slice_t head, const char *body,
+                  size_t body_len)
+{
+  tc_slice_t secret = t ? t->bearer : (tc_slice_t){ c->sess.token, c->sess.token_len };
+  k->seg_n = 0;
+  if (tc_slice_present(secret)) {
+    chat_conn_add(k, head.ptr, head.len - 2); /* up to the blank line */
+    chat_conn_add(k, names.auth_line, sizeof names.auth_line - 1);
+    chat_conn_add(k, secret.ptr, secret.len);
+    chat_conn_add(k, "\r\n\r\n", 4);
+  } else {
+    chat_conn_add(k, head.ptr, head.len);
+  }
+  chat_conn_add(k, body, body_len); /* (none: nothing is added) */
 }
 
 tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *t, char *mem, size_t cap,
-                       size_t body_len, tc_url_t *u, tc_slice_t *head)
+                       const char *body, size_t body_len, tc_url_t *u)
 {
   tc_chat_request_t r = { ep, t ? t->url : base_url(c, ep), NULL };
   tc_http_req_t q;
@@ -232,21 +265,6 @@ tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
   if (c->cfg->request_hook && (err = c->cfg->request_hook(c->cfg->user, c, &r)) != TC_OK) return err;
   if (ep == TC_CHAT_EP_OUT) put_out_headers(c, &q);
   if ((err = tc_http_req_end(&q, ep != TC_CHAT_EP_OUT, body_len)) != TC_OK) return err;
-  *head = (tc_slice_t){ q.buf.ptr, q.buf.len };
+  queue(c, ep == TC_CHAT_EP_OUT ? &c->oc : &c->rc, t, (tc_slice_t){ q.buf.ptr, q.buf.len }, body, body_len);
   return TC_OK;
-}
-
-void chat_req_queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_slice_t head,
-                    const char *body, size_t body_len)
-{
-  tc_slice_t secret = t ? t->bearer : (tc_slice_t){ c->sess.token, c->sess.token_len };
-  if (tc_slice_present(secret)) {
-    chat_conn_add(k, head.ptr, head.len - 2); /* up to the blank line */
-    chat_conn_add(k, "Authorization: Bearer ", 22);
-    chat_conn_add(k, secret.ptr, secret.len);
-    chat_conn_add(k, "\r\n\r\n", 4);
-  } else {
-    chat_conn_add(k, head.ptr, head.len);
-  }
-  chat_conn_add(k, body, body_len); /* (none: nothing is added) */
 }

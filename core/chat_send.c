@@ -91,8 +91,7 @@ tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
 {
   size_t start = off + len, room = c->req_cap - start, line;
   tc_url_t u;
-  tc_slice_t head;
-  tc_err_t err = chat_req_head(c, ep, t, c->req_buf + start, room, len, &u, &head);
+  tc_err_t err = chat_req_head(c, ep, t, c->req_buf + start, room, c->req_buf + off, len, &u);
   if (err != TC_OK) return err;
   /* header lines get TC_HTTP_LINE_MAX, or a third of a larger room (the API's
    * x-trigger-jwt header line is ~600 bytes), never more than half */
@@ -102,10 +101,7 @@ tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
   c->rq_ans_len = 0;
   c->rq_overflow = false;
   c->rq_at = CHAT_NOW(c) + or_default(c->cfg->backoff.request_ms, CHAT_REQUEST_MS);
-  err = chat_conn_start(&c->rc, &u, c->req_buf + start, line, &rq_cb, c);
-  if (err != TC_OK) return err;
-  chat_req_queue(c, &c->rc, t, head, c->req_buf + off, len);
-  return TC_OK;
+  return chat_conn_start(&c->rc, &u, c->req_buf + start, line, &rq_cb, c);
 }
 
 /* The answer as a JSON document (tokens on the caller's stack). Any JSON
@@ -123,11 +119,12 @@ bool chat_answer_doc(tc_chat_t *c, tc_json_doc_t *d, tc_json_tok_t *tok)
 static void send_end(tc_chat_t *c, tc_chat_event_type_t type, tc_err_t err, int status, int64_t seq)
 {
   struct tc_chat_send done = c->send;
+  uint8_t src = c->send_source;
   tc_chat_event_t ev;
-  c->send.source = TC_CHAT_SRC_NONE;
-  c->send.step = S_NONE;
+  c->send_source = TC_CHAT_SRC_NONE;
+  c->send_step = S_NONE;
   chat_event_init(c, &ev, type);
-  ev.source = (tc_chat_source_t)done.source;
+  ev.source = (tc_chat_source_t)src;
   ev.part_id = done.part_id;
   ev.message_id = done.msg_id;
   ev.body_bytes = done.body_len;
@@ -145,12 +142,12 @@ static void send_fail(tc_chat_t *c, tc_err_t err, int status)
 
 void chat_send_auth_done(tc_chat_t *c, tc_err_t err, int status)
 {
-  if (c->send.step != S_AUTH) return;
+  if (c->send_step != S_AUTH) return;
   if (err != TC_OK) {
     send_fail(c, err, status);
     return;
   }
-  c->send.step = S_READY;
+  c->send_step = S_READY;
   c->send.wait_until = CHAT_NOW(c);
 }
 
@@ -183,7 +180,7 @@ static void send_ok(tc_chat_t *c)
   tc_json_doc_t d;
   uint64_t seq = 0;
   bool has_seq = false, pending = false;
-  tc_chat_source_t src = (tc_chat_source_t)c->send.source;
+  tc_chat_source_t src = (tc_chat_source_t)c->send_source;
   if (chat_answer_doc(c, &d, jt)) { /* a garbled 2xx answer is a success without seq, as in 4.8.3 */
     has_seq = tc_json_u64(&d, tc_json_get(&d, 0, "seq"), &seq) == TC_OK;
     (void)tc_json_bool(&d, tc_json_get(&d, 0, "pendingVersion"), &pending);
@@ -227,7 +224,7 @@ static void send_retry(tc_chat_t *c, tc_err_t err, int status)
     d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries,
                      or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS));
   }
-  c->send.step = S_READY;
+  c->send_step = S_READY;
   c->send.wait_until = CHAT_NOW(c) + (uint32_t)(d < 0 ? 0 : d > CHAT_MS_MAX ? CHAT_MS_MAX : d);
 }
 
@@ -240,11 +237,11 @@ static void append_done(tc_chat_t *c, tc_err_t err, int status)
     send_ok(c);
   } else if ((status == 401 || status == 403) && !c->send.refreshed) {
     c->send.refreshed = true;
-    c->send.step = S_AUTH;
+    c->send_step = S_AUTH;
     chat_need_auth(c, false);
   } else if (status == 404 && !c->send.recreated && chat_can(c, true)) {
     c->send.recreated = true;
-    c->send.step = S_AUTH;
+    c->send_step = S_AUTH;
     c->auth.recreate = true; /* applied if the start succeeds (a provider may answer at once) */
     chat_need_auth(c, true);
   } else if (status == 409 && closed_answer(c, &reason)) {
@@ -267,7 +264,7 @@ static bool append_step(tc_chat_t *c)
   }
   err = chat_rq_begin(c, TC_CHAT_EP_IN, NULL, 0, c->send.body_len);
   if (err == TC_OK) {
-    c->send.step = S_RUNNING;
+    c->send_step = S_RUNNING;
   } else if (err <= TC_ERR_NET_EOF && err >= TC_ERR_NET_CLOSED) {
     send_retry(c, err, 0);
   } else {
@@ -292,13 +289,13 @@ bool chat_rq_step(tc_chat_t *c)
     /* (a finished exchange closed the connection unless it may be reused) */
     status = err == TC_OK && tc_http_resp_headers_done(&c->rc.resp) ? c->rc.resp.status : 0;
     /* rc carries the append (S_RUNNING) or else the provider's request (AP_RUNNING) */
-    if (c->send.step == S_RUNNING) append_done(c, err, status);
+    if (c->send_step == S_RUNNING) append_done(c, err, status);
     else c->cfg->auth->done(c, err, status);
     return true;
   }
   if (c->auth.phase == AP_QUEUED) return c->cfg->auth->step(c);
   /* (S_READY only with a token: restore is refused while a send is under way) */
-  if (c->send.step == S_READY && chat_due(c, c->send.wait_until)) return append_step(c);
+  if (c->send_step == S_READY && chat_due(c, c->send.wait_until)) return append_step(c);
   return false;
 }
 
@@ -327,7 +324,7 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
   tc_buf_t b;
   tc_err_t err;
   if (c->closed) return TC_ERR_SESSION_CLOSED;
-  if (c->send.source != TC_CHAT_SRC_NONE) return TC_ERR_BUSY;
+  if (c->send_source != TC_CHAT_SRC_NONE) return TC_ERR_BUSY;
   if (!need_session && c->sess.token_len == 0) return TC_ERR_NO_SESSION;
   if ((err = chat_check_json(p->metadata, '{')) != TC_OK) return err;
   if (p->source == TC_CHAT_SRC_ACTION || p->msg == MSG_PARTS || p->msg == MSG_TOOL_OUTPUT)
@@ -347,22 +344,26 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
   b = tc_buf_make(c->req_buf, c->req_cap - TC_CHAT_ANSWER_MIN); /* req_cap >= 1024 */
   if ((err = chat_build_body(c, &b, p)) != TC_OK) return err;
   if ((err = tc_json_validate(b.ptr, b.len)) != TC_OK) return err; /* e.g. invalid UTF-8 in text */
-  c->send.source = p->source;
+  c->send_source = p->source;
   c->send.body_len = (uint16_t)b.len;
   c->send.t0 = CHAT_NOW(c);
   chat_rand_id(c, c->send.part_id, true);
-  c->send.step = S_READY;
+  c->send_step = S_READY;
   if (c->sess.token_len == 0) {
-    c->send.step = S_AUTH;
+    c->send_step = S_AUTH;
     chat_need_auth(c, true);
   }
   return TC_OK;
 }
 
-/* Every operation but the tool answers: source and message kind, the
- * content (s may be NULL only where it is optional) and metadata. */
-static tc_err_t send_op(tc_chat_t *c, uint8_t src, uint8_t kind, const char *s, size_t len, const char *metadata)
+/* Every operation but the tool answers: the content (s may be NULL only
+ * where it is optional), metadata, and OP(source, message kind). The
+ * arguments come in the public functions' order, so each passes its own
+ * three on unmoved and adds the constant. */
+#define OP(src, kind) ((unsigned)(src) | (unsigned)(kind) << 8)
+static tc_err_t send_op(tc_chat_t *c, const char *s, size_t len, const char *metadata, unsigned op)
 {
+  uint8_t src = (uint8_t)op, kind = (uint8_t)(op >> 8);
   chat_payload_t p;
   if (s == NULL && (kind != MSG_NONE || src == TC_CHAT_SRC_ACTION)) return TC_ERR_ARG;
   memset(&p, 0, sizeof p);
@@ -375,37 +376,37 @@ static tc_err_t send_op(tc_chat_t *c, uint8_t src, uint8_t kind, const char *s, 
 
 tc_err_t tc_chat_send_text(tc_chat_t *c, const char *text, size_t len, const char *metadata_json)
 {
-  return send_op(c, TC_CHAT_SRC_SUBMIT, MSG_TEXT, text, len, metadata_json);
+  return send_op(c, text, len, metadata_json, OP(TC_CHAT_SRC_SUBMIT, MSG_TEXT));
 }
 
 tc_err_t tc_chat_send_parts(tc_chat_t *c, const char *parts_json, size_t len, const char *metadata_json)
 {
-  return send_op(c, TC_CHAT_SRC_SUBMIT, MSG_PARTS, parts_json, len, metadata_json);
+  return send_op(c, parts_json, len, metadata_json, OP(TC_CHAT_SRC_SUBMIT, MSG_PARTS));
 }
 
 tc_err_t tc_chat_steer_text(tc_chat_t *c, const char *text, size_t len, const char *metadata_json)
 {
-  return send_op(c, TC_CHAT_SRC_STEER, MSG_TEXT, text, len, metadata_json);
+  return send_op(c, text, len, metadata_json, OP(TC_CHAT_SRC_STEER, MSG_TEXT));
 }
 
 tc_err_t tc_chat_steer_parts(tc_chat_t *c, const char *parts_json, size_t len, const char *metadata_json)
 {
-  return send_op(c, TC_CHAT_SRC_STEER, MSG_PARTS, parts_json, len, metadata_json);
+  return send_op(c, parts_json, len, metadata_json, OP(TC_CHAT_SRC_STEER, MSG_PARTS));
 }
 
 tc_err_t tc_chat_regenerate(tc_chat_t *c, const char *message_id, const char *metadata_json)
 {
-  return send_op(c, TC_CHAT_SRC_REGENERATE, MSG_NONE, message_id, message_id ? strlen(message_id) : 0, metadata_json);
+  return send_op(c, message_id, message_id ? strlen(message_id) : 0, metadata_json, OP(TC_CHAT_SRC_REGENERATE, MSG_NONE));
 }
 
 tc_err_t tc_chat_send_action(tc_chat_t *c, const char *action_json, size_t len, const char *metadata_json)
 {
-  return send_op(c, TC_CHAT_SRC_ACTION, MSG_NONE, action_json, len, metadata_json);
+  return send_op(c, action_json, len, metadata_json, OP(TC_CHAT_SRC_ACTION, MSG_NONE));
 }
 
-tc_err_t tc_chat_stop(tc_chat_t *c) { return send_op(c, TC_CHAT_SRC_STOP, MSG_NONE, NULL, 0, NULL); }
+tc_err_t tc_chat_stop(tc_chat_t *c) { return send_op(c, NULL, 0, NULL, OP(TC_CHAT_SRC_STOP, MSG_NONE)); }
 
-tc_err_t tc_chat_send_close(tc_chat_t *c) { return send_op(c, TC_CHAT_SRC_CLOSE, MSG_NONE, NULL, 0, NULL); }
+tc_err_t tc_chat_send_close(tc_chat_t *c) { return send_op(c, NULL, 0, NULL, OP(TC_CHAT_SRC_CLOSE, MSG_NONE)); }
 
 /* The slim assistant message of §4.4 for the tool whose approval id
  * (approval) or call id matches id. */

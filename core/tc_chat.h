@@ -404,13 +404,13 @@ typedef struct tc_chat_conn {
   bool got_bytes;           /* a response byte arrived */
   bool tls;                 /* where it is open (to reopen for a resend): */
   uint8_t seg_cur;          /* the segment being sent */
+  uint8_t seg_n;            /* segments queued (a byte within Thumb's 2-byte reach) */
   uint16_t seg_off;         /* bytes of it already sent */
   uint16_t port;
   uint16_t host_len;
   const char *host;         /* points into the configured URL */
   uint32_t host_key;        /* which host:port:tls is open (keep-alive reuse) */
   uint16_t seg_len[5];
-  uint8_t seg_n;            /* segments queued */
   const char *seg[5];       /* the request, in order (kept whole for a resend) */
   tc_http_resp_t resp;      /* last: the fields above are the ones used most */
 } tc_chat_conn_t;
@@ -438,6 +438,10 @@ struct tc_chat {
   } auth;
   uint16_t req_cap;
   uint16_t rq_ans_off, rq_ans_len; /* the request's answer in req_buf */
+  /* the send in progress (the rest is in `send` below; these two are read
+   * most, so they sit here) */
+  uint8_t send_source;         /* tc_chat_source_t; 0: none */
+  uint8_t send_step;           /* chat_send.c */
 
   /* the .out subscription */
   struct {
@@ -476,10 +480,8 @@ struct tc_chat {
   bool rq_overflow;            /* the request's answer did not fit */
   uint64_t superseded_seq;     /* stop gate: supersededInputSeq, 0 unknown */
 
-  /* the send in progress (one at a time) */
+  /* the send in progress (one at a time; with send_source and send_step) */
   struct tc_chat_send {
-    uint8_t source;            /* tc_chat_source_t; 0: none */
-    uint8_t step;              /* chat.c */
     bool refreshed, recreated;
     uint8_t retries;
     uint16_t body_len;         /* the body at request[0..body_len) */

@@ -477,6 +477,32 @@ static void test_request_hook_and_extra_headers(void)
   CHECK_EQ_STR(W.out.host, "api.example.com");
 }
 
+/* Configured headers the chat writes itself, or the request writer's
+ * framing names, are dropped in any case (the first and the last of the
+ * chat's list included); the rest go out on .in and .out. */
+static void test_extra_headers_with_reserved_names_dropped(void)
+{
+  tc_chat_header_t hs[] = { { "AUTHORIZATION", "evil" }, { "Host", "evil" }, { "transfer-encoding", "evil" },
+                            { "Content-Length", "evil" }, { "x-peek-settled", "evil" }, { "X-Ok", "1" } };
+  w_init(&W, NULL);
+  W.cfg.headers = hs;
+  W.cfg.header_count = 6;
+  {
+    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
+    CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
+  }
+  w_session(&W);
+  tc_chat_send_text(&W.chat, "hi", 2, NULL);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK_EQ_STR(w_header(&W, "X-Ok"), "1");
+  CHECK(!w_has(&W, "evil"));
+  w_append_ok(&W, 0);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "X-Ok"), "1");
+  CHECK(!w_has(&W, "evil"));
+}
+
 static void test_keep_alive_reuse(void)
 {
   w_init(&W, "c1");
@@ -797,6 +823,7 @@ int main(void)
   RUN(test_backend_provider_requests);
   RUN(test_direct_provider_request);
   RUN(test_request_hook_and_extra_headers);
+  RUN(test_extra_headers_with_reserved_names_dropped);
   RUN(test_keep_alive_reuse);
   RUN(test_dead_kept_alive_connection_is_reopened);
   RUN(test_regenerate_and_close_bodies);
