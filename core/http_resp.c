@@ -51,7 +51,9 @@ const uint8_t tc_http__tchar[16] = { 0x00, 0x00, 0x00, 0x00, 0xfa, 0x6c, 0xff, 0
 static int find(const char *table, tc_slice_t s)
 {
   int i = 0;
-  for (; *table && !ieq_s(s, table); table += strlen(table) + 1) i++;
+  /* (a walk to the NUL, not strlen: the decode path links no strlen) */
+  for (; *table && !ieq_s(s, table); i++)
+    while (*table++ != '\0') {}
   return i;
 }
 

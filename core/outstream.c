@@ -43,7 +43,8 @@ enum { S_VAL, S_VAL1, S_KEY1, S_KEY, S_COLON, S_AFTER, S_STR, S_NUM, S_LIT, S_EN
 enum { K_OTHER, K_SEQ, K_TS, K_BODY, K_HEADERS, K_RECORDS };
 enum { SK_SKIP, SK_KEY, SK_REC, SK_DELTA };
 enum { SR_SKIP, SR_KEY, SR_HNAME, SR_HVAL, SR_BODY };
-enum { R_SKIP, R_CONT, R_SEQ, R_TS, R_BODY, R_HNAME, R_HVAL };
+/* value roles: a string's is its SR_ role (R_SKIP, R_HNAME, R_HVAL, R_BODY) */
+enum { R_SKIP = SR_SKIP, R_CONT = SR_KEY, R_HNAME = SR_HNAME, R_HVAL = SR_HVAL, R_BODY = SR_BODY, R_SEQ, R_TS };
 /* record flags */
 #define RF_SEQ 0x01u
 #define RF_CMD 0x02u
@@ -294,12 +295,9 @@ static tc_err_t record_end(tc_outstream_t *o)
 
   if (o->rflags & RF_FRAG) return TC_OK; /* reported while streaming */
   if ((err = take_seq(o)) != TC_OK) return err;
-  if (o->rflags & RF_CMD) {
-    ri = rec_info(o, TC_REC_COMMAND);
-    return cb_record(o, &ri);
-  }
+  ri = rec_info(o, (o->rflags & RF_CMD) ? TC_REC_COMMAND : (o->rflags & RF_CTRL) ? TC_REC_CONTROL : TC_REC_DATA);
+  if (o->rflags & RF_CMD) return cb_record(o, &ri);
   if (o->rflags & RF_CTRL) {
-    ri = rec_info(o, TC_REC_CONTROL);
     if ((err = cb_record(o, &ri)) != TC_OK || (o->rflags & RF_INV)) return err;
     /* oversized: still delivered, the headers that did not fit absent */
     control_init(&ctl, hdr(o, H_CONTROL));
@@ -310,7 +308,6 @@ static tc_err_t record_end(tc_outstream_t *o)
     ctl.session_closed_reason = hdr(o, H_CLOSED_REASON);
     return cb_control(o, &ri, &ctl);
   }
-  ri = rec_info(o, TC_REC_DATA);
   if (!(o->rflags & (RF_OVER | RF_INV))) {
     uint32_t h = 0;
     /* "simple": the outer unescaper made no backslash and no control byte
@@ -743,19 +740,15 @@ static tc_err_t value_start(tc_outstream_t *o, unsigned c)
     o->st = c == '[' ? S_VAL1 : S_KEY1;
     return TC_OK;
   case '"':
-    if (role == R_BODY) {
-      /* (a second body after a long delta's fragments went out is skipped:
-       * the record was delivered, and what the buffer holds is not its
-       * text; reading it made the result depend on where pieces were cut) */
-      bool store = !(o->rflags & (RF_CMD | RF_CTRL | RF_OVER | RF_INV | RF_FRAG));
-      str_begin(o, SR_BODY, store ? SK_REC : SK_SKIP);
-    } else if (role == R_HNAME) {
-      str_begin(o, SR_HNAME, SK_REC);
-    } else if (role == R_HVAL) {
-      str_begin(o, SR_HVAL, o->hname < TC_OUT_HDRS_ ? SK_REC : SK_SKIP);
-    } else {
-      str_begin(o, SR_SKIP, SK_SKIP);
-    }
+    /* stored: a header name, a known header's value, a body (but a second
+     * body after a long delta's fragments went out: the record was
+     * delivered, and what the buffer holds is not its text; reading it made
+     * the result depend on where pieces were cut) */
+    str_begin(o, (uint8_t)role,
+              role == R_HNAME || (role == R_HVAL && o->hname < TC_OUT_HDRS_) ||
+                      (role == R_BODY && !(o->rflags & (RF_CMD | RF_CTRL | RF_OVER | RF_INV | RF_FRAG)))
+                  ? SK_REC
+                  : SK_SKIP);
     return TC_OK;
   case 't':
   case 'f':
