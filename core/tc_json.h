@@ -1,10 +1,10 @@
 /*
  * tc_json.h — JSON for trigchat: string escaping and unescaping (one shot, in
- * place, and streaming), and small bounded documents as jsmn tokens.
+ * place, and streaming), and small bounded documents read with jsmn.
  *
  * Nothing allocates. Large documents are never tokenised: the `.out` batch is
- * scanned by core/outstream; only bounded documents (an append or
- * session-start answer, JWT claims) are.
+ * scanned by core/outstream; jsmn only sees bounded documents (a record's
+ * chunk, an append or session-start answer, JWT claims).
  *
  * String rules (RFC 8259): escapes \" \\ \/ \b \f \n \r \t \uXXXX; a UTF-16
  * surrogate pair becomes one 4-byte UTF-8 sequence; a lone or reversed
@@ -87,11 +87,7 @@ typedef struct tc_json_doc {
 
 /* Tokenises js[0..len) into tok[0..cap). The whole text must be exactly one
  * JSON value (white space around allowed). TC_ERR_JSON_TOO_BIG when cap is too
- * small, else the validator's error for text that is not valid JSON
- * (tc_json_validate). Token 0 is the root. The tokens are those jsmn's own
- * parser gives for the text (core/ writes them itself, after validating):
- * strings span the inside of their quotes, an object's size counts its keys
- * and a key's size is 1. */
+ * small, TC_ERR_JSON_SYNTAX otherwise. Token 0 is the root. */
 tc_err_t tc_json_doc_parse(tc_json_doc_t *d, char *js, size_t len, tc_json_tok_t *tok, int cap);
 
 /* Index of the token after the whole subtree of token i. */
