@@ -1,88 +1,33 @@
 /*
- * json_doc.c — small bounded JSON documents, as jsmn tokens.
+ * json_doc.c — small bounded JSON documents, tokenised with jsmn.
  *
- * A document is first checked with tc_json_validate; the tokens are then
- * written by a short walk that relies on the text being valid (below), in
- * jsmn's layout: jsmn.h supplies the token type (tc_json_tok_t), and the
- * tokens are the ones jsmn's parser would produce for the same valid text
- * (tests/fuzz/fuzz_json.c compares them with jsmn's own, token by token).
- * jsmn's parser itself is not compiled: it repeats checks the validator
- * has made, at ~500 more bytes of Cortex-M4 flash.
+ * jsmn is compiled here and only here (renamed tc_jsmn_*, see tc_jsmn.h).
+ * jsmn alone accepts some invalid texts (it does not check commas, colons or
+ * number syntax), so a document is first checked with tc_json_validate; jsmn
+ * then only finds token boundaries in text known to be valid, and the typed
+ * readers below may rely on that. (This is also why jsmn is built without
+ * JSMN_STRICT: its checks would only repeat the validator's.)
  */
+#define TC_JSMN_IMPLEMENTATION 1
 #include "tc_jsmn.h"
 
 #include <string.h>
 
 #include "tc_json_int.h"
 
-/* Tokens of a text tc_json_validate accepted, laid out as jsmn lays them
- * out (an object's size counts its keys, a key's size is 1, a string's
- * span is inside its quotes; a container's end is found from the innermost
- * one still open, as jsmn does without parent links). The text being
- * valid, nothing is checked: every byte is either white space, a ':' or
- * ',' or a closing bracket (which move the "super" token values count
- * into), or starts a token. JSMN_ERROR_NOMEM when cap tokens are not
- * enough. */
-static int tokenize(const char *js, int len, tc_json_tok_t *tok, int cap)
-{
-  int n = 0, sup = -1, i, p;
-  for (p = 0; p < len; p++) {
-    char c = js[p];
-    tc_json_tok_t *t;
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
-    if (c == ':') { /* the key's value counts into the key */
-      sup = n - 1;
-      continue;
-    }
-    if (c == ',' || c == '}' || c == ']') {
-      /* the innermost open container: c closes it, or what follows a ','
-       * counts into it */
-      for (i = n - 1; i >= 0 && tok[i].end != -1; i--) {}
-      if (c != ',' && i >= 0) {
-        tok[i].end = p + 1;
-        for (i--; i >= 0 && tok[i].end != -1; i--) {}
-      }
-      sup = i;
-      continue;
-    }
-    if (n >= cap) return JSMN_ERROR_NOMEM;
-    t = &tok[n];
-    t->size = 0;
-#ifdef JSMN_PARENT_LINKS
-    t->parent = sup;
-#endif
-    if (sup >= 0) tok[sup].size++;
-    t->start = p;
-    t->end = -1;
-    if (c == '{' || c == '[') {
-      t->type = c == '{' ? JSMN_OBJECT : JSMN_ARRAY;
-      sup = n;
-    } else if (c == '"') {
-      t->type = JSMN_STRING;
-      t->start = ++p;
-      for (; js[p] != '"'; p++)
-        if (js[p] == '\\') p++;
-      t->end = p;
-    } else { /* a number or a literal: up to white space, ',', ']' or '}' */
-      t->type = JSMN_PRIMITIVE;
-      while (p + 1 < len && (unsigned char)js[p + 1] > ' ' && js[p + 1] != ',' && js[p + 1] != ']' && js[p + 1] != '}') p++;
-      t->end = p + 1;
-    }
-    n++;
-  }
-  return n;
-}
-
 tc_err_t tc_json_doc_parse(tc_json_doc_t *d, char *js, size_t len, tc_json_tok_t *tok, int cap)
 {
+  jsmn_parser jp;
   tc_err_t err;
   int n;
 
   memset(d, 0, sizeof *d);
   if (!js || !tok || cap < 1 || len > 0x7FFFFFFFu) return TC_ERR_ARG;
   if ((err = tc_json_validate(js, len)) != TC_OK) return err;
-  /* valid text: the tokens can only run out */
-  n = tokenize(js, (int)len, tok, cap);
+  tc_jsmn_init(&jp);
+  /* valid text: jsmn can only run out of tokens (a lone primitive, which
+   * non-strict jsmn accepts, is one token) */
+  n = tc_jsmn_parse(&jp, js, len, tok, (unsigned)cap);
   if (n < 1) return n == JSMN_ERROR_NOMEM ? TC_ERR_JSON_TOO_BIG : TC_ERR_JSON_SYNTAX;
   d->js = js;
   d->len = len;
