@@ -41,6 +41,31 @@ static void test_doc_token_cap_exact(void)
   CHECK_EQ_INT(tc_json_skip(&d, 2), 5);
 }
 
+/* The tokens are laid out as jsmn lays them out: containers from their
+ * bracket to just after the closing one, strings inside their quotes, an
+ * object's size counting its keys and a key's size 1. */
+static void test_doc_tokens_jsmn_layout(void)
+{
+  static const struct { jsmntype_t type; int start, end, size; } want[] = {
+    { JSMN_OBJECT, 1, 51, 3 }, { JSMN_STRING, 3, 4, 1 },   { JSMN_ARRAY, 8, 29, 3 },
+    { JSMN_PRIMITIVE, 9, 10, 0 }, { JSMN_OBJECT, 12, 24, 1 }, { JSMN_STRING, 14, 15, 1 },
+    { JSMN_STRING, 18, 22, 0 }, { JSMN_ARRAY, 26, 28, 0 },  { JSMN_STRING, 32, 33, 1 },
+    { JSMN_OBJECT, 35, 37, 0 }, { JSMN_STRING, 40, 41, 1 }, { JSMN_PRIMITIVE, 43, 49, 0 },
+  };
+  char js[] = " {\"a\" : [1, {\"b\":\"x\\\"y\"}, []], \"c\":{}, \"d\":-2.5e1 } ";
+  tc_json_tok_t tok[16];
+  tc_json_doc_t d;
+  CHECK_EQ_INT(tc_json_doc_parse(&d, js, sizeof js - 1, tok, 16), TC_OK);
+  CHECK_EQ_INT(d.ntok, 12);
+  for (int i = 0; i < 12; i++) {
+    CHECK_EQ_INT(tok[i].type, want[i].type);
+    CHECK_EQ_INT(tok[i].start, want[i].start);
+    CHECK_EQ_INT(tok[i].end, want[i].end);
+    CHECK_EQ_INT(tok[i].size, want[i].size);
+  }
+  CHECK_EQ_INT(tc_json_doc_parse(&d, js, sizeof js - 1, tok, 11), TC_ERR_JSON_TOO_BIG);
+}
+
 /* Invalid text never reaches jsmn: each is the validator's named error. */
 static void test_doc_invalid_refused(void)
 {
@@ -86,6 +111,7 @@ int main(void)
 {
   RUN(test_doc_lone_primitives);
   RUN(test_doc_token_cap_exact);
+  RUN(test_doc_tokens_jsmn_layout);
   RUN(test_doc_invalid_refused);
   RUN(test_doc_readers_check_types);
   return tc_test_finish("json_doc");
