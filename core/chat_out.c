@@ -262,13 +262,14 @@ static tc_err_t on_chunk(void *user, const tc_record_info_t *rec, const tc_chunk
   if (ch->fragment) {
     /* what an earlier delivery of this record showed is not shown again
      * (fragments are cut on code points, so the rest starts on one) */
-    uint32_t n = (uint32_t)ch->delta.len, skip = 0;
-    if (c->out.frag_shown > c->out.frag_pos) skip = c->out.frag_shown - c->out.frag_pos < n ? c->out.frag_shown - c->out.frag_pos : n;
-    c->out.frag_pos += n;
-    if (c->out.frag_pos > c->out.frag_shown) c->out.frag_shown = c->out.frag_pos;
+    uint32_t n = (uint32_t)ch->delta.len, pos = c->out.frag_pos, shown = c->out.frag_shown;
+    uint32_t skip = shown > pos ? shown - pos : 0;
+    c->out.frag_pos = pos + n;
+    if (pos + n > shown) c->out.frag_shown = pos + n;
     if (!ch->fragment_more) record_done(c, rec->seq_num);
+    if (skip >= n && ch->fragment_more) return TC_OK; /* all of it shown before */
     if (skip) {
-      if (skip == n && ch->fragment_more) return TC_OK;
+      if (skip > n) skip = n; /* (the last fragment still says the text ended) */
       rest = *ch;
       rest.delta.ptr += skip;
       rest.delta.len -= skip;
