@@ -486,10 +486,11 @@ int tc_chunk__parse_esc(const char *p, const char *e, char *out, tc_chunk_t *c, 
 
 tc_err_t tc_chunk_parse(char *json, size_t len, tc_chunk_t *out)
 {
-  char *e = json + len, *end;
+  char *e, *end;
   const char *p;
   tc_err_t err;
   if (!json || !out) return TC_ERR_ARG;
+  e = json + len;
   p = tc_json__ws(json, e);
   /* TC_JSON__NESTED: the object itself is level 1, so a chunk nests no
    * deeper than tc_json_validate accepts, and as deep as a `.out` body's

@@ -293,9 +293,10 @@ tc_err_t tc_json__value(const char **pp, const char *e, unsigned mode)
 
 tc_err_t tc_json_validate(const char *s, size_t len)
 {
-  const char *e = s + len, *p;
+  const char *e, *p;
   tc_err_t err;
   if (!s) return TC_ERR_ARG;
+  e = s + len;
   p = tc_json__ws(s, e);
   if ((err = tc_json__value(&p, e, 0)) != TC_OK) return err;
   return tc_json__ws(p, e) == e ? TC_OK : TC_ERR_JSON_SYNTAX;
@@ -716,7 +717,7 @@ tc_err_t tc_json_unesc_finish(const tc_json_unesc_t *u)
 
 void tc_json_put_str(tc_buf_t *b, tc_slice_t s)
 {
-  const char *p = s.ptr, *e = p + s.len;
+  const char *p = s.ptr, *e = s.len ? p + s.len : p; /* (no arithmetic on a null ptr) */
   tc_buf_put(b, "\"", 1);
   while (p < e) {
     const char *q = p, *k;

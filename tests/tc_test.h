@@ -15,6 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
 void tc_test_fail(const char *file, int line, const char *fmt, ...);
 void tc_test_run(const char *name, void (*fn)(void));
 int tc_test_finish(const char *suite);

@@ -194,6 +194,7 @@ static void test_errors(void)
     }
   }
   CHECK(tc_chunk_parse(NULL, 0, &c) == TC_ERR_ARG);
+  CHECK(tc_chunk_parse(NULL, 5, &c) == TC_ERR_ARG); /* (no arithmetic on the null pointer first) */
 }
 
 int main(void)

@@ -85,6 +85,7 @@ static void test_validate_rejects_with_named_errors(void)
       tc_test_fail(__FILE__, __LINE__, "validate(%s) = %s, expected %s", bad[i].in, tc_errname(e), tc_errname(bad[i].err));
   }
   CHECK(tc_json_validate(NULL, 0) == TC_ERR_ARG);
+  CHECK(tc_json_validate(NULL, 5) == TC_ERR_ARG); /* (no arithmetic on the null pointer first) */
 }
 
 static void test_validate_depth_bound(void)
