@@ -61,7 +61,8 @@
  * the connection drops in its middle (or .out is reopened there, by the
  * next message), the reconnect asks for that record again and only the
  * part not yet shown is handed out (as CHUNK/TEXT events whose delta starts
- * where the shown part ended; after a power cut the shown part repeats).
+ * where the shown part ended; after a restart, or a power cut, the shown
+ * part repeats: it is not in the record).
  * Such a record counts for the retry budgets once it is whole; each
  * fragment restarts the stall timer.
  *

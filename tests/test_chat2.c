@@ -171,14 +171,16 @@ static void test_long_delta_resumes_exactly_after_a_drop_mid_record(void)
 
 /* ---- long deltas: awkward drops, budgets, resubscriptions */
 
-/* One record at seq: a delta of `type` whose text is len bytes of a..z
- * (written to text); returns the batch (static). */
+/* One record at seq: a delta of `type` whose text is len bytes of ASCII
+ * and 2, 3 and 4-byte UTF-8 sequences (written to text; fragments are cut
+ * on code points); returns the batch (static). */
 static const char *long_batch_of(const char *type, uint64_t seq, char *text, size_t len)
 {
+  static const char mix[] = "ab\xc3\xa9" "c\xe2\x82\xac" "d\xf0\x9f\x98\x80" "efg"; /* 15 bytes */
   static char chunk[3000];
   static sse_b_t s;
   int n = snprintf(chunk, sizeof chunk, "{\"type\":\"%s\",\"id\":\"t0\",\"delta\":\"", type);
-  for (size_t i = 0; i < len; i++) text[i] = (char)('a' + i % 26);
+  for (size_t i = 0; i < len; i++) text[i] = len - i > 15 - i % 15 ? mix[i % 15] : 'z';
   memcpy(chunk + n, text, len);
   memcpy(chunk + n + len, "\"}", 3);
   sse_begin(&s);
@@ -497,6 +499,77 @@ static void test_s29_stop_mid_turn_gates_leftovers(void)
   feed_control(15, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"4\"]]");
   CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_TEXT)->text, "new");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+}
+
+/* Stop in the middle of a long record: the next turn's subscription starts
+ * before that record (it was not whole) and its rest, like every leftover
+ * of the stopped turn, is swallowed by the stop gate (§6.7); the new turn's
+ * text shows. */
+static void test_long_delta_stop_mid_record_gates_its_rest(void)
+{
+  static char text[2500];
+  size_t shown0;
+  streaming_turn(2);
+  feed_data(5, DELTA("x"), "f0");
+  fake_reply_n(&W.out, long_batch(6, text, sizeof text), 2000);
+  w_step(&W);
+  shown0 = W.shown_len;
+  CHECK(shown0 > 1 && shown0 < 1 + sizeof text);
+  stop_now();
+  w_turn(&W, 4);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  fake_reply(&W.out, long_batch(6, text, sizeof text));
+  w_step(&W);
+  feed_control(7, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"2\"]]");
+  CHECK_EQ_INT(W.shown_len, shown0);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0);
+  feed_data(8, DELTA("new"), "g1");
+  CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_TEXT)->text, "new");
+  CHECK_EQ_INT(W.shown_len, shown0 + 3);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 1);
+}
+
+/* The session is gone (404) after a drop in the middle of a long record:
+ * the recreated session's seq_nums start again, and its record with the
+ * half-shown one's seq_num is new text, shown whole (what was shown of the
+ * old one must not be skipped in it). */
+static void test_long_delta_session_recreated_mid_record(void)
+{
+  static char text[2500];
+  size_t shown0;
+  streaming_turn(1);
+  feed_data(5, DELTA("x"), "f0");
+  fake_reply_n(&W.out, long_batch(6, text, sizeof text), 2000);
+  fake_eof(&W.out);
+  w_step(&W);
+  CHECK(W.shown_len > 1);
+  w_advance(&W, 6000);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  fake_reply(&W.out, json_resp(404, "{}"));
+  w_step(&W);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_ERROR)->err, TC_ERR_STREAM_GONE);
+  shown0 = W.shown_len;
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  fake_reply(&W.req, json_resp(404, "{}"));
+  w_step(&W);
+  tc_chat_provide_session(&W.chat, TOK2, strlen(TOK2), false);
+  w_step(&W);
+  w_take_req(&W);
+  w_append_ok(&W, 0);
+  w_take_out(&W);
+  CHECK(!w_has(&W, "Last-Event-ID"));
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  fake_reply(&W.out, long_batch(6, text, sizeof text));
+  w_step(&W);
+  CHECK_EQ_INT(W.shown_len - shown0, sizeof text);
+  CHECK(W.shown_len - shown0 == sizeof text && memcmp(W.shown + shown0, text, sizeof text) == 0);
 }
 
 static void test_s30_stop_at_boundary_does_not_gate(void)
@@ -824,6 +897,8 @@ int main(void)
   RUN(test_s27_settled_drain_processes_records_then_ends);
   RUN(test_s28_stale_turn_complete_skipped);
   RUN(test_s29_stop_mid_turn_gates_leftovers);
+  RUN(test_long_delta_stop_mid_record_gates_its_rest);
+  RUN(test_long_delta_session_recreated_mid_record);
   RUN(test_s30_stop_at_boundary_does_not_gate);
   RUN(test_s31_lost_output_after_stop);
   RUN(test_s32_void_action_settles);
