@@ -47,14 +47,11 @@ void chat_out_close(tc_chat_t *c)
 
 void chat_out_open(tc_chat_t *c, bool peek, bool resumed)
 {
-  /* what a record in fragments showed outlives the subscription: the next
-   * one starts from the cursor, before that record, and delivers it again */
-  uint64_t frag_seq = c->out.frag_seq;
-  uint32_t frag_shown = c->out.frag_shown;
   chat_out_close(c);
-  memset(&c->out, 0, sizeof c->out);
-  c->out.frag_seq = frag_seq;
-  c->out.frag_shown = frag_shown;
+  /* (the fields from frag_shown on, last in .out, are kept: what a record in
+   * fragments showed outlives the subscription; the next one starts from
+   * the cursor, before that record, and delivers it again) */
+  memset(&c->out, 0, (size_t)((char *)&c->out.frag_shown - (char *)&c->out));
   c->out.has_since = c->has_in_seq;
   c->out.since_in_seq = c->in_seq;
   c->out.peek = peek;

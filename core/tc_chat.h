@@ -460,7 +460,8 @@ struct tc_chat {
     uint32_t at;               /* O_WAIT: backoff end; O_CONNECT: header deadline;
                                   O_BODY: stall deadline (low 32 bits of ms) */
     /* a record in fragments (a long delta) not yet whole: its text shown so
-     * far, so that its redelivery after a drop shows only the rest */
+     * far, so that its redelivery after a drop shows only the rest (last:
+     * chat_out_open clears the fields above, not these) */
     uint32_t frag_shown, frag_pos; /* bytes shown; bytes of this delivery seen */
     uint64_t frag_seq;
   } out;
