@@ -48,7 +48,10 @@ void chat_out_close(tc_chat_t *c)
 void chat_out_open(tc_chat_t *c, bool peek, bool resumed)
 {
   chat_out_close(c);
-  memset(&c->out, 0, sizeof c->out);
+  /* (the fields from frag_shown on, last in .out, are kept: what a record in
+   * fragments showed outlives the subscription; the next one starts from
+   * the cursor, before that record, and delivers it again) */
+  memset(&c->out, 0, (size_t)((char *)&c->out.frag_shown - (char *)&c->out));
   c->out.has_since = c->has_in_seq;
   c->out.since_in_seq = c->in_seq;
   c->out.peek = peek;
@@ -215,13 +218,25 @@ static tc_err_t on_body(void *user, const char *p, size_t n)
   return tc_outstream_feed(&c->os, p, n);
 }
 
+/* Data arrived: the stall timer starts again. */
+static void alive(tc_chat_t *c)
+{
+  c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
+}
+
 /* The cursor moves past a record when it is whole (a record in fragments:
- * with its last fragment, or when it turns out invalid). */
+ * with its last fragment, or when it turns out invalid); so do the retry
+ * budgets (a record that never arrives whole must not restart them on
+ * every attempt). */
 static void record_done(tc_chat_t *c, uint64_t seq)
 {
   c->has_cursor = true;
   c->cursor = seq;
   c->out.frag_shown = 0;
+  c->out.eof_count = 0;
+  c->out.stall_count = 0;
+  c->out.retry_count = 0;
+  c->out.auth_refreshed = false;
 }
 
 static tc_err_t on_record(void *user, const tc_record_info_t *rec)
@@ -234,11 +249,7 @@ static tc_err_t on_record(void *user, const tc_record_info_t *rec)
     c->out.frag_seq = rec->seq_num;
     c->out.frag_pos = 0;
   }
-  c->out.eof_count = 0;
-  c->out.stall_count = 0;
-  c->out.retry_count = 0;
-  c->out.auth_refreshed = false;
-  c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
+  alive(c);
   if (rec->oversized || rec->invalid) {
     tc_chat_event_t ev;
     chat_event_init(c, &ev, TC_CHAT_EV_RECORD_SKIPPED);
@@ -264,6 +275,7 @@ static tc_err_t on_chunk(void *user, const tc_record_info_t *rec, const tc_chunk
      * (fragments are cut on code points, so the rest starts on one) */
     uint32_t n = (uint32_t)ch->delta.len, pos = c->out.frag_pos, shown = c->out.frag_shown;
     uint32_t skip = shown > pos ? shown - pos : 0;
+    alive(c); /* (a long record arriving slowly is not a stall) */
     c->out.frag_pos = pos + n;
     if (pos + n > shown) c->out.frag_shown = pos + n;
     if (!ch->fragment_more) record_done(c, rec->seq_num);

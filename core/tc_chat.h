@@ -58,9 +58,13 @@
  * a speech engine can skip what it already showed (up to one checkpoint
  * interval may repeat after a power cut). A long text delta, delivered in
  * fragments of one record, counts as delivered with its last fragment; if
- * the connection drops in its middle, the reconnect asks for that record
- * again and only the part not yet shown is handed out (as CHUNK/TEXT events
- * whose delta starts where the shown part ended).
+ * the connection drops in its middle (or .out is reopened there, by the
+ * next message), the reconnect asks for that record again and only the
+ * part not yet shown is handed out (as CHUNK/TEXT events whose delta starts
+ * where the shown part ended; after a restart, or a power cut, the shown
+ * part repeats: it is not in the record).
+ * Such a record counts for the retry budgets once it is whole; each
+ * fragment restarts the stall timer.
  *
  * Tokens never appear in an event other than SESSION_CHANGED's record, and
  * never in a log.
@@ -253,7 +257,7 @@ typedef struct tc_chat_backoff {
   uint32_t eof_base_ms;     /* EOF resubscribe base: 100 (cap max_ms) */
   uint8_t eof_budget;       /* EOF resubscribes without a record: 5 */
   uint8_t stall_retries;    /* stalls tolerated: 5 (more is TC_ERR_STALLED; watch: unlimited) */
-  uint32_t stall_ms;        /* no decoded record for this long: reconnect. 60000 */
+  uint32_t stall_ms;        /* no decoded record (or fragment of a long delta) for this long: reconnect. 60000 */
   uint32_t header_ms;       /* response headers within: 30000 */
   uint32_t request_ms;      /* a whole request/answer within: 30000 */
   uint8_t send_retries;     /* 5xx / 429 / network retries of one append: 4 */
@@ -456,7 +460,8 @@ struct tc_chat {
     uint32_t at;               /* O_WAIT: backoff end; O_CONNECT: header deadline;
                                   O_BODY: stall deadline (low 32 bits of ms) */
     /* a record in fragments (a long delta) not yet whole: its text shown so
-     * far, so that its redelivery after a drop shows only the rest */
+     * far, so that its redelivery after a drop shows only the rest (last:
+     * chat_out_open clears the fields above, not these) */
     uint32_t frag_shown, frag_pos; /* bytes shown; bytes of this delivery seen */
     uint64_t frag_seq;
   } out;

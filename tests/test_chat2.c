@@ -169,6 +169,263 @@ static void test_long_delta_resumes_exactly_after_a_drop_mid_record(void)
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "7");
 }
 
+/* ---- long deltas: awkward drops, budgets, resubscriptions */
+
+/* One record at seq: a delta of `type` whose text is len bytes of ASCII
+ * and 2, 3 and 4-byte UTF-8 sequences (written to text; fragments are cut
+ * on code points); returns the batch (static). */
+static const char *long_batch_of(const char *type, uint64_t seq, char *text, size_t len)
+{
+  static const char mix[] = "ab\xc3\xa9" "c\xe2\x82\xac" "d\xf0\x9f\x98\x80" "efg"; /* 15 bytes */
+  static char chunk[3000];
+  static sse_b_t s;
+  int n = snprintf(chunk, sizeof chunk, "{\"type\":\"%s\",\"id\":\"t0\",\"delta\":\"", type);
+  for (size_t i = 0; i < len; i++) text[i] = len - i > 15 - i % 15 ? mix[i % 15] : 'z';
+  memcpy(chunk + n, text, len);
+  memcpy(chunk + n + len, "\"}", 3);
+  sse_begin(&s);
+  sse_data(&s, seq, chunk, "f1");
+  return sse_end(&s);
+}
+
+static const char *long_batch(uint64_t seq, char *text, size_t len)
+{
+  return long_batch_of("text-delta", seq, text, len);
+}
+
+/* After a drop: the reconnect (its backoff passed) gets its headers. */
+static void reconnect(void)
+{
+  w_advance(&W, 6000);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+}
+
+/* Every response ends in the middle of the same long record (a proxy that
+ * cuts responses at a size): no record becomes whole, so the reconnects
+ * count against the EOF budget (§6.2) as they would if the record were
+ * short. Before, the record's first on_record reset the count at each
+ * attempt: it reconnected forever. */
+static void test_long_delta_cut_every_time_ends_in_the_eof_budget(void)
+{
+  static char text[2500];
+  const char *batch;
+  int i;
+  streaming_turn(1);
+  feed_data(5, DELTA("x"), "f0");
+  batch = long_batch(6, text, sizeof text);
+  for (i = 0; i < 12 && w_count(&W, TC_CHAT_EV_STREAM_ERROR) == 0; i++) {
+    fake_reply_n(&W.out, batch, 2000);
+    fake_eof(&W.out);
+    w_step(&W);
+    CHECK(W.shown_len > 1); /* (the record's first fragment went out) */
+    if (W.chat.out.phase != 0) reconnect();
+  }
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 1);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_ERROR)->err, TC_ERR_RECONNECT_BUDGET);
+  CHECK_EQ_INT(i, 6); /* the sixth EOF is one too many */
+}
+
+/* The same with a server that goes silent in the middle of the record each
+ * time: stalls count until the budget ends the stream (before: forever). */
+static void test_long_delta_stalled_every_time_ends_in_the_stall_budget(void)
+{
+  static char text[2500];
+  const char *batch;
+  int i;
+  streaming_turn(1);
+  feed_data(5, DELTA("x"), "f0");
+  batch = long_batch(6, text, sizeof text);
+  for (i = 0; i < 12 && w_count(&W, TC_CHAT_EV_STREAM_ERROR) == 0; i++) {
+    fake_reply_n(&W.out, batch, 2000);
+    w_step(&W);
+    w_advance(&W, 60001);
+    if (W.chat.out.phase != 0) reconnect();
+  }
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 1);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_ERROR)->err, TC_ERR_STALLED);
+  CHECK_EQ_INT(i, 6);
+}
+
+/* A long record that arrives slowly is not a stall while its fragments keep
+ * coming: each restarts the stall timer (here 50 s apart; the record takes
+ * 100 s in all). Before, only its first on_record did: the stream was cut
+ * 60 s after it began and the record started over. */
+static void test_long_delta_arriving_slowly_is_not_a_stall(void)
+{
+  static char text[2500];
+  const char *batch, *close;
+  size_t len, a, b;
+  int opens, closes;
+  streaming_turn(1);
+  feed_data(5, DELTA("x"), "f0");
+  batch = long_batch(6, text, sizeof text);
+  len = strlen(batch);
+  close = strstr(batch, "\\\"},\\\"id\\\""); /* the delta's closing quote, then the envelope id */
+  CHECK(close != NULL);
+  if (close == NULL) return;
+  a = 2000;                                   /* on_record and the first fragment */
+  b = (size_t)(close - batch) + 8;            /* the delta closed: its last text fragment */
+  CHECK(a < b && b < len);
+  opens = W.out.opens;
+  closes = W.out.closes;
+  fake_reply_n(&W.out, batch, a);
+  w_step(&W);
+  w_advance(&W, 50000);
+  fake_reply_n(&W.out, batch + a, b - a);
+  w_step(&W);
+  w_advance(&W, 50000);
+  fake_reply_n(&W.out, batch + b, len - b);
+  w_step(&W);
+  CHECK_EQ_INT(W.out.opens, opens);
+  CHECK_EQ_INT(W.out.closes, closes);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
+  CHECK_EQ_INT(W.shown_len, 1 + sizeof text);
+  CHECK(W.shown_len == 1 + sizeof text && memcmp(W.shown + 1, text, sizeof text) == 0);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).shown, 6);
+}
+
+/* A new message sent in the middle of a long record reopens .out from the
+ * cursor (before that record): the record comes again and only its part not
+ * yet shown is handed out. Before, reopening forgot what had been shown:
+ * the first part was shown twice. */
+static void test_long_delta_send_mid_record_shows_the_rest_once(void)
+{
+  static char text[2500];
+  const char *batch;
+  size_t len;
+  streaming_turn(1);
+  feed_data(5, DELTA("x"), "f0");
+  batch = long_batch(6, text, sizeof text);
+  len = strlen(batch);
+  fake_reply_n(&W.out, batch, len * 2 / 3);
+  w_step(&W);
+  CHECK(W.shown_len > 1);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "more", 4, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  w_append_ok(&W, 2);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  batch = long_batch(6, text, sizeof text);
+  fake_reply(&W.out, batch);
+  w_step(&W);
+  CHECK_EQ_INT(W.shown_len, 1 + sizeof text);
+  CHECK(W.shown_len == 1 + sizeof text && memcmp(W.shown + 1, text, sizeof text) == 0);
+}
+
+/* The same after the stream failed in the middle of the record (here: the
+ * EOF budget; the turn ended) and the app sent the next message. */
+static void test_long_delta_send_after_stream_error_shows_the_rest_once(void)
+{
+  static char text[2500];
+  const char *batch;
+  streaming_turn(1);
+  feed_data(5, DELTA("x"), "f0");
+  batch = long_batch(6, text, sizeof text);
+  for (int i = 0; i < 12 && w_count(&W, TC_CHAT_EV_STREAM_ERROR) == 0; i++) {
+    fake_reply_n(&W.out, batch, 2000 + (size_t)i * 20);
+    fake_eof(&W.out);
+    w_step(&W);
+    if (W.chat.out.phase != 0) reconnect();
+  }
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 1);
+  CHECK(W.shown_len > 1);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "more", 4, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  w_append_ok(&W, 2);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  fake_reply(&W.out, long_batch(6, text, sizeof text));
+  w_step(&W);
+  CHECK_EQ_INT(W.shown_len, 1 + sizeof text);
+  CHECK(W.shown_len == 1 + sizeof text && memcmp(W.shown + 1, text, sizeof text) == 0);
+}
+
+/* Reasoning deltas: collected from CHUNK events (not replayed). */
+static char reasoning[4096];
+static size_t reasoning_len;
+static void reasoning_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
+{
+  if (ev->type == TC_CHAT_EV_CHUNK && ev->chunk->type == TC_CHUNK_REASONING_DELTA && !ev->replayed &&
+      ev->chunk->delta.len <= sizeof reasoning - reasoning_len) {
+    memcpy(reasoning + reasoning_len, ev->chunk->delta.ptr, ev->chunk->delta.len);
+    reasoning_len += ev->chunk->delta.len;
+  }
+  w_event(user, chat, ev);
+}
+
+/* A drop at every byte of a long record (before its first fragment, inside
+ * its text, exactly at the delta's close, between its text's last fragment
+ * and the final empty one, inside what follows the delta), once or twice:
+ * the text reaches the app exactly once, the reconnect asks from before the
+ * record until it is whole and from after it then, and the delivered mark
+ * moves with the record's end. Text and reasoning deltas. */
+static void long_delta_drop_case(const char *type, size_t cut, size_t cut2)
+{
+  static char text[1700];
+  static char batch[FAKE_INBOX_MAX];
+  bool reason = type[0] == 'r', whole;
+  const char *got;
+  size_t len, q;
+  snprintf(batch, sizeof batch, "%s", long_batch_of(type, 6, text, sizeof text));
+  len = strlen(batch);
+  q = (size_t)(strstr(batch, "\"}]}") - batch); /* the body's closing quote: the record is whole */
+  whole = cut > q || cut2 > q;
+  streaming_turn(1);
+  W.cfg.on_event = reasoning_event;
+  reasoning_len = 0;
+  feed_data(5, DELTA("x"), "f0");
+  fake_reply_n(&W.out, batch, cut);
+  fake_eof(&W.out);
+  w_step(&W);
+  reconnect();
+  if (cut2 && cut <= q) {
+    fake_reply_n(&W.out, batch, cut2);
+    fake_eof(&W.out);
+    w_step(&W);
+    reconnect();
+  }
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), whole ? "6" : "5");
+  if (!whole) {
+    fake_reply_n(&W.out, batch, len);
+    w_step(&W);
+  }
+  got = reason ? reasoning : W.shown + 1;
+  if ((reason ? reasoning_len : W.shown_len - 1) != sizeof text || memcmp(got, text, sizeof text) != 0) {
+    tc_test_fail(__FILE__, __LINE__, "%s cut at %lu then %lu: %lu bytes shown", type, (unsigned long)cut,
+                 (unsigned long)cut2, (unsigned long)(reason ? reasoning_len : W.shown_len - 1));
+  }
+  CHECK_EQ_INT(tc_chat_session(&W.chat).shown, 6);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_RECORD_SKIPPED), 0);
+  fake_eof(&W.out);
+  w_step(&W);
+  reconnect();
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "6");
+}
+
+static void test_long_delta_drop_at_every_byte(void)
+{
+  static char text[1700];
+  size_t len = strlen(long_batch(6, text, sizeof text)), at;
+  size_t step = 1;
+#ifdef TC_TEST_EMBEDDED
+  step = 7;
+#endif
+  /* from inside the record's head to the batch's end */
+  for (at = 20; at < len; at += step) {
+    long_delta_drop_case("text-delta", at, 0);
+    long_delta_drop_case("text-delta", at, len - 1 - at / 2); /* a second drop */
+  }
+  for (at = 20; at < len; at += 5 * step) long_delta_drop_case("reasoning-delta", at, 0);
+}
+
 static void test_s27_settled_drain_processes_records_then_ends(void)
 {
   sse_b_t s;
@@ -242,6 +499,77 @@ static void test_s29_stop_mid_turn_gates_leftovers(void)
   feed_control(15, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"4\"]]");
   CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_TEXT)->text, "new");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+}
+
+/* Stop in the middle of a long record: the next turn's subscription starts
+ * before that record (it was not whole) and its rest, like every leftover
+ * of the stopped turn, is swallowed by the stop gate (§6.7); the new turn's
+ * text shows. */
+static void test_long_delta_stop_mid_record_gates_its_rest(void)
+{
+  static char text[2500];
+  size_t shown0;
+  streaming_turn(2);
+  feed_data(5, DELTA("x"), "f0");
+  fake_reply_n(&W.out, long_batch(6, text, sizeof text), 2000);
+  w_step(&W);
+  shown0 = W.shown_len;
+  CHECK(shown0 > 1 && shown0 < 1 + sizeof text);
+  stop_now();
+  w_turn(&W, 4);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  fake_reply(&W.out, long_batch(6, text, sizeof text));
+  w_step(&W);
+  feed_control(7, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"2\"]]");
+  CHECK_EQ_INT(W.shown_len, shown0);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0);
+  feed_data(8, DELTA("new"), "g1");
+  CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_TEXT)->text, "new");
+  CHECK_EQ_INT(W.shown_len, shown0 + 3);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 1);
+}
+
+/* The session is gone (404) after a drop in the middle of a long record:
+ * the recreated session's seq_nums start again, and its record with the
+ * half-shown one's seq_num is new text, shown whole (what was shown of the
+ * old one must not be skipped in it). */
+static void test_long_delta_session_recreated_mid_record(void)
+{
+  static char text[2500];
+  size_t shown0;
+  streaming_turn(1);
+  feed_data(5, DELTA("x"), "f0");
+  fake_reply_n(&W.out, long_batch(6, text, sizeof text), 2000);
+  fake_eof(&W.out);
+  w_step(&W);
+  CHECK(W.shown_len > 1);
+  w_advance(&W, 6000);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  fake_reply(&W.out, json_resp(404, "{}"));
+  w_step(&W);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_ERROR)->err, TC_ERR_STREAM_GONE);
+  shown0 = W.shown_len;
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  fake_reply(&W.req, json_resp(404, "{}"));
+  w_step(&W);
+  tc_chat_provide_session(&W.chat, TOK2, strlen(TOK2), false);
+  w_step(&W);
+  w_take_req(&W);
+  w_append_ok(&W, 0);
+  w_take_out(&W);
+  CHECK(!w_has(&W, "Last-Event-ID"));
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  fake_reply(&W.out, long_batch(6, text, sizeof text));
+  w_step(&W);
+  CHECK_EQ_INT(W.shown_len - shown0, sizeof text);
+  CHECK(W.shown_len - shown0 == sizeof text && memcmp(W.shown + shown0, text, sizeof text) == 0);
 }
 
 static void test_s30_stop_at_boundary_does_not_gate(void)
@@ -560,9 +888,17 @@ int main(void)
   RUN(test_s26_reload_mid_turn_replays_from_turn_start);
   RUN(test_long_delta_fragments_are_new_text);
   RUN(test_long_delta_resumes_exactly_after_a_drop_mid_record);
+  RUN(test_long_delta_cut_every_time_ends_in_the_eof_budget);
+  RUN(test_long_delta_stalled_every_time_ends_in_the_stall_budget);
+  RUN(test_long_delta_arriving_slowly_is_not_a_stall);
+  RUN(test_long_delta_send_mid_record_shows_the_rest_once);
+  RUN(test_long_delta_send_after_stream_error_shows_the_rest_once);
+  RUN(test_long_delta_drop_at_every_byte);
   RUN(test_s27_settled_drain_processes_records_then_ends);
   RUN(test_s28_stale_turn_complete_skipped);
   RUN(test_s29_stop_mid_turn_gates_leftovers);
+  RUN(test_long_delta_stop_mid_record_gates_its_rest);
+  RUN(test_long_delta_session_recreated_mid_record);
   RUN(test_s30_stop_at_boundary_does_not_gate);
   RUN(test_s31_lost_output_after_stop);
   RUN(test_s32_void_action_settles);

@@ -1271,6 +1271,69 @@ static void test_long_delta_with_a_bad_tail_reports_invalid(void)
   }
 }
 
+/* A long delta with a record buffer of every size near the limits, fed
+ * whole, byte by byte and split at every position. The model (outstream.c):
+ * the body's prefix {"data":{..,"delta":" takes d_text bytes; fragments need
+ * 2 * FRAG_ROOM (32) bytes after it, else the record is oversized; what
+ * follows the delta is checked when it fits after the prefix behind a
+ * synthetic head of TAIL_HEAD (28) bytes (at the boundary either verdict is
+ * allowed, but it must not depend on how the input was cut). */
+static void near_limits_case(const char *tail, size_t tail_len, const char *bad)
+{
+  static const char prefix[] = "{\"data\":{\"type\":\"text-delta\",\"id\":\"t\",\"delta\":\"";
+  const size_t d_text = sizeof prefix - 1;
+  size_t tlen, step = 1;
+  char *text = make_text(300, &tlen);
+  sb_t body = { 0 }, b = { 0 };
+  char frag[160], inv[160], over[160];
+  static const char after[] = "R2 data env=f\n  chunk finish type=finish\nEV batch-end\n";
+#if defined(TC_TEST_EMBEDDED) && TC_TEST_EMBEDDED
+  step = 5;
+#endif
+  snprintf(frag, sizeof frag, "R1 data frag\n  fragmented text-delta id=t len=%lu\n%s", (unsigned long)tlen, after);
+  snprintf(inv, sizeof inv, "R1 data frag\nR1 data inv %s\n%s", bad ? bad : "", after);
+  snprintf(over, sizeof over, "R1 data over TC_ERR_RECORD_OVERSIZED\n%s", after);
+  sb_puts(&body, "{\"data\":{\"type\":\"text-delta\",\"id\":\"t\",\"delta\":");
+  put_jstr(&body, text, tlen);
+  sb_puts(&body, tail);
+  batch_open(&b);
+  rec_open(&b, 1);
+  sb_puts(&b, ",\"body\":");
+  put_jstr(&b, body.p, body.len);
+  sb_puts(&b, "}");
+  add_data(&b, 2, "{\"type\":\"finish\"}", "f");
+  batch_close(&b);
+  for (size_t cap = d_text + 8; cap <= d_text + 28 + tail_len + 24; cap += step) {
+    const char *want;
+    if (cap < d_text + 32) want = over;
+    else if (!bad) want = frag;
+    else if (cap > d_text + 28 + tail_len) want = inv;
+    else want = NULL; /* either; the whole feed decides */
+    g.cap = cap;
+    ctx_reset(&g);
+    ctx_feed(&g, b.p, b.len);
+    if (want == NULL) {
+      g.log[g.log_len < sizeof g.log ? g.log_len : sizeof g.log - 1] = 0;
+      want = strcmp(g.log, inv) == 0 ? inv : frag;
+    }
+    g_expect = want;
+    if (tc_test_splits(b.p, b.len, &ops, &g, 0) < (int)b.len + 1)
+      tc_test_fail(__FILE__, __LINE__, "record buffer %lu (d_text %lu)", (unsigned long)cap, (unsigned long)d_text);
+  }
+  g.cap = 0;
+  free(text);
+  sb_free(&body);
+  sb_free(&b);
+}
+
+static void test_long_delta_every_buffer_size_near_the_limits(void)
+{
+  near_limits_case("},\"id\":\"f1\"}", 12, NULL);
+  near_limits_case(",\"providerMetadata\":{\"k\":[1,\"\\\"\"]}},\"id\":\"e\"}", 44, NULL);
+  near_limits_case("}t}", 3, "TC_ERR_JSON_SYNTAX");
+  near_limits_case(",\"id\":7}}", 8, "TC_ERR_JSON_TYPE");
+}
+
 /* A record with a second "body" after its first, a long delta, went out in
  * fragments: the record was delivered; the second body is skipped. (The
  * -Os path used to read the record buffer's leftovers here, and its result
@@ -1387,6 +1450,7 @@ int main(void)
   RUN(test_huge_text_delta_every_split);
   RUN(test_long_delta_with_bad_escape_reports_invalid);
   RUN(test_long_delta_with_a_bad_tail_reports_invalid);
+  RUN(test_long_delta_every_buffer_size_near_the_limits);
   RUN(test_second_body_after_fragments_is_skipped);
   RUN(test_long_delta_after_a_kept_header);
   RUN(test_huge_tool_output_skipped_as_oversized);
