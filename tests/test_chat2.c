@@ -202,12 +202,13 @@ static void reconnect(void)
   w_step(&W);
 }
 
-/* Every response ends in the middle of the same long record (a proxy that
- * cuts responses at a size): no record becomes whole, so the reconnects
- * count against the EOF budget (§6.2) as they would if the record were
- * short. Before, the record's first on_record reset the count at each
- * attempt: it reconnected forever. */
-static void test_long_delta_cut_every_time_ends_in_the_eof_budget(void)
+/* Every response ends in the middle of the same long record (`stall`: the
+ * server goes silent there; else the response ends, as a proxy that cuts
+ * responses at a size): no record becomes whole, so the reconnects count
+ * against the EOF or stall budget (§6.2) as they would if the record were
+ * short, and the sixth is one too many. Before, the record's first on_record
+ * reset the counts at each attempt: it reconnected forever. */
+static void long_delta_cut_every_time(bool stall, tc_err_t want)
 {
   static char text[2500];
   const char *batch;
@@ -217,35 +218,25 @@ static void test_long_delta_cut_every_time_ends_in_the_eof_budget(void)
   batch = long_batch(6, text, sizeof text);
   for (i = 0; i < 12 && w_count(&W, TC_CHAT_EV_STREAM_ERROR) == 0; i++) {
     fake_reply_n(&W.out, batch, 2000);
-    fake_eof(&W.out);
+    if (!stall) fake_eof(&W.out);
     w_step(&W);
     CHECK(W.shown_len > 1); /* (the record's first fragment went out) */
+    if (stall) w_advance(&W, 60001);
     if (W.chat.out.phase != 0) reconnect();
   }
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 1);
-  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_ERROR)->err, TC_ERR_RECONNECT_BUDGET);
-  CHECK_EQ_INT(i, 6); /* the sixth EOF is one too many */
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_ERROR)->err, want);
+  CHECK_EQ_INT(i, 6);
 }
 
-/* The same with a server that goes silent in the middle of the record each
- * time: stalls count until the budget ends the stream (before: forever). */
+static void test_long_delta_cut_every_time_ends_in_the_eof_budget(void)
+{
+  long_delta_cut_every_time(false, TC_ERR_RECONNECT_BUDGET);
+}
+
 static void test_long_delta_stalled_every_time_ends_in_the_stall_budget(void)
 {
-  static char text[2500];
-  const char *batch;
-  int i;
-  streaming_turn(1);
-  feed_data(5, DELTA("x"), "f0");
-  batch = long_batch(6, text, sizeof text);
-  for (i = 0; i < 12 && w_count(&W, TC_CHAT_EV_STREAM_ERROR) == 0; i++) {
-    fake_reply_n(&W.out, batch, 2000);
-    w_step(&W);
-    w_advance(&W, 60001);
-    if (W.chat.out.phase != 0) reconnect();
-  }
-  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 1);
-  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_ERROR)->err, TC_ERR_STALLED);
-  CHECK_EQ_INT(i, 6);
+  long_delta_cut_every_time(true, TC_ERR_STALLED);
 }
 
 /* A long record that arrives slowly is not a stall while its fragments keep
@@ -286,21 +277,11 @@ static void test_long_delta_arriving_slowly_is_not_a_stall(void)
   CHECK_EQ_INT(tc_chat_session(&W.chat).shown, 6);
 }
 
-/* A new message sent in the middle of a long record reopens .out from the
- * cursor (before that record): the record comes again and only its part not
- * yet shown is handed out. Before, reopening forgot what had been shown:
- * the first part was shown twice. */
-static void test_long_delta_send_mid_record_shows_the_rest_once(void)
+/* The app sends the next message while record 6 (text) is half shown: .out
+ * reopens from the cursor (before that record), the record comes again and
+ * only its part not yet shown is handed out. */
+static void send_then_record_again(char *text, size_t n)
 {
-  static char text[2500];
-  const char *batch;
-  size_t len;
-  streaming_turn(1);
-  feed_data(5, DELTA("x"), "f0");
-  batch = long_batch(6, text, sizeof text);
-  len = strlen(batch);
-  fake_reply_n(&W.out, batch, len * 2 / 3);
-  w_step(&W);
   CHECK(W.shown_len > 1);
   CHECK_EQ_INT(tc_chat_send_text(&W.chat, "more", 4, NULL), TC_OK);
   w_step(&W);
@@ -310,11 +291,24 @@ static void test_long_delta_send_mid_record_shows_the_rest_once(void)
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
   fake_reply(&W.out, sse_head(false));
   w_step(&W);
-  batch = long_batch(6, text, sizeof text);
-  fake_reply(&W.out, batch);
+  fake_reply(&W.out, long_batch(6, text, n));
   w_step(&W);
-  CHECK_EQ_INT(W.shown_len, 1 + sizeof text);
-  CHECK(W.shown_len == 1 + sizeof text && memcmp(W.shown + 1, text, sizeof text) == 0);
+  CHECK_EQ_INT(W.shown_len, 1 + n);
+  CHECK(W.shown_len == 1 + n && memcmp(W.shown + 1, text, n) == 0);
+}
+
+/* A new message sent in the middle of the record (before, reopening forgot
+ * what had been shown: the first part was shown twice). */
+static void test_long_delta_send_mid_record_shows_the_rest_once(void)
+{
+  static char text[2500];
+  const char *batch;
+  streaming_turn(1);
+  feed_data(5, DELTA("x"), "f0");
+  batch = long_batch(6, text, sizeof text);
+  fake_reply_n(&W.out, batch, strlen(batch) * 2 / 3);
+  w_step(&W);
+  send_then_record_again(text, sizeof text);
 }
 
 /* The same after the stream failed in the middle of the record (here: the
@@ -333,19 +327,7 @@ static void test_long_delta_send_after_stream_error_shows_the_rest_once(void)
     if (W.chat.out.phase != 0) reconnect();
   }
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 1);
-  CHECK(W.shown_len > 1);
-  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "more", 4, NULL), TC_OK);
-  w_step(&W);
-  w_take_req(&W);
-  w_append_ok(&W, 2);
-  w_take_out(&W);
-  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
-  fake_reply(&W.out, long_batch(6, text, sizeof text));
-  w_step(&W);
-  CHECK_EQ_INT(W.shown_len, 1 + sizeof text);
-  CHECK(W.shown_len == 1 + sizeof text && memcmp(W.shown + 1, text, sizeof text) == 0);
+  send_then_record_again(text, sizeof text);
 }
 
 /* Reasoning deltas: collected from CHUNK events (not replayed). */
