@@ -15,7 +15,7 @@
 #endif
 
 /* ---- diagnostics */
-/* 1: tc_strerror / tc_errname return texts and names (~4.5 KB of flash on
+/* 1: tc_strerror / tc_errname return texts and names (~3.6 KB of flash on
  * Cortex-M4). 0: they return "" and "?" (log the number instead). */
 #ifndef TC_ERROR_STRINGS
 #define TC_ERROR_STRINGS 1
