@@ -574,8 +574,8 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
             rc = TC_JSON__FULL;
             goto out;
           }
-          /* (in place: o never passes p; a loop, not memmove, for the
-           * 2 to 4 bytes: the decode path links no memmove) */
+          /* (in place: o never passes p, so a forward loop is right for
+           * the 2 to 4 bytes) */
           while (r--) *o++ = *p++;
         }
       }

@@ -73,25 +73,26 @@ static void put_info(side_t *s, const tc_record_info_t *r)
   put_slice(s, r->envelope_id);
 }
 
-static tc_err_t on_record(void *user, const tc_record_info_t *r)
+/* A callback's tag, its record info and the cursor as it stands then. */
+static void put_head(side_t *s, const char *tag, const tc_record_info_t *r)
 {
-  side_t *s = user;
   uint64_t cur = 0;
   bool have = s == &g_side[0] ? tc_outstream_cursor(&s->o, &cur) : os_tc_outstream_cursor(&s->o, &cur);
-  put(s, "R", 1);
+  put(s, tag, 1);
   put_info(s, r);
   put_u64(s, have ? cur : UINT64_MAX);
+}
+
+static tc_err_t on_record(void *user, const tc_record_info_t *r)
+{
+  put_head(user, "R", r);
   return TC_OK;
 }
 
 static tc_err_t on_chunk(void *user, const tc_record_info_t *r, const tc_chunk_t *c)
 {
   side_t *s = user;
-  uint64_t cur = 0;
-  bool have = s == &g_side[0] ? tc_outstream_cursor(&s->o, &cur) : os_tc_outstream_cursor(&s->o, &cur);
-  put(s, "C", 1);
-  put_info(s, r);
-  put_u64(s, have ? cur : UINT64_MAX);
+  put_head(s, "C", r);
   put_u64(s, (uint64_t)c->type);
   for (const tc_slice_t *v = &c->type_name; v <= &c->message_metadata; v++) put_slice(s, *v);
   put_u64(s, c->transient + 2u * c->dynamic + 4u * c->provider_executed + 8u * c->preliminary +
