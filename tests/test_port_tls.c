@@ -699,6 +699,85 @@ static void test_peer_reset_in_the_middle_of_a_record(void)
   free(s);
 }
 
+/* ------------------------------------------------------------ a gated transport
+ * Passes everything through, except that while `shut` is set every send says
+ * "would block" (and is counted). */
+typedef struct gate {
+  tc_transport_t inner;
+  bool shut;
+  unsigned refused;
+} gate_t;
+
+static gate_t g_gate;
+static tc_err_t gt_open(void *p, const char *h, uint16_t port, bool tls, uint32_t to)
+{ gate_t *g = p; return g->inner.ops->open(g->inner.ctx, h, port, tls, to); }
+static int32_t gt_send(void *p, const uint8_t *b, size_t n)
+{
+  gate_t *g = p;
+  if (g->shut && n > 0) { g->refused++; return 0; }
+  return g->inner.ops->send(g->inner.ctx, b, n);
+}
+static int32_t gt_recv(void *p, uint8_t *b, size_t n) { gate_t *g = p; return g->inner.ops->recv(g->inner.ctx, b, n); }
+static size_t gt_pending(void *p) { gate_t *g = p; return g->inner.ops->pending(g->inner.ctx); }
+static void gt_close(void *p) { gate_t *g = p; g->inner.ops->close(g->inner.ctx); }
+static const tc_transport_ops_t gate_ops = { gt_open, gt_send, gt_recv, gt_pending, gt_close };
+
+/* Records of `type` at least min_len long in what the client sent. */
+static size_t client_records(uint8_t type, size_t min_len)
+{
+  size_t at = 0, n = 0;
+  while (at + 5 <= g_px.c2s_len) {
+    size_t len = (size_t)g_px.c2s[at + 3] << 8 | g_px.c2s[at + 4];
+    if (g_px.c2s[at] == type && len >= min_len) n++;
+    at += 5 + len;
+  }
+  return n;
+}
+
+/* TLS 1.2: the server asks for a renegotiation (HelloRequest) while the
+ * client's sends would block. mbedTLS answers from recv() with a
+ * no_renegotiation alert it cannot send yet; the next send() must still put
+ * its bytes on the wire (behind the alert), not report them as sent while
+ * mbedTLS only flushed its alert. */
+static void test_refused_renegotiation_does_not_eat_the_next_send(void)
+{
+  static const char data[] = "SENT-AFTER-A-HELLO-REQUEST\n";
+  srv_t *s = calloc(1, sizeof *s);
+  opts_t o = { 0 };
+  client_t *c;
+  uint8_t buf[64];
+  if (!srv_start(s, "good_ec", "-tls1_2", NULL)) { CHECK(!"server start"); srv_stop(s); free(s); return; }
+  c = client_new(&o);
+  memset(&g_gate, 0, sizeof g_gate);
+  g_gate.inner = tc_posix_net_transport(&c->net);
+  tc_tls_conn_init(&c->conn, &c->ctx, (tc_transport_t){ &gate_ops, &g_gate });
+  c->t = tc_tls_conn_transport(&c->conn);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", proxy_start(s->port), true, 10000), TC_OK);
+  CHECK_EQ_INT(handshake(c, s), 1);
+  CHECK_EQ_STR(mbedtls_ssl_get_version(&c->conn.ssl), "TLSv1.2");
+  g_gate.shut = true;
+  CHECK_EQ_INT(write(s->in, "r\n", 2), 2); /* s_server: send a HelloRequest */
+  for (int i = 0; i < 500 && g_gate.refused == 0; i++) {
+    CHECK_EQ_INT(c->t.ops->recv(c->t.ctx, buf, sizeof buf), 0);
+    wait_io(c, s);
+  }
+  CHECK(g_gate.refused > 0); /* mbedTLS holds its refusal, unsent */
+  g_gate.shut = false;
+  CHECK_EQ_INT(client_records(23, 1), 0); /* no application data yet */
+  CHECK_EQ_INT(send_all(c, s, data, strlen(data)), TC_OK);
+  for (int i = 0; i < 100 && c->conn.flush_len != 0; i++) {
+    if (c->t.ops->send(c->t.ctx, buf, 0) < 0) break;
+    wait_io(c, s);
+  }
+  for (int i = 0; i < 10; i++) wait_io(c, s); /* the proxy takes it all in */
+  CHECK_EQ_INT(client_records(21, 2), 1);                  /* the refusal went out */
+  CHECK_EQ_INT(client_records(23, strlen(data) + 16), 1); /* and so did the data */
+  proxy_stop();
+  client_free(c);
+  srv_stop(s);
+  free(s);
+}
+
 /* Session resumption through tc_kv: the second connection offers the saved
  * session and the server (s_server -www prints it) reuses it. */
 static bool www_get(client_t *c, srv_t *s, char *page, size_t cap)
@@ -921,6 +1000,7 @@ int main(void)
   RUN(test_plain_text_server_is_handshake_error_insecure);
   RUN(test_dns_failure_through_tls);
   RUN(test_peer_reset_in_the_middle_of_a_record);
+  RUN(test_refused_renegotiation_does_not_eat_the_next_send);
   RUN(test_session_resumed_from_kv);
   RUN(test_two_connections_share_one_context);
   RUN(test_arena_allocator);

@@ -408,7 +408,7 @@ static void ssl_release(tc_tls_conn_t *c)
 
 static void conn_close_inner(tc_tls_conn_t *c)
 {
-  if (c->state == ST_OPEN && c->flush_len == 0) {
+  if (c->state == ST_OPEN && c->flush_len == 0 && !c->out_pending) {
     c->inner_err = 0;
     (void)mbedtls_ssl_close_notify(&c->ssl); /* best effort, never waits */
   }
@@ -418,6 +418,7 @@ static void conn_close_inner(tc_tls_conn_t *c)
   c->err = TC_OK;
   c->inner_err = 0;
   c->flush_len = 0;
+  c->out_pending = false;
 }
 
 static void conn_close(void *p)
@@ -506,14 +507,18 @@ static int32_t drive(tc_tls_conn_t *c)
   return conn_fail(c, map_err(c, ret, true, failures));
 }
 
-/* Pushes out a record whose bytes were already reported as sent:
- * 1 done, 0 would block, < 0 error. */
+/* Pushes out what mbedTLS encrypted but could not send yet: a record whose
+ * bytes were already reported as sent (flush_len), or output of its own that
+ * mbedtls_ssl_read left behind (an alert refusing a TLS 1.2 renegotiation).
+ * The latter must go before any new data: while output is pending,
+ * mbedtls_ssl_write only flushes it and returns the length it was given as if
+ * it had sent those bytes. 1 done, 0 would block, < 0 error. */
 static int32_t flush_pending(tc_tls_conn_t *c)
 {
   static const unsigned char unused[1];
   size_t failures = c->ctx->arena.failures;
   int ret;
-  if (c->flush_len == 0) return 1;
+  if (c->flush_len == 0 && !c->out_pending) return 1;
   /* mbedTLS sends what it already encrypted and ignores the data argument
    * while output is pending ("call again with the same arguments"). */
   c->inner_err = 0;
@@ -521,6 +526,7 @@ static int32_t flush_pending(tc_tls_conn_t *c)
   if (ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MBEDTLS_ERR_SSL_WANT_READ) return 0;
   if (ret < 0) return conn_fail(c, map_err(c, ret, false, failures));
   c->flush_len = 0;
+  c->out_pending = false;
   return 1;
 }
 
@@ -589,7 +595,12 @@ static int32_t conn_recv(void *p, uint8_t *buf, size_t len)
     c->inner_err = 0;
     ret = mbedtls_ssl_read(&c->ssl, buf, len);
     if (ret > 0) { r = ret; break; }
-    if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) { r = 0; break; }
+    if (ret == MBEDTLS_ERR_SSL_WANT_READ) { r = 0; break; }
+    if (ret == MBEDTLS_ERR_SSL_WANT_WRITE) { /* its own output waits: flushed first */
+      c->out_pending = true;
+      r = 0;
+      break;
+    }
 #if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
     if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
       const char *h = mbedtls_ssl_get_hostname(&c->ssl);

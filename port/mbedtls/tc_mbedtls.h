@@ -166,6 +166,7 @@ typedef struct tc_tls_conn {
   uint8_t state;        /* private */
   bool ssl_live;        /* ssl was set up and must be freed */
   bool session_offered; /* a stored session was offered to the server */
+  bool out_pending;     /* mbedTLS holds output of its own, not yet sent */
   int32_t err;          /* sticky error once failed */
   int32_t inner_err;    /* the inner transport's error behind a BIO failure */
   size_t flush_len;     /* bytes taken into a record not yet fully sent */
@@ -185,7 +186,9 @@ void tc_tls_conn_init(tc_tls_conn_t *conn, tc_tls_ctx_t *ctx, tc_transport_t inn
  * certificate, TC_ERR_NET_TIMEOUT past timeout_ms, TC_ERR_TLS_HANDSHAKE
  * otherwise (or the inner transport's error). send() may report bytes as
  * taken before they reached the inner transport (they sit in the encrypted
- * record); later send/recv calls push them out first. recv() returns
+ * record); later send/recv calls push them out first, as they do with output
+ * mbedTLS makes on its own while reading (the alert refusing a TLS 1.2
+ * renegotiation), which goes out before any new data. recv() returns
  * TC_ERR_NET_EOF on close_notify or a closed connection, TC_ERR_TLS_IO on a
  * bad record. pending() = mbedtls_ssl_get_bytes_avail(). close() sends
  * close_notify (best effort, never waits) and frees the session. */
