@@ -963,6 +963,39 @@ static void test_bad_config(void)
 }
 
 #ifdef TC_TEST_ARENA_WIRED
+/* Arenas from too small to open up to enough: each run ends in the handshake
+ * done or TC_ERR_TLS_ALLOC (from open, or from the handshake half way), and
+ * every block goes back (client_free checks). Some size fails mid-handshake. */
+static void test_arena_running_out_mid_handshake_is_tls_alloc(void)
+{
+  srv_t *s = calloc(1, sizeof *s);
+  int mid = 0;
+  if (!srv_start(s, "good_rsa", NULL, NULL)) { CHECK(!"server start"); srv_stop(s); free(s); return; }
+  for (size_t size = 28 * 1024; size <= 56 * 1024; size += 2048) {
+    opts_t o = { .arena = size };
+    client_t *c = client_new(&o);
+    tc_err_t e = c->init_err;
+    if (e == TC_OK) e = c->t.ops->open(c->t.ctx, "localhost", s->port, true, 10000);
+    if (e == TC_OK) {
+      uint8_t b = 'x';
+      int32_t r = handshake(c, s);
+      if (r == TC_ERR_TLS_ALLOC) {
+        mid++;
+        CHECK_EQ_INT(c->t.ops->send(c->t.ctx, &b, 1), TC_ERR_TLS_ALLOC); /* sticky */
+      } else {
+        CHECK_EQ_INT(r, 1);
+        CHECK(c->t.ops->send(c->t.ctx, &b, 1) >= 0);
+      }
+    } else {
+      CHECK_EQ_INT(e, TC_ERR_TLS_ALLOC);
+    }
+    client_free(c);
+  }
+  CHECK(mid > 0);
+  srv_stop(s);
+  free(s);
+}
+
 static void test_small_arena_is_tls_alloc(void)
 {
   opts_t o = { .arena = 12 * 1024 };
@@ -1007,6 +1040,7 @@ int main(void)
   RUN(test_bad_config);
 #ifdef TC_TEST_ARENA_WIRED
   RUN(test_small_arena_is_tls_alloc);
+  RUN(test_arena_running_out_mid_handshake_is_tls_alloc);
   printf("%s: arena after CA parse %zu B (RSA) %zu B (ECDSA); peak for one handshake %zu B (RSA-2048) "
          "%zu B (ECDSA P-256); peak while streaming %zu B (RSA) %zu B (ECDSA); "
          "kept per open connection %zu B (RSA) %zu B (ECDSA); two RSA connections %zu B; %s; "
