@@ -822,6 +822,37 @@ static void test_session_resumed_from_kv(void)
   free(s);
 }
 
+/* With session_kv, mbedTLS 3.6 stops a read at each TLS 1.3 NewSessionTicket
+ * the server sends after the handshake. A send right after such a recv (which
+ * returned 0: no data) must go through, and the ticket must be saved. */
+static void test_send_after_a_read_that_met_a_ticket(void)
+{
+  srv_t *s = calloc(1, sizeof *s);
+  opts_t o = { .kv = true };
+  client_t *c;
+  uint8_t buf[64];
+  memset(&g_kv, 0, sizeof g_kv);
+  if (!srv_start(s, "good_ec", "-naccept", "1")) { CHECK(!"server start"); srv_stop(s); free(s); return; }
+  c = client_new(&o);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", s->port, true, 10000), TC_OK);
+  CHECK_EQ_INT(handshake(c, s), 1);
+  for (int i = 0; i < 50; i++) { /* each read takes at most one record: a ticket, or nothing */
+    struct pollfd p = { tc_posix_net_fd(&c->net), POLLIN, 0 };
+    int32_t r;
+    poll(&p, 1, 20);
+    CHECK_EQ_INT(c->t.ops->recv(c->t.ctx, buf, sizeof buf), 0);
+    r = c->t.ops->send(c->t.ctx, (const uint8_t *)"x", 1);
+    CHECK_EQ_INT(r, 1);
+    if (r != 1) break;
+  }
+  CHECK_EQ_INT(send_all(c, s, REQUEST, strlen(REQUEST)), TC_OK);
+  CHECK(wait_server_saw(c, s, REQUEST));
+  if (strcmp(mbedtls_ssl_get_version(&c->conn.ssl), "TLSv1.3") == 0) CHECK(g_kv.set);
+  client_free(c);
+  srv_stop(s);
+  free(s);
+}
+
 /* A chat holds two connections: both on one context (one arena), open at
  * the same time, each to its own server, both carry data. */
 static void test_two_connections_share_one_context(void)
@@ -1035,6 +1066,7 @@ int main(void)
   RUN(test_peer_reset_in_the_middle_of_a_record);
   RUN(test_refused_renegotiation_does_not_eat_the_next_send);
   RUN(test_session_resumed_from_kv);
+  RUN(test_send_after_a_read_that_met_a_ticket);
   RUN(test_two_connections_share_one_context);
   RUN(test_arena_allocator);
   RUN(test_bad_config);

@@ -507,6 +507,31 @@ static int32_t drive(tc_tls_conn_t *c)
   return conn_fail(c, map_err(c, ret, true, failures));
 }
 
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+/* mbedTLS 3.6 signals each TLS 1.3 NewSessionTicket (with session_kv set). */
+static void ticket_received(tc_tls_conn_t *c)
+{
+  const char *h = mbedtls_ssl_get_hostname(&c->ssl);
+  if (h != NULL) session_save(c, h);
+}
+#endif
+
+/* mbedtls_ssl_write. A read that met a NewSessionTicket returns "want read"
+ * with the ticket kept in memory, unprocessed; the next write processes it
+ * first and says so with RECEIVED_NEW_SESSION_TICKET: a ticket to save, then
+ * the write to do, not a failure. */
+static int tls_write(tc_tls_conn_t *c, const unsigned char *buf, size_t len)
+{
+  int ret = mbedtls_ssl_write(&c->ssl, buf, len);
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+  if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+    ticket_received(c);
+    ret = mbedtls_ssl_write(&c->ssl, buf, len);
+  }
+#endif
+  return ret;
+}
+
 /* Pushes out what mbedTLS encrypted but could not send yet: a record whose
  * bytes were already reported as sent (flush_len), or output of its own that
  * mbedtls_ssl_read left behind (an alert refusing a TLS 1.2 renegotiation).
@@ -522,7 +547,7 @@ static int32_t flush_pending(tc_tls_conn_t *c)
   /* mbedTLS sends what it already encrypted and ignores the data argument
    * while output is pending ("call again with the same arguments"). */
   c->inner_err = 0;
-  ret = mbedtls_ssl_write(&c->ssl, unused, c->flush_len);
+  ret = tls_write(c, unused, c->flush_len);
   if (ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MBEDTLS_ERR_SSL_WANT_READ) return 0;
   if (ret < 0) return conn_fail(c, map_err(c, ret, false, failures));
   c->flush_len = 0;
@@ -560,7 +585,7 @@ static int32_t conn_send(void *p, const uint8_t *buf, size_t len)
     if (max > 0 && n > (size_t)max) n = (size_t)max;
     if (n > INT32_MAX) n = INT32_MAX;
     c->inner_err = 0;
-    ret = mbedtls_ssl_write(&c->ssl, buf, n);
+    ret = tls_write(c, buf, n);
     if (ret > 0) {
       r = ret;
     } else if (ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
@@ -603,8 +628,7 @@ static int32_t conn_recv(void *p, uint8_t *buf, size_t len)
     }
 #if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
     if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
-      const char *h = mbedtls_ssl_get_hostname(&c->ssl);
-      if (h != NULL) session_save(c, h);
+      ticket_received(c);
       continue;
     }
 #endif
