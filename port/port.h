@@ -33,8 +33,9 @@ typedef struct tc_transport_ops {
   /* Receives up to len bytes: > 0 bytes read, 0 would block, TC_ERR_NET_EOF
    * when the peer closed cleanly, other < 0 errors. */
   int32_t (*recv)(void *ctx, uint8_t *buf, size_t len);
-  /* Bytes already received and decrypted below this interface that recv
-   * will return without touching the network (TLS records in memory). An
+  /* Bytes already received below this interface that recv will work
+   * through without touching the network (decrypted TLS records in memory,
+   * bytes a callback stack queued, and a TLS transport's inner pending()). An
    * event loop that sleeps on the socket must drain these first. */
   size_t (*pending)(void *ctx);
   /* Closes and forgets the connection; safe to call when not open. */

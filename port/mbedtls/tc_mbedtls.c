@@ -640,12 +640,19 @@ out:
   return r;
 }
 
+/* What recv works through without the network: decrypted bytes inside
+ * mbedTLS, and record bytes the inner transport already holds (lwIP's raw
+ * transport queues them; no further event comes for them). mbedTLS reads one
+ * record at a time, so after a recv the next records may still sit below.
+ * None while a record waits to go out: recv sends it first and reads nothing
+ * before; the inner transport's writability (or lwIP's sent callback) wakes
+ * the loop for it. */
 static size_t conn_pending(void *p)
 {
   tc_tls_conn_t *c = p;
   if (c->state == ST_PLAIN) return c->inner.ops->pending(c->inner.ctx);
-  if (c->state != ST_OPEN) return 0;
-  return mbedtls_ssl_get_bytes_avail(&c->ssl);
+  if (c->state != ST_OPEN || c->flush_len != 0 || c->out_pending) return 0;
+  return mbedtls_ssl_get_bytes_avail(&c->ssl) + c->inner.ops->pending(c->inner.ctx);
 }
 
 static const tc_transport_ops_t tc_tls_ops = {

@@ -190,8 +190,11 @@ void tc_tls_conn_init(tc_tls_conn_t *conn, tc_tls_ctx_t *ctx, tc_transport_t inn
  * mbedTLS makes on its own while reading (the alert refusing a TLS 1.2
  * renegotiation), which goes out before any new data. recv() returns
  * TC_ERR_NET_EOF on close_notify or a closed connection, TC_ERR_TLS_IO on a
- * bad record. pending() = mbedtls_ssl_get_bytes_avail(). close() sends
- * close_notify (best effort, never waits) and frees the session. */
+ * bad record. pending() = mbedtls_ssl_get_bytes_avail() plus the inner
+ * transport's pending() (records already queued below, e.g. by lwIP's raw
+ * transport); 0 while a record waits to go out (recv sends it first).
+ * close() sends close_notify (best effort, never waits) and frees the
+ * session. */
 tc_transport_t tc_tls_conn_transport(tc_tls_conn_t *conn);
 
 /* The handshake deadline while one is under way, else UINT64_MAX. */
