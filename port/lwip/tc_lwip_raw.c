@@ -251,7 +251,15 @@ static int32_t raw_recv(void *ctx, uint8_t *buf, size_t len)
   int32_t r = ready(c);
   u16_t n;
   if (r != 1) return r;
-  if (c->rx == NULL) return c->peer_closed ? TC_ERR_NET_EOF : 0;
+  if (c->rx == NULL) {
+    if (!c->peer_closed) return 0;
+    /* the peer's FIN after every byte: sticky for send too, like any error
+     * (port.h); we close our side gracefully (FIN, not RST) */
+    drop(c, false);
+    c->state = ST_FAILED;
+    c->err = TC_ERR_NET_EOF;
+    return TC_ERR_NET_EOF;
+  }
   if (len == 0) return 0;
   n = c->rx->tot_len;
   if (len < n) n = (u16_t)len;

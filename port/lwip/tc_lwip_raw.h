@@ -25,7 +25,8 @@
  *           Nagle is off (tcp_nagle_disable): requests go out whole, at once.
  *   errors  tcp_err: a reset (RST) is TC_ERR_NET_RESET once connected and
  *           TC_ERR_NET_CONNECT while connecting (refused); any other abort
- *           is TC_ERR_NET_IO. A FIN is TC_ERR_NET_EOF after the queued bytes.
+ *           is TC_ERR_NET_IO. A FIN is TC_ERR_NET_EOF after the queued bytes
+ *           (then sticky for send too; our side closes with a FIN).
  * pending() = bytes queued in the pbuf chain (the loop must drain them
  * before it sleeps: they produce no further lwIP event).
  *

@@ -305,6 +305,9 @@ static void test_peer_close_delivers_data_then_eof(void)
   CHECK_EQ_INT(t.ops->recv(t.ctx, buf, sizeof buf), 3);
   CHECK(memcmp(buf, "bye", 3) == 0);
   CHECK_EQ_INT(t.ops->recv(t.ctx, buf, sizeof buf), TC_ERR_NET_EOF);
+  /* errors are sticky (port.h): send too, as on the other transports */
+  CHECK_EQ_INT(t.ops->send(t.ctx, buf, 1), TC_ERR_NET_EOF);
+  CHECK_EQ_INT(t.ops->recv(t.ctx, buf, sizeof buf), TC_ERR_NET_EOF);
   t.ops->close(t.ctx);
   sim_close(lfd);
 }
