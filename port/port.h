@@ -34,9 +34,9 @@ typedef struct tc_transport_ops {
    * when the peer closed cleanly, other < 0 errors. */
   int32_t (*recv)(void *ctx, uint8_t *buf, size_t len);
   /* Bytes already received below this interface that recv will work
-   * through without touching the network (decrypted TLS records in memory,
-   * bytes a callback stack queued, and a TLS transport's inner pending()). An
-   * event loop that sleeps on the socket must drain these first. */
+   * through without touching the network, and that no socket readiness will
+   * announce (decrypted TLS records in memory; bytes a callback stack such as
+   * lwIP's raw API queued). An event loop that sleeps must drain these first. */
   size_t (*pending)(void *ctx);
   /* Closes and forgets the connection; safe to call when not open. */
   void (*close)(void *ctx);

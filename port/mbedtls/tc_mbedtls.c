@@ -419,6 +419,7 @@ static void conn_close_inner(tc_tls_conn_t *c)
   c->inner_err = 0;
   c->flush_len = 0;
   c->out_pending = false;
+  c->more_below = false;
 }
 
 static void conn_close(void *p)
@@ -635,24 +636,29 @@ static int32_t conn_recv(void *p, uint8_t *buf, size_t len)
     r = conn_fail(c, ret == 0 ? TC_ERR_NET_EOF : map_err(c, ret, false, failures));
     break;
   }
+  c->more_below = r > 0 && c->inner.ops->pending(c->inner.ctx) > 0;
 out:
   tc_tls_arena_leave(prev);
   return r;
 }
 
-/* What recv works through without the network: decrypted bytes inside
- * mbedTLS, and record bytes the inner transport already holds (lwIP's raw
- * transport queues them; no further event comes for them). mbedTLS reads one
- * record at a time, so after a recv the next records may still sit below.
- * None while a record waits to go out: recv sends it first and reads nothing
- * before; the inner transport's writability (or lwIP's sent callback) wakes
- * the loop for it. */
+/* What recv works through without the network that no event will announce:
+ * decrypted bytes inside mbedTLS and, when the last recv returned data and
+ * left some there, the bytes the inner transport holds (lwIP's raw transport
+ * queues records; mbedTLS reads one at a time, so a reader that stops after a
+ * record leaves the next ones below, already announced). Bytes that arrive
+ * after a recv found nothing more come with their own event: not counting
+ * them keeps an idle connection (which nobody reads) from keeping a loop
+ * awake. None while a record waits to go out: recv sends it first and reads
+ * nothing before; writability (or lwIP's sent callback) wakes the loop. */
 static size_t conn_pending(void *p)
 {
   tc_tls_conn_t *c = p;
+  size_t n;
   if (c->state == ST_PLAIN) return c->inner.ops->pending(c->inner.ctx);
   if (c->state != ST_OPEN || c->flush_len != 0 || c->out_pending) return 0;
-  return mbedtls_ssl_get_bytes_avail(&c->ssl) + c->inner.ops->pending(c->inner.ctx);
+  n = mbedtls_ssl_get_bytes_avail(&c->ssl);
+  return c->more_below ? n + c->inner.ops->pending(c->inner.ctx) : n;
 }
 
 static const tc_transport_ops_t tc_tls_ops = {

@@ -173,6 +173,7 @@ typedef struct tc_tls_conn {
   uint64_t deadline;    /* handshake deadline (ctx clock) */
   uint32_t verify_flags;
   uint16_t port;
+  bool more_below;      /* the last recv left bytes in the inner transport */
 } tc_tls_conn_t;
 
 /* Prepares conn over inner (which it opens and closes). Never fails. */
@@ -190,9 +191,12 @@ void tc_tls_conn_init(tc_tls_conn_t *conn, tc_tls_ctx_t *ctx, tc_transport_t inn
  * mbedTLS makes on its own while reading (the alert refusing a TLS 1.2
  * renegotiation), which goes out before any new data. recv() returns
  * TC_ERR_NET_EOF on close_notify or a closed connection, TC_ERR_TLS_IO on a
- * bad record. pending() = mbedtls_ssl_get_bytes_avail() plus the inner
- * transport's pending() (records already queued below, e.g. by lwIP's raw
- * transport); 0 while a record waits to go out (recv sends it first).
+ * bad record. pending() = mbedtls_ssl_get_bytes_avail(), plus the inner
+ * transport's pending() when the last recv returned data and left bytes there
+ * (records already queued below, e.g. by lwIP's raw transport: mbedTLS reads
+ * one at a time); bytes that arrive later come with their own event, so an
+ * idle connection does not keep pending() up. 0 while a record waits to go
+ * out (recv sends it first).
  * close() sends close_notify (best effort, never waits) and frees the
  * session. */
 tc_transport_t tc_tls_conn_transport(tc_tls_conn_t *conn);

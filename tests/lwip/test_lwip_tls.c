@@ -69,13 +69,16 @@ static void entropy(void *ctx, uint8_t *buf, size_t n)
 static pid_t g_srv = -1;
 static int g_srv_out = -1;
 static const char *g_srv_frag; /* set: -max_send_frag (records of at most that many bytes) */
+static int g_srv_in = -1;       /* set before srv_start (to -2): no -WWW, stdin is ours */
 
 static void srv_stop(void)
 {
   if (g_srv > 0) { kill(g_srv, SIGKILL); waitpid(g_srv, NULL, 0); }
   if (g_srv_out >= 0) close(g_srv_out);
+  if (g_srv_in >= 0) close(g_srv_in);
   g_srv = -1;
   g_srv_out = -1;
+  g_srv_in = -1;
 }
 
 /* Starts s_server with <name>.crt/.key and -WWW; returns its port or 0. */
@@ -83,22 +86,25 @@ static uint16_t srv_start(const char *name)
 {
   char cert[128], key[128], log[4096];
   size_t len = 0;
-  int pout[2];
+  int pout[2], pin[2] = { -1, -1 };
+  bool www = g_srv_in != -2;
   snprintf(cert, sizeof cert, "%s/%s.crt", g_dir, name);
   snprintf(key, sizeof key, "%s/%s.key", g_dir, name);
-  if (pipe(pout) != 0) return 0;
+  if (pipe(pout) != 0 || (!www && pipe(pin) != 0)) return 0;
   g_srv = fork();
   if (g_srv == 0) {
     int dn = open("/dev/null", O_RDWR);
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
     if (chdir(g_dir) != 0) _exit(127);
-    dup2(dn, 0); dup2(pout[1], 1); dup2(dn, 2);
+    dup2(www ? dn : pin[0], 0); dup2(pout[1], 1); dup2(dn, 2);
     close(pout[0]);
+    if (!www) close(pin[1]);
     execlp("openssl", "openssl", "s_server", "-cert", cert, "-key", key,
-           "-accept", SIM_HOST_IP ":0", "-WWW", g_srv_frag ? "-max_send_frag" : (char *)NULL,
-           g_srv_frag, (char *)NULL);
+           "-accept", SIM_HOST_IP ":0", www ? "-WWW" : "-naccept", www ? (g_srv_frag ? "-max_send_frag" : (char *)NULL) : "1",
+           www ? g_srv_frag : (char *)NULL, (char *)NULL);
     _exit(127);
   }
+  if (!www) { close(pin[0]); g_srv_in = pin[1]; }
   close(pout[1]);
   g_srv_out = pout[0];
   fcntl(g_srv_out, F_SETFL, O_NONBLOCK);
@@ -296,6 +302,48 @@ static void test_pending_counts_records_queued_below_tls(void)
   client_free(c);
   srv_stop();
 }
+
+/* The other side of that: a connection whose reader took everything there
+ * was (its last recv found nothing more below) and then went idle, as a
+ * kept-alive request connection does. Bytes arriving now (the server's
+ * close_notify when it drops the idle connection) come with their own lwIP
+ * event; pending() stays 0, or a loop that never reads an idle connection
+ * would spin on it instead of sleeping. */
+static void test_idle_connection_does_not_keep_pending_up(void)
+{
+  uint8_t got[64];
+  tc_transport_t raw;
+  client_t *c;
+  uint16_t port;
+  size_t len = 0;
+  g_srv_in = -2;
+  port = srv_start("good_ec");
+  CHECK(port != 0);
+  if (port == 0) { srv_stop(); return; }
+  c = client_new();
+  raw = net_transport(&c->net);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", port, true, 10000), TC_OK);
+  CHECK(send_all(c, "request\n"));
+  CHECK_EQ_INT(write(g_srv_in, "response\n", 9), 9);
+  for (int i = 0; i < 2000 && len < 9; i++) { /* the reader takes the response */
+    int32_t r = c->t.ops->recv(c->t.ctx, got + len, sizeof got - len);
+    CHECK(r >= 0);
+    if (r < 0) break;
+    len += (size_t)r;
+    if (r == 0) sim_step(2);
+  }
+  CHECK_EQ_INT(len, 9);
+  CHECK_EQ_INT(raw.ops->pending(raw.ctx), 0);
+  /* idle now; the server speaks (here: one more record) */
+  CHECK_EQ_INT(write(g_srv_in, "late\n", 5), 5);
+  for (int i = 0; i < 2000 && raw.ops->pending(raw.ctx) == 0; i++) sim_step(2);
+  CHECK(raw.ops->pending(raw.ctx) > 0);
+  CHECK_EQ_INT(c->t.ops->pending(c->t.ctx), 0);
+  /* a read still gets it */
+  CHECK_EQ_INT(c->t.ops->recv(c->t.ctx, got, sizeof got), 5);
+  client_free(c);
+  srv_stop();
+}
 #endif
 
 int main(void)
@@ -326,6 +374,7 @@ int main(void)
   RUN(test_silent_server_times_out_on_the_clock);
 #if TC_LWIP_NO_SYS
   RUN(test_pending_counts_records_queued_below_tls);
+  RUN(test_idle_connection_does_not_keep_pending_up);
 #endif
   srv_stop();
   snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
