@@ -305,7 +305,9 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *c)
   if (chat_conn_busy(&c->rc)) chat_dl(c, &m, c->rq_at);
   else if (c->send_step == S_READY) chat_dl(c, &m, c->send.wait_until);
   if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at) chat_dl(c, &m, c->refresh_at);
-  if (c->auth.phase == AP_QUEUED || c->dirty) m = m < 0 ? m : 0;
+  /* queued work, or a read stopped by its bound with bytes perhaps waiting
+   * below (decrypted TLS records: no socket event will come): run again now */
+  if (c->auth.phase == AP_QUEUED || c->dirty || c->oc.more || c->rc.more) m = m < 0 ? m : 0;
   else if (c->sess.token_len && moved(c))
     chat_dl(c, &m, checkpoint_at(c));
   return m == INT32_MAX ? UINT64_MAX : c->now + (uint64_t)(int64_t)m;

@@ -30,6 +30,7 @@ static void conn_drop(tc_chat_conn_t *k)
 {
   if (k->open && k->net.ops != NULL) k->net.ops->close(k->net.ctx);
   k->open = false;
+  k->more = false;
   k->phase = K_IDLE;
 }
 
@@ -132,13 +133,17 @@ chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err)
 {
   char buf[RECV_CHUNK];
   *err = TC_OK;
+  k->more = false;
   if (k->phase == K_SEND) {
     chat_pump_t r = pump_send(k, err);
     if (r != PUMP_DONE) return r;
   }
   for (int reads = 0; k->phase == K_RECV; reads++) {
     int32_t n;
-    if (reads == CHAT_RECV_BURST) return PUMP_BLOCKED; /* let the other connection and the loop run */
+    if (reads == CHAT_RECV_BURST) { /* let the other connection and the loop run */
+      k->more = true;
+      return PUMP_BLOCKED;
+    }
     n = k->net.ops->recv(k->net.ctx, (uint8_t *)buf, sizeof buf);
     size_t used = 0;
     tc_err_t e;

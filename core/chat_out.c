@@ -153,7 +153,7 @@ static bool out_pump(tc_chat_t *c)
 {
   tc_err_t err;
   chat_pump_t r = chat_conn_pump(&c->oc, &err);
-  if (r == PUMP_BLOCKED) return false;
+  if (r == PUMP_BLOCKED) return c->oc.more; /* stopped by the read bound: progress */
   if (r == PUMP_FAILED && err == CHAT_HALT) apply_verdict(c);
   else out_again(c, r == PUMP_DONE && c->out.phase == O_BODY ? R_EOF : R_DROP); /* network or framing error: resume from the cursor */
   return true;

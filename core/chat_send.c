@@ -284,7 +284,7 @@ bool chat_rq_step(tc_chat_t *c)
       chat_conn_close(&c->rc);
       err = TC_ERR_TIMEOUT;
     } else if (chat_conn_pump(&c->rc, &err) == PUMP_BLOCKED) {
-      return false;
+      return c->rc.more; /* stopped by the read bound: progress */
     }
     /* (a finished exchange closed the connection unless it may be reused) */
     status = err == TC_OK && tc_http_resp_headers_done(&c->rc.resp) ? c->rc.resp.status : 0;

@@ -406,6 +406,8 @@ typedef struct tc_chat_conn {
   bool open;
   bool reused;              /* this exchange went out on a kept-alive connection */
   bool got_bytes;           /* a response byte arrived */
+  bool more;                /* the last pump stopped at its read bound: bytes
+                             * may wait below that no socket event announces */
   bool tls;                 /* where it is open (to reopen for a resend): */
   uint8_t seg_cur;          /* the segment being sent */
   uint8_t seg_n;            /* segments queued (a byte within Thumb's 2-byte reach) */
@@ -526,8 +528,10 @@ void tc_chat_deinit(tc_chat_t *chat);
  * TC_OK: errors of the conversation arrive as events. A now_ms smaller than
  * the last one is treated as the last one (time never goes backwards). Reads
  * at most ~8 KiB per connection per pass (a few passes per call), so a fast
- * stream cannot starve the loop: call again while a socket is readable or the
- * transport's pending() is non-zero. */
+ * stream cannot starve the loop: call again while a socket is readable. A
+ * call that stops at that bound leaves tc_chat_next_deadline() at now (the
+ * rest may already sit in memory below, where no socket event announces it:
+ * decrypted TLS records, records lwIP's raw API queued). */
 tc_err_t tc_chat_step(tc_chat_t *chat, uint64_t now_ms);
 /* The earliest time tc_chat_step must run again even if no socket is ready
  * (UINT64_MAX: only socket activity or an operation can create work). */

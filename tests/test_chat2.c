@@ -243,6 +243,41 @@ static void test_long_delta_stalled_every_time_ends_in_the_stall_budget(void)
  * coming: each restarts the stall timer (here 50 s apart; the record takes
  * 100 s in all). Before, only its first on_record did: the stream was cut
  * 60 s after it began and the record started over. */
+/* A step reads a bounded amount per connection (so that the other one and
+ * the application's loop get their turn). When it stops with bytes still
+ * waiting below (a TLS record already decrypted in memory, records lwIP
+ * queued), no socket event will announce them: next_deadline must say "now",
+ * or a loop that sleeps until the deadline leaves the answer unread until
+ * the stall timer. Steps at the same instant then read everything. */
+static void test_step_stopped_by_its_read_bound_asks_to_run_again(void)
+{
+  static char batch[12000];
+  sse_b_t s;
+  size_t len = 0;
+  int steps = 0;
+  streaming_turn(1);
+  W.out.recv_max = 8; /* small reads: the bound stops the step early */
+  sse_begin(&s);
+  for (int i = 0; i < 40; i++) {
+    char id[8];
+    snprintf(id, sizeof id, "b%d", i);
+    sse_data(&s, (uint64_t)(5 + i), DELTA("0123456789abcdefghijklmnopqrstuvwxyz"), id);
+  }
+  len = strlen(sse_end(&s));
+  CHECK(len < sizeof batch);
+  memcpy(batch, s.buf, len);
+  fake_reply_n(&W.out, batch, len);
+  w_step(&W);
+  CHECK(W.out.in_pos < W.out.in_len);          /* (the bound stopped it) */
+  CHECK(tc_chat_next_deadline(&W.chat) == W.now);
+  while (W.out.in_pos < W.out.in_len && steps++ < 100) {
+    CHECK(tc_chat_next_deadline(&W.chat) == W.now);
+    w_step(&W);
+  }
+  CHECK_EQ_INT(W.shown_len, 40 * 36);
+  CHECK(tc_chat_next_deadline(&W.chat) > W.now); /* all read: the loop may sleep */
+}
+
 static void test_long_delta_arriving_slowly_is_not_a_stall(void)
 {
   static char text[2500];
@@ -873,6 +908,7 @@ int main(void)
   RUN(test_long_delta_cut_every_time_ends_in_the_eof_budget);
   RUN(test_long_delta_stalled_every_time_ends_in_the_stall_budget);
   RUN(test_long_delta_arriving_slowly_is_not_a_stall);
+  RUN(test_step_stopped_by_its_read_bound_asks_to_run_again);
   RUN(test_long_delta_send_mid_record_shows_the_rest_once);
   RUN(test_long_delta_send_after_stream_error_shows_the_rest_once);
   RUN(test_long_delta_drop_at_every_byte);
