@@ -129,6 +129,8 @@ static void persist(tc_chat_t *c)
   c->sess.cursor = view.has_cursor ? view.cursor : 0;
   c->sess.in_seq = c->has_in_seq ? c->in_seq : 0;
   c->sess.shown = c->has_shown ? c->shown : 0;
+  c->sess.frag_shown = c->out.frag_shown;
+  c->sess.frag_seq = c->out.frag_shown ? c->out.frag_seq : 0;
   n = tc_session_seal(&c->sess, c->chat_hash);
   c->dirty = false;
   c->last_persist = CHAT_NOW(c);
@@ -143,15 +145,17 @@ static void persist(tc_chat_t *c)
   chat_emit(c, &ev);
 }
 
-/* The cursor or the delivered mark moved since the last write (the
- * record in c->sess holds what was written, or restored; a turn's start
- * cursor goes there when the turn begins, with a write pending). */
+/* The cursor, the delivered mark or a long record's progress moved since
+ * the last write (the record in c->sess holds what was written, or
+ * restored; a turn's start cursor goes there when the turn begins, with a
+ * write pending). */
 static bool moved(const tc_chat_t *c)
 {
   uint64_t v;
   bool set = record_cursor(c, &v);
   return set != ((c->sess.flags & TC_SESS_F_CURSOR) != 0) || (set && v != c->sess.cursor) ||
-         (c->has_shown && c->shown != c->sess.shown);
+         (c->has_shown && c->shown != c->sess.shown) || c->out.frag_shown != c->sess.frag_shown ||
+         (c->out.frag_shown && c->out.frag_seq != c->sess.frag_seq);
 }
 
 static uint32_t checkpoint_at(const tc_chat_t *c)
@@ -209,6 +213,10 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   c->closed = c->sess.flags & TC_SESS_F_CLOSED;
   c->has_shown = c->sess.flags & TC_SESS_F_SHOWN;
   c->shown = c->sess.shown;
+  /* a long record half shown: its shown part comes again as replayed */
+  c->out.frag_seq = c->sess.frag_seq;
+  c->out.frag_shown = c->sess.frag_shown;
+  c->out.frag_run = 0;
   c->last_persist = CHAT_NOW(c);
   chat_plan_refresh(c);
   return TC_OK;

@@ -61,8 +61,11 @@
  * the connection drops in its middle (or .out is reopened there, by the
  * next message), the reconnect asks for that record again and only the
  * part not yet shown is handed out (as CHUNK/TEXT events whose delta starts
- * where the shown part ended; after a restart, or a power cut, the shown
- * part repeats: it is not in the record).
+ * where the shown part ended). The record keeps that progress too (written
+ * by tc_chat_deinit and the checkpoints): after a restore the record comes
+ * again with the part shown before the restart marked `replayed` (so a
+ * rebuilt message is whole) and only the rest as new text; a power cut
+ * repeats what was shown after the last checkpoint.
  * Such a record counts for the retry budgets once it is whole; each
  * fragment restarts the stall timer.
  *
@@ -178,6 +181,10 @@ typedef struct tc_session_rec {
   char reason[TC_CHAT_REASON_MAX];
   char msgid[TC_CHAT_MSGID_MAX];
   tc_chat_tool_t tools[TC_CHAT_TOOLS_MAX];
+  /* version 2: a long delta's record half shown (delivered in fragments,
+   * not yet whole): its seq_num and the bytes of its text shown (0: none) */
+  uint64_t frag_seq;
+  uint32_t frag_shown;
   char token[TC_CHAT_TOKEN_MAX + 4]; /* + the CRC-32 right after the token */
 } tc_session_rec_t;
 
@@ -196,8 +203,11 @@ size_t tc_session_size(const tc_session_rec_t *s);
 size_t tc_session_seal(tc_session_rec_t *s, uint32_t chat_hash);
 /* Checks a record read back into `s` (len bytes): magic, version, slot sizes,
  * chat hash, lengths and CRC. TC_OK, or TC_ERR_KV_CORRUPT for anything
- * corrupt or foreign (the caller then treats the record as absent). */
-tc_err_t tc_session_open(const tc_session_rec_t *s, size_t len, uint32_t chat_hash);
+ * corrupt or foreign (the caller then treats the record as absent). A record
+ * of the previous version (1, without frag_seq and frag_shown) is accepted
+ * and converted in place (its token moved, the new fields zero); a later
+ * version is foreign. */
+tc_err_t tc_session_open(tc_session_rec_t *s, size_t len, uint32_t chat_hash);
 
 /* ------------------------------------------------------------ JWT claims */
 
@@ -461,8 +471,11 @@ struct tc_chat {
                                   O_BODY: stall deadline (low 32 bits of ms) */
     /* a record in fragments (a long delta) not yet whole: its text shown so
      * far, so that its redelivery after a drop shows only the rest (last:
-     * chat_out_open clears the fields above, not these) */
+     * chat_out_open clears the fields above, not these). frag_shown is
+     * persisted; after a restore frag_run starts at 0: the part shown before
+     * the restart comes again marked replayed, the rest as new text. */
     uint32_t frag_shown, frag_pos; /* bytes shown; bytes of this delivery seen */
+    uint32_t frag_run;             /* bytes handed out since the restore (<= frag_shown counts) */
     uint64_t frag_seq;
   } out;
 
