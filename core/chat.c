@@ -185,6 +185,33 @@ tc_err_t tc_chat_resume(tc_chat_t *c)
 /* In watch mode resuming is watching. */
 tc_err_t tc_chat_watch(tc_chat_t *c) { return c->cfg->watch ? tc_chat_resume(c) : TC_ERR_CONFIG; }
 
+/* What the chat writes into a request from the record is what it would have
+ * accepted: JWT characters in the token (it goes into the Authorization line
+ * as it is), tool ids and names ending within their slots, names of the
+ * characters a tool part's type may hold (they go into JSON unescaped). A
+ * record is checksummed, not signed: it may come from anywhere. */
+static bool str_ok(const char *s, size_t cap, bool name)
+{
+  for (size_t i = 0; i < cap; i++) {
+    if (s[i] == '\0') return true;
+    if (name && !chat_token_char(s[i]) && s[i] != ':') return false;
+  }
+  return false;
+}
+
+static bool record_ok(const tc_session_rec_t *s)
+{
+  for (size_t i = 0; i < s->token_len; i++)
+    if (!chat_token_char(s->token[i])) return false;
+  for (int i = 0; i < TC_CHAT_TOOLS_MAX; i++) {
+    const tc_chat_tool_t *t = &s->tools[i];
+    if (!str_ok(t->call_id, sizeof t->call_id, false) || !str_ok(t->approval_id, sizeof t->approval_id, false) ||
+        !str_ok(t->name, sizeof t->name, true))
+      return false;
+  }
+  return true;
+}
+
 tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
 {
   tc_err_t err = TC_OK;
@@ -201,6 +228,7 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
     err = TC_ERR_KV_NOT_FOUND;
   }
   if (err == TC_OK) err = tc_session_open(&c->sess, len, c->chat_hash);
+  if (err == TC_OK && !record_ok(&c->sess)) err = TC_ERR_KV_CORRUPT;
   if (err != TC_OK) { /* absent, unreadable, corrupt or foreign: start fresh */
     memset(&c->sess, 0, sizeof c->sess);
     return err;

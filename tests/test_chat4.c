@@ -316,6 +316,97 @@ static void test_future_version_record_is_absent(void)
   CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
 }
 
+/* ---- records the chat never writes, with a right CRC (a store written by
+ * something else, or bytes handed to tc_chat_restore): refused as corrupt,
+ * the chat fresh and usable */
+
+static tc_session_rec_t crafted;
+
+static size_t crafted_base(void)
+{
+  memset(&crafted, 0, sizeof crafted);
+  crafted.flags = TC_SESS_F_CURSOR | TC_SESS_F_STREAM_SET;
+  crafted.cursor = 5;
+  crafted.msgid_len = 3;
+  memcpy(crafted.msgid, "m_1", 3);
+  memcpy(crafted.tools[0].call_id, "call_1", 6);
+  memcpy(crafted.tools[0].approval_id, "ap_1", 4);
+  memcpy(crafted.tools[0].name, "sendEmail", 9);
+  crafted.token_len = (uint16_t)strlen(TOK1);
+  memcpy(crafted.token, TOK1, crafted.token_len);
+  return tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+}
+
+static void expect_refused(size_t n)
+{
+  w_init(&W, "c1");
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, &crafted, n), TC_ERR_KV_CORRUPT);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).has_token, false);
+  CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "ap_1", true, NULL), TC_ERR_ARG); /* nothing of it kept */
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+}
+
+/* The token goes into the Authorization line as it is: a CR LF in a
+ * restored one would add headers to every request (before, restored and
+ * sent). Tool ids and names go into approval bodies as C strings, names
+ * unescaped: a slot without its NUL ran into the next field, a quote broke
+ * the JSON (before, restored and used). */
+static void test_restored_fields_are_checked(void)
+{
+  size_t n = crafted_base();
+  w_init(&W, "c1");
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, &crafted, n), TC_OK); /* the base is fine */
+  CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "ap_1", true, NULL), TC_OK);
+
+  crafted_base();
+  memcpy(crafted.token + 10, "\r\nX-Evil: 1", 12);
+  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  expect_refused(n);
+
+  crafted_base();
+  memset(crafted.tools[1].call_id, 'A', sizeof crafted.tools[1].call_id);
+  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  expect_refused(n);
+
+  crafted_base();
+  memset(crafted.tools[0].approval_id, 'B', sizeof crafted.tools[0].approval_id);
+  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  expect_refused(n);
+
+  crafted_base();
+  memset(crafted.tools[0].name, 'C', sizeof crafted.tools[0].name);
+  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  expect_refused(n);
+
+  crafted_base();
+  memcpy(crafted.tools[0].name, "a\"b", 3);
+  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  expect_refused(n);
+}
+
+/* A closed session restores closed: no request, the reason kept, sends
+ * refused. */
+static void test_closed_record_restores_closed(void)
+{
+  tc_chat_session_t s;
+  size_t n = crafted_base();
+  crafted.flags |= TC_SESS_F_CLOSED;
+  crafted.reason_len = 4;
+  memcpy(crafted.reason, "done", 4);
+  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  w_init(&W, "c1");
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, &crafted, n), TC_OK);
+  s = tc_chat_session(&W.chat);
+  CHECK(s.closed);
+  CHECK_EQ_MEM(s.closed_reason.ptr, s.closed_reason.len, "done");
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_ERR_SESSION_CLOSED);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_ERR_SESSION_CLOSED);
+  CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "ap_1", true, NULL), TC_ERR_SESSION_CLOSED);
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(W.out.opens + W.req.opens, 0);
+}
+
 int main(void)
 {
   RUN(test_deinit_mid_long_record_resumes_with_the_rest);
@@ -324,5 +415,7 @@ int main(void)
   RUN(test_power_cut_mid_long_record_repeats_at_most_one_checkpoint);
   RUN(test_version1_record_restores);
   RUN(test_future_version_record_is_absent);
+  RUN(test_restored_fields_are_checked);
+  RUN(test_closed_record_restores_closed);
   return tc_test_finish("chat4");
 }
