@@ -318,7 +318,12 @@ void tc_chat_deinit(tc_chat_t *c)
 
 void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)
 {
+  int64_t was = c->unix_offset, d;
   c->unix_offset = (int64_t)unix_ms - (int64_t)now_ms;
+  d = was == INT64_MIN ? INT64_MAX : c->unix_offset - was;
+  /* the token's refresh was planned without the clock (a restored token
+   * counted as new) or with another: plan it from its exp now */
+  if ((d > 1000 || d < -1000) && c->sess.token_len > 0) chat_plan_refresh(c);
 }
 
 tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)

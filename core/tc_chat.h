@@ -548,7 +548,10 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *chat);
 tc_chat_state_t tc_chat_state(const tc_chat_t *chat);
 /* The decoded session state (valid until the next call into the chat). */
 tc_chat_session_t tc_chat_session(const tc_chat_t *chat);
-/* Tells the chat that now_ms corresponds to unix_ms (wall clock). */
+/* Tells the chat that now_ms corresponds to unix_ms (wall clock). The first
+ * time (or when the clock moved by more than a second) the token held is
+ * planned for refresh from its exp: a restored token, whose age was unknown,
+ * is refreshed at once if it has expired. */
 void tc_chat_set_unix_time(tc_chat_t *chat, uint64_t now_ms, uint64_t unix_ms);
 
 /* ------------------------------------------------------------ operations */

@@ -407,6 +407,32 @@ static void test_closed_record_restores_closed(void)
   CHECK_EQ_INT(W.out.opens + W.req.opens, 0);
 }
 
+/* A restored token's age is unknown: without the wall clock its refresh is
+ * planned from its lifetime as if it had just arrived. When the clock comes
+ * later (SNTP after boot), its exp counts: here it has passed, so the token
+ * is refreshed at once, before resuming with it. Before, the plan made at
+ * restore stayed (an hour away), and the expired token was used. */
+static void test_restored_token_refreshed_by_exp_once_the_clock_is_known(void)
+{
+  size_t n;
+  crafted_base();
+  crafted.flags |= TC_SESS_F_STREAMING; /* a turn was streaming: resume reconnects */
+  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  w_init(&W, "c1");
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, &crafted, n), TC_OK);
+  CHECK(tc_chat_next_deadline(&W.chat) > W.now + 3000000); /* TOK1 lives an hour */
+  tc_chat_set_unix_time(&W.chat, W.now, (1761823600ull + 5) * 1000); /* 5 s past its exp */
+  CHECK(tc_chat_next_deadline(&W.chat) <= W.now + 1000);
+  w_advance(&W, 1000);
+  CHECK_EQ_INT(W.tokens, 1);
+  CHECK_EQ_INT(tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2)), TC_OK);
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK(strstr(W.req_text, "Authorization: Bearer " TOK2 "\r\n") != NULL);
+}
+
 int main(void)
 {
   RUN(test_deinit_mid_long_record_resumes_with_the_rest);
@@ -417,5 +443,6 @@ int main(void)
   RUN(test_future_version_record_is_absent);
   RUN(test_restored_fields_are_checked);
   RUN(test_closed_record_restores_closed);
+  RUN(test_restored_token_refreshed_by_exp_once_the_clock_is_known);
   return tc_test_finish("chat4");
 }
