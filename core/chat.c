@@ -177,8 +177,10 @@ tc_err_t tc_chat_resume(tc_chat_t *c)
   if (c->sess.token_len == 0) return TC_ERR_NO_SESSION;
   if (c->out.phase != O_OFF) return TC_ERR_BUSY;
   if (c->streaming == 0 && !watch) return TC_OK; /* §6.8 fast path: no request */
-  /* peek only with no input outstanding: it would race the new turn (§5.6) */
-  chat_out_open(c, !watch && !c->has_in_seq && !c->send_source, true);
+  /* peek only with no input outstanding (no seq, no send, no turn known to
+   * stream): it would race the turn's first chunk (§5.6). A streaming turn
+   * needs no peek: the replay from its start reads its boundary. */
+  chat_out_open(c, !watch && !c->has_in_seq && !c->send_source && c->streaming != 1, true);
   return TC_OK;
 }
 

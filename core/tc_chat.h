@@ -599,8 +599,11 @@ tc_err_t tc_chat_send_close(tc_chat_t *chat);
 tc_err_t tc_chat_restore(tc_chat_t *chat, const void *rec, size_t len);
 /* Reconnects to the stream after a reboot (§6.8): no request at all when the
  * record says isStreaming false (TC_OK, state IDLE); X-Peek-Settled only when
- * no input seq is known. TC_ERR_NO_SESSION without a record, TC_ERR_SESSION_CLOSED
- * when closed, TC_ERR_BUSY when .out is already open. */
+ * no send is outstanding: no input seq known, no send in flight and
+ * isStreaming not true (4.8.3 also peeks while streaming when the append
+ * gave no seq; the peek can race the turn's first chunk, §5.6).
+ * TC_ERR_NO_SESSION without a record, TC_ERR_SESSION_CLOSED when closed,
+ * TC_ERR_BUSY when .out is already open. */
 tc_err_t tc_chat_resume(tc_chat_t *chat);
 /* Opens the read-only standing subscription (requires cfg->watch). */
 tc_err_t tc_chat_watch(tc_chat_t *chat);

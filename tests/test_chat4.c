@@ -433,6 +433,32 @@ static void test_restored_token_refreshed_by_exp_once_the_clock_is_known(void)
   CHECK(strstr(W.req_text, "Authorization: Bearer " TOK2 "\r\n") != NULL);
 }
 
+/* A turn was streaming when the device stopped, its append answered
+ * without a seq: a send is outstanding, so the resume does not peek (the
+ * peek would race the turn's first chunk and see the previous turn's
+ * boundary as settled, §5.6); it replays from the turn's start and the
+ * first turn-complete there ends the turn. Before, it peeked (no seq known). */
+static void test_resume_mid_turn_without_seq_does_not_peek(void)
+{
+  size_t n;
+  crafted_base();
+  crafted.flags |= TC_SESS_F_STREAMING;
+  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  w_init(&W, "c1");
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, &crafted, n), TC_OK);
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  CHECK(!w_has(&W, "X-Peek-Settled"));
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(6, DELTA("x"), "f1");
+  feed_control(7, "[[\"trigger-control\",\"turn-complete\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 0);
+}
+
 int main(void)
 {
   RUN(test_deinit_mid_long_record_resumes_with_the_rest);
@@ -444,5 +470,6 @@ int main(void)
   RUN(test_restored_fields_are_checked);
   RUN(test_closed_record_restores_closed);
   RUN(test_restored_token_refreshed_by_exp_once_the_clock_is_known);
+  RUN(test_resume_mid_turn_without_seq_does_not_peek);
   return tc_test_finish("chat4");
 }
