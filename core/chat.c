@@ -219,6 +219,12 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   tc_err_t err = TC_OK;
   char key[12];
   if (c->send_source || c->auth.want || c->out.phase != O_OFF) return TC_ERR_BUSY;
+  /* what the chat knew of a session before is replaced by the record, or
+   * forgotten (an error leaves the chat fresh) */
+  c->has_cursor = c->has_in_seq = c->has_shown = c->closed = c->gate = c->abandoned = false;
+  c->streaming = -1;
+  c->refresh_at = 0;
+  c->out.frag_shown = 0;
   if (rec != NULL) {
     if (len > sizeof c->sess) err = TC_ERR_KV_CORRUPT;
     else memcpy(&c->sess, rec, len);

@@ -459,6 +459,30 @@ static void test_resume_mid_turn_without_seq_does_not_peek(void)
   CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 0);
 }
 
+/* "On any error the chat is fresh": also a chat that had a session (here
+ * closed by the server) and is restored from a bad record. Before, the
+ * token went but the closed state (and cursor, marks) stayed: the chat
+ * refused every send as closed, without a record saying so. */
+static void test_failed_restore_leaves_a_used_chat_fresh(void)
+{
+  static const char junk[] = "not a record";
+  tc_chat_session_t s;
+  w_init(&W, "c1");
+  w_session(&W);
+  tc_chat_send_text(&W.chat, "hi", 2, NULL);
+  w_step(&W);
+  w_take_req(&W);
+  fake_reply(&W.req, json_resp(409, "{\"ok\":false,\"code\":\"session_closed\",\"closedReason\":\"budget\"}"));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, junk, sizeof junk), TC_ERR_KV_CORRUPT);
+  s = tc_chat_session(&W.chat);
+  CHECK(!s.has_token && !s.has_cursor && !s.has_in_seq && !s.has_shown && !s.closed);
+  CHECK_EQ_INT(s.streaming, -1);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_NO_SESSION);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "x", 1, NULL), TC_OK);
+}
+
 int main(void)
 {
   RUN(test_deinit_mid_long_record_resumes_with_the_rest);
@@ -471,5 +495,6 @@ int main(void)
   RUN(test_closed_record_restores_closed);
   RUN(test_restored_token_refreshed_by_exp_once_the_clock_is_known);
   RUN(test_resume_mid_turn_without_seq_does_not_peek);
+  RUN(test_failed_restore_leaves_a_used_chat_fresh);
   return tc_test_finish("chat4");
 }
