@@ -116,6 +116,7 @@ static void persist(tc_chat_t *c)
 {
   tc_chat_session_t view = tc_chat_session(c);
   tc_chat_event_t ev;
+  tc_err_t err = TC_OK;
   uint8_t f = c->sess.flags & TC_SESS_F_REASON_CUT;
   size_t n;
   char key[12];
@@ -136,9 +137,11 @@ static void persist(tc_chat_t *c)
   c->last_persist = CHAT_NOW(c);
   if (c->cfg->kv.ops) {
     kv_key(c, key);
-    (void)c->cfg->kv.ops->set(c->cfg->kv.ctx, key, &c->sess, n);
+    err = c->cfg->kv.ops->set(c->cfg->kv.ctx, key, &c->sess, n);
   }
+  c->kv_failed = err != TC_OK; /* (retried with the checkpoints, not per step) */
   chat_event_init(c, &ev, TC_CHAT_EV_SESSION_CHANGED);
+  ev.err = err;
   ev.record = (const uint8_t *)&c->sess;
   ev.record_len = n;
   ev.session = &view;
@@ -167,7 +170,7 @@ static uint32_t checkpoint_at(const tc_chat_t *c)
 static void persist_step(tc_chat_t *c)
 {
   if (c->sess.token_len == 0) return;
-  if (c->dirty || (moved(c) && chat_due(c, checkpoint_at(c)))) persist(c);
+  if (c->dirty || ((moved(c) || c->kv_failed) && chat_due(c, checkpoint_at(c)))) persist(c);
 }
 
 tc_err_t tc_chat_resume(tc_chat_t *c)
@@ -321,7 +324,7 @@ void tc_chat_deinit(tc_chat_t *c)
   chat_conn_close(&c->rc);
   /* A clean shutdown keeps everything: the delivered mark and cursor too,
    * not only the last checkpoint (a resume then repeats nothing). */
-  if ((c->dirty || moved(c)) && c->sess.token_len > 0) persist(c);
+  if ((c->dirty || moved(c) || c->kv_failed) && c->sess.token_len > 0) persist(c);
 }
 
 void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)
@@ -355,7 +358,7 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *c)
   else if (c->send_step == S_READY) chat_dl(c, &m, c->send.wait_until);
   if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at) chat_dl(c, &m, c->refresh_at);
   if (c->auth.phase == AP_QUEUED || c->dirty) m = m < 0 ? m : 0;
-  else if (c->sess.token_len && moved(c))
+  else if (c->sess.token_len && (moved(c) || c->kv_failed))
     chat_dl(c, &m, checkpoint_at(c));
   return m == INT32_MAX ? UINT64_MAX : c->now + (uint64_t)(int64_t)m;
 }

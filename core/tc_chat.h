@@ -49,7 +49,9 @@
  * calls) is written through cfg->kv when set, and always offered in a
  * TC_CHAT_EV_SESSION_CHANGED event (encoded bytes + decoded view). It is
  * written when the state changes at turn boundaries and as a cursor
- * checkpoint at most every cfg->checkpoint_ms, never per chunk.
+ * checkpoint at most every cfg->checkpoint_ms, never per chunk. A write the
+ * store refuses is reported (SESSION_CHANGED's err) and tried again at the
+ * next checkpoint.
  *
  * Resume replays an interrupted turn from its first chunk (4.8.3 semantics,
  * §6.1: the record holds the cursor of the turn's start). The record also
@@ -324,7 +326,8 @@ typedef enum tc_chat_event_type {
   TC_CHAT_EV_CHUNK = 0,           /* chunk: one UIMessageChunk of the turn */
   TC_CHAT_EV_TEXT,                /* chunk, text: a text-delta (also sent as CHUNK before) */
   TC_CHAT_EV_TURN_COMPLETE,       /* the turn ended: session_in_event_id, settled, since_send_ms */
-  TC_CHAT_EV_SESSION_CHANGED,     /* record, record_len, session: persist these bytes */
+  TC_CHAT_EV_SESSION_CHANGED,     /* record, record_len, session: persist these bytes; err: cfg->kv's
+                                     error when its write failed (tried again at the next checkpoint) */
   TC_CHAT_EV_MESSAGE_SENT,        /* source, part_id, body_bytes, duration_ms, input_seq */
   TC_CHAT_EV_MESSAGE_SEND_FAILED, /* source, part_id, err, status, duration_ms */
   TC_CHAT_EV_STREAM_CONNECTED,    /* resumed, cursor (the Last-Event-ID sent) */
@@ -496,6 +499,7 @@ struct tc_chat {
   bool abandoned;              /* stop gate: outstandingTurnAbandoned */
   uint8_t tool_next;           /* the tool slot to reuse next */
   bool rq_overflow;            /* the request's answer did not fit */
+  bool kv_failed;              /* the last record write failed: again at the next checkpoint */
   uint64_t superseded_seq;     /* stop gate: supersededInputSeq, 0 unknown */
 
   /* the send in progress (one at a time; with send_source and send_step) */

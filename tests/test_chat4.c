@@ -483,6 +483,65 @@ static void test_failed_restore_leaves_a_used_chat_fresh(void)
   CHECK_EQ_INT(tc_chat_send_text(&W.chat, "x", 1, NULL), TC_OK);
 }
 
+/* ---- a store that fails: the write is retried, the app is told */
+
+static int kv_fails; /* sets still to fail with TC_ERR_KV_IO */
+
+static tc_err_t flaky_set(void *ctx, const char *key, const void *val, size_t len)
+{
+  if (kv_fails > 0) {
+    kv_fails--;
+    return TC_ERR_KV_IO;
+  }
+  return fake_kv_ops.set(ctx, key, val, len);
+}
+
+static tc_err_t flaky_get(void *ctx, const char *key, void *buf, size_t cap, size_t *len)
+{
+  return fake_kv_ops.get(ctx, key, buf, cap, len);
+}
+
+static tc_err_t flaky_erase(void *ctx, const char *key) { return fake_kv_ops.erase(ctx, key); }
+
+static const tc_kv_ops_t flaky_ops = { flaky_get, flaky_set, flaky_erase };
+
+/* The store refuses the write at the turn's end (an I/O error, the flash
+ * full of other keys for a while): SESSION_CHANGED says so (err), and the
+ * record is written again at the next checkpoint, not per step, and not
+ * lost. Before, the failed write was forgotten: the store kept "streaming"
+ * from the turn's start, and a reboot replayed an answer long finished. */
+static void test_failed_write_is_reported_and_retried(void)
+{
+  int sets;
+  first_turn_done();
+  W.cfg.kv.ops = &flaky_ops;
+  w_turn(&W, 1);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 1);
+  kv_fails = 2;
+  feed_data(6, DELTA("x"), "f1");
+  feed_control(7, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_SESSION_CHANGED)->err, TC_ERR_KV_IO);
+  sets = W.kv.sets;
+  w_advance(&W, 1000);
+  w_advance(&W, 1000);
+  CHECK_EQ_INT(kv_fails, 1); /* not retried at every step */
+  CHECK(tc_chat_next_deadline(&W.chat) <= W.now + 10000);
+  w_advance(&W, 10000);
+  CHECK_EQ_INT(kv_fails, 0); /* retried once a checkpoint interval passed: failed again */
+  CHECK_EQ_INT(W.kv.sets, sets);
+  w_advance(&W, 10000);
+  CHECK_EQ_INT(W.kv.sets, sets + 1);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_SESSION_CHANGED)->err, TC_OK);
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(W.kv.sets, sets + 1); /* and then only on changes */
+  reboot();
+  CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 0);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).cursor, 7);
+}
+
 int main(void)
 {
   RUN(test_deinit_mid_long_record_resumes_with_the_rest);
@@ -496,5 +555,6 @@ int main(void)
   RUN(test_restored_token_refreshed_by_exp_once_the_clock_is_known);
   RUN(test_resume_mid_turn_without_seq_does_not_peek);
   RUN(test_failed_restore_leaves_a_used_chat_fresh);
+  RUN(test_failed_write_is_reported_and_retried);
   return tc_test_finish("chat4");
 }
