@@ -138,6 +138,49 @@ static void test_deinit_at_every_byte_of_a_long_record(void)
     deinit_mid_long_record_case(cut);
 }
 
+/* After the restore, the replayed record is itself cut (at every few bytes:
+ * inside the part shown before, at its end, inside the rest): the reconnect
+ * (from record 6) hands out only what this run has not, replayed or new.
+ * Each byte of 7 reaches the app once in this run: its first k bytes marked
+ * replayed, the rest new. */
+static void test_drop_in_the_replayed_long_record(void)
+{
+  const char *b = long_batch(7, text7, sizeof text7);
+  size_t len = strlen(b), step = 7;
+#ifdef TC_TEST_EMBEDDED
+  step = 61;
+#endif
+  for (size_t cut2 = 1; cut2 < len && tc_test_current_failures() == 0; cut2 += step) {
+    size_t k = turn_with_half_shown_record(0), live0;
+    tc_chat_deinit(&W.chat);
+    reboot();
+    CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+    w_step(&W);
+    w_take_out(&W);
+    fake_reply(&W.out, sse_head(false));
+    w_step(&W);
+    fake_reply(&W.out, long_batch(6, text6, sizeof text6));
+    w_step(&W);
+    live0 = W.shown_len;
+    fake_reply_n(&W.out, long_batch(7, text7, sizeof text7), cut2);
+    fake_eof(&W.out);
+    w_step(&W);
+    w_advance(&W, 6000);
+    w_take_out(&W);
+    fake_reply(&W.out, sse_head(false));
+    w_step(&W);
+    if (strcmp(w_header(&W, "Last-Event-ID"), "6") == 0) { /* (else 7 was whole: the server goes on after it) */
+      fake_reply(&W.out, long_batch(7, text7, sizeof text7));
+      w_step(&W);
+    }
+    if (!mem_is(replayed, replayed_len, text6, sizeof text6, text7, k) ||
+        !mem_is(W.shown + live0, W.shown_len - live0, text7 + k, sizeof text7 - k, "", 0))
+      tc_test_fail(__FILE__, __LINE__, "cut at %lu after the restore: %lu replayed, %lu new (k %lu)",
+                   (unsigned long)cut2, (unsigned long)replayed_len, (unsigned long)(W.shown_len - live0),
+                   (unsigned long)k);
+  }
+}
+
 /* The same when the turn had ended (the stream failed in the middle of the
  * record): the resume makes no request (isStreaming false), and the next
  * message's subscription starts before the record: its rest is new. */
@@ -546,6 +589,7 @@ int main(void)
 {
   RUN(test_deinit_mid_long_record_resumes_with_the_rest);
   RUN(test_deinit_at_every_byte_of_a_long_record);
+  RUN(test_drop_in_the_replayed_long_record);
   RUN(test_deinit_after_stream_failed_mid_record_next_send_shows_the_rest);
   RUN(test_power_cut_mid_long_record_repeats_at_most_one_checkpoint);
   RUN(test_version1_record_restores);
