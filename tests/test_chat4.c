@@ -585,6 +585,41 @@ static void test_failed_write_is_reported_and_retried(void)
   CHECK_EQ_INT(tc_chat_session(&W.chat).cursor, 7);
 }
 
+/* tc_chat_deinit while requests are in flight (an append sent, not
+ * answered; .out open mid-turn): both connections close, the record keeps
+ * the turn that streams (not the unanswered send), and the restarted chat
+ * resumes that turn and takes the next message. */
+static void test_deinit_with_requests_in_flight(void)
+{
+  first_turn_done();
+  w_turn(&W, 1);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(6, DELTA("x"), "f1");
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "more", 4, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W); /* the append is out, unanswered */
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_SENDING);
+  tc_chat_deinit(&W.chat);
+  CHECK(!W.out.connected && !W.req.connected);
+  reboot();
+  CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 1);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).in_seq, 1);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).shown, 6);
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(6, DELTA("x"), "f1");
+  CHECK(w_last(&W, TC_CHAT_EV_TEXT)->replayed);
+  feed_control(7, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "next", 4, NULL), TC_OK);
+}
+
 int main(void)
 {
   RUN(test_deinit_mid_long_record_resumes_with_the_rest);
@@ -600,5 +635,6 @@ int main(void)
   RUN(test_resume_mid_turn_without_seq_does_not_peek);
   RUN(test_failed_restore_leaves_a_used_chat_fresh);
   RUN(test_failed_write_is_reported_and_retried);
+  RUN(test_deinit_with_requests_in_flight);
   return tc_test_finish("chat4");
 }
