@@ -116,6 +116,7 @@ static void persist(tc_chat_t *c)
 {
   tc_chat_session_t view = tc_chat_session(c);
   tc_chat_event_t ev;
+  tc_err_t err = TC_OK;
   uint8_t f = c->sess.flags & TC_SESS_F_REASON_CUT;
   size_t n;
   char key[12];
@@ -129,29 +130,35 @@ static void persist(tc_chat_t *c)
   c->sess.cursor = view.has_cursor ? view.cursor : 0;
   c->sess.in_seq = c->has_in_seq ? c->in_seq : 0;
   c->sess.shown = c->has_shown ? c->shown : 0;
+  c->sess.frag_shown = c->out.frag_shown;
+  c->sess.frag_seq = c->out.frag_shown ? c->out.frag_seq : 0;
   n = tc_session_seal(&c->sess, c->chat_hash);
   c->dirty = false;
   c->last_persist = CHAT_NOW(c);
   if (c->cfg->kv.ops) {
     kv_key(c, key);
-    (void)c->cfg->kv.ops->set(c->cfg->kv.ctx, key, &c->sess, n);
+    err = c->cfg->kv.ops->set(c->cfg->kv.ctx, key, &c->sess, n);
   }
+  c->kv_failed = err != TC_OK; /* (retried with the checkpoints, not per step) */
   chat_event_init(c, &ev, TC_CHAT_EV_SESSION_CHANGED);
+  ev.err = err;
   ev.record = (const uint8_t *)&c->sess;
   ev.record_len = n;
   ev.session = &view;
   chat_emit(c, &ev);
 }
 
-/* The cursor or the delivered mark moved since the last write (the
- * record in c->sess holds what was written, or restored; a turn's start
- * cursor goes there when the turn begins, with a write pending). */
+/* The cursor, the delivered mark or a long record's progress moved since
+ * the last write (the record in c->sess holds what was written, or
+ * restored; a turn's start cursor goes there when the turn begins, with a
+ * write pending). */
 static bool moved(const tc_chat_t *c)
 {
   uint64_t v;
   bool set = record_cursor(c, &v);
   return set != ((c->sess.flags & TC_SESS_F_CURSOR) != 0) || (set && v != c->sess.cursor) ||
-         (c->has_shown && c->shown != c->sess.shown);
+         (c->has_shown && c->shown != c->sess.shown) || c->out.frag_shown != c->sess.frag_shown ||
+         (c->out.frag_shown && c->out.frag_seq != c->sess.frag_seq);
 }
 
 static uint32_t checkpoint_at(const tc_chat_t *c)
@@ -163,7 +170,7 @@ static uint32_t checkpoint_at(const tc_chat_t *c)
 static void persist_step(tc_chat_t *c)
 {
   if (c->sess.token_len == 0) return;
-  if (c->dirty || (moved(c) && chat_due(c, checkpoint_at(c)))) persist(c);
+  if (c->dirty || ((moved(c) || c->kv_failed) && chat_due(c, checkpoint_at(c)))) persist(c);
 }
 
 tc_err_t tc_chat_resume(tc_chat_t *c)
@@ -173,19 +180,54 @@ tc_err_t tc_chat_resume(tc_chat_t *c)
   if (c->sess.token_len == 0) return TC_ERR_NO_SESSION;
   if (c->out.phase != O_OFF) return TC_ERR_BUSY;
   if (c->streaming == 0 && !watch) return TC_OK; /* §6.8 fast path: no request */
-  /* peek only with no input outstanding: it would race the new turn (§5.6) */
-  chat_out_open(c, !watch && !c->has_in_seq && !c->send_source, true);
+  /* peek only with no input outstanding (no seq, no send, no turn known to
+   * stream): it would race the turn's first chunk (§5.6). A streaming turn
+   * needs no peek: the replay from its start reads its boundary. */
+  chat_out_open(c, !watch && !c->has_in_seq && !c->send_source && c->streaming != 1, true);
   return TC_OK;
 }
 
 /* In watch mode resuming is watching. */
 tc_err_t tc_chat_watch(tc_chat_t *c) { return c->cfg->watch ? tc_chat_resume(c) : TC_ERR_CONFIG; }
 
+/* What the chat writes into a request from the record is what it would have
+ * accepted: JWT characters in the token (it goes into the Authorization line
+ * as it is), tool ids and names ending within their slots, names of the
+ * characters a tool part's type may hold (they go into JSON unescaped). A
+ * record is checksummed, not signed: it may come from anywhere. */
+static bool str_ok(const char *s, size_t cap, bool name)
+{
+  for (size_t i = 0; i < cap; i++) {
+    if (s[i] == '\0') return true;
+    if (name && !chat_token_char(s[i]) && s[i] != ':') return false;
+  }
+  return false;
+}
+
+static bool record_ok(const tc_session_rec_t *s)
+{
+  for (size_t i = 0; i < s->token_len; i++)
+    if (!chat_token_char(s->token[i])) return false;
+  for (int i = 0; i < TC_CHAT_TOOLS_MAX; i++) {
+    const tc_chat_tool_t *t = &s->tools[i];
+    if (!str_ok(t->call_id, sizeof t->call_id, false) || !str_ok(t->approval_id, sizeof t->approval_id, false) ||
+        !str_ok(t->name, sizeof t->name, true))
+      return false;
+  }
+  return true;
+}
+
 tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
 {
   tc_err_t err = TC_OK;
   char key[12];
   if (c->send_source || c->auth.want || c->out.phase != O_OFF) return TC_ERR_BUSY;
+  /* what the chat knew of a session before is replaced by the record, or
+   * forgotten (an error leaves the chat fresh) */
+  c->has_cursor = c->has_in_seq = c->has_shown = c->closed = c->gate = c->abandoned = false;
+  c->streaming = -1;
+  c->refresh_at = 0;
+  c->out.frag_shown = 0;
   if (rec != NULL) {
     if (len > sizeof c->sess) err = TC_ERR_KV_CORRUPT;
     else memcpy(&c->sess, rec, len);
@@ -197,6 +239,7 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
     err = TC_ERR_KV_NOT_FOUND;
   }
   if (err == TC_OK) err = tc_session_open(&c->sess, len, c->chat_hash);
+  if (err == TC_OK && !record_ok(&c->sess)) err = TC_ERR_KV_CORRUPT;
   if (err != TC_OK) { /* absent, unreadable, corrupt or foreign: start fresh */
     memset(&c->sess, 0, sizeof c->sess);
     return err;
@@ -209,6 +252,10 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   c->closed = c->sess.flags & TC_SESS_F_CLOSED;
   c->has_shown = c->sess.flags & TC_SESS_F_SHOWN;
   c->shown = c->sess.shown;
+  /* a long record half shown: its shown part comes again as replayed */
+  c->out.frag_seq = c->sess.frag_seq;
+  c->out.frag_shown = c->sess.frag_shown;
+  c->out.frag_run = 0;
   c->last_persist = CHAT_NOW(c);
   chat_plan_refresh(c);
   return TC_OK;
@@ -277,12 +324,17 @@ void tc_chat_deinit(tc_chat_t *c)
   chat_conn_close(&c->rc);
   /* A clean shutdown keeps everything: the delivered mark and cursor too,
    * not only the last checkpoint (a resume then repeats nothing). */
-  if ((c->dirty || moved(c)) && c->sess.token_len > 0) persist(c);
+  if ((c->dirty || moved(c) || c->kv_failed) && c->sess.token_len > 0) persist(c);
 }
 
 void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)
 {
+  int64_t was = c->unix_offset, d;
   c->unix_offset = (int64_t)unix_ms - (int64_t)now_ms;
+  d = was == INT64_MIN ? INT64_MAX : c->unix_offset - was;
+  /* the token's refresh was planned without the clock (a restored token
+   * counted as new) or with another: plan it from its exp now */
+  if ((d > 1000 || d < -1000) && c->sess.token_len > 0) chat_plan_refresh(c);
 }
 
 tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
@@ -308,7 +360,7 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *c)
   /* queued work, or a read stopped by its bound with bytes perhaps waiting
    * below (decrypted TLS records: no socket event will come): run again now */
   if (c->auth.phase == AP_QUEUED || c->dirty || c->oc.more || c->rc.more) m = m < 0 ? m : 0;
-  else if (c->sess.token_len && moved(c))
+  else if (c->sess.token_len && (moved(c) || c->kv_failed))
     chat_dl(c, &m, checkpoint_at(c));
   return m == INT32_MAX ? UINT64_MAX : c->now + (uint64_t)(int64_t)m;
 }

@@ -232,7 +232,9 @@ static void record_done(tc_chat_t *c, uint64_t seq)
 {
   c->has_cursor = true;
   c->cursor = seq;
-  c->out.frag_shown = 0;
+  /* (a turn replayed after a restore passes records before the half-shown
+   * one first: its progress stays until it, or a later one, is whole) */
+  if (seq >= c->out.frag_seq) c->out.frag_shown = 0;
   c->out.eof_count = 0;
   c->out.stall_count = 0;
   c->out.retry_count = 0;
@@ -244,7 +246,10 @@ static tc_err_t on_record(void *user, const tc_record_info_t *rec)
   tc_chat_t *c = user;
   if (!rec->fragmented || rec->invalid) {
     record_done(c, rec->seq_num);
-  } else { /* its text follows: a first delivery, or again after a drop */
+  } else if (rec->seq_num >= c->out.frag_seq || c->out.frag_shown == 0) {
+    /* its text follows: a first delivery, or again after a drop (a record
+     * before the half-shown one, replayed after a restore, was whole
+     * before: its fragments pass as they are) */
     if (c->out.frag_seq != rec->seq_num) c->out.frag_shown = 0;
     c->out.frag_seq = rec->seq_num;
     c->out.frag_pos = 0;
@@ -265,39 +270,22 @@ static int64_t since_send(const tc_chat_t *c)
   return c->last_send_at ? (int64_t)(uint32_t)(CHAT_NOW(c) - c->last_send_at) : -1;
 }
 
-static tc_err_t on_chunk(void *user, const tc_record_info_t *rec, const tc_chunk_t *ch)
+/* Hands one chunk (or a part of a fragment) to the app. `again`: text shown
+ * before a restart, marked replayed. */
+static void deliver(tc_chat_t *c, const tc_record_info_t *rec, const tc_chunk_t *ch, bool again)
 {
-  tc_chat_t *c = user;
   tc_chat_event_t ev;
-  tc_chunk_t rest;
-  if (ch->fragment) {
-    /* what an earlier delivery of this record showed is not shown again
-     * (fragments are cut on code points, so the rest starts on one) */
-    uint32_t n = (uint32_t)ch->delta.len, pos = c->out.frag_pos, shown = c->out.frag_shown;
-    uint32_t skip = shown > pos ? shown - pos : 0;
-    alive(c); /* (a long record arriving slowly is not a stall) */
-    c->out.frag_pos = pos + n;
-    if (pos + n > shown) c->out.frag_shown = pos + n;
-    if (!ch->fragment_more) record_done(c, rec->seq_num);
-    if (skip >= n && ch->fragment_more) return TC_OK; /* all of it shown before */
-    if (skip) {
-      if (skip > n) skip = n; /* (the last fragment still says the text ended) */
-      rest = *ch;
-      rest.delta.ptr += skip;
-      rest.delta.len -= skip;
-      ch = &rest;
-    }
-  }
-  if (c->gate || ch->type == TC_CHUNK_TRIGGER) return TC_OK; /* §6.7 gate, §5.3 */
+  bool old = c->has_shown && rec->seq_num <= c->shown;
+  if (c->gate || ch->type == TC_CHUNK_TRIGGER) return; /* §6.7 gate, §5.3 */
   chat_track_chunk(c, ch);
   chat_event_init(c, &ev, TC_CHAT_EV_FIRST_CHUNK);
   ev.chunk = ch;
   ev.seq = rec->seq_num;
   ev.since_send_ms = since_send(c);
-  ev.replayed = c->has_shown && rec->seq_num <= c->shown;
+  ev.replayed = again || old;
   /* (the fragments of a long delta share their record's seq_num: the mark
    * moves with the last one, or every later fragment would count as shown) */
-  if (!ev.replayed && !ch->fragment_more) {
+  if (!old && !ch->fragment_more) {
     c->has_shown = true;
     c->shown = rec->seq_num;
   }
@@ -312,6 +300,47 @@ static tc_err_t on_chunk(void *user, const tc_record_info_t *rec, const tc_chunk
     ev.text = ch->delta;
     chat_emit(c, &ev);
   }
+}
+
+/* A fragment covers bytes [pos, pos + n) of its record's text. Bytes below
+ * frag_run were handed out since the restore (within a run: all that was
+ * shown): skipped. Bytes below frag_shown but not frag_run were shown before
+ * a restart: handed out again, marked replayed (a message rebuilt from the
+ * replayed turn needs them; a display skips them). The rest is new.
+ * Fragments are cut on code points and frag_shown is the end of one, so
+ * each part starts on one. */
+static void on_fragment(tc_chat_t *c, const tc_record_info_t *rec, const tc_chunk_t *ch)
+{
+  uint32_t n = (uint32_t)ch->delta.len, skip = 0, again = 0;
+  tc_chunk_t part = *ch;
+  alive(c); /* (a long record arriving slowly is not a stall) */
+  if (rec->seq_num == c->out.frag_seq) {
+    uint32_t pos = c->out.frag_pos, shown = c->out.frag_shown;
+    uint32_t run = c->out.frag_run < shown ? c->out.frag_run : shown;
+    if (run > pos) skip = run - pos < n ? run - pos : n;
+    if (shown > pos) again = shown - pos < n ? shown - pos : n;
+    c->out.frag_pos = pos += n;
+    if (pos > run) c->out.frag_run = pos; /* (else it stays >= run) */
+    if (pos > shown) c->out.frag_shown = pos;
+  }
+  if (!ch->fragment_more) record_done(c, rec->seq_num);
+  part.delta.ptr += skip;
+  part.delta.len = again - skip;
+  if (again > skip) {
+    part.fragment_more = ch->fragment_more || again < n;
+    deliver(c, rec, &part, true);
+  }
+  /* the new part; an empty last one still says the text ended */
+  part.delta.ptr = ch->delta.ptr + again;
+  part.delta.len = n - again;
+  part.fragment_more = ch->fragment_more;
+  if (again < n || (!ch->fragment_more && again <= skip)) deliver(c, rec, &part, false);
+}
+
+static tc_err_t on_chunk(void *user, const tc_record_info_t *rec, const tc_chunk_t *ch)
+{
+  if (ch->fragment) on_fragment(user, rec, ch);
+  else deliver(user, rec, ch, false);
   return TC_OK;
 }
 

@@ -49,7 +49,9 @@
  * calls) is written through cfg->kv when set, and always offered in a
  * TC_CHAT_EV_SESSION_CHANGED event (encoded bytes + decoded view). It is
  * written when the state changes at turn boundaries and as a cursor
- * checkpoint at most every cfg->checkpoint_ms, never per chunk.
+ * checkpoint at most every cfg->checkpoint_ms, never per chunk. A write the
+ * store refuses is reported (SESSION_CHANGED's err) and tried again at the
+ * next checkpoint.
  *
  * Resume replays an interrupted turn from its first chunk (4.8.3 semantics,
  * §6.1: the record holds the cursor of the turn's start). The record also
@@ -61,8 +63,11 @@
  * the connection drops in its middle (or .out is reopened there, by the
  * next message), the reconnect asks for that record again and only the
  * part not yet shown is handed out (as CHUNK/TEXT events whose delta starts
- * where the shown part ended; after a restart, or a power cut, the shown
- * part repeats: it is not in the record).
+ * where the shown part ended). The record keeps that progress too (written
+ * by tc_chat_deinit and the checkpoints): after a restore the record comes
+ * again with the part shown before the restart marked `replayed` (so a
+ * rebuilt message is whole) and only the rest as new text; a power cut
+ * repeats what was shown after the last checkpoint.
  * Such a record counts for the retry budgets once it is whole; each
  * fragment restarts the stall timer.
  *
@@ -178,6 +183,10 @@ typedef struct tc_session_rec {
   char reason[TC_CHAT_REASON_MAX];
   char msgid[TC_CHAT_MSGID_MAX];
   tc_chat_tool_t tools[TC_CHAT_TOOLS_MAX];
+  /* version 2: a long delta's record half shown (delivered in fragments,
+   * not yet whole): its seq_num and the bytes of its text shown (0: none) */
+  uint64_t frag_seq;
+  uint32_t frag_shown;
   char token[TC_CHAT_TOKEN_MAX + 4]; /* + the CRC-32 right after the token */
 } tc_session_rec_t;
 
@@ -196,8 +205,11 @@ size_t tc_session_size(const tc_session_rec_t *s);
 size_t tc_session_seal(tc_session_rec_t *s, uint32_t chat_hash);
 /* Checks a record read back into `s` (len bytes): magic, version, slot sizes,
  * chat hash, lengths and CRC. TC_OK, or TC_ERR_KV_CORRUPT for anything
- * corrupt or foreign (the caller then treats the record as absent). */
-tc_err_t tc_session_open(const tc_session_rec_t *s, size_t len, uint32_t chat_hash);
+ * corrupt or foreign (the caller then treats the record as absent). A record
+ * of the previous version (1, without frag_seq and frag_shown) is accepted
+ * and converted in place (its token moved, the new fields zero); a later
+ * version is foreign. */
+tc_err_t tc_session_open(tc_session_rec_t *s, size_t len, uint32_t chat_hash);
 
 /* ------------------------------------------------------------ JWT claims */
 
@@ -314,7 +326,8 @@ typedef enum tc_chat_event_type {
   TC_CHAT_EV_CHUNK = 0,           /* chunk: one UIMessageChunk of the turn */
   TC_CHAT_EV_TEXT,                /* chunk, text: a text-delta (also sent as CHUNK before) */
   TC_CHAT_EV_TURN_COMPLETE,       /* the turn ended: session_in_event_id, settled, since_send_ms */
-  TC_CHAT_EV_SESSION_CHANGED,     /* record, record_len, session: persist these bytes */
+  TC_CHAT_EV_SESSION_CHANGED,     /* record, record_len, session: persist these bytes; err: cfg->kv's
+                                     error when its write failed (tried again at the next checkpoint) */
   TC_CHAT_EV_MESSAGE_SENT,        /* source, part_id, body_bytes, duration_ms, input_seq */
   TC_CHAT_EV_MESSAGE_SEND_FAILED, /* source, part_id, err, status, duration_ms */
   TC_CHAT_EV_STREAM_CONNECTED,    /* resumed, cursor (the Last-Event-ID sent) */
@@ -463,8 +476,11 @@ struct tc_chat {
                                   O_BODY: stall deadline (low 32 bits of ms) */
     /* a record in fragments (a long delta) not yet whole: its text shown so
      * far, so that its redelivery after a drop shows only the rest (last:
-     * chat_out_open clears the fields above, not these) */
+     * chat_out_open clears the fields above, not these). frag_shown is
+     * persisted; after a restore frag_run starts at 0: the part shown before
+     * the restart comes again marked replayed, the rest as new text. */
     uint32_t frag_shown, frag_pos; /* bytes shown; bytes of this delivery seen */
+    uint32_t frag_run;             /* bytes handed out since the restore (<= frag_shown counts) */
     uint64_t frag_seq;
   } out;
 
@@ -485,6 +501,7 @@ struct tc_chat {
   bool abandoned;              /* stop gate: outstandingTurnAbandoned */
   uint8_t tool_next;           /* the tool slot to reuse next */
   bool rq_overflow;            /* the request's answer did not fit */
+  bool kv_failed;              /* the last record write failed: again at the next checkpoint */
   uint64_t superseded_seq;     /* stop gate: supersededInputSeq, 0 unknown */
 
   /* the send in progress (one at a time; with send_source and send_step) */
@@ -539,7 +556,10 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *chat);
 tc_chat_state_t tc_chat_state(const tc_chat_t *chat);
 /* The decoded session state (valid until the next call into the chat). */
 tc_chat_session_t tc_chat_session(const tc_chat_t *chat);
-/* Tells the chat that now_ms corresponds to unix_ms (wall clock). */
+/* Tells the chat that now_ms corresponds to unix_ms (wall clock). The first
+ * time (or when the clock moved by more than a second) the token held is
+ * planned for refresh from its exp: a restored token, whose age was unknown,
+ * is refreshed at once if it has expired. */
 void tc_chat_set_unix_time(tc_chat_t *chat, uint64_t now_ms, uint64_t unix_ms);
 
 /* ------------------------------------------------------------ operations */
@@ -587,8 +607,11 @@ tc_err_t tc_chat_send_close(tc_chat_t *chat);
 tc_err_t tc_chat_restore(tc_chat_t *chat, const void *rec, size_t len);
 /* Reconnects to the stream after a reboot (§6.8): no request at all when the
  * record says isStreaming false (TC_OK, state IDLE); X-Peek-Settled only when
- * no input seq is known. TC_ERR_NO_SESSION without a record, TC_ERR_SESSION_CLOSED
- * when closed, TC_ERR_BUSY when .out is already open. */
+ * no send is outstanding: no input seq known, no send in flight and
+ * isStreaming not true (4.8.3 also peeks while streaming when the append
+ * gave no seq; the peek can race the turn's first chunk, §5.6).
+ * TC_ERR_NO_SESSION without a record, TC_ERR_SESSION_CLOSED when closed,
+ * TC_ERR_BUSY when .out is already open. */
 tc_err_t tc_chat_resume(tc_chat_t *chat);
 /* Opens the read-only standing subscription (requires cfg->watch). */
 tc_err_t tc_chat_watch(tc_chat_t *chat);

@@ -52,6 +52,9 @@ static struct {
   slot_t val;
 } pending;
 
+/* full: values of the largest sizes a sector takes, so that six of them
+ * overfill the store (sets fail TC_ERR_KV_FULL, erases must still work) */
+static int full_mode;
 static const geo_t *cur;
 static uint8_t main_mem[MAX_IMAGE], fork_mem[MAX_IMAGE];
 static tc_flash_ram_t main_fr, fork_fr;
@@ -153,13 +156,15 @@ static void before_op(void *ctx, bool erase, uint32_t addr, const uint8_t *data,
     int was_active = pending.active;
     key_name(key, kk);
     err = k.ops->set(k.ctx, key, content_in(fork_val, kk, 900000u + fork_seed, n), n);
-    if (err != TC_OK) {
+    if (err != TC_OK && !(full_mode && err == TC_ERR_KV_FULL)) {
       tc_test_fail(__FILE__, __LINE__, "%s: set after recovery: %d", cur->name, (int)err);
       cut_failures++;
     }
-    committed[kk].present = 1;
-    committed[kk].ver = 900000u + fork_seed;
-    committed[kk].len = n;
+    if (err == TC_OK) {
+      committed[kk].present = 1;
+      committed[kk].ver = 900000u + fork_seed;
+      committed[kk].len = n;
+    }
     pending.active = 0;
     if (tc_kv_flash_mount(&kv, &fork_fr.flash) != TC_OK) cut_failures++;
     check_keys(tc_kv_flash_kv(&kv), "after recovery + write + remount");
@@ -188,7 +193,7 @@ static tc_err_t workload_op(tc_kv_t kv, uint32_t *s, uint32_t step, size_t vmax)
     pending.val.present = 0;
     err = kv.ops->erase(kv.ctx, key);
   } else {
-    size_t n = rnd(s) % (vmax + 1);
+    size_t n = full_mode ? vmax - rnd(s) % (vmax / 3 + 1) : rnd(s) % (vmax + 1);
     pending.erase = 0;
     pending.val.present = 1;
     pending.val.ver = step;
@@ -196,14 +201,33 @@ static tc_err_t workload_op(tc_kv_t kv, uint32_t *s, uint32_t step, size_t vmax)
     err = kv.ops->set(kv.ctx, key, content_in(wl_val, k, step, n), n);
   }
   if (err == TC_OK) committed[k] = pending.val;
-  pending.active = err != TC_OK; /* a failed op stays in flight until resolved */
+  /* a failed op stays in flight until resolved; a set refused as full
+   * wrote nothing: its value must never appear */
+  pending.active = err != TC_OK && err != TC_ERR_KV_FULL;
   return err;
 }
 
+static unsigned long fulls, packed_erases;
+
 static size_t workload_vmax(const tc_kv_flash_t *kv)
 {
-  size_t v = tc_kv_flash_value_max(kv) / 3;
+  size_t v = tc_kv_flash_value_max(kv) / (full_mode ? 1 : 3);
+  if (full_mode) return v > sizeof got ? sizeof got : v;
   return v > 200 ? 200 : v;
+}
+
+/* One workload op, where a full store may refuse a set. */
+static void workload_step(tc_kv_t k, uint32_t *s, uint32_t i, size_t vmax)
+{
+  tc_kv_flash_t *kv = k.ctx;
+  int was_packed = kv->packed;
+  tc_err_t err = workload_op(k, s, i, vmax);
+  if (full_mode && err == TC_ERR_KV_FULL) {
+    fulls++;
+    return;
+  }
+  CHECK_EQ_INT(err, TC_OK);
+  if (was_packed && pending.erase) packed_erases++;
 }
 
 static void fork_at_every_step(const geo_t *g, unsigned steps)
@@ -223,7 +247,7 @@ static void fork_at_every_step(const geo_t *g, unsigned steps)
   k = tc_kv_flash_kv(&kv);
   vmax = workload_vmax(&kv);
   for (i = 1; i <= steps && cut_failures <= 5; i++) {
-    CHECK_EQ_INT(workload_op(k, &s, i, vmax), TC_OK);
+    workload_step(k, &s, i, vmax);
     if (rnd(&s) % 50 == 0) CHECK_EQ_INT(tc_kv_flash_mount(&kv, &main_fr.flash), TC_OK);
   }
   check_keys(k, "end of workload");
@@ -288,6 +312,30 @@ static void test_power_cut_at_every_program_and_erase(void)
   printf("power: %lu cut points checked in all\n", cuts_checked);
 }
 
+/* The same with a store that keeps running full: the cuts land in the
+ * sweep that compacts every sector before a set gives up, and in an erase
+ * on a packed store, which drops its key while compacting instead of
+ * writing an erase mark. */
+static void test_power_cut_on_a_full_store(void)
+{
+  static const geo_t full_geos[] = {
+    { 1024, 4, 1, 0xFF, "full-spi-4x1k-g1" },
+    { 2048, 2, 8, 0xFF, "full-f7-2x2k-g8" },
+    { 512, 4, 4, 0x00, "full-4x512-g4-erased00" },
+  };
+  size_t i;
+  full_mode = 1;
+  for (i = 0; i < sizeof full_geos / sizeof full_geos[0]; i++) {
+    fulls = packed_erases = 0;
+    fork_at_every_step(&full_geos[i], STEPS_FORK / 2 * scale);
+    printf("power %s: %lu sets refused full, %lu erases on a packed store\n", full_geos[i].name, fulls,
+           packed_erases);
+    CHECK(fulls > 10);
+    CHECK(packed_erases > 2);
+  }
+  full_mode = 0;
+}
+
 static void test_power_cuts_chained_with_recovery(void)
 {
   size_t i;
@@ -298,6 +346,7 @@ int main(int argc, char **argv)
 {
   if (argc > 1 && strcmp(argv[1], "soak") == 0) scale = 20;
   RUN(test_power_cut_at_every_program_and_erase);
+  RUN(test_power_cut_on_a_full_store);
   RUN(test_power_cuts_chained_with_recovery);
   return tc_test_finish("kv_power");
 }
