@@ -822,6 +822,33 @@ static void test_session_resumed_from_kv(void)
   free(s);
 }
 
+/* A session made with verification off must never be offered by a context
+ * that verifies: resuming skips the certificate, so the verifying client
+ * would talk to whoever held that session (in insecure mode, anyone). Here
+ * the server is self-signed: the verifying client must refuse it. */
+static void test_insecure_session_not_offered_when_verifying(void)
+{
+  srv_t *s = calloc(1, sizeof *s);
+  opts_t lax = { .kv = true, .insecure = true }, strict = { .kv = true };
+  client_t *c;
+  static char page[65536];
+  int32_t r;
+  memset(&g_kv, 0, sizeof g_kv);
+  if (!srv_start(s, "selfsigned", "-www", NULL)) { CHECK(!"server start"); srv_stop(s); free(s); return; }
+  c = client_new(&lax);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", s->port, true, 10000), TC_OK);
+  CHECK(www_get(c, s, page, sizeof page));
+  client_free(c);
+  c = client_new(&strict);
+  CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", s->port, true, 10000), TC_OK);
+  CHECK(!tc_tls_conn_session_offered(&c->conn));
+  r = handshake(c, s);
+  CHECK_EQ_INT(r, TC_ERR_TLS_CERT_UNTRUSTED);
+  client_free(c);
+  srv_stop(s);
+  free(s);
+}
+
 /* With session_kv, mbedTLS 3.6 stops a read at each TLS 1.3 NewSessionTicket
  * the server sends after the handshake. A send right after such a recv (which
  * returned 0: no data) must go through, and the ticket must be saved. */
@@ -1066,6 +1093,7 @@ int main(void)
   RUN(test_peer_reset_in_the_middle_of_a_record);
   RUN(test_refused_renegotiation_does_not_eat_the_next_send);
   RUN(test_session_resumed_from_kv);
+  RUN(test_insecure_session_not_offered_when_verifying);
   RUN(test_send_after_a_read_that_met_a_ticket);
   RUN(test_two_connections_share_one_context);
   RUN(test_arena_allocator);

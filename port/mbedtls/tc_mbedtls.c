@@ -240,7 +240,10 @@ tc_err_t tc_tls_ctx_init(tc_tls_ctx_t *ctx, const tc_tls_config_t *cfg)
   ctx->clock_ctx = cfg->clock_ctx;
   ctx->entropy = cfg->entropy;
   ctx->entropy_ctx = cfg->entropy_ctx;
-  ctx->session_kv = cfg->session_kv;
+  /* A session made without verification is never stored, nor one offered:
+   * resuming skips the certificate, so a verifying context that resumed it
+   * would trust a peer nobody checked (and the store keeps its verified one). */
+  ctx->session_kv = cfg->insecure_skip_verify_DANGEROUS ? NULL : cfg->session_kv;
   ctx->session_key = cfg->session_key ? cfg->session_key : "tc_tls_sess";
 #if defined(MBEDTLS_PLATFORM_MEMORY) && !defined(MBEDTLS_PLATFORM_CALLOC_MACRO)
   mbedtls_platform_set_calloc_free(tc_mbedtls_calloc, tc_mbedtls_free);
@@ -344,7 +347,9 @@ static int32_t conn_fail(tc_tls_conn_t *c, tc_err_t err)
   return err;
 }
 
-/* ---- session persistence: "TCS1" port(2, BE) hostlen(1) host session */
+/* ---- session persistence: "TCS2" port(2, BE) hostlen(1) host session.
+ * ("TCS1" blobs are not offered: that version also stored sessions made with
+ * verification off.) */
 
 static void session_save(tc_tls_conn_t *c, const char *host)
 {
@@ -359,7 +364,7 @@ static void session_save(tc_tls_conn_t *c, const char *host)
     buf = need > 0 ? tc_mbedtls_calloc(1, 7 + hl + need) : NULL;
     if (buf != NULL) {
       size_t olen = 0;
-      memcpy(buf, "TCS1", 4);
+      memcpy(buf, "TCS2", 4);
       buf[4] = (uint8_t)(c->port >> 8);
       buf[5] = (uint8_t)c->port;
       buf[6] = (uint8_t)hl;
@@ -387,7 +392,7 @@ static void session_offer(tc_tls_conn_t *c, const char *host)
   buf = tc_mbedtls_calloc(1, cap);
   if (buf == NULL) return;
   if (kv->ops->get(kv->ctx, c->ctx->session_key, buf, cap, &len) == TC_OK && len == cap &&
-      memcmp(buf, "TCS1", 4) == 0 && buf[4] == (uint8_t)(c->port >> 8) &&
+      memcmp(buf, "TCS2", 4) == 0 && buf[4] == (uint8_t)(c->port >> 8) &&
       buf[5] == (uint8_t)c->port && buf[6] == hl && 7 + hl < len &&
       memcmp(buf + 7, host, hl) == 0) {
     mbedtls_ssl_session_init(&s);

@@ -32,7 +32,9 @@
  *
  * Session resumption: with session_kv set, the session (TLS 1.2 session id or
  * ticket, or a TLS 1.3 ticket) is saved under session_key after a handshake
- * and offered on the next open() to the same host and port. The stored blob
+ * and offered on the next open() to the same host and port (never with
+ * insecure_skip_verify_DANGEROUS: such a context neither saves nor offers
+ * one, since resuming skips the certificate check). The stored blob
  * holds the session's master secret: it is a SECRET, as sensitive as the
  * traffic it protects; keep it in storage only this device can read, and
  * erase it when the device changes hands.
