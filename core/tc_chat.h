@@ -603,7 +603,8 @@ tc_err_t tc_chat_send_close(tc_chat_t *chat);
 /* Loads the persisted record (from cfg->kv, or `rec`/`len` when rec is not
  * NULL). A corrupt or foreign record counts as absent: TC_ERR_KV_CORRUPT;
  * TC_ERR_KV_NOT_FOUND when there is none; a store error as the store gave it.
- * On any error the chat is fresh. TC_ERR_BUSY once work has started. */
+ * On any error the chat is fresh. TC_ERR_BUSY (and nothing changed) while
+ * work is under way: a send, a session start or token request, or .out open. */
 tc_err_t tc_chat_restore(tc_chat_t *chat, const void *rec, size_t len);
 /* Reconnects to the stream after a reboot (§6.8): no request at all when the
  * record says isStreaming false (TC_OK, state IDLE); X-Peek-Settled only when
