@@ -64,10 +64,18 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src)
   c->has_in_seq = false;
   c->gate = false;
   chat_end_turn(c);
+  /* Terminal (§2.4): no reconnect, no refresh, no request after this. A
+   * body being read stays (the record that closed the session may be in
+   * it, its parser running); .out waiting to reconnect, or for a token,
+   * ends; a token request not yet sent is dropped, and the send waiting
+   * for it fails (a send waiting to retry fails when due, unsent). */
+  if (c->out.phase != O_BODY) chat_out_close(c);
+  if (c->auth.phase == AP_QUEUED) memset(&c->auth, 0, sizeof c->auth);
   chat_event_init(c, &ev, TC_CHAT_EV_SESSION_CLOSED);
   ev.source = src;
   ev.text = (tc_slice_t){ c->sess.reason, c->sess.reason_len };
   chat_emit(c, &ev);
+  chat_send_auth_done(c, TC_ERR_SESSION_CLOSED, 0);
 }
 
 /* The cursor the record carries: while a turn streams, the turn's start
@@ -304,7 +312,8 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *c)
   if (chat_out_timed(c)) chat_dl(c, &m, c->out.at);
   if (chat_conn_busy(&c->rc)) chat_dl(c, &m, c->rq_at);
   else if (c->send_step == S_READY) chat_dl(c, &m, c->send.wait_until);
-  if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at) chat_dl(c, &m, c->refresh_at);
+  /* (a refresh waits while a question is out, and none comes once closed) */
+  if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at && !c->auth.want && !c->closed) chat_dl(c, &m, c->refresh_at);
   if (c->auth.phase == AP_QUEUED || c->dirty) m = m < 0 ? m : 0;
   else if (c->sess.token_len && moved(c))
     chat_dl(c, &m, checkpoint_at(c));

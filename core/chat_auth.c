@@ -85,6 +85,11 @@ void chat_need_auth(tc_chat_t *c, bool start)
 {
   const tc_chat_config_t *g = c->cfg;
   if (c->auth.want != AUTH_NONE) return; /* asked already: its answer serves every waiter */
+  if (c->closed) { /* terminal: nobody is asked (a 401 on an append in flight at the close) */
+    chat_send_auth_done(c, TC_ERR_SESSION_CLOSED, 0);
+    chat_out_auth_done(c, TC_ERR_SESSION_CLOSED);
+    return;
+  }
   /* no mint: starting again yields a token; no start: the mint must do */
   if (!chat_can(c, start)) start = !start;
   c->auth.want = start ? AUTH_START : AUTH_TOKEN;

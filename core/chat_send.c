@@ -154,6 +154,7 @@ void chat_send_auth_done(tc_chat_t *c, tc_err_t err, int status)
 /* What a successful append means for the conversation (§6.4, §6.7). */
 static void send_effects(tc_chat_t *c, tc_chat_source_t src, bool has_seq, uint64_t seq)
 {
+  if (c->closed) return; /* closed on .out while the append was in flight: no turn follows */
   if (src == TC_CHAT_SRC_SUBMIT || src == TC_CHAT_SRC_REGENERATE || src == TC_CHAT_SRC_ACTION) {
     if (src != TC_CHAT_SRC_ACTION) c->last_send_at = chat_after(c, 0);
     c->has_in_seq = has_seq;

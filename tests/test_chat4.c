@@ -1,0 +1,231 @@
+/*
+ * test_chat4.c — the request side under adversarial orders of events: a
+ * session closed while .out waits to reconnect or a token request is
+ * queued, keep-alive reuse with bytes nobody asked for, token answers that
+ * come late or after the chat gave up, and bounds of the request buffer.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "chat_fake.c"
+#include "chat_scn.c"
+#include "tc_test.h"
+
+#define CLOSED_409 "{\"ok\":false,\"error\":\"Cannot append to a closed session\",\"code\":\"session_closed\",\"closedReason\":\"budget\"}"
+
+/* .out dropped and waits for its backoff when a steering append learns the
+ * session is closed (409): §2.4 "stop reconnecting .out": no GET after it. */
+static void test_closed_by_append_while_out_waits_no_reconnect(void)
+{
+  int opens;
+  streaming_turn(0);
+  feed_data(1, DELTA("a"), "e1");
+  W.out.fail_after = TC_ERR_NET_RESET;
+  w_step(&W); /* .out dropped: a reconnect is due in 0.5-1 s */
+  opens = W.out.opens;
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
+  w_step(&W);
+  fake_reply(&W.req, json_resp(409, CLOSED_409));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  w_take_out(&W);
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(W.out.opens, opens);
+  CHECK_EQ_INT(W.out.sent_len, 0);
+  CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), UINT64_MAX);
+}
+
+/* .out got 401 and waits for a token when the append learns the session is
+ * closed: the token's late answer must not reopen .out. */
+static void test_closed_by_append_while_out_waits_for_token(void)
+{
+  int opens;
+  streaming_turn(0);
+  feed_data(1, DELTA("a"), "e1");
+  W.out.fail_after = TC_ERR_NET_RESET;
+  w_step(&W);
+  w_advance(&W, 1000);
+  fake_reply(&W.out, json_resp(401, "{}"));
+  w_step(&W);
+  CHECK_EQ_INT(W.tokens, 1);
+  opens = W.out.opens;
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
+  w_step(&W);
+  fake_reply(&W.req, json_resp(409, CLOSED_409));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2));
+  w_take_out(&W);
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(W.out.opens, opens);
+  CHECK_EQ_INT(W.out.sent_len, 0);
+}
+
+static void backend_world(void)
+{
+  tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
+  W.cfg.auth = TC_CHAT_AUTH_BACKEND;
+  W.cfg.start_url = "https://app.example.com/api/chat/start";
+  W.cfg.token_url = "https://app.example.com/api/chat/token";
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
+}
+
+/* BACKEND: .out's 401 queues a token request behind the running append;
+ * the append answers 409 session_closed: the queued token request is
+ * never sent. */
+static void test_closed_by_append_drops_queued_token_request(void)
+{
+  w_init(&W, NULL);
+  backend_world();
+  w_step(&W);
+  tc_chat_send_text(&W.chat, "hi", 2, NULL);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /api/chat/start"));
+  fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  w_append_ok(&W, 0);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(1, DELTA("a"), "e1");
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W); /* the steer is in flight */
+  W.out.fail_after = TC_ERR_NET_RESET;
+  w_step(&W);
+  w_advance(&W, 1000);
+  fake_reply(&W.out, json_resp(401, "{}"));
+  w_step(&W); /* .out waits for a token; its request waits for the connection */
+  CHECK_EQ_INT(W.req.sent_len, 0);
+  fake_reply(&W.req, json_resp(409, CLOSED_409));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  w_take_out(&W);
+  w_advance(&W, 60000);
+  w_take_req(&W);
+  CHECK_EQ_STR(W.req_text, "");
+  w_take_out(&W);
+  CHECK_EQ_STR(W.req_text, "");
+}
+
+/* The session closes on .out (a standalone session-closed record) while a
+ * new message's append is in flight. Its 200 is reported, but no .out opens
+ * for it; its 401 asks for no token: the session is terminal. */
+static void test_closed_on_out_while_append_in_flight(void)
+{
+  int opens, tokens;
+  streaming_turn(0);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "x", 1, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  feed_control(3, "[[\"trigger-control\",\"session-closed\"]]");
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  opens = W.out.opens;
+  w_append_ok(&W, 1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 2);
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(W.out.opens, opens);
+  /* the same with a submit, answered 401 */
+  streaming_turn(0);
+  tokens = W.tokens;
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "y", 1, NULL), TC_OK);
+  w_step(&W);
+  feed_control(3, "[[\"trigger-control\",\"session-closed\"]]");
+  opens = W.out.opens;
+  fake_reply(&W.req, json_resp(401, "{}"));
+  w_step(&W);
+  CHECK_EQ_INT(W.tokens, tokens);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED)->err, TC_ERR_SESSION_CLOSED);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(W.out.opens, opens);
+}
+
+/* A closed chat has nothing to do: once its token's refresh time passes,
+ * the next deadline must not stay in the past (an event loop sleeping
+ * until it would spin). */
+static void test_closed_chat_has_no_deadline_after_refresh_time(void)
+{
+  w_init(&W, "c1");
+  w_session(&W);
+  tc_chat_send_text(&W.chat, "hi", 2, NULL);
+  w_step(&W);
+  fake_reply(&W.req, json_resp(409, CLOSED_409));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  w_advance(&W, 3600000);
+  CHECK_EQ_INT(W.tokens, 0);
+  CHECK(tc_chat_next_deadline(&W.chat) > W.now);
+}
+
+/* The refresh falls due while another question (a session start after a
+ * 404) is out: the deadline must not stay in the past meanwhile. */
+static void test_refresh_due_while_asked_no_past_deadline(void)
+{
+  first_turn_done();
+  w_advance(&W, 3500000);
+  tc_chat_send_text(&W.chat, "hi", 2, NULL);
+  w_step(&W);
+  w_take_req(&W);
+  fake_reply(&W.req, json_resp(404, "{}"));
+  w_step(&W);
+  CHECK_EQ_INT(W.starts, 2);
+  w_advance(&W, 100000); /* the refresh is due now, the start unanswered */
+  CHECK_EQ_INT(W.tokens, 0);
+  CHECK(tc_chat_next_deadline(&W.chat) > W.now);
+  tc_chat_provide_session(&W.chat, TOK2, strlen(TOK2), false);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK2);
+}
+
+/* BACKEND: an append's 401 queues a token request and, in the same step,
+ * .out reads a session-closed record: the token request is never sent and
+ * the append fails at once (not waiting for an answer that never comes). */
+static void test_closed_on_out_while_send_waits_for_token(void)
+{
+  w_init(&W, NULL);
+  backend_world();
+  w_step(&W);
+  tc_chat_send_text(&W.chat, "hi", 2, NULL);
+  w_step(&W);
+  fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
+  w_step(&W);
+  w_append_ok(&W, 0);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  w_take_req(&W);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "again", 5, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  CHECK(w_has(&W, "again"));
+  fake_reply(&W.req, json_resp(401, "{}"));
+  {
+    sse_b_t s;
+    sse_begin(&s);
+    sse_control(&s, 9, "[[\"trigger-control\",\"session-closed\"]]");
+    fake_reply(&W.out, sse_end(&s));
+  }
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED)->err, TC_ERR_SESSION_CLOSED);
+  w_advance(&W, 60000);
+  w_take_req(&W);
+  CHECK_EQ_STR(W.req_text, "");
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "x", 1, NULL), TC_ERR_SESSION_CLOSED);
+}
+
+int main(void)
+{
+  RUN(test_closed_on_out_while_send_waits_for_token);
+  RUN(test_closed_on_out_while_append_in_flight);
+  RUN(test_closed_chat_has_no_deadline_after_refresh_time);
+  RUN(test_refresh_due_while_asked_no_past_deadline);
+  RUN(test_closed_by_append_while_out_waits_no_reconnect);
+  RUN(test_closed_by_append_while_out_waits_for_token);
+  RUN(test_closed_by_append_drops_queued_token_request);
+  return tc_test_finish("chat4");
+}
