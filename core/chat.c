@@ -232,7 +232,11 @@ static bool valid_header(const tc_chat_header_t *h)
 
 static tc_err_t check_config(const tc_chat_config_t *g)
 {
-  if (g->random == NULL || g->timeout_seconds > 600) return TC_ERR_CONFIG;
+  const tc_chat_backoff_t *b = &g->backoff;
+  /* times are compared wrap-safe, within 2^31 ms of now (chat_int.h) */
+  uint32_t ms = b->base_ms | b->max_ms | b->eof_base_ms | b->stall_ms | b->header_ms | b->request_ms |
+                g->refresh_margin_ms | g->checkpoint_ms;
+  if (g->random == NULL || g->timeout_seconds > 600 || ms > CHAT_MS_MAX) return TC_ERR_CONFIG;
   if (g->auth && g->auth->check(g) != TC_OK) return TC_ERR_CONFIG;
   if (chat_check_json(chat_cslice(g->client_data), '{') != TC_OK) return TC_ERR_CONFIG; /* NULL passes */
   for (size_t i = 0; i < g->header_count; i++)
@@ -283,6 +287,12 @@ void tc_chat_deinit(tc_chat_t *c)
 {
   chat_out_close(c);
   chat_conn_close(&c->rc);
+  /* nothing is asked or sent any more: a provider's late answer is
+   * TC_ERR_STATE and reaches no callback */
+  memset(&c->auth, 0, sizeof c->auth);
+  c->send_source = TC_CHAT_SRC_NONE;
+  c->send_step = S_NONE;
+  c->refresh_at = 0;
   /* A clean shutdown keeps everything: the delivered mark and cursor too,
    * not only the last checkpoint (a resume then repeats nothing). */
   if ((c->dirty || moved(c)) && c->sess.token_len > 0) persist(c);
@@ -308,7 +318,7 @@ tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
 
 uint64_t tc_chat_next_deadline(const tc_chat_t *c)
 {
-  int32_t m = INT32_MAX; /* ms from now; INT32_MAX: none */
+  int64_t m = INT64_MAX; /* ms from now; INT64_MAX: none */
   if (chat_out_timed(c)) chat_dl(c, &m, c->out.at);
   if (chat_conn_busy(&c->rc)) chat_dl(c, &m, c->rq_at);
   else if (c->send_step == S_READY) chat_dl(c, &m, c->send.wait_until);
@@ -317,7 +327,7 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *c)
   if (c->auth.phase == AP_QUEUED || c->dirty) m = m < 0 ? m : 0;
   else if (c->sess.token_len && moved(c))
     chat_dl(c, &m, checkpoint_at(c));
-  return m == INT32_MAX ? UINT64_MAX : c->now + (uint64_t)(int64_t)m;
+  return m == INT64_MAX ? UINT64_MAX : c->now + (uint64_t)m;
 }
 
 tc_chat_state_t tc_chat_state(const tc_chat_t *c)

@@ -24,9 +24,12 @@ void chat_plan_refresh(tc_chat_t *c)
   uint32_t t, margin = or_default(c->cfg->refresh_margin_ms, CHAT_REFRESH_MARGIN_MS);
   c->refresh_at = 0;
   if (tc_jwt_times(c->sess.token, c->sess.token_len, &exp_s, &iat_s) != TC_OK || exp_s <= 0) return;
-  if (c->unix_offset != INT64_MIN) from_ms = (int64_t)c->now + c->unix_offset;
+  if (c->unix_offset != INT64_MIN) from_ms = (int64_t)(c->now + (uint64_t)c->unix_offset);
   else if (iat_s > 0 && exp_s > iat_s) from_s = iat_s;
   else return;
+  /* an exp past any clock (up to INT64_MAX parses) ends at the cap below,
+   * without overflowing the arithmetic */
+  if (exp_s > INT64_MAX / 4000) exp_s = INT64_MAX / 4000;
   ttl_ms = (exp_s - from_s) * 1000 - from_ms;
   /* clamped to 32 bits: every lifetime beyond them ends at the 24-day cap
    * below (half of it is already past 2^31), none at or under 0 gives 1 s */

@@ -205,10 +205,12 @@ static bool closed_answer(tc_chat_t *c, tc_slice_t *reason)
   return true;
 }
 
-/* 5xx, 429 and network failures: retry with the same X-Part-Id, at most
+/* 5xx, 429, 408 and network failures: retry with the same X-Part-Id, at most
  * backoff.send_retries times (beyond 4.8.3, which surfaces them; the docs
  * allow it, §6.3). A 429 waits for x-ratelimit-reset when the wall clock is
- * known, else Retry-After, else the backoff. */
+ * known, else Retry-After, else the backoff. (A 408 is what a server
+ * sends before closing an idle kept-alive connection, read by the next
+ * request on it: RFC 9110 15.5.9 lets the client repeat the request.) */
 static void send_retry(tc_chat_t *c, tc_err_t err, int status)
 {
   const tc_http_resp_t *r = &c->rc.resp;
@@ -218,7 +220,11 @@ static void send_retry(tc_chat_t *c, tc_err_t err, int status)
     return;
   }
   if (status == 429 && r->ratelimit_reset >= 0 && c->unix_offset != INT64_MIN) {
-    d = r->ratelimit_reset - c->unix_offset - (int64_t)c->now;
+    /* (unsigned: a reset as large as it parses, or a wall clock behind the
+     * monotonic one, cannot overflow; the wait is capped below) */
+    uint64_t now_unix = c->now + (uint64_t)c->unix_offset, reset = (uint64_t)r->ratelimit_reset;
+    d = (int64_t)now_unix >= r->ratelimit_reset ? 0 : reset - now_unix > CHAT_MS_MAX ? CHAT_MS_MAX
+                                                                                     : (int64_t)(reset - now_unix);
   } else if (status == 429 && r->retry_after_s >= 0) {
     d = r->retry_after_s > CHAT_MS_MAX / 1000 ? CHAT_MS_MAX : r->retry_after_s * 1000;
   } else {
@@ -248,8 +254,8 @@ static void append_done(tc_chat_t *c, tc_err_t err, int status)
   } else if (status == 409 && closed_answer(c, &reason)) {
     chat_mark_closed(c, reason, TC_CHAT_SRC_SEND);
     send_fail(c, TC_ERR_SESSION_CLOSED, status);
-  } else if (status == 429 || status >= 500) {
-    send_retry(c, status == 429 ? TC_ERR_RATE_LIMITED : TC_ERR_SERVER, status);
+  } else if (status == 429 || status == 408 || status >= 500) {
+    send_retry(c, status == 429 ? TC_ERR_RATE_LIMITED : status == 408 ? TC_ERR_TIMEOUT : TC_ERR_SERVER, status);
   } else {
     send_fail(c, status == 401 || status == 403 ? TC_ERR_AUTH : status == 404 ? TC_ERR_NOT_FOUND
                  : status == 413 ? TC_ERR_TOO_LARGE : TC_ERR_HTTP_STATUS, status);

@@ -22,9 +22,10 @@
  * Headers: cfg->headers go on every .in/.out request; a name the chat writes
  * itself (Authorization, X-Part-Id, ...) is skipped, so the chat's value
  * always wins (4.8.3 lets an extra header override Authorization on GET .out;
- * this does not). Sends retry 5xx, 429 and network failures with the same
- * X-Part-Id up to backoff.send_retries times (4.8.3 surfaces them at once;
- * protocol.md §6.3 allows the retry).
+ * this does not). Sends retry 5xx, 429, 408 and network failures with the
+ * same X-Part-Id up to backoff.send_retries times (4.8.3 surfaces them at
+ * once; protocol.md §6.3 allows the retry; a 408 is what some servers send
+ * before closing an idle kept-alive connection).
  *
  * Time: every deadline is in the caller's monotonic milliseconds (the now_ms
  * of tc_chat_step). Operations count from the time of the last step, so call
@@ -508,8 +509,9 @@ struct tc_chat {
  * carries GET .out; req_net every other request. No I/O happens here.
  * TC_ERR_ARG for a bad chat id, TC_ERR_CONFIG for a bad configuration (no
  * random source, missing URLs for the auth mode, clientData not an object,
- * timeout_seconds above 600, a header whose name is not an HTTP token or
- * whose value holds a control byte other than HTAB, or DEL). */
+ * timeout_seconds above 600, a backoff time, refresh_margin_ms or
+ * checkpoint_ms above 2^31 - 1 ms, a header whose name is not an HTTP token
+ * or whose value holds a control byte other than HTAB, or DEL). */
 tc_err_t tc_chat_init(tc_chat_t *chat, const tc_chat_config_t *cfg, const char *chat_id,
                       tc_transport_t out_net, tc_transport_t req_net, tc_chat_bufs_t *bufs);
 /* The same with separate buffers (record >= 1024, out_line >= 256,
@@ -518,8 +520,10 @@ tc_err_t tc_chat_init_ex(tc_chat_t *chat, const tc_chat_config_t *cfg, const cha
                          tc_transport_t out_net, tc_transport_t req_net, char *record,
                          size_t record_cap, char *out_line, size_t out_line_cap, char *request,
                          size_t request_cap);
-/* Closes both connections and writes a pending record. The chat may be
- * initialised again afterwards. Not from inside the event callback. */
+/* Closes both connections and writes a pending record. Nothing is asked
+ * any more: a provider answering later gets TC_ERR_STATE (and no event).
+ * The chat may be initialised again afterwards. Not from inside the event
+ * callback. */
 void tc_chat_deinit(tc_chat_t *chat);
 
 /* Does all work that is ready at now_ms and returns without blocking. Always

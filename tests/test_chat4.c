@@ -218,8 +218,142 @@ static void test_closed_on_out_while_send_waits_for_token(void)
   CHECK_EQ_INT(tc_chat_send_text(&W.chat, "x", 1, NULL), TC_ERR_SESSION_CLOSED);
 }
 
+/* The server answered 408 on the idle kept-alive request connection and
+ * closed it (as servers do on a keep-alive timeout): the next append reads
+ * that 408. RFC 9110 15.5.9 lets a client repeat the request: it goes out
+ * again, with the same X-Part-Id, and is delivered once. */
+static void test_stale_408_on_idle_connection_is_retried(void)
+{
+  char part[40];
+  streaming_turn(0);
+  fake_reply(&W.req, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  fake_eof(&W.req);
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "again", 5, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  snprintf(part, sizeof part, "%s", w_header(&W, "X-Part-Id"));
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
+  w_advance(&W, 1000);
+  w_take_req(&W);
+  CHECK(w_has(&W, "\"text\":\"again\""));
+  CHECK_EQ_STR(w_header(&W, "X-Part-Id"), part);
+  w_append_ok(&W, 1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 1);
+  CHECK_EQ_INT(W.req.opens, 2);
+}
+
+/* x-ratelimit-reset as large as it parses, with a wall clock a little
+ * behind the monotonic one (an RTC not yet set): the wait is computed
+ * without overflow (UBSan), capped, and the send still retries. */
+static void test_429_huge_reset_with_clock_before_epoch(void)
+{
+  w_init(&W, "c1");
+  w_session(&W);
+  tc_chat_set_unix_time(&W.chat, W.now, 10); /* unix 10 ms at now 1000 ms */
+  tc_chat_send_text(&W.chat, "hi", 2, NULL);
+  w_step(&W);
+  fake_reply(&W.req, "HTTP/1.1 429 Too Many\r\nx-ratelimit-reset: 9223372036854775807\r\nContent-Length: 2\r\n\r\n{}");
+  w_step(&W);
+  CHECK(tc_chat_next_deadline(&W.chat) > W.now);
+  CHECK(tc_chat_next_deadline(&W.chat) <= W.now + 0x7fffffffu);
+  /* a reset in the past retries at once */
+  w_advance(&W, 0x7fffffffu);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  fake_reply(&W.req, "HTTP/1.1 429 Too Many\r\nx-ratelimit-reset: 5\r\nContent-Length: 2\r\n\r\n{}");
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+}
+
+/* A token whose exp is as large as a claim parses (a peer that lies, or
+ * "never expires"): the proactive refresh is planned without overflow
+ * (UBSan), at the 24-day cap, with and without the wall clock. */
+#define TOK_EXP_MAX_IAT "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjkyMjMzNzIwMzY4NTQ3NzU4MDcsImlhdCI6MX0.sig"
+#define TOK_EXP_MAX "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjkyMjMzNzIwMzY4NTQ3NzU4MDd9.sig"
+static void test_token_with_huge_exp(void)
+{
+  w_init(&W, "c1");
+  w_step(&W);
+  W.auto_token = TOK_EXP_MAX_IAT;
+  tc_chat_preload(&W.chat);
+  w_step(&W);
+  CHECK(tc_chat_session(&W.chat).has_token);
+  CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + 0x7fffffffu);
+  w_init(&W, "c1");
+  w_step(&W);
+  tc_chat_set_unix_time(&W.chat, W.now, 1761820000000ull);
+  W.auto_token = TOK_EXP_MAX;
+  tc_chat_preload(&W.chat);
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + 0x7fffffffu);
+}
+
+/* The application tears the chat down while its token provider is still
+ * working; the provider's late answer finds nothing asked (TC_ERR_STATE)
+ * and reaches no event callback. */
+static void test_provider_answer_after_deinit(void)
+{
+  int n;
+  w_init(&W, "c1");
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  CHECK_EQ_INT(W.starts, 1);
+  tc_chat_deinit(&W.chat);
+  n = W.nev;
+  CHECK_EQ_INT(tc_chat_provide_failed(&W.chat, TC_ERR_AUTH), TC_ERR_STATE);
+  CHECK_EQ_INT(tc_chat_provide_session(&W.chat, TOK1, strlen(TOK1), false), TC_ERR_STATE);
+  CHECK_EQ_INT(W.nev, n);
+  w_step(&W);
+  CHECK_EQ_INT(W.req.opens + W.out.opens, 0);
+}
+
+/* Every backoff time is kept within 2^31 - 1 ms (chat_int.h: times are
+ * compared wrap-safe); a larger one (e.g. UINT32_MAX meant as "never") is
+ * refused at init, instead of timing every request out at once. */
+static void test_backoff_times_beyond_2_31_refused(void)
+{
+  tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
+  uint32_t *f[7];
+  w_init(&W, NULL);
+  f[0] = &W.cfg.backoff.base_ms;
+  f[1] = &W.cfg.backoff.max_ms;
+  f[2] = &W.cfg.backoff.eof_base_ms;
+  f[3] = &W.cfg.backoff.stall_ms;
+  f[4] = &W.cfg.backoff.header_ms;
+  f[5] = &W.cfg.backoff.request_ms;
+  f[6] = &W.cfg.checkpoint_ms;
+  for (int i = 0; i < 7; i++) {
+    *f[i] = 0x80000000u;
+    CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_ERR_CONFIG);
+    *f[i] = 0x7fffffffu;
+    CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
+    *f[i] = 0;
+  }
+  W.cfg.refresh_margin_ms = UINT32_MAX;
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_ERR_CONFIG);
+  /* the largest request timeout is a deadline like any other */
+  W.cfg.refresh_margin_ms = 0;
+  W.cfg.backoff.request_ms = 0x7fffffffu;
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
+  W.auto_token = "a.b.c"; /* no exp: no refresh deadline */
+  w_step(&W);
+  tc_chat_send_text(&W.chat, "hi", 2, NULL);
+  w_step(&W);
+  CHECK(starts(w_take_req(&W), "POST /realtime/v1/sessions/c1/in/append"));
+  CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + 0x7fffffffu);
+  w_advance(&W, 0x7fffffffu);
+  w_advance(&W, 5000);
+  CHECK(starts(w_take_req(&W), "POST /realtime/v1/sessions/c1/in/append")); /* timed out, sent again */
+}
+
 int main(void)
 {
+  RUN(test_stale_408_on_idle_connection_is_retried);
+  RUN(test_429_huge_reset_with_clock_before_epoch);
+  RUN(test_token_with_huge_exp);
+  RUN(test_provider_answer_after_deinit);
+  RUN(test_backoff_times_beyond_2_31_refused);
   RUN(test_closed_on_out_while_send_waits_for_token);
   RUN(test_closed_on_out_while_append_in_flight);
   RUN(test_closed_chat_has_no_deadline_after_refresh_time);
