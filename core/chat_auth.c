@@ -74,6 +74,9 @@ tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok
       c->has_cursor = false;
       c->has_shown = false;
       c->out.frag_shown = 0; /* (seq_nums start again) */
+      /* (and .in's: a stop gate armed for the old session's turn would
+       * wait in the new one for a boundary that never comes) */
+      c->gate = false;
     }
     if (recreate || fresh) c->streaming = 0;
   }

@@ -347,8 +347,43 @@ static void test_backoff_times_beyond_2_31_refused(void)
   CHECK(starts(w_take_req(&W), "POST /realtime/v1/sessions/c1/in/append")); /* timed out, sent again */
 }
 
+/* A stop armed the gate (§6.7) for a turn of a session that is then gone:
+ * the next send's append gets 404 and the session starts again (§6.3).
+ * The new session's .in seqs start over and its .out holds nothing of the
+ * stopped turn: the gate must not swallow the new turn (before: its
+ * records, and its turn-complete with session-in-event-id 0 < 7, were
+ * dropped until the stall budget ran out). */
+static void test_404_recreate_disarms_stop_gate(void)
+{
+  streaming_turn(7);
+  feed_data(20, DELTA("a"), "h1");
+  CHECK_EQ_INT(tc_chat_stop(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  w_append_ok(&W, 8);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "again", 5, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  fake_reply(&W.req, json_resp(404, "{\"error\":\"Resource not found\"}"));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_provide_session(&W.chat, TOK2, strlen(TOK2), false), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  w_append_ok(&W, 0);
+  w_take_out(&W);
+  CHECK(!w_has(&W, "Last-Event-ID"));
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(0, DELTA("new"), "n1");
+  feed_control(1, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
+  CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_TEXT)->text, "new");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
+}
+
 int main(void)
 {
+  RUN(test_404_recreate_disarms_stop_gate);
   RUN(test_stale_408_on_idle_connection_is_retried);
   RUN(test_429_huge_reset_with_clock_before_epoch);
   RUN(test_token_with_huge_exp);
