@@ -112,7 +112,14 @@
  * token (it is sent from the session record), so it is ~250-400 bytes. A body
  * may use all but TC_CHAT_ANSWER_MIN bytes (~850 bytes of plain text with the
  * defaults). DIRECT mode reads a whole SessionItem answer (1-2 KiB, with an
- * x-trigger-jwt header line): give it 4 KiB with tc_chat_init_ex. */
+ * x-trigger-jwt header line): give it 4 KiB with tc_chat_init_ex.
+ * A built-in provider (BACKEND, DIRECT) runs the session start of a first
+ * message, and the token refresh after a 401, while that message's body is
+ * held: its answer (the token, ~0.5 KiB) must fit after the body, or the
+ * start/refresh fails (AUTH_FAILED, TC_ERR_JSON_TOO_BIG) and so does the
+ * send. Measured with the defaults and a 450-byte token: messages up to
+ * ~320 bytes of plain text; for longer ones raise TC_CHAT_REQUEST_MAX by
+ * what they need (TC_CHAT_AUTH_CALLBACK has no such limit). */
 #ifndef TC_CHAT_REQUEST_MAX
 #define TC_CHAT_REQUEST_MAX 1536
 #endif
