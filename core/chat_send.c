@@ -47,12 +47,16 @@ void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch)
 {
   int i;
   if (ch->type == TC_CHUNK_START) {
-    if (ch->message_id.len == 0 || ch->message_id.len > TC_CHAT_MSGID_MAX) return;
-    if (ch->message_id.len != c->sess.msgid_len || memcmp(c->sess.msgid, ch->message_id.ptr, ch->message_id.len) != 0) {
+    tc_slice_t id = ch->message_id;
+    if (id.len == 0) return; /* (the message goes on) */
+    /* an id too long to keep: no id, so its tools cannot be answered
+     * under another message's (send_tool refuses) */
+    if (id.len > TC_CHAT_MSGID_MAX) id.len = 0;
+    if (id.len != c->sess.msgid_len || memcmp(c->sess.msgid, id.ptr, id.len) != 0) {
       memset(c->sess.tools, 0, sizeof c->sess.tools);
       c->sess.tools_dynamic = 0;
     }
-    c->sess.msgid_len = (uint8_t)chat_copy_str(c->sess.msgid, TC_CHAT_MSGID_MAX, ch->message_id, NULL);
+    c->sess.msgid_len = (uint8_t)chat_copy_str(c->sess.msgid, TC_CHAT_MSGID_MAX, id, NULL);
     return;
   }
   if (ch->type != TC_CHUNK_TOOL_INPUT_START && ch->type != TC_CHUNK_TOOL_INPUT_AVAILABLE &&

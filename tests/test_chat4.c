@@ -381,8 +381,42 @@ static void test_404_recreate_disarms_stop_gate(void)
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
 }
 
+/* A turn whose assistant message id is too long to keep (over
+ * TC_CHAT_MSGID_MAX) asks for a tool approval: the answer cannot carry
+ * that id, so it is refused (TC_ERR_STATE); before, it went out under
+ * the previous turn's message id, and the previous turn's tools stayed
+ * answerable as if they were this turn's. */
+static void test_approval_under_an_unkept_message_id_refused(void)
+{
+  sse_b_t s;
+  streaming_turn(0);
+  sse_begin(&s);
+  sse_data(&s, 1, "{\"type\":\"start\",\"messageId\":\"asst_1\"}", "a1");
+  sse_data(&s, 2, "{\"type\":\"tool-input-start\",\"toolCallId\":\"call_1\",\"toolName\":\"sendEmail\"}", "a2");
+  sse_data(&s, 3, "{\"type\":\"tool-approval-request\",\"approvalId\":\"appr_1\",\"toolCallId\":\"call_1\"}", "a3");
+  sse_control(&s, 4, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
+  fake_reply(&W.out, sse_end(&s));
+  w_step(&W);
+  w_turn(&W, 1);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  sse_begin(&s);
+  sse_data(&s, 5, "{\"type\":\"start\",\"messageId\":\"asst_0123456789012345678901234567890123456789\"}", "b1");
+  sse_data(&s, 6, "{\"type\":\"tool-input-start\",\"toolCallId\":\"call_2\",\"toolName\":\"sendEmail\"}", "b2");
+  sse_data(&s, 7, "{\"type\":\"tool-approval-request\",\"approvalId\":\"appr_2\",\"toolCallId\":\"call_2\"}", "b3");
+  sse_control(&s, 8, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
+  fake_reply(&W.out, sse_end(&s));
+  w_step(&W);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 2);
+  CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "appr_2", true, NULL), TC_ERR_STATE);
+  CHECK(tc_chat_answer_approval(&W.chat, "appr_1", true, NULL) != TC_OK);
+  w_step(&W);
+  CHECK_EQ_INT(W.req.sent_len, 0);
+}
+
 int main(void)
 {
+  RUN(test_approval_under_an_unkept_message_id_refused);
   RUN(test_404_recreate_disarms_stop_gate);
   RUN(test_stale_408_on_idle_connection_is_retried);
   RUN(test_429_huge_reset_with_clock_before_epoch);
