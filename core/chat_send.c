@@ -212,31 +212,33 @@ static bool closed_answer(tc_chat_t *c, tc_slice_t *reason)
 /* 5xx, 429, 408 and network failures: retry with the same X-Part-Id, at most
  * backoff.send_retries times (beyond 4.8.3, which surfaces them; the docs
  * allow it, §6.3). A 429 waits for x-ratelimit-reset when the wall clock is
- * known, else Retry-After, else the backoff. (A 408 is what a server
+ * known, else Retry-After, and at least the backoff. (A 408 is what a server
  * sends before closing an idle kept-alive connection, read by the next
  * request on it: RFC 9110 15.5.9 lets the client repeat the request.) */
 static void send_retry(tc_chat_t *c, tc_err_t err, int status)
 {
   const tc_http_resp_t *r = &c->rc.resp;
-  int64_t d;
+  uint32_t d;
+  uint64_t w = 0;
   if (++c->send.retries > or_default(c->cfg->backoff.send_retries, CHAT_SEND_RETRIES)) {
     send_fail(c, err, status);
     return;
   }
+  /* the backoff is the least wait: a reset in the past (a skewed clock) or
+   * Retry-After: 0 must not send the retries in one burst */
+  d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries,
+                   or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS));
   if (status == 429 && r->ratelimit_reset >= 0 && c->unix_offset != INT64_MIN) {
     /* (unsigned: a reset as large as it parses, or a wall clock behind the
-     * monotonic one, cannot overflow; the wait is capped below) */
-    uint64_t now_unix = c->now + (uint64_t)c->unix_offset, reset = (uint64_t)r->ratelimit_reset;
-    d = (int64_t)now_unix >= r->ratelimit_reset ? 0 : reset - now_unix > CHAT_MS_MAX ? CHAT_MS_MAX
-                                                                                     : (int64_t)(reset - now_unix);
+     * monotonic one, cannot overflow) */
+    uint64_t now_unix = c->now + (uint64_t)c->unix_offset;
+    w = (int64_t)now_unix >= r->ratelimit_reset ? 0 : (uint64_t)r->ratelimit_reset - now_unix;
   } else if (status == 429 && r->retry_after_s >= 0) {
-    d = r->retry_after_s > CHAT_MS_MAX / 1000 ? CHAT_MS_MAX : r->retry_after_s * 1000;
-  } else {
-    d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries,
-                     or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS));
+    w = r->retry_after_s > CHAT_MS_MAX / 1000 ? CHAT_MS_MAX : (uint64_t)r->retry_after_s * 1000;
   }
+  if (w > d) d = w > CHAT_MS_MAX ? CHAT_MS_MAX : (uint32_t)w;
   c->send_step = S_READY;
-  c->send.wait_until = CHAT_NOW(c) + (uint32_t)(d < 0 ? 0 : d > CHAT_MS_MAX ? CHAT_MS_MAX : d);
+  c->send.wait_until = CHAT_NOW(c) + d;
 }
 
 static void append_done(tc_chat_t *c, tc_err_t err, int status)

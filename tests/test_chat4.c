@@ -257,14 +257,35 @@ static void test_429_huge_reset_with_clock_before_epoch(void)
   w_step(&W);
   CHECK(tc_chat_next_deadline(&W.chat) > W.now);
   CHECK(tc_chat_next_deadline(&W.chat) <= W.now + 0x7fffffffu);
-  /* a reset in the past retries at once */
   w_advance(&W, 0x7fffffffu);
   w_take_req(&W);
   CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
-  fake_reply(&W.req, "HTTP/1.1 429 Too Many\r\nx-ratelimit-reset: 5\r\nContent-Length: 2\r\n\r\n{}");
+}
+
+/* A server whose rate-limit reset is always in the past (a skewed clock),
+ * or that says Retry-After: 0, must not get the send's retries in a burst
+ * (before: all of them within the same millisecond): the backoff is the
+ * least wait. */
+static void test_429_past_reset_backs_off(void)
+{
+  w_init(&W, "c1");
+  w_session(&W);
+  tc_chat_set_unix_time(&W.chat, W.now, 1761820000000ull);
+  tc_chat_send_text(&W.chat, "hi", 2, NULL);
   w_step(&W);
-  w_take_req(&W);
-  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  for (int i = 0; i < 4; i++) {
+    w_take_req(&W);
+    CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+    fake_reply(&W.req, i & 1 ? "HTTP/1.1 429 Too Many\r\nRetry-After: 0\r\nContent-Length: 2\r\n\r\n{}"
+                             : "HTTP/1.1 429 Too Many\r\nx-ratelimit-reset: 5\r\nContent-Length: 2\r\n\r\n{}");
+    w_step(&W);
+    w_step(&W);
+    CHECK_EQ_INT(W.req.sent_len, 0); /* not at once */
+    w_advance(&W, 499);
+    CHECK_EQ_INT(W.req.sent_len, 0); /* the backoff's least wait: 0.5 s */
+    w_advance(&W, 5000);
+  }
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
 }
 
 /* A token whose exp is as large as a claim parses (a peer that lies, or
@@ -420,6 +441,7 @@ int main(void)
   RUN(test_404_recreate_disarms_stop_gate);
   RUN(test_stale_408_on_idle_connection_is_retried);
   RUN(test_429_huge_reset_with_clock_before_epoch);
+  RUN(test_429_past_reset_backs_off);
   RUN(test_token_with_huge_exp);
   RUN(test_provider_answer_after_deinit);
   RUN(test_backoff_times_beyond_2_31_refused);
