@@ -37,6 +37,9 @@
 #define CHAT_HEADER_MS 30000u
 #define CHAT_REQUEST_MS 30000u
 #define CHAT_SEND_RETRIES 4u
+/* A 429 asking for a longer wait fails the send instead of holding it
+ * (every operation would be TC_ERR_BUSY until then). */
+#define CHAT_RATE_WAIT_MAX_MS 60000u
 #define CHAT_REFRESH_MARGIN_MS 60000u
 #define CHAT_CHECKPOINT_MS 10000u
 

@@ -236,7 +236,11 @@ static void send_retry(tc_chat_t *c, tc_err_t err, int status)
   } else if (status == 429 && r->retry_after_s >= 0) {
     w = r->retry_after_s > CHAT_MS_MAX / 1000 ? CHAT_MS_MAX : (uint64_t)r->retry_after_s * 1000;
   }
-  if (w > d) d = w > CHAT_MS_MAX ? CHAT_MS_MAX : (uint32_t)w;
+  if (w > CHAT_RATE_WAIT_MAX_MS) { /* the chat would be busy meanwhile: the app decides */
+    send_fail(c, err, status);
+    return;
+  }
+  if (w > d) d = (uint32_t)w;
   c->send_step = S_READY;
   c->send.wait_until = CHAT_NOW(c) + d;
 }

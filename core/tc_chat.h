@@ -33,8 +33,9 @@
  * tc_chat_set_unix_time lets the chat honour `x-ratelimit-reset` (Unix ms) on 429 and a JWT's `exp`; without
  * it a 429 waits Retry-After (or the backoff) and the proactive refresh uses
  * the token's lifetime (exp - iat) counted from when it arrived. A 429 never
- * waits less than the backoff (a reset in the past, Retry-After: 0), nor
- * more than 2^31 - 1 ms.
+ * waits less than the backoff (a reset in the past, Retry-After: 0); one
+ * asking for more than 60 s fails the send at once (TC_ERR_RATE_LIMITED,
+ * status 429) rather than holding the chat busy that long.
  *
  * Sessions: a session is started and its token refreshed through two
  * ASYNCHRONOUS providers (§2.1): the chat asks (cfg->start_session /

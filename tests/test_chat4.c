@@ -244,9 +244,11 @@ static void test_stale_408_on_idle_connection_is_retried(void)
 }
 
 /* x-ratelimit-reset as large as it parses, with a wall clock a little
- * behind the monotonic one (an RTC not yet set): the wait is computed
- * without overflow (UBSan), capped, and the send still retries. */
-static void test_429_huge_reset_with_clock_before_epoch(void)
+ * behind the monotonic one (an RTC not yet set): computed without
+ * overflow (UBSan). A wait that long, or a Retry-After of a day, would
+ * hold the chat busy (every operation TC_ERR_BUSY, stop included): the
+ * send fails at once instead, and the chat stays usable. 60 s still waits. */
+static void test_429_huge_wait_fails_the_send(void)
 {
   w_init(&W, "c1");
   w_session(&W);
@@ -255,11 +257,27 @@ static void test_429_huge_reset_with_clock_before_epoch(void)
   w_step(&W);
   fake_reply(&W.req, "HTTP/1.1 429 Too Many\r\nx-ratelimit-reset: 9223372036854775807\r\nContent-Length: 2\r\n\r\n{}");
   w_step(&W);
-  CHECK(tc_chat_next_deadline(&W.chat) > W.now);
-  CHECK(tc_chat_next_deadline(&W.chat) <= W.now + 0x7fffffffu);
-  w_advance(&W, 0x7fffffffu);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED)->err, TC_ERR_RATE_LIMITED);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED)->status, 429);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_IDLE);
+  W.chat.unix_offset = INT64_MIN;
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  fake_reply(&W.req, "HTTP/1.1 429 Too Many\r\nRetry-After: 86400\r\nContent-Length: 2\r\n\r\n{}");
+  w_step(&W);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 2);
+  CHECK_EQ_INT(tc_chat_stop(&W.chat), TC_OK);
+  w_step(&W);
   w_take_req(&W);
-  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  CHECK(w_has(&W, "{\"kind\":\"stop\"}"));
+  fake_reply(&W.req, "HTTP/1.1 429 Too Many\r\nRetry-After: 60\r\nContent-Length: 2\r\n\r\n{}");
+  w_step(&W);
+  w_advance(&W, 59999);
+  CHECK_EQ_INT(W.req.sent_len, 0);
+  w_advance(&W, 1);
+  w_take_req(&W);
+  CHECK(w_has(&W, "{\"kind\":\"stop\"}"));
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 2);
 }
 
 /* A server whose rate-limit reset is always in the past (a skewed clock),
@@ -435,12 +453,46 @@ static void test_approval_under_an_unkept_message_id_refused(void)
   CHECK_EQ_INT(W.req.sent_len, 0);
 }
 
+/* The append and .out both get 401 while one refresh is out: one
+ * question, both wait for it, both go out again with the new token (the
+ * append with its X-Part-Id, .out from its cursor). */
+static void test_append_and_out_401_share_one_refresh(void)
+{
+  char part[40];
+  streaming_turn(0);
+  feed_data(4, DELTA("a"), "e1");
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  snprintf(part, sizeof part, "%s", w_header(&W, "X-Part-Id"));
+  fake_reply(&W.req, json_resp(401, "{}"));
+  W.out.fail_after = TC_ERR_NET_RESET;
+  w_step(&W);
+  w_advance(&W, 1000);
+  w_take_out(&W);
+  fake_reply(&W.out, json_resp(403, "{}"));
+  w_step(&W);
+  CHECK_EQ_INT(W.tokens, 1);
+  CHECK_EQ_INT(W.req.sent_len + W.out.sent_len, 0);
+  CHECK_EQ_INT(tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2)), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK2);
+  CHECK_EQ_STR(w_header(&W, "X-Part-Id"), part);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK2);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "4");
+  CHECK_EQ_INT(W.tokens, 1);
+  CHECK_EQ_INT(tc_chat_provide_token(&W.chat, TOK1, strlen(TOK1)), TC_ERR_STATE);
+}
+
 int main(void)
 {
+  RUN(test_append_and_out_401_share_one_refresh);
   RUN(test_approval_under_an_unkept_message_id_refused);
   RUN(test_404_recreate_disarms_stop_gate);
   RUN(test_stale_408_on_idle_connection_is_retried);
-  RUN(test_429_huge_reset_with_clock_before_epoch);
+  RUN(test_429_huge_wait_fails_the_send);
   RUN(test_429_past_reset_backs_off);
   RUN(test_token_with_huge_exp);
   RUN(test_provider_answer_after_deinit);
