@@ -17,19 +17,28 @@ bool chat_token_char(char ch)
 
 #if TC_CHAT_PROACTIVE_REFRESH
 /* Proactive refresh (beyond 4.8.3): shortly before exp, from the wall clock
- * when known, else from the token's lifetime counted from now. */
+ * when known, else from the token's lifetime counted from now. A wall clock
+ * outside the token's [iat - 5 min, exp) is not trusted: a clock set wrong
+ * would make every fresh token look expired and refresh it every second
+ * (a stale token then waits for its 401, as in 4.8.3). */
 void chat_plan_refresh(tc_chat_t *c)
 {
   int64_t exp_s, iat_s, from_s = 0, from_ms = 0, ttl_ms;
   uint32_t t, margin = or_default(c->cfg->refresh_margin_ms, CHAT_REFRESH_MARGIN_MS);
+  bool life, wall = c->unix_offset != INT64_MIN;
   c->refresh_at = 0;
   if (tc_jwt_times(c->sess.token, c->sess.token_len, &exp_s, &iat_s) != TC_OK || exp_s <= 0) return;
-  if (c->unix_offset != INT64_MIN) from_ms = (int64_t)(c->now + (uint64_t)c->unix_offset);
-  else if (iat_s > 0 && exp_s > iat_s) from_s = iat_s;
-  else return;
   /* an exp past any clock (up to INT64_MAX parses) ends at the cap below,
    * without overflowing the arithmetic */
   if (exp_s > INT64_MAX / 4000) exp_s = INT64_MAX / 4000;
+  life = iat_s > 0 && exp_s > iat_s;
+  if (wall) from_ms = (int64_t)(c->now + (uint64_t)c->unix_offset);
+  if (wall && life && (from_ms / 1000 < iat_s - 300 || from_ms / 1000 >= exp_s)) wall = false; /* set wrong */
+  if (!wall) {
+    if (!life) return;
+    from_s = iat_s;
+    from_ms = 0;
+  }
   ttl_ms = (exp_s - from_s) * 1000 - from_ms;
   /* clamped to 32 bits: every lifetime beyond them ends at the 24-day cap
    * below (half of it is already past 2^31), none at or under 0 gives 1 s */

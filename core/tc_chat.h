@@ -32,7 +32,9 @@
  * tc_chat_step once right after init. Wall-clock time is optional:
  * tc_chat_set_unix_time lets the chat honour `x-ratelimit-reset` (Unix ms) on 429 and a JWT's `exp`; without
  * it a 429 waits Retry-After (or the backoff) and the proactive refresh uses
- * the token's lifetime (exp - iat) counted from when it arrived. A 429 never
+ * the token's lifetime (exp - iat) counted from when it arrived (so does it
+ * when the clock lies outside the token's [iat - 5 min, exp): a clock set
+ * wrong must not make every fresh token look expired). A 429 never
  * waits less than the backoff (a reset in the past, Retry-After: 0); one
  * asking for more than 60 s fails the send at once (TC_ERR_RATE_LIMITED,
  * status 429) rather than holding the chat busy that long.

@@ -486,8 +486,35 @@ static void test_append_and_out_401_share_one_refresh(void)
   CHECK_EQ_INT(tc_chat_provide_token(&W.chat, TOK1, strlen(TOK1)), TC_ERR_STATE);
 }
 
+/* The wall clock is a day off (an RTC set wrong): a fresh token's exp,
+ * counted from that clock, looks past (or a day away). The proactive
+ * refresh must not then ask every second for tokens that all look expired
+ * (before: one question per second, forever); a clock outside the
+ * token's [iat - 5 min, exp) is not trusted and its lifetime is used. */
+static void test_wrong_wall_clock_no_refresh_storm(void)
+{
+  w_init(&W, "c1");
+  w_step(&W);
+  tc_chat_set_unix_time(&W.chat, W.now, 1761820000000ull + 86400000ull); /* a day after iat */
+  W.auto_token = TOK1;
+  CHECK_EQ_INT(tc_chat_preload(&W.chat), TC_OK);
+  w_step(&W);
+  for (int i = 0; i < 60; i++) w_advance(&W, 1000);
+  CHECK_EQ_INT(W.tokens, 0);
+  CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now - 60000 + 3540000); /* the lifetime, from arrival */
+  /* a day before iat: the same */
+  w_init(&W, "c1");
+  w_step(&W);
+  tc_chat_set_unix_time(&W.chat, W.now, 1761820000000ull - 86400000ull);
+  W.auto_token = TOK1;
+  CHECK_EQ_INT(tc_chat_preload(&W.chat), TC_OK);
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + 3540000);
+}
+
 int main(void)
 {
+  RUN(test_wrong_wall_clock_no_refresh_storm);
   RUN(test_append_and_out_401_share_one_refresh);
   RUN(test_approval_under_an_unkept_message_id_refused);
   RUN(test_404_recreate_disarms_stop_gate);
