@@ -1,8 +1,11 @@
 /*
- * test_chat4.c — the request side under adversarial orders of events: a
- * session closed while .out waits to reconnect or a token request is
- * queued, keep-alive reuse with bytes nobody asked for, token answers that
- * come late or after the chat gave up, and bounds of the request buffer.
+ * test_chat4.c — the request side under adversarial orders of events and
+ * hostile numbers: a session closed while .out waits, a token request is
+ * queued or an append is in flight (terminal: no request after it); a
+ * stale 408 on the kept-alive connection; 429s whose wait is past, huge
+ * or overflowing; a JWT exp as large as it parses; a wall clock set
+ * wrong; a provider answering after deinit; backoff times beyond 2^31 ms;
+ * a stop gate outliving its session; a message id too long to keep.
  */
 #include <stdio.h>
 #include <string.h>
@@ -514,22 +517,22 @@ static void test_wrong_wall_clock_no_refresh_storm(void)
 
 int main(void)
 {
-  RUN(test_wrong_wall_clock_no_refresh_storm);
-  RUN(test_append_and_out_401_share_one_refresh);
-  RUN(test_approval_under_an_unkept_message_id_refused);
-  RUN(test_404_recreate_disarms_stop_gate);
+  RUN(test_closed_by_append_while_out_waits_no_reconnect);
+  RUN(test_closed_by_append_while_out_waits_for_token);
+  RUN(test_closed_by_append_drops_queued_token_request);
+  RUN(test_closed_on_out_while_append_in_flight);
+  RUN(test_closed_chat_has_no_deadline_after_refresh_time);
+  RUN(test_refresh_due_while_asked_no_past_deadline);
+  RUN(test_closed_on_out_while_send_waits_for_token);
   RUN(test_stale_408_on_idle_connection_is_retried);
   RUN(test_429_huge_wait_fails_the_send);
   RUN(test_429_past_reset_backs_off);
   RUN(test_token_with_huge_exp);
   RUN(test_provider_answer_after_deinit);
   RUN(test_backoff_times_beyond_2_31_refused);
-  RUN(test_closed_on_out_while_send_waits_for_token);
-  RUN(test_closed_on_out_while_append_in_flight);
-  RUN(test_closed_chat_has_no_deadline_after_refresh_time);
-  RUN(test_refresh_due_while_asked_no_past_deadline);
-  RUN(test_closed_by_append_while_out_waits_no_reconnect);
-  RUN(test_closed_by_append_while_out_waits_for_token);
-  RUN(test_closed_by_append_drops_queued_token_request);
+  RUN(test_404_recreate_disarms_stop_gate);
+  RUN(test_approval_under_an_unkept_message_id_refused);
+  RUN(test_append_and_out_401_share_one_refresh);
+  RUN(test_wrong_wall_clock_no_refresh_storm);
   return tc_test_finish("chat4");
 }
