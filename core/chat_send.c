@@ -87,25 +87,40 @@ static tc_err_t on_rq_body(void *user, const char *p, size_t n)
   return TC_OK;
 }
 
-static const tc_http_resp_cb_t rq_cb = { NULL, NULL, on_rq_body, NULL };
+/* The headers are in: unless chunked (trailer lines still come after the
+ * body), the header line buffer is free, and the answer starts there. */
+static tc_err_t on_rq_headers(void *user, const tc_http_resp_t *r)
+{
+  tc_chat_t *c = user;
+  if (!r->chunked) c->rq_ans_off = (uint16_t)(c->rq_ans_off - c->rq_line);
+  return TC_OK;
+}
 
-/* Starts a request whose body is req_buf[off..off+len); the head, then the
- * answer, go after it. */
+static const tc_http_resp_cb_t rq_cb = { NULL, on_rq_headers, on_rq_body, NULL };
+
+/* Starts a request whose body is req_buf[off..off+len); the head goes after
+ * it. Only an append's body must outlive the exchange (a retry sends it
+ * again; a provider's body is built again for each attempt), so the
+ * response is read over everything after what is kept: the header lines,
+ * then the answer (also over the line buffer, see on_rq_headers). The
+ * request is sent whole before a response byte is stored, and a resend on
+ * a fresh connection happens only before the first one (chat_conn.c). */
 tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *t, size_t off, size_t len)
 {
-  size_t start = off + len, room = c->req_cap - start, line;
+  size_t start = off + len, keep = t ? off : start, room = c->req_cap - keep, line;
   tc_url_t u;
-  tc_err_t err = chat_req_head(c, ep, t, c->req_buf + start, room, c->req_buf + off, len, &u);
+  tc_err_t err = chat_req_head(c, ep, t, c->req_buf + start, c->req_cap - start, c->req_buf + off, len, &u);
   if (err != TC_OK) return err;
   /* header lines get TC_HTTP_LINE_MAX, or a third of a larger room (the API's
    * x-trigger-jwt header line is ~600 bytes), never more than half */
   line = room / 3 > TC_HTTP_LINE_MAX ? room / 3 : TC_HTTP_LINE_MAX;
   if (line > room / 2) line = room / 2;
-  c->rq_ans_off = (uint16_t)(start + line);
+  c->rq_line = (uint16_t)line;
+  c->rq_ans_off = (uint16_t)(keep + line);
   c->rq_ans_len = 0;
   c->rq_overflow = false;
   c->rq_at = CHAT_NOW(c) + or_default(c->cfg->backoff.request_ms, CHAT_REQUEST_MS);
-  return chat_conn_start(&c->rc, &u, c->req_buf + start, line, &rq_cb, c);
+  return chat_conn_start(&c->rc, &u, c->req_buf + keep, line, &rq_cb, c);
 }
 
 /* The answer as a JSON document (tokens on the caller's stack). Any JSON

@@ -120,16 +120,17 @@
  * x-trigger-jwt header line): give it 4 KiB with tc_chat_init_ex.
  * A built-in provider (BACKEND, DIRECT) runs the session start of a first
  * message, and the token refresh after a 401, while that message's body is
- * held: its answer (the token, ~0.5 KiB) must fit after the body, or the
- * start/refresh fails (AUTH_FAILED, TC_ERR_JSON_TOO_BIG) and so does the
- * send. Measured with the defaults and a 450-byte token: messages up to
- * ~320 bytes of plain text; for longer ones raise TC_CHAT_REQUEST_MAX by
- * what they need (TC_CHAT_AUTH_CALLBACK has no such limit). */
+ * held: its answer (the token) is read into what is left after the body
+ * (header lines first; the answer then takes their place unless chunked),
+ * or the start/refresh fails (AUTH_FAILED, TC_ERR_JSON_TOO_BIG) and so
+ * does the send. With the defaults a 450-byte token fits behind every
+ * message the buffer takes, a TC_CHAT_TOKEN_MAX one behind ~550 bytes of
+ * plain text (TC_CHAT_AUTH_CALLBACK has no such limit). */
 #ifndef TC_CHAT_REQUEST_MAX
 #define TC_CHAT_REQUEST_MAX 1536
 #endif
 /* Bytes of the request buffer kept free after a body for the head and the
- * answer (status/header lines and the JSON answer). */
+ * answer (status/header lines, then the JSON answer over them). */
 #ifndef TC_CHAT_ANSWER_MIN
 #define TC_CHAT_ANSWER_MIN 512
 #endif
@@ -496,6 +497,7 @@ struct tc_chat {
   bool abandoned;              /* stop gate: outstandingTurnAbandoned */
   uint8_t tool_next;           /* the tool slot to reuse next */
   bool rq_overflow;            /* the request's answer did not fit */
+  uint16_t rq_line;            /* the request's header line buffer, before the answer */
   uint64_t superseded_seq;     /* stop gate: supersededInputSeq, 0 unknown */
 
   /* the send in progress (one at a time; with send_source and send_step) */

@@ -515,8 +515,82 @@ static void test_wrong_wall_clock_no_refresh_storm(void)
   CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + 3540000);
 }
 
+/* BACKEND with the default buffers: a first message of 800 bytes (within
+ * the documented ~850) is held while the session starts, and the start's
+ * answer carries a 450-byte token; later a 401 refresh answers a token of
+ * the same size as text/plain. Both fit (before: the answer had a third of
+ * what was left after the body, and messages over ~320 bytes failed with
+ * AUTH_FAILED TC_ERR_JSON_TOO_BIG whenever a start or refresh was due). */
+static void test_long_message_survives_start_and_refresh(void)
+{
+  static char text[800], tok[451], ans[600];
+  memset(text, 'x', sizeof text);
+  memset(tok, 'A', sizeof tok - 1);
+  memcpy(tok, TOK1, strlen(TOK1) - 5);
+  w_init(&W, NULL);
+  backend_world();
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, text, sizeof text, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /api/chat/start"));
+  snprintf(ans, sizeof ans, "{\"publicAccessToken\":\"%s\",\"runId\":\"run_cm4z2abcdefghij\"}", tok);
+  fake_reply(&W.req, json_resp(200, ans));
+  w_step(&W);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 0);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  CHECK(w_has(&W, tok));
+  CHECK(w_has(&W, "xxxxxxxxxx\"}]}"));
+  fake_reply(&W.req, json_resp(401, "{}"));
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /api/chat/token"));
+  tok[strlen(TOK1) - 6] = 'B'; /* another token */
+  snprintf(ans, sizeof ans, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %u\r\n\r\n%s\n",
+           (unsigned)strlen(tok) + 1, tok);
+  fake_reply(&W.req, ans);
+  w_step(&W);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 0);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  CHECK(w_has(&W, tok));
+  CHECK(w_has(&W, "xxxxxxxxxx\"}]}"));
+  w_append_ok(&W, 0);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 1);
+}
+
+/* A chunked token answer with a trailer line: the trailer is read into
+ * the header line buffer, which a chunked answer therefore does not take
+ * over (the token stays whole). */
+static void test_chunked_token_answer_with_trailer(void)
+{
+  w_init(&W, NULL);
+  backend_world();
+  w_step(&W);
+  tc_chat_preload(&W.chat);
+  w_step(&W);
+  fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  fake_reply(&W.req, json_resp(401, "{}"));
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(w_has(&W, "POST /api/chat/token"));
+  fake_reply(&W.req, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "20\r\n" "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE\r\n" "2b\r\n" "3NjE4MjcyMDAsImlhdCI6MTc2MTgyMzYwMH0.sigT2\n\r\n"
+                     "0\r\nX-Trailer: zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\r\n\r\n");
+  w_step(&W);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 0);
+  w_take_req(&W);
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK2);
+}
+
 int main(void)
 {
+  RUN(test_chunked_token_answer_with_trailer);
+  RUN(test_long_message_survives_start_and_refresh);
   RUN(test_closed_by_append_while_out_waits_no_reconnect);
   RUN(test_closed_by_append_while_out_waits_for_token);
   RUN(test_closed_by_append_drops_queued_token_request);
