@@ -42,6 +42,7 @@
 #define CHAT_RATE_WAIT_MAX_MS 60000u
 #define CHAT_REFRESH_MARGIN_MS 60000u
 #define CHAT_CHECKPOINT_MS 10000u
+#define CHAT_HOST_MAX 255u /* a DNS name's limit */
 
 /* ---- chat_conn.c */
 enum { K_IDLE = 0, K_SEND, K_RECV }; /* K_IDLE: no exchange under way */

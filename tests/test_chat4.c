@@ -587,10 +587,29 @@ static void test_chunked_token_answer_with_trailer(void)
   CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK2);
 }
 
+/* A .out base URL whose host is longer than a DNS name may be (255): a
+ * named error (STREAM_ERROR, TC_ERR_HTTP_URL) instead of a silent retry
+ * every few seconds, forever. The append to a good host goes through. */
+static void test_out_host_too_long_is_a_named_error(void)
+{
+  static char url[300];
+  tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
+  memcpy(url, "https://", 8);
+  memset(url + 8, 'h', 280);
+  w_init(&W, NULL);
+  W.cfg.out_url = url;
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
+  w_session(&W);
+  w_turn(&W, 0);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 1);
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 1);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_ERROR)->err, TC_ERR_HTTP_URL);
+  CHECK(tc_chat_next_deadline(&W.chat) > W.now + 60000); /* nothing retries */
+}
+
 int main(void)
 {
-  RUN(test_chunked_token_answer_with_trailer);
-  RUN(test_long_message_survives_start_and_refresh);
   RUN(test_closed_by_append_while_out_waits_no_reconnect);
   RUN(test_closed_by_append_while_out_waits_for_token);
   RUN(test_closed_by_append_drops_queued_token_request);
@@ -608,5 +627,8 @@ int main(void)
   RUN(test_approval_under_an_unkept_message_id_refused);
   RUN(test_append_and_out_401_share_one_refresh);
   RUN(test_wrong_wall_clock_no_refresh_storm);
+  RUN(test_long_message_survives_start_and_refresh);
+  RUN(test_chunked_token_answer_with_trailer);
+  RUN(test_out_host_too_long_is_a_named_error);
   return tc_test_finish("chat4");
 }
