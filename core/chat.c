@@ -64,10 +64,18 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src)
   c->has_in_seq = false;
   c->gate = false;
   chat_end_turn(c);
+  /* Terminal (§2.4): no reconnect, no refresh, no request after this. A
+   * body being read stays (the record that closed the session may be in
+   * it, its parser running); .out waiting to reconnect, or for a token,
+   * ends; a token request not yet sent is dropped, and the send waiting
+   * for it fails (a send waiting to retry fails when due, unsent). */
+  if (c->out.phase != O_BODY) chat_out_close(c);
+  if (c->auth.phase == AP_QUEUED) memset(&c->auth, 0, sizeof c->auth);
   chat_event_init(c, &ev, TC_CHAT_EV_SESSION_CLOSED);
   ev.source = src;
   ev.text = (tc_slice_t){ c->sess.reason, c->sess.reason_len };
   chat_emit(c, &ev);
+  chat_send_auth_done(c, TC_ERR_SESSION_CLOSED, 0);
 }
 
 /* The cursor the record carries: while a turn streams, the turn's start
@@ -257,7 +265,7 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   c->out.frag_shown = c->sess.frag_shown;
   c->out.frag_run = 0;
   c->last_persist = CHAT_NOW(c);
-  chat_plan_refresh(c);
+  chat_plan_refresh(c, false);
   return TC_OK;
 }
 
@@ -271,7 +279,11 @@ static bool valid_header(const tc_chat_header_t *h)
 
 static tc_err_t check_config(const tc_chat_config_t *g)
 {
-  if (g->random == NULL || g->timeout_seconds > 600) return TC_ERR_CONFIG;
+  const tc_chat_backoff_t *b = &g->backoff;
+  /* times are compared wrap-safe, within 2^31 ms of now (chat_int.h) */
+  uint32_t ms = b->base_ms | b->max_ms | b->eof_base_ms | b->stall_ms | b->header_ms | b->request_ms |
+                g->refresh_margin_ms | g->checkpoint_ms;
+  if (g->random == NULL || g->timeout_seconds > 600 || ms > CHAT_MS_MAX) return TC_ERR_CONFIG;
   if (g->auth && g->auth->check(g) != TC_OK) return TC_ERR_CONFIG;
   if (chat_check_json(chat_cslice(g->client_data), '{') != TC_OK) return TC_ERR_CONFIG; /* NULL passes */
   for (size_t i = 0; i < g->header_count; i++)
@@ -322,6 +334,12 @@ void tc_chat_deinit(tc_chat_t *c)
 {
   chat_out_close(c);
   chat_conn_close(&c->rc);
+  /* nothing is asked or sent any more: a provider's late answer is
+   * TC_ERR_STATE and reaches no callback */
+  memset(&c->auth, 0, sizeof c->auth);
+  c->send_source = TC_CHAT_SRC_NONE;
+  c->send_step = S_NONE;
+  c->refresh_at = 0;
   /* A clean shutdown keeps everything: the delivered mark and cursor too,
    * not only the last checkpoint (a resume then repeats nothing). */
   if ((c->dirty || moved(c) || c->kv_failed) && c->sess.token_len > 0) persist(c);
@@ -334,7 +352,7 @@ void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)
   d = was == INT64_MIN ? INT64_MAX : c->unix_offset - was;
   /* the token's refresh was planned without the clock (a restored token
    * counted as new) or with another: plan it from its exp now */
-  if ((d > 1000 || d < -1000) && c->sess.token_len > 0) chat_plan_refresh(c);
+  if ((d > 1000 || d < -1000) && c->sess.token_len > 0) chat_plan_refresh(c, false);
 }
 
 tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
@@ -352,17 +370,18 @@ tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
 
 uint64_t tc_chat_next_deadline(const tc_chat_t *c)
 {
-  int32_t m = INT32_MAX; /* ms from now; INT32_MAX: none */
+  int64_t m = INT64_MAX; /* ms from now; INT64_MAX: none */
   if (chat_out_timed(c)) chat_dl(c, &m, c->out.at);
   if (chat_conn_busy(&c->rc)) chat_dl(c, &m, c->rq_at);
   else if (c->send_step == S_READY) chat_dl(c, &m, c->send.wait_until);
-  if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at) chat_dl(c, &m, c->refresh_at);
+  /* (a refresh waits while a question is out, and none comes once closed) */
+  if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at && !c->auth.want && !c->closed) chat_dl(c, &m, c->refresh_at);
   /* queued work, or a read stopped by its bound with bytes perhaps waiting
    * below (decrypted TLS records: no socket event will come): run again now */
   if (c->auth.phase == AP_QUEUED || c->dirty || c->oc.more || c->rc.more) m = m < 0 ? m : 0;
   else if (c->sess.token_len && (moved(c) || c->kv_failed))
     chat_dl(c, &m, checkpoint_at(c));
-  return m == INT32_MAX ? UINT64_MAX : c->now + (uint64_t)(int64_t)m;
+  return m == INT64_MAX ? UINT64_MAX : c->now + (uint64_t)m;
 }
 
 tc_chat_state_t tc_chat_state(const tc_chat_t *c)

@@ -17,16 +17,32 @@ bool chat_token_char(char ch)
 
 #if TC_CHAT_PROACTIVE_REFRESH
 /* Proactive refresh (beyond 4.8.3): shortly before exp, from the wall clock
- * when known, else from the token's lifetime counted from now. */
-void chat_plan_refresh(tc_chat_t *c)
+ * when known, else from the token's lifetime counted from now. A wall clock
+ * before the token's iat - 5 min is not trusted, nor, for a token that has
+ * just arrived (fresh), one at or past its exp: a clock set wrong would make
+ * every fresh token look expired and refresh it every second (a stale token
+ * then waits for its 401, as in 4.8.3). A token kept from before (restored,
+ * or planned again when the clock arrives) may really have expired: it is
+ * refreshed at once, and if the clock was wrong the new token is fresh. */
+void chat_plan_refresh(tc_chat_t *c, bool fresh)
 {
   int64_t exp_s, iat_s, from_s = 0, from_ms = 0, ttl_ms;
   uint32_t t, margin = or_default(c->cfg->refresh_margin_ms, CHAT_REFRESH_MARGIN_MS);
+  bool life, wall = c->unix_offset != INT64_MIN;
   c->refresh_at = 0;
   if (tc_jwt_times(c->sess.token, c->sess.token_len, &exp_s, &iat_s) != TC_OK || exp_s <= 0) return;
-  if (c->unix_offset != INT64_MIN) from_ms = (int64_t)c->now + c->unix_offset;
-  else if (iat_s > 0 && exp_s > iat_s) from_s = iat_s;
-  else return;
+  /* an exp past any clock (up to INT64_MAX parses) ends at the cap below,
+   * without overflowing the arithmetic */
+  if (exp_s > INT64_MAX / 4000) exp_s = INT64_MAX / 4000;
+  life = iat_s > 0 && exp_s > iat_s;
+  if (wall) from_ms = (int64_t)(c->now + (uint64_t)c->unix_offset);
+  if (wall && life && (from_ms / 1000 < iat_s - 300 || (fresh && from_ms / 1000 >= exp_s)))
+    wall = false; /* set wrong */
+  if (!wall) {
+    if (!life) return;
+    from_s = iat_s;
+    from_ms = 0;
+  }
   ttl_ms = (exp_s - from_s) * 1000 - from_ms;
   /* clamped to 32 bits: every lifetime beyond them ends at the 24-day cap
    * below (half of it is already past 2^31), none at or under 0 gives 1 s */
@@ -46,7 +62,7 @@ tc_err_t chat_adopt_token(tc_chat_t *c, const char *tok, size_t len)
   memmove(c->sess.token, tok, len);
   c->sess.token_len = (uint16_t)len;
   c->dirty = true;
-  chat_plan_refresh(c);
+  chat_plan_refresh(c, true);
   return TC_OK;
 }
 
@@ -71,6 +87,9 @@ tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok
       c->has_cursor = false;
       c->has_shown = false;
       c->out.frag_shown = 0; /* (seq_nums start again) */
+      /* (and .in's: a stop gate armed for the old session's turn would
+       * wait in the new one for a boundary that never comes) */
+      c->gate = false;
     }
     if (recreate || fresh) c->streaming = 0;
   }
@@ -85,6 +104,11 @@ void chat_need_auth(tc_chat_t *c, bool start)
 {
   const tc_chat_config_t *g = c->cfg;
   if (c->auth.want != AUTH_NONE) return; /* asked already: its answer serves every waiter */
+  if (c->closed) { /* terminal: nobody is asked (a 401 on an append in flight at the close) */
+    chat_send_auth_done(c, TC_ERR_SESSION_CLOSED, 0);
+    chat_out_auth_done(c, TC_ERR_SESSION_CLOSED);
+    return;
+  }
   /* no mint: starting again yields a token; no start: the mint must do */
   if (!chat_can(c, start)) start = !start;
   c->auth.want = start ? AUTH_START : AUTH_TOKEN;

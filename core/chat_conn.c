@@ -15,7 +15,6 @@
 
 #define RECV_CHUNK 512
 #define CHAT_RECV_BURST 16 /* reads per pump: at most 8 KiB before returning */
-#define CHAT_HOST_MAX 255  /* a DNS name's limit */
 
 static uint32_t host_key(const tc_url_t *u)
 {

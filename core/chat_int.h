@@ -37,8 +37,12 @@
 #define CHAT_HEADER_MS 30000u
 #define CHAT_REQUEST_MS 30000u
 #define CHAT_SEND_RETRIES 4u
+/* A 429 asking for a longer wait fails the send instead of holding it
+ * (every operation would be TC_ERR_BUSY until then). */
+#define CHAT_RATE_WAIT_MAX_MS 60000u
 #define CHAT_REFRESH_MARGIN_MS 60000u
 #define CHAT_CHECKPOINT_MS 10000u
+#define CHAT_HOST_MAX 255u /* a DNS name's limit */
 
 /* ---- chat_conn.c */
 enum { K_IDLE = 0, K_SEND, K_RECV }; /* K_IDLE: no exchange under way */
@@ -131,8 +135,9 @@ static inline uint32_t chat_after(const tc_chat_t *c, uint32_t d)
   uint32_t t = CHAT_NOW(c) + d;
   return t ? t : 1;
 }
-/* Lowers *m (ms from now, may be negative) to t's. */
-static inline void chat_dl(const tc_chat_t *c, int32_t *m, uint32_t t)
+/* Lowers *m (ms from now, may be negative; INT64_MAX none) to t's (which
+ * may be CHAT_MS_MAX = INT32_MAX ahead: the sentinel is beyond it). */
+static inline void chat_dl(const tc_chat_t *c, int64_t *m, uint32_t t)
 {
   int32_t d = (int32_t)(t - CHAT_NOW(c));
   if (d < *m) *m = d;
@@ -162,10 +167,11 @@ bool chat_token_char(char ch);            /* base64url or '.' */
 /* A session start (start) or a token mint (!start) is configured. */
 bool chat_can(const tc_chat_t *c, bool start);
 #if TC_CHAT_PROACTIVE_REFRESH
-void chat_plan_refresh(tc_chat_t *c);     /* proactive refresh from the token's exp */
+/* proactive refresh from the token's exp; fresh: the token arrived just now */
+void chat_plan_refresh(tc_chat_t *c, bool fresh);
 bool chat_refresh_step(tc_chat_t *c);
 #else
-static inline void chat_plan_refresh(tc_chat_t *c) { (void)c; }
+static inline void chat_plan_refresh(tc_chat_t *c, bool fresh) { (void)c; (void)fresh; }
 static inline bool chat_refresh_step(tc_chat_t *c) { (void)c; return false; }
 #endif
 /* Ends the question: adopts tok on success, tells the waiters. Returns err,

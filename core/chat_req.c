@@ -258,6 +258,9 @@ tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t 
   if (c->cfg->request_hook && (err = c->cfg->request_hook(c->cfg->user, c, &r)) != TC_OK) return err;
   if (r.url == NULL) return TC_ERR_CONFIG;
   if ((err = tc_url_parse(r.url, strlen(r.url), u)) != TC_OK) return err;
+  /* a host no DNS name can be (checked here, so that .out reports it
+   * instead of retrying the connection forever) */
+  if (u->host.len > CHAT_HOST_MAX) return TC_ERR_HTTP_URL;
   if ((err = compose_target(c, ep, t, u, mem, cap, &target)) != TC_OK) return err;
   tc_http_req_begin(&q, mem + target.len, cap - target.len, ep == TC_CHAT_EP_OUT ? "GET" : "POST", u, target);
   put_fixed_headers(c, &q, ep, t);

@@ -47,12 +47,16 @@ void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch)
 {
   int i;
   if (ch->type == TC_CHUNK_START) {
-    if (ch->message_id.len == 0 || ch->message_id.len > TC_CHAT_MSGID_MAX) return;
-    if (ch->message_id.len != c->sess.msgid_len || memcmp(c->sess.msgid, ch->message_id.ptr, ch->message_id.len) != 0) {
+    tc_slice_t id = ch->message_id;
+    if (id.len == 0) return; /* (the message goes on) */
+    /* an id too long to keep: no id, so its tools cannot be answered
+     * under another message's (send_tool refuses) */
+    if (id.len > TC_CHAT_MSGID_MAX) id.len = 0;
+    if (id.len != c->sess.msgid_len || memcmp(c->sess.msgid, id.ptr, id.len) != 0) {
       memset(c->sess.tools, 0, sizeof c->sess.tools);
       c->sess.tools_dynamic = 0;
     }
-    c->sess.msgid_len = (uint8_t)chat_copy_str(c->sess.msgid, TC_CHAT_MSGID_MAX, ch->message_id, NULL);
+    c->sess.msgid_len = (uint8_t)chat_copy_str(c->sess.msgid, TC_CHAT_MSGID_MAX, id, NULL);
     return;
   }
   if (ch->type != TC_CHUNK_TOOL_INPUT_START && ch->type != TC_CHUNK_TOOL_INPUT_AVAILABLE &&
@@ -83,25 +87,40 @@ static tc_err_t on_rq_body(void *user, const char *p, size_t n)
   return TC_OK;
 }
 
-static const tc_http_resp_cb_t rq_cb = { NULL, NULL, on_rq_body, NULL };
+/* The headers are in: unless chunked (trailer lines still come after the
+ * body), the header line buffer is free, and the answer starts there. */
+static tc_err_t on_rq_headers(void *user, const tc_http_resp_t *r)
+{
+  tc_chat_t *c = user;
+  if (!r->chunked) c->rq_ans_off = (uint16_t)(c->rq_ans_off - c->rq_line);
+  return TC_OK;
+}
 
-/* Starts a request whose body is req_buf[off..off+len); the head, then the
- * answer, go after it. */
+static const tc_http_resp_cb_t rq_cb = { NULL, on_rq_headers, on_rq_body, NULL };
+
+/* Starts a request whose body is req_buf[off..off+len); the head goes after
+ * it. Only an append's body must outlive the exchange (a retry sends it
+ * again; a provider's body is built again for each attempt), so the
+ * response is read over everything after what is kept: the header lines,
+ * then the answer (also over the line buffer, see on_rq_headers). The
+ * request is sent whole before a response byte is stored, and a resend on
+ * a fresh connection happens only before the first one (chat_conn.c). */
 tc_err_t chat_rq_begin(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *t, size_t off, size_t len)
 {
-  size_t start = off + len, room = c->req_cap - start, line;
+  size_t start = off + len, keep = t ? off : start, room = c->req_cap - keep, line;
   tc_url_t u;
-  tc_err_t err = chat_req_head(c, ep, t, c->req_buf + start, room, c->req_buf + off, len, &u);
+  tc_err_t err = chat_req_head(c, ep, t, c->req_buf + start, c->req_cap - start, c->req_buf + off, len, &u);
   if (err != TC_OK) return err;
   /* header lines get TC_HTTP_LINE_MAX, or a third of a larger room (the API's
    * x-trigger-jwt header line is ~600 bytes), never more than half */
   line = room / 3 > TC_HTTP_LINE_MAX ? room / 3 : TC_HTTP_LINE_MAX;
   if (line > room / 2) line = room / 2;
-  c->rq_ans_off = (uint16_t)(start + line);
+  c->rq_line = (uint16_t)line;
+  c->rq_ans_off = (uint16_t)(keep + line);
   c->rq_ans_len = 0;
   c->rq_overflow = false;
   c->rq_at = CHAT_NOW(c) + or_default(c->cfg->backoff.request_ms, CHAT_REQUEST_MS);
-  return chat_conn_start(&c->rc, &u, c->req_buf + start, line, &rq_cb, c);
+  return chat_conn_start(&c->rc, &u, c->req_buf + keep, line, &rq_cb, c);
 }
 
 /* The answer as a JSON document (tokens on the caller's stack). Any JSON
@@ -154,6 +173,7 @@ void chat_send_auth_done(tc_chat_t *c, tc_err_t err, int status)
 /* What a successful append means for the conversation (§6.4, §6.7). */
 static void send_effects(tc_chat_t *c, tc_chat_source_t src, bool has_seq, uint64_t seq)
 {
+  if (c->closed) return; /* closed on .out while the append was in flight: no turn follows */
   if (src == TC_CHAT_SRC_SUBMIT || src == TC_CHAT_SRC_REGENERATE || src == TC_CHAT_SRC_ACTION) {
     if (src != TC_CHAT_SRC_ACTION) c->last_send_at = chat_after(c, 0);
     c->has_in_seq = has_seq;
@@ -204,28 +224,40 @@ static bool closed_answer(tc_chat_t *c, tc_slice_t *reason)
   return true;
 }
 
-/* 5xx, 429 and network failures: retry with the same X-Part-Id, at most
+/* 5xx, 429, 408 and network failures: retry with the same X-Part-Id, at most
  * backoff.send_retries times (beyond 4.8.3, which surfaces them; the docs
  * allow it, §6.3). A 429 waits for x-ratelimit-reset when the wall clock is
- * known, else Retry-After, else the backoff. */
+ * known, else Retry-After, and at least the backoff. (A 408 is what a server
+ * sends before closing an idle kept-alive connection, read by the next
+ * request on it: RFC 9110 15.5.9 lets the client repeat the request.) */
 static void send_retry(tc_chat_t *c, tc_err_t err, int status)
 {
   const tc_http_resp_t *r = &c->rc.resp;
-  int64_t d;
+  uint32_t d;
+  uint64_t w = 0;
   if (++c->send.retries > or_default(c->cfg->backoff.send_retries, CHAT_SEND_RETRIES)) {
     send_fail(c, err, status);
     return;
   }
+  /* the backoff is the least wait: a reset in the past (a skewed clock) or
+   * Retry-After: 0 must not send the retries in one burst */
+  d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries,
+                   or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS));
   if (status == 429 && r->ratelimit_reset >= 0 && c->unix_offset != INT64_MIN) {
-    d = r->ratelimit_reset - c->unix_offset - (int64_t)c->now;
+    /* (unsigned: a reset as large as it parses, or a wall clock behind the
+     * monotonic one, cannot overflow) */
+    uint64_t now_unix = c->now + (uint64_t)c->unix_offset;
+    w = (int64_t)now_unix >= r->ratelimit_reset ? 0 : (uint64_t)r->ratelimit_reset - now_unix;
   } else if (status == 429 && r->retry_after_s >= 0) {
-    d = r->retry_after_s > CHAT_MS_MAX / 1000 ? CHAT_MS_MAX : r->retry_after_s * 1000;
-  } else {
-    d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries,
-                     or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS));
+    w = r->retry_after_s > CHAT_MS_MAX / 1000 ? CHAT_MS_MAX : (uint64_t)r->retry_after_s * 1000;
   }
+  if (w > CHAT_RATE_WAIT_MAX_MS) { /* the chat would be busy meanwhile: the app decides */
+    send_fail(c, err, status);
+    return;
+  }
+  if (w > d) d = (uint32_t)w;
   c->send_step = S_READY;
-  c->send.wait_until = CHAT_NOW(c) + (uint32_t)(d < 0 ? 0 : d > CHAT_MS_MAX ? CHAT_MS_MAX : d);
+  c->send.wait_until = CHAT_NOW(c) + d;
 }
 
 static void append_done(tc_chat_t *c, tc_err_t err, int status)
@@ -247,8 +279,8 @@ static void append_done(tc_chat_t *c, tc_err_t err, int status)
   } else if (status == 409 && closed_answer(c, &reason)) {
     chat_mark_closed(c, reason, TC_CHAT_SRC_SEND);
     send_fail(c, TC_ERR_SESSION_CLOSED, status);
-  } else if (status == 429 || status >= 500) {
-    send_retry(c, status == 429 ? TC_ERR_RATE_LIMITED : TC_ERR_SERVER, status);
+  } else if (status == 429 || status == 408 || status >= 500) {
+    send_retry(c, status == 429 ? TC_ERR_RATE_LIMITED : status == 408 ? TC_ERR_TIMEOUT : TC_ERR_SERVER, status);
   } else {
     send_fail(c, status == 401 || status == 403 ? TC_ERR_AUTH : status == 404 ? TC_ERR_NOT_FOUND
                  : status == 413 ? TC_ERR_TOO_LARGE : TC_ERR_HTTP_STATUS, status);

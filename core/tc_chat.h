@@ -22,16 +22,22 @@
  * Headers: cfg->headers go on every .in/.out request; a name the chat writes
  * itself (Authorization, X-Part-Id, ...) is skipped, so the chat's value
  * always wins (4.8.3 lets an extra header override Authorization on GET .out;
- * this does not). Sends retry 5xx, 429 and network failures with the same
- * X-Part-Id up to backoff.send_retries times (4.8.3 surfaces them at once;
- * protocol.md §6.3 allows the retry).
+ * this does not). Sends retry 5xx, 429, 408 and network failures with the
+ * same X-Part-Id up to backoff.send_retries times (4.8.3 surfaces them at
+ * once; protocol.md §6.3 allows the retry; a 408 is what some servers send
+ * before closing an idle kept-alive connection).
  *
  * Time: every deadline is in the caller's monotonic milliseconds (the now_ms
  * of tc_chat_step). Operations count from the time of the last step, so call
  * tc_chat_step once right after init. Wall-clock time is optional:
  * tc_chat_set_unix_time lets the chat honour `x-ratelimit-reset` (Unix ms) on 429 and a JWT's `exp`; without
  * it a 429 waits Retry-After (or the backoff) and the proactive refresh uses
- * the token's lifetime (exp - iat) counted from when it arrived.
+ * the token's lifetime (exp - iat) counted from when it arrived (so does it
+ * when the clock lies outside the token's [iat - 5 min, exp): a clock set
+ * wrong must not make every fresh token look expired). A 429 never
+ * waits less than the backoff (a reset in the past, Retry-After: 0); one
+ * asking for more than 60 s fails the send at once (TC_ERR_RATE_LIMITED,
+ * status 429) rather than holding the chat busy that long.
  *
  * Sessions: a session is started and its token refreshed through two
  * ASYNCHRONOUS providers (§2.1): the chat asks (cfg->start_session /
@@ -116,12 +122,20 @@
  * token (it is sent from the session record), so it is ~250-400 bytes. A body
  * may use all but TC_CHAT_ANSWER_MIN bytes (~850 bytes of plain text with the
  * defaults). DIRECT mode reads a whole SessionItem answer (1-2 KiB, with an
- * x-trigger-jwt header line): give it 4 KiB with tc_chat_init_ex. */
+ * x-trigger-jwt header line): give it 4 KiB with tc_chat_init_ex.
+ * A built-in provider (BACKEND, DIRECT) runs the session start of a first
+ * message, and the token refresh after a 401, while that message's body is
+ * held: its answer (the token) is read into what is left after the body
+ * (header lines first; the answer then takes their place unless chunked),
+ * or the start/refresh fails (AUTH_FAILED, TC_ERR_JSON_TOO_BIG) and so
+ * does the send. With the defaults a 450-byte token fits behind every
+ * message the buffer takes, a TC_CHAT_TOKEN_MAX one behind ~550 bytes of
+ * plain text (TC_CHAT_AUTH_CALLBACK has no such limit). */
 #ifndef TC_CHAT_REQUEST_MAX
 #define TC_CHAT_REQUEST_MAX 1536
 #endif
 /* Bytes of the request buffer kept free after a body for the head and the
- * answer (status/header lines and the JSON answer). */
+ * answer (status/header lines, then the JSON answer over them). */
 #ifndef TC_CHAT_ANSWER_MIN
 #define TC_CHAT_ANSWER_MIN 512
 #endif
@@ -502,6 +516,7 @@ struct tc_chat {
   uint8_t tool_next;           /* the tool slot to reuse next */
   bool rq_overflow;            /* the request's answer did not fit */
   bool kv_failed;              /* the last record write failed: again at the next checkpoint */
+  uint16_t rq_line;            /* the request's header line buffer, before the answer */
   uint64_t superseded_seq;     /* stop gate: supersededInputSeq, 0 unknown */
 
   /* the send in progress (one at a time; with send_source and send_step) */
@@ -527,8 +542,9 @@ struct tc_chat {
  * carries GET .out; req_net every other request. No I/O happens here.
  * TC_ERR_ARG for a bad chat id, TC_ERR_CONFIG for a bad configuration (no
  * random source, missing URLs for the auth mode, clientData not an object,
- * timeout_seconds above 600, a header whose name is not an HTTP token or
- * whose value holds a control byte other than HTAB, or DEL). */
+ * timeout_seconds above 600, a backoff time, refresh_margin_ms or
+ * checkpoint_ms above 2^31 - 1 ms, a header whose name is not an HTTP token
+ * or whose value holds a control byte other than HTAB, or DEL). */
 tc_err_t tc_chat_init(tc_chat_t *chat, const tc_chat_config_t *cfg, const char *chat_id,
                       tc_transport_t out_net, tc_transport_t req_net, tc_chat_bufs_t *bufs);
 /* The same with separate buffers (record >= 1024, out_line >= 256,
@@ -537,8 +553,10 @@ tc_err_t tc_chat_init_ex(tc_chat_t *chat, const tc_chat_config_t *cfg, const cha
                          tc_transport_t out_net, tc_transport_t req_net, char *record,
                          size_t record_cap, char *out_line, size_t out_line_cap, char *request,
                          size_t request_cap);
-/* Closes both connections and writes a pending record. The chat may be
- * initialised again afterwards. Not from inside the event callback. */
+/* Closes both connections and writes a pending record. Nothing is asked
+ * any more: a provider answering later gets TC_ERR_STATE (and no event).
+ * The chat may be initialised again afterwards. Not from inside the event
+ * callback. */
 void tc_chat_deinit(tc_chat_t *chat);
 
 /* Does all work that is ready at now_ms and returns without blocking. Always

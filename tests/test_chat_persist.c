@@ -1,5 +1,5 @@
 /*
- * test_chat4.c — persistence and resume: what the session record keeps across
+ * test_chat_persist.c — persistence and resume: what the session record keeps across
  * a clean shutdown (tc_chat_deinit) or a power cut, and what a restore then a
  * resume shows. The in-record progress of a long text delta (a record larger
  * than the record buffer, delivered in fragments), records written by the
@@ -636,5 +636,5 @@ int main(void)
   RUN(test_failed_restore_leaves_a_used_chat_fresh);
   RUN(test_failed_write_is_reported_and_retried);
   RUN(test_deinit_with_requests_in_flight);
-  return tc_test_finish("chat4");
+  return tc_test_finish("chat_persist");
 }
