@@ -378,7 +378,8 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *c)
   if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at && !c->auth.want && !c->closed) chat_dl(c, &m, c->refresh_at);
   /* queued work, or a read stopped by its bound with bytes perhaps waiting
    * below (decrypted TLS records: no socket event will come): run again now */
-  if (c->auth.phase == AP_QUEUED || c->dirty || c->oc.more || c->rc.more) m = m < 0 ? m : 0;
+  if (c->auth.phase == AP_QUEUED) chat_dl(c, &m, c->auth.at);
+  if (c->dirty || c->oc.more || c->rc.more) m = m < 0 ? m : 0;
   else if (c->sess.token_len && (moved(c) || c->kv_failed))
     chat_dl(c, &m, checkpoint_at(c));
   return m == INT64_MAX ? UINT64_MAX : c->now + (uint64_t)m;

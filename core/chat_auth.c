@@ -118,6 +118,7 @@ void chat_need_auth(tc_chat_t *c, bool start)
   }
   if (g->auth != TC_CHAT_AUTH_CALLBACK) { /* a built-in provider: its request runs in the step */
     c->auth.phase = AP_QUEUED;
+    c->auth.at = CHAT_NOW(c);
     return;
   }
   c->auth.phase = AP_ASKED;

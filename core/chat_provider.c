@@ -53,6 +53,21 @@ static tc_err_t auth_body(tc_chat_t *c, tc_buf_t *b)
   return b->overflow ? TC_ERR_NOSPACE : TC_OK;
 }
 
+/* A transient failure (the network, a timeout, 408, 429, 5xx) asks again
+ * after the backoff, at most backoff.send_retries times, as an append does
+ * (beyond 4.8.3, whose accessToken/startSession errors surface at once: on a
+ * device a blip during a refresh would end the stream or fail the send).
+ * False when the budget is spent: the failure stands. */
+static bool provider_retry(tc_chat_t *c)
+{
+  const tc_chat_backoff_t *b = &c->cfg->backoff;
+  if (++c->auth.retries > or_default(b->send_retries, CHAT_SEND_RETRIES)) return false;
+  c->auth.phase = AP_QUEUED;
+  c->auth.at = chat_after(c, chat_backoff(c, or_default(b->base_ms, CHAT_RETRY_BASE_MS), c->auth.retries,
+                                          or_default(b->max_ms, CHAT_RETRY_MAX_MS)));
+  return true;
+}
+
 /* Builds the body after a held append body and starts the request. */
 static bool provider_step(tc_chat_t *c)
 {
@@ -73,6 +88,7 @@ static bool provider_step(tc_chat_t *c)
     t.key_value = g->device_key;
   }
   if (err == TC_OK) err = chat_rq_begin(c, start ? TC_CHAT_EP_START : TC_CHAT_EP_TOKEN, &t, off, b.len);
+  if (err <= TC_ERR_NET_EOF && err >= TC_ERR_NET_CLOSED && provider_retry(c)) return true;
   if (err != TC_OK) {
     chat_auth_finish(c, err, 0, TC_SLICE_NULL, false);
     return true;
@@ -110,6 +126,7 @@ static void provider_done(tc_chat_t *c, tc_err_t err, int status)
 {
   tc_slice_t tok = TC_SLICE_NULL;
   bool pending = false;
+  if ((err != TC_OK || status == 408 || status == 429 || status >= 500) && provider_retry(c)) return;
   if (err == TC_OK) {
     if (status >= 200 && status < 300) err = auth_answer(c, &tok, &pending);
     else if (status == 409 && IS_DIRECT(c->cfg)) err = TC_ERR_SESSION_CLOSED;

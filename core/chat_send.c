@@ -325,7 +325,7 @@ bool chat_rq_step(tc_chat_t *c)
     else c->cfg->auth->done(c, err, status);
     return true;
   }
-  if (c->auth.phase == AP_QUEUED) return c->cfg->auth->step(c);
+  if (c->auth.phase == AP_QUEUED && chat_due(c, c->auth.at)) return c->cfg->auth->step(c);
   /* (S_READY only with a token: restore is refused while a send is under way) */
   if (c->send_step == S_READY && chat_due(c, c->send.wait_until)) return append_step(c);
   return false;

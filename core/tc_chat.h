@@ -46,9 +46,12 @@
  * Two built-in providers do it over HTTP on the request connection:
  * TC_CHAT_AUTH_BACKEND (the app's own backend, a per-device key header) and
  * TC_CHAT_AUTH_DIRECT (POST /api/v1/sessions with a secret key; DEVELOPMENT
- * ONLY — never ship a secret key in firmware). They live in chat_provider.c
- * and are reached only through cfg->auth, so firmware that answers the
- * callbacks itself links none of their code.
+ * ONLY — never ship a secret key in firmware). A transient failure of their
+ * request (the network, a timeout, 408, 429, 5xx) is asked again after the
+ * backoff, up to backoff.send_retries times, as an append is (beyond 4.8.3,
+ * which surfaces it); a refusal (401, 403, 4xx, a bad answer) stands. They
+ * live in chat_provider.c and are reached only through cfg->auth, so firmware
+ * that answers the callbacks itself links none of their code.
  *
  * Persistence: the session record (token, .out cursor, active input seq,
  * isStreaming, closed + reason, the assistant message id and pending tool
@@ -286,7 +289,8 @@ typedef struct tc_chat_backoff {
   uint32_t stall_ms;        /* no decoded record (or fragment of a long delta) for this long: reconnect. 60000 */
   uint32_t header_ms;       /* response headers within: 30000 */
   uint32_t request_ms;      /* a whole request/answer within: 30000 */
-  uint8_t send_retries;     /* 5xx / 429 / network retries of one append: 4 */
+  uint8_t send_retries;     /* 5xx / 429 / network retries of one append (and
+                             * of a built-in provider's request): 4 */
 } tc_chat_backoff_t;
 
 typedef struct tc_chat_config {
@@ -468,6 +472,8 @@ struct tc_chat {
     uint8_t want;              /* 0, AUTH_START, AUTH_TOKEN (chat.c) */
     uint8_t phase;             /* asked the app / request queued / running */
     bool recreate;             /* a 404 repair: drop the cursor on success */
+    uint8_t retries;           /* a built-in provider's transient failures */
+    uint32_t at;               /* a queued request goes out then (chat time) */
   } auth;
   uint16_t req_cap;
   uint16_t rq_ans_off, rq_ans_len; /* the request's answer in req_buf */

@@ -571,6 +571,74 @@ static void test_long_message_survives_start_and_refresh(void)
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 1);
 }
 
+/* A built-in provider's request meets a transient failure (5xx, a reset
+ * connection, 429): it is asked again after the backoff, up to the send
+ * retry budget, as an append is (before: the first blip failed the send with
+ * AUTH_FAILED, and .out needing a token after a drop ended the stream). */
+static void test_provider_request_retried_on_transient_failure(void)
+{
+  static const int statuses[] = { 503, 0, 429 }; /* 0: the connection resets mid-answer */
+  w_init(&W, NULL);
+  backend_world();
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  for (int i = 0; i < 3; i++) {
+    w_take_req(&W);
+    CHECK(starts(W.req_text, "POST /api/chat/start"));
+    if (statuses[i]) {
+      fake_reply(&W.req, json_resp(statuses[i], "{}"));
+    } else { /* (mid-answer: a reset before any byte is resent at once) */
+      fake_reply(&W.req, "HTTP/1.1 200 OK\r\nContent-Length: 90\r\n\r\n{\"publicAcc");
+      W.req.fail_after = TC_ERR_NET_RESET;
+    }
+    w_step(&W);
+    CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 0);
+    CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
+    CHECK(tc_chat_next_deadline(&W.chat) > W.now);         /* a backoff, not a burst */
+    CHECK(tc_chat_next_deadline(&W.chat) <= W.now + 5000);
+    w_take_req(&W);
+    CHECK_EQ_INT(W.req_text[0], '\0');
+    w_advance(&W, 5000);
+  }
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /api/chat/start"));
+  fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  w_append_ok(&W, 0);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 1);
+  /* a server that keeps failing: the budget (4 retries), then the failure */
+  w_init(&W, NULL);
+  backend_world();
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  for (int i = 0; i < 5; i++) {
+    w_take_req(&W);
+    CHECK(starts(W.req_text, "POST /api/chat/start"));
+    fake_reply(&W.req, json_resp(502, "{}"));
+    w_step(&W);
+    w_advance(&W, 5000);
+  }
+  w_take_req(&W);
+  CHECK_EQ_INT(W.req_text[0], '\0');
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 1);
+  /* a refused answer is not retried */
+  w_init(&W, NULL);
+  backend_world();
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  fake_reply(&W.req, json_resp(403, "{}"));
+  w_step(&W);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 1);
+}
+
 /* A chunked token answer with a trailer line: the trailer is read into
  * the header line buffer, which a chunked answer therefore does not take
  * over (the token stays whole). */
@@ -640,6 +708,7 @@ int main(void)
   RUN(test_wrong_wall_clock_no_refresh_storm);
   RUN(test_long_message_survives_start_and_refresh);
   RUN(test_chunked_token_answer_with_trailer);
+  RUN(test_provider_request_retried_on_transient_failure);
   RUN(test_out_host_too_long_is_a_named_error);
   return tc_test_finish("chat_req");
 }
