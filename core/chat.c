@@ -169,7 +169,10 @@ static uint32_t checkpoint_at(const tc_chat_t *c)
 /* State changes now; a moved cursor or mark at most every checkpoint_ms. */
 static void persist_step(tc_chat_t *c)
 {
-  if (c->sess.token_len == 0) return;
+  if (c->sess.token_len == 0) { /* no record without a token (a start refused with 409 closes first) */
+    c->dirty = false;             /* (left set, it would hold the next deadline at now) */
+    return;
+  }
   if (c->dirty || ((moved(c) || c->kv_failed) && chat_due(c, checkpoint_at(c)))) persist(c);
 }
 
@@ -356,7 +359,10 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *c)
   if (chat_out_timed(c)) chat_dl(c, &m, c->out.at);
   if (chat_conn_busy(&c->rc)) chat_dl(c, &m, c->rq_at);
   else if (c->send_step == S_READY) chat_dl(c, &m, c->send.wait_until);
-  if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at) chat_dl(c, &m, c->refresh_at);
+  /* (the refresh runs only with no question out and the session open, as
+   * chat_refresh_step checks: else a due one would hold the deadline at now) */
+  if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at && c->auth.want == AUTH_NONE && !c->closed)
+    chat_dl(c, &m, c->refresh_at);
   /* queued work, or a read stopped by its bound with bytes perhaps waiting
    * below (decrypted TLS records: no socket event will come): run again now */
   if (c->auth.phase == AP_QUEUED || c->dirty || c->oc.more || c->rc.more) m = m < 0 ? m : 0;
