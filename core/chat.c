@@ -340,9 +340,34 @@ void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)
   if ((d > 1000 || d < -1000) && c->sess.token_len > 0) chat_plan_refresh(c);
 }
 
+/* The chat keeps times as the low 32 bits of now_ms (chat_int.h): each must
+ * stay within 2^31 ms of now, or a due time reads as one 24 days ahead. When
+ * the clock jumped by j >= 2^30 ms since `was` (a device that slept between
+ * two steps), a deadline it passed is set to now. */
+static uint32_t passed(const tc_chat_t *c, uint32_t t, uint32_t was, uint64_t j)
+{
+  int32_t d = (int32_t)(t - was);
+  return d <= 0 || (uint64_t)d <= j ? CHAT_NOW(c) : t;
+}
+
+static void after_jump(tc_chat_t *c, uint32_t was, uint64_t j)
+{
+  c->out.at = passed(c, c->out.at, was, j);
+  c->rq_at = passed(c, c->rq_at, was, j);
+  c->send.wait_until = passed(c, c->send.wait_until, was, j);
+  if (c->refresh_at) c->refresh_at = chat_after(c, passed(c, c->refresh_at, was, j) - CHAT_NOW(c)); /* (0: none) */
+  if (passed(c, c->last_persist + or_default(c->cfg->checkpoint_ms, CHAT_CHECKPOINT_MS), was, j) == CHAT_NOW(c))
+    c->last_persist = CHAT_NOW(c) - or_default(c->cfg->checkpoint_ms, CHAT_CHECKPOINT_MS);
+}
+
 tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
 {
-  if (now_ms > c->now) c->now = now_ms;
+  if (now_ms > c->now) {
+    uint32_t was = CHAT_NOW(c);
+    uint64_t j = now_ms - c->now;
+    c->now = now_ms;
+    if (j > CHAT_MS_MAX / 2) after_jump(c, was, j);
+  }
   for (int i = 0; i < 16; i++) {
     bool progress = chat_rq_step(c);
     progress |= chat_out_step(c);

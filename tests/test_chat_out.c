@@ -107,11 +107,54 @@ static void test_closed_by_append_while_out_waits_stops_reconnecting(void)
   CHECK(idle_deadline());
 }
 
+/* The clock jumps more than 2^31 ms (24.8 days) between two steps while a
+ * turn streams (a device that slept): the stall timer is long past, so the
+ * step reconnects; it must not wait another 24 days. */
+static void test_clock_jump_past_2_31_ms_fires_the_stall(void)
+{
+  int opens;
+  streaming_turn(0);
+  W.auto_token = TOK1; /* (the proactive refresh is due too: answered at once) */
+  feed_data(1, DELTA("a"), "e1");
+  opens = W.out.opens;
+  w_advance(&W, 0x80000000ull + 100000);
+  CHECK(tc_chat_next_deadline(&W.chat) <= W.now + 5000);
+  w_advance(&W, 5000);
+  CHECK_EQ_INT(W.out.opens, opens + 1);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "1");
+}
+
+/* A device up for more than 2^31 ms (24.8 days) when the chat starts: the
+ * append goes out at once (a send's wait must not start from time 0, which
+ * then reads as 24 days ahead). */
+static void test_send_after_24_days_of_uptime_goes_out(void)
+{
+  w_init(&W, NULL);
+  W.now = 0x80000000ull + 5000;
+  {
+    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
+    tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs);
+  }
+  w_step(&W);
+  w_session(&W);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  CHECK(tc_chat_next_deadline(&W.chat) <= W.now);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  w_append_ok(&W, 0);
+  w_take_out(&W);
+  CHECK(starts(W.req_text, "GET /realtime/v1/sessions/c1/out"));
+}
+
 int main(void)
 {
   RUN(test_closed_before_a_token_does_not_spin);
   RUN(test_refresh_due_after_close_does_not_spin);
   RUN(test_refresh_due_while_a_token_question_is_out_does_not_spin);
   RUN(test_closed_by_append_while_out_waits_stops_reconnecting);
+  RUN(test_clock_jump_past_2_31_ms_fires_the_stall);
+  RUN(test_send_after_24_days_of_uptime_goes_out);
   return tc_test_finish("chat_out");
 }
