@@ -16,8 +16,11 @@
 #include "chat_int.h"
 
 /* A callback's verdict (out.verdict_err): TC_OK the subscription is done,
- * CHAT_RETRY (chat_int.h) reconnect from the cursor, TC_ERR_AUTH refresh the
- * token once and reconnect, any other error ends the subscription with it. */
+ * CHAT_RETRY (chat_int.h) reconnect from the cursor, OUT_EOF the read ended
+ * cleanly ("[DONE]", §6.2 step 4: as an EOF, even if the connection stays
+ * open), TC_ERR_AUTH refresh the token once and reconnect, any other error
+ * ends the subscription with it. */
+#define OUT_EOF ((tc_err_t)3) /* (positive: beside CHAT_HALT 1, CHAT_RETRY 2) */
 
 static tc_err_t on_headers(void *user, const tc_http_resp_t *r);
 static tc_err_t on_body(void *user, const char *p, size_t n);
@@ -140,6 +143,8 @@ static void apply_verdict(tc_chat_t *c)
   chat_out_close(c);
   if (err == CHAT_RETRY) {
     out_again(c, R_DROP);
+  } else if (err == OUT_EOF) {
+    out_again(c, R_EOF);
   } else if (err == TC_ERR_AUTH && !c->out.auth_refreshed) {
     c->out.auth_refreshed = true;
     c->out.phase = O_AUTH;
@@ -419,5 +424,6 @@ static tc_err_t on_event(void *user, tc_out_event_t ev, tc_slice_t text)
 {
   (void)text;
   if (ev == TC_OUT_EV_ERROR) return halt(user, CHAT_RETRY, 0);
+  if (ev == TC_OUT_EV_DONE) return halt(user, OUT_EOF, 0);
   return TC_OK;
 }

@@ -148,6 +148,51 @@ static void test_send_after_24_days_of_uptime_goes_out(void)
   CHECK(starts(W.req_text, "GET /realtime/v1/sessions/c1/out"));
 }
 
+/* §6.2 step 4: "[DONE]" is the clean end of the read; a server or proxy
+ * that then holds the connection open (no EOF) must not leave the turn
+ * waiting for the 60 s stall timer: the chat resubscribes within the EOF
+ * backoff (100 ms base), from the cursor. */
+static void test_done_without_eof_resubscribes_at_once(void)
+{
+  int opens;
+  streaming_turn(0);
+  feed_data(3, DELTA("a"), "e1");
+  opens = W.out.opens;
+  fake_reply(&W.out, "data: [DONE]\n\n");
+  w_step(&W);
+  CHECK(tc_chat_next_deadline(&W.chat) <= W.now + 100);
+  w_advance(&W, 100);
+  CHECK_EQ_INT(W.out.opens, opens + 1);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "3");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
+}
+
+/* The settled answer to a peek (§5.6): "[DONE]" ends it even when the
+ * connection stays open; no resubscribe. */
+static void test_settled_done_without_eof_ends(void)
+{
+  int opens;
+  first_turn_done();
+  w_init(&W, "c1");
+  w_session(&W);
+  W.chat.streaming = -1; /* a resume with isStreaming unknown peeks */
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "X-Peek-Settled"), "1");
+  fake_reply(&W.out, sse_head(true));
+  fake_reply(&W.out, "data: [DONE]\n\n");
+  w_step(&W);
+  opens = W.out.opens;
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_IDLE);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 0);
+  w_advance(&W, 60000);
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(W.out.opens, opens);
+  CHECK_EQ_INT(W.out.connected, false);
+}
+
 int main(void)
 {
   RUN(test_closed_before_a_token_does_not_spin);
@@ -156,5 +201,7 @@ int main(void)
   RUN(test_closed_by_append_while_out_waits_stops_reconnecting);
   RUN(test_clock_jump_past_2_31_ms_fires_the_stall);
   RUN(test_send_after_24_days_of_uptime_goes_out);
+  RUN(test_done_without_eof_resubscribes_at_once);
+  RUN(test_settled_done_without_eof_ends);
   return tc_test_finish("chat_out");
 }
