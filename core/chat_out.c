@@ -360,7 +360,10 @@ static int vs_since(const tc_chat_t *c, int64_t b)
   return (uint64_t)b < c->out.since_in_seq ? -1 : 1;
 }
 
-/* The stop gate (§6.7 step 5): true when the record is swallowed. */
+/* The stop gate (§6.7 step 5): true when the record is swallowed. The
+ * turn-complete that disarms it is the stopped turn's boundary: swallowed
+ * too (also when it has no session-in-event-id, or the send no seq: it must
+ * not end the new turn), unless it shows the new turn's output was lost. */
 static bool gated(tc_chat_t *c, const tc_control_t *ctl, tc_err_t *halted)
 {
   int64_t b = ctl->session_in_event_id;
@@ -369,14 +372,15 @@ static bool gated(tc_chat_t *c, const tc_control_t *ctl, tc_err_t *halted)
   if (ctl->kind != TC_CTRL_TURN_COMPLETE) return true;
   if (b >= 0 && (uint64_t)b < c->superseded_seq) return true;
   c->gate = false;
+  if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
   if (vs_since(c, b) > 0) {
-    if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
     c->has_in_seq = false;
     chat_end_turn(c);
     *halted = halt(c, TC_ERR_OUTPUT_LOST, 0);
-    return true;
+  } else if (c->closed) {
+    *halted = halt(c, TC_OK, 0); /* no new turn will come */
   }
-  return false;
+  return true;
 }
 
 static tc_err_t turn_complete(tc_chat_t *c, const tc_record_info_t *rec, const tc_control_t *ctl)

@@ -193,6 +193,177 @@ static void test_settled_done_without_eof_ends(void)
   CHECK_EQ_INT(W.out.connected, false);
 }
 
+/* The next request's Authorization after a turn (a second turn's GET). */
+static const char *next_turn_auth(void)
+{
+  w_turn(&W, 1);
+  w_take_out(&W);
+  return w_header(&W, "Authorization");
+}
+
+/* A turn-complete whose token is malformed, or longer than the record
+ * buffer and TC_CHAT_TOKEN_MAX: the turn still ends, the old token stays. */
+static void test_bad_token_in_turn_complete_ends_the_turn_keeps_the_token(void)
+{
+  static char h[TC_OUT_RECORD_MAX + 200];
+  static const char *bad[] = { "not a jwt!", "", "\\u0000abc", NULL };
+  for (int i = 0; i < 4; i++) {
+    streaming_turn(0);
+    if (bad[i]) {
+      snprintf(h, sizeof h, "[[\"trigger-control\",\"turn-complete\"],[\"public-access-token\",\"%s\"],"
+               "[\"session-in-event-id\",\"0\"]]", bad[i]);
+    } else { /* too long for the record buffer */
+      size_t n = (size_t)snprintf(h, sizeof h, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"],"
+                                  "[\"public-access-token\",\"");
+      memset(h + n, 'a', TC_OUT_RECORD_MAX);
+      snprintf(h + n + TC_OUT_RECORD_MAX, sizeof h - n - TC_OUT_RECORD_MAX, "\"]]");
+    }
+    feed_control(5, h);
+    CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+    CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_IDLE);
+    CHECK_EQ_STR(next_turn_auth(), "Bearer " TOK1);
+    CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  }
+}
+
+/* session-closed in the middle of a batch: what follows in that batch is
+ * not delivered, and nothing reconnects. upgrade-required and
+ * pending-version mid-batch: the rest of the batch is. */
+static void test_control_records_mid_batch(void)
+{
+  sse_b_t s;
+  int opens;
+  streaming_turn(0);
+  sse_begin(&s);
+  sse_data(&s, 1, DELTA("a"), "e1");
+  sse_control(&s, 2, "[[\"trigger-control\",\"upgrade-required\"]]");
+  sse_data(&s, 3, DELTA("b"), "e3");
+  sse_control(&s, 4, "[[\"trigger-control\",\"pending-version\"]]");
+  sse_data(&s, 5, DELTA("c"), "e5");
+  sse_control(&s, 6, "[[\"trigger-control\",\"session-closed\"],[\"session-closed-reason\",\"bye\"]]");
+  sse_data(&s, 7, DELTA("d"), "e7");
+  fake_reply(&W.out, sse_end(&s));
+  w_step(&W);
+  CHECK_EQ_INT(W.shown_len, 3);
+  CHECK(memcmp(W.shown, "abc", 3) == 0);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_RUN_PENDING_VERSION), 1);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_SESSION_CLOSED)->text, "bye");
+  opens = W.out.opens;
+  w_advance(&W, 60000);
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(W.out.opens, opens);
+  CHECK(idle_deadline());
+}
+
+/* stop() while .out waits for the app's token after a 401: the stop ends
+ * the subscription; the token's late answer opens nothing. */
+static void test_stop_while_out_waits_for_a_token(void)
+{
+  int opens;
+  streaming_turn(0);
+  feed_data(1, DELTA("a"), "e1");
+  fake_eof(&W.out);
+  w_step(&W);
+  w_advance(&W, 1000);
+  w_take_out(&W);
+  fake_reply(&W.out, json_resp(401, "{\"error\":\"expired\"}"));
+  w_step(&W);
+  CHECK_EQ_INT(W.tokens, 1);
+  CHECK_EQ_INT(tc_chat_stop(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(w_has(&W, "\"kind\":\"stop\""));
+  fake_reply(&W.req, json_resp(200, "{\"ok\":true,\"seq\":1}"));
+  w_step(&W);
+  opens = W.out.opens;
+  CHECK_EQ_INT(tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2)), TC_OK);
+  w_advance(&W, 10000);
+  CHECK_EQ_INT(W.out.opens, opens);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_IDLE);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
+  CHECK(idle_deadline());
+}
+
+/* stop() while the GET waits for its headers: the late answer is never
+ * read (no chunk after the stop). */
+static void test_stop_while_out_waits_for_headers(void)
+{
+  int chunks;
+  w_init(&W, "c1");
+  w_session(&W);
+  w_turn(&W, 0);
+  w_take_out(&W);
+  CHECK_EQ_INT(tc_chat_stop(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  fake_reply(&W.req, json_resp(200, "{\"ok\":true,\"seq\":1}"));
+  w_step(&W);
+  chunks = w_count(&W, TC_CHAT_EV_CHUNK);
+  fake_reply(&W.out, sse_head(false));
+  fake_reply(&W.out, turn_batch(0, 0));
+  w_advance(&W, 40000);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_CHUNK), chunks);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_IDLE);
+  CHECK(idle_deadline());
+}
+
+static void stop_now(void)
+{
+  CHECK_EQ_INT(tc_chat_stop(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  w_append_ok(&W, 3);
+}
+
+/* §6.7 step 5: the turn-complete that disarms the stop gate is the stopped
+ * turn's boundary; unless it shows the new turn's output was lost, it is
+ * swallowed, not taken as the end of the new turn. Here that boundary has
+ * no session-in-event-id (a legacy agent's): the new turn still streams. */
+static void test_stop_gate_boundary_without_sie_is_swallowed(void)
+{
+  streaming_turn(2);
+  feed_data(10, DELTA("a"), "h1");
+  stop_now();
+  w_turn(&W, 4);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(11, DELTA("leftover"), "h2");
+  feed_control(12, "[[\"trigger-control\",\"turn-complete\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0);
+  CHECK(W.out.connected);
+  feed_data(13, DELTA("new"), "h3");
+  feed_control(14, "[[\"trigger-control\",\"turn-complete\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  CHECK_EQ_INT(W.shown_len, 4);
+  CHECK(memcmp(W.shown, "anew", 4) == 0);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
+}
+
+/* The same when the new send's append gave no seq (an older server): the
+ * stopped turn's boundary (sie 2 >= the superseded 2) disarms the gate and
+ * is swallowed; the new turn's own boundary ends it. */
+static void test_stop_gate_boundary_with_unknown_send_seq_is_swallowed(void)
+{
+  streaming_turn(2);
+  feed_data(10, DELTA("a"), "h1");
+  stop_now();
+  w_turn(&W, -1);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(11, DELTA("leftover"), "h2");
+  feed_control(12, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"2\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0);
+  feed_data(13, DELTA("new"), "h3");
+  feed_control(14, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"4\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  CHECK_EQ_INT(W.shown_len, 4);
+  CHECK(memcmp(W.shown, "anew", 4) == 0);
+}
+
 int main(void)
 {
   RUN(test_closed_before_a_token_does_not_spin);
@@ -203,5 +374,11 @@ int main(void)
   RUN(test_send_after_24_days_of_uptime_goes_out);
   RUN(test_done_without_eof_resubscribes_at_once);
   RUN(test_settled_done_without_eof_ends);
+  RUN(test_bad_token_in_turn_complete_ends_the_turn_keeps_the_token);
+  RUN(test_control_records_mid_batch);
+  RUN(test_stop_while_out_waits_for_a_token);
+  RUN(test_stop_while_out_waits_for_headers);
+  RUN(test_stop_gate_boundary_without_sie_is_swallowed);
+  RUN(test_stop_gate_boundary_with_unknown_send_seq_is_swallowed);
   return tc_test_finish("chat_out");
 }
