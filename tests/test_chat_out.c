@@ -364,6 +364,72 @@ static void test_stop_gate_boundary_with_unknown_send_seq_is_swallowed(void)
   CHECK(memcmp(W.shown, "anew", 4) == 0);
 }
 
+/* A server that replays from below the cursor after a reconnect (seq_num
+ * going backwards across connections, e.g. a Last-Event-ID it could not
+ * read): what was shown comes again marked replayed, nothing is lost, the
+ * turn ends once. */
+static void test_replay_below_the_cursor_after_a_reconnect(void)
+{
+  streaming_turn(0);
+  feed_data(1, DELTA("a"), "e1");
+  feed_data(2, DELTA("b"), "e2");
+  W.out.fail_after = TC_ERR_NET_RESET;
+  w_step(&W);
+  w_advance(&W, 1000);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "2");
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(0, "{\"type\":\"start\",\"messageId\":\"m_1\"}", "e0");
+  feed_data(1, DELTA("a"), "e1");
+  feed_data(2, DELTA("b"), "e2");
+  feed_data(3, DELTA("c"), "e3");
+  feed_control(4, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
+  CHECK_EQ_INT(W.shown_len, 3);
+  CHECK(memcmp(W.shown, "abc", 3) == 0);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).cursor, 4);
+}
+
+/* Watch mode across turns and a 401 between them: one refresh, the watch
+ * goes on from the cursor with the new token; a second turn is read. */
+static void test_watch_survives_a_401_between_turns(void)
+{
+  w_init(&W, NULL);
+  W.cfg.watch = true;
+  {
+    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
+    tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs);
+  }
+  w_session(&W);
+  CHECK_EQ_INT(tc_chat_watch(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(1, DELTA("t1"), "w1");
+  feed_control(2, "[[\"trigger-control\",\"turn-complete\"]]");
+  fake_eof(&W.out);
+  w_step(&W);
+  w_advance(&W, 200);
+  w_take_out(&W);
+  fake_reply(&W.out, json_resp(401, "{\"error\":\"expired\"}"));
+  W.auto_token = TOK2;
+  w_step(&W);
+  w_advance(&W, 200);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK2);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "2");
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(3, DELTA("t2"), "w2");
+  feed_control(4, "[[\"trigger-control\",\"turn-complete\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 2);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_STREAMING);
+  CHECK_EQ_INT(W.tokens, 1);
+}
+
 int main(void)
 {
   RUN(test_closed_before_a_token_does_not_spin);
@@ -380,5 +446,7 @@ int main(void)
   RUN(test_stop_while_out_waits_for_headers);
   RUN(test_stop_gate_boundary_without_sie_is_swallowed);
   RUN(test_stop_gate_boundary_with_unknown_send_seq_is_swallowed);
+  RUN(test_replay_below_the_cursor_after_a_reconnect);
+  RUN(test_watch_survives_a_401_between_turns);
   return tc_test_finish("chat_out");
 }
