@@ -430,6 +430,86 @@ static void test_watch_survives_a_401_between_turns(void)
   CHECK_EQ_INT(W.tokens, 1);
 }
 
+/* The stall and header timers and the backoff across the wrap of the low
+ * 32 bits of now_ms: each fires exactly when due, the deadline tells it. */
+static void test_timers_across_the_32_bit_wrap(void)
+{
+  int opens;
+  w_init(&W, NULL);
+  W.now = 0x100000000ull - 30000;
+  W.cfg.checkpoint_ms = 1000000; /* (its deadline would come first) */
+  {
+    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
+    tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs);
+  }
+  w_step(&W);
+  w_session(&W);
+  w_turn(&W, 0);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_data(1, DELTA("a"), "e1");
+  CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + 60000);
+  opens = W.out.opens;
+  w_advance(&W, 59999);
+  CHECK(W.out.connected);
+  w_advance(&W, 1); /* stalled: backoff 0.5-1 s */
+  CHECK(!W.out.connected);
+  CHECK(tc_chat_next_deadline(&W.chat) > W.now && tc_chat_next_deadline(&W.chat) <= W.now + 1000);
+  W.now = tc_chat_next_deadline(&W.chat);
+  w_step(&W);
+  CHECK_EQ_INT(W.out.opens, opens + 1);
+  CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + 30000); /* the header timer */
+  w_advance(&W, 29999);
+  CHECK(W.out.connected);
+  w_advance(&W, 1);
+  CHECK(!W.out.connected);
+  CHECK(W.now > 0x100000000ull);
+}
+
+/* Odd answers to GET .out mid-turn: a 204, a 302, a 200 text/html page, a
+ * chunked event stream that ends without [DONE]. Each is resumed from the
+ * cursor within the backoff (the loop sleeps until then), and the turn's
+ * text is whole once a real stream comes. */
+static void test_odd_answers_resume_from_the_cursor(void)
+{
+  static const char *odd[] = {
+    "HTTP/1.1 204 No Content\r\n\r\n",
+    "HTTP/1.1 302 Found\r\nLocation: https://portal/\r\nContent-Length: 0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 23\r\n\r\n<html>data: x</html>\n\n\n",
+    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "6\r\n: hi\n\n\r\n0\r\n\r\n",
+  };
+  for (int i = 0; i < 4; i++) {
+    streaming_turn(0);
+    feed_data(1, DELTA("a"), "e1");
+    fake_eof(&W.out);
+    w_step(&W);
+    for (int k = 0; k < 3; k++) {
+      uint64_t d = tc_chat_next_deadline(&W.chat);
+      CHECK(d > W.now && d <= W.now + 5000);
+      W.now = d;
+      w_step(&W);
+      w_take_out(&W);
+      CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "1");
+      fake_reply(&W.out, odd[i]);
+      if (i == 2) fake_eof(&W.out);
+      CHECK(idle_deadline());
+      CHECK(!W.out.connected);
+    }
+    W.now = tc_chat_next_deadline(&W.chat);
+    w_step(&W);
+    fake_reply(&W.out, sse_head(false));
+    w_step(&W);
+    feed_data(2, DELTA("b"), "e2");
+    feed_control(3, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
+    CHECK_EQ_INT(W.shown_len, 2);
+    CHECK(memcmp(W.shown, "ab", 2) == 0);
+    CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+    CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
+  }
+}
+
 int main(void)
 {
   RUN(test_closed_before_a_token_does_not_spin);
@@ -448,5 +528,7 @@ int main(void)
   RUN(test_stop_gate_boundary_with_unknown_send_seq_is_swallowed);
   RUN(test_replay_below_the_cursor_after_a_reconnect);
   RUN(test_watch_survives_a_401_between_turns);
+  RUN(test_timers_across_the_32_bit_wrap);
+  RUN(test_odd_answers_resume_from_the_cursor);
   return tc_test_finish("chat_out");
 }
