@@ -352,12 +352,12 @@ static uint32_t passed(const tc_chat_t *c, uint32_t t, uint32_t was, uint64_t j)
 
 static void after_jump(tc_chat_t *c, uint32_t was, uint64_t j)
 {
+  uint32_t ckpt = or_default(c->cfg->checkpoint_ms, CHAT_CHECKPOINT_MS);
   c->out.at = passed(c, c->out.at, was, j);
   c->rq_at = passed(c, c->rq_at, was, j);
   c->send.wait_until = passed(c, c->send.wait_until, was, j);
   if (c->refresh_at) c->refresh_at = chat_after(c, passed(c, c->refresh_at, was, j) - CHAT_NOW(c)); /* (0: none) */
-  if (passed(c, c->last_persist + or_default(c->cfg->checkpoint_ms, CHAT_CHECKPOINT_MS), was, j) == CHAT_NOW(c))
-    c->last_persist = CHAT_NOW(c) - or_default(c->cfg->checkpoint_ms, CHAT_CHECKPOINT_MS);
+  if (passed(c, c->last_persist + ckpt, was, j) == CHAT_NOW(c)) c->last_persist = CHAT_NOW(c) - ckpt;
 }
 
 tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)

@@ -477,8 +477,7 @@ static void test_odd_answers_resume_from_the_cursor(void)
     "HTTP/1.1 204 No Content\r\n\r\n",
     "HTTP/1.1 302 Found\r\nLocation: https://portal/\r\nContent-Length: 0\r\n\r\n",
     "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 23\r\n\r\n<html>data: x</html>\n\n\n",
-    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
-    "6\r\n: hi\n\n\r\n0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n: hi\n\n\r\n0\r\n\r\n",
   };
   for (int i = 0; i < 4; i++) {
     streaming_turn(0);
