@@ -509,6 +509,32 @@ static void test_odd_answers_resume_from_the_cursor(void)
   }
 }
 
+/* The stopped turn's boundary announces the close (session-closed: true,
+ * §5.4, e.g. the stop ended the last allowed turn): the chat is closed and
+ * the new subscription ends (no new turn will come); no turn-complete. */
+static void test_stop_gate_boundary_announcing_the_close_closes(void)
+{
+  int opens;
+  streaming_turn(2);
+  feed_data(10, DELTA("a"), "h1");
+  stop_now();
+  w_turn(&W, 4);
+  w_take_out(&W);
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+  feed_control(12, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"2\"],"
+                   "[\"session-closed\",\"true\"],[\"session-closed-reason\",\"max-turns\"]]");
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_SESSION_CLOSED)->text, "max-turns");
+  CHECK_EQ_INT(W.out.connected, false);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0);
+  opens = W.out.opens;
+  w_advance(&W, 60000);
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(W.out.opens, opens);
+  CHECK(idle_deadline());
+}
+
 int main(void)
 {
   RUN(test_closed_before_a_token_does_not_spin);
@@ -529,5 +555,6 @@ int main(void)
   RUN(test_watch_survives_a_401_between_turns);
   RUN(test_timers_across_the_32_bit_wrap);
   RUN(test_odd_answers_resume_from_the_cursor);
+  RUN(test_stop_gate_boundary_announcing_the_close_closes);
   return tc_test_finish("chat_out");
 }
