@@ -177,7 +177,10 @@ static uint32_t checkpoint_at(const tc_chat_t *c)
 /* State changes now; a moved cursor or mark at most every checkpoint_ms. */
 static void persist_step(tc_chat_t *c)
 {
-  if (c->sess.token_len == 0) return;
+  if (c->sess.token_len == 0) { /* no record without a token (a start refused with 409 closes first) */
+    c->dirty = false;             /* (left set, it would hold the next deadline at now) */
+    return;
+  }
   if (c->dirty || ((moved(c) || c->kv_failed) && chat_due(c, checkpoint_at(c)))) persist(c);
 }
 
@@ -355,9 +358,35 @@ void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)
   if ((d > 1000 || d < -1000) && c->sess.token_len > 0) chat_plan_refresh(c, false);
 }
 
+/* The chat keeps times as the low 32 bits of now_ms (chat_int.h): each must
+ * stay within 2^31 ms of now, or a due time reads as one 24 days ahead. When
+ * the clock jumped by j >= 2^30 ms since `was` (a device that slept between
+ * two steps), a deadline it passed is set to now. */
+static uint32_t passed(const tc_chat_t *c, uint32_t t, uint32_t was, uint64_t j)
+{
+  int32_t d = (int32_t)(t - was);
+  return d <= 0 || (uint64_t)d <= j ? CHAT_NOW(c) : t;
+}
+
+static void after_jump(tc_chat_t *c, uint32_t was, uint64_t j)
+{
+  uint32_t ckpt = or_default(c->cfg->checkpoint_ms, CHAT_CHECKPOINT_MS);
+  c->out.at = passed(c, c->out.at, was, j);
+  c->rq_at = passed(c, c->rq_at, was, j);
+  c->send.wait_until = passed(c, c->send.wait_until, was, j);
+  c->auth.at = passed(c, c->auth.at, was, j);
+  if (c->refresh_at) c->refresh_at = chat_after(c, passed(c, c->refresh_at, was, j) - CHAT_NOW(c)); /* (0: none) */
+  if (passed(c, c->last_persist + ckpt, was, j) == CHAT_NOW(c)) c->last_persist = CHAT_NOW(c) - ckpt;
+}
+
 tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
 {
-  if (now_ms > c->now) c->now = now_ms;
+  if (now_ms > c->now) {
+    uint32_t was = CHAT_NOW(c);
+    uint64_t j = now_ms - c->now;
+    c->now = now_ms;
+    if (j > CHAT_MS_MAX / 2) after_jump(c, was, j);
+  }
   for (int i = 0; i < 16; i++) {
     bool progress = chat_rq_step(c);
     progress |= chat_out_step(c);
@@ -372,13 +401,18 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *c)
 {
   int64_t m = INT64_MAX; /* ms from now; INT64_MAX: none */
   if (chat_out_timed(c)) chat_dl(c, &m, c->out.at);
-  if (chat_conn_busy(&c->rc)) chat_dl(c, &m, c->rq_at);
-  else if (c->send_step == S_READY) chat_dl(c, &m, c->send.wait_until);
-  /* (a refresh waits while a question is out, and none comes once closed) */
-  if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at && !c->auth.want && !c->closed) chat_dl(c, &m, c->refresh_at);
-  /* queued work, or a read stopped by its bound with bytes perhaps waiting
-   * below (decrypted TLS records: no socket event will come): run again now */
-  if (c->auth.phase == AP_QUEUED) chat_dl(c, &m, c->auth.at);
+  if (chat_conn_busy(&c->rc)) {
+    chat_dl(c, &m, c->rq_at); /* what waits for the connection waits for this */
+  } else {
+    if (c->send_step == S_READY) chat_dl(c, &m, c->send.wait_until);
+    if (c->auth.phase == AP_QUEUED) chat_dl(c, &m, c->auth.at);
+  }
+  /* (the refresh runs only with no question out and the session open, as
+   * chat_refresh_step checks: else a due one would hold the deadline at now) */
+  if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at && c->auth.want == AUTH_NONE && !c->closed)
+    chat_dl(c, &m, c->refresh_at);
+  /* a record to write, or a read stopped by its bound with bytes perhaps
+   * waiting below (decrypted TLS records: no socket event will come) */
   if (c->dirty || c->oc.more || c->rc.more) m = m < 0 ? m : 0;
   else if (c->sess.token_len && (moved(c) || c->kv_failed))
     chat_dl(c, &m, checkpoint_at(c));

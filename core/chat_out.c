@@ -16,8 +16,11 @@
 #include "chat_int.h"
 
 /* A callback's verdict (out.verdict_err): TC_OK the subscription is done,
- * CHAT_RETRY (chat_int.h) reconnect from the cursor, TC_ERR_AUTH refresh the
- * token once and reconnect, any other error ends the subscription with it. */
+ * CHAT_RETRY (chat_int.h) reconnect from the cursor, OUT_EOF the read ended
+ * cleanly ("[DONE]", §6.2 step 4: as an EOF, even if the connection stays
+ * open), TC_ERR_AUTH refresh the token once and reconnect, any other error
+ * ends the subscription with it. */
+#define OUT_EOF ((tc_err_t)3) /* (positive: beside CHAT_HALT 1, CHAT_RETRY 2) */
 
 static tc_err_t on_headers(void *user, const tc_http_resp_t *r);
 static tc_err_t on_body(void *user, const char *p, size_t n);
@@ -140,6 +143,8 @@ static void apply_verdict(tc_chat_t *c)
   chat_out_close(c);
   if (err == CHAT_RETRY) {
     out_again(c, R_DROP);
+  } else if (err == OUT_EOF) {
+    out_again(c, R_EOF);
   } else if (err == TC_ERR_AUTH && !c->out.auth_refreshed) {
     c->out.auth_refreshed = true;
     c->out.phase = O_AUTH;
@@ -163,7 +168,9 @@ bool chat_out_step(tc_chat_t *c)
 {
   if (!chat_out_timed(c)) return false;
   if (chat_due(c, c->out.at)) {
-    if (c->out.phase == O_WAIT) out_connect(c);
+    /* (closed meanwhile, e.g. by an append's 409: nothing more to read, §5.4) */
+    if (c->out.phase == O_WAIT && c->closed) chat_out_close(c);
+    else if (c->out.phase == O_WAIT) out_connect(c);
     else out_again(c, c->out.phase == O_BODY ? R_STALL : R_DROP); /* a stall, or no headers within 30 s */
     return true;
   }
@@ -353,7 +360,10 @@ static int vs_since(const tc_chat_t *c, int64_t b)
   return (uint64_t)b < c->out.since_in_seq ? -1 : 1;
 }
 
-/* The stop gate (§6.7 step 5): true when the record is swallowed. */
+/* The stop gate (§6.7 step 5): true when the record is swallowed. The
+ * turn-complete that disarms it is the stopped turn's boundary: swallowed
+ * too (also when it has no session-in-event-id, or the send no seq: it must
+ * not end the new turn), unless it shows the new turn's output was lost. */
 static bool gated(tc_chat_t *c, const tc_control_t *ctl, tc_err_t *halted)
 {
   int64_t b = ctl->session_in_event_id;
@@ -362,14 +372,15 @@ static bool gated(tc_chat_t *c, const tc_control_t *ctl, tc_err_t *halted)
   if (ctl->kind != TC_CTRL_TURN_COMPLETE) return true;
   if (b >= 0 && (uint64_t)b < c->superseded_seq) return true;
   c->gate = false;
+  if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
   if (vs_since(c, b) > 0) {
-    if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
     c->has_in_seq = false;
     chat_end_turn(c);
     *halted = halt(c, TC_ERR_OUTPUT_LOST, 0);
-    return true;
+  } else if (c->closed) {
+    *halted = halt(c, TC_OK, 0); /* no new turn will come */
   }
-  return false;
+  return true;
 }
 
 static tc_err_t turn_complete(tc_chat_t *c, const tc_record_info_t *rec, const tc_control_t *ctl)
@@ -417,5 +428,6 @@ static tc_err_t on_event(void *user, tc_out_event_t ev, tc_slice_t text)
 {
   (void)text;
   if (ev == TC_OUT_EV_ERROR) return halt(user, CHAT_RETRY, 0);
+  if (ev == TC_OUT_EV_DONE) return halt(user, OUT_EOF, 0);
   return TC_OK;
 }

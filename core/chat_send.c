@@ -366,6 +366,7 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
      * start, where the body goes: drop it and ask again after the body. */
     chat_conn_close(&c->rc);
     c->auth.phase = AP_QUEUED;
+    c->auth.at = CHAT_NOW(c);
   }
   /* c->send is free (no send in progress): the body reads the message id
    * from it, a new one for a user message, the turn's assistant message for
@@ -378,7 +379,7 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
   if ((err = tc_json_validate(b.ptr, b.len)) != TC_OK) return err; /* e.g. invalid UTF-8 in text */
   c->send_source = p->source;
   c->send.body_len = (uint16_t)b.len;
-  c->send.t0 = CHAT_NOW(c);
+  c->send.t0 = c->send.wait_until = CHAT_NOW(c); /* (0 reads as 24 days ahead once now passes 2^31) */
   chat_rand_id(c, c->send.part_id, true);
   c->send_step = S_READY;
   if (c->sess.token_len == 0) {

@@ -102,6 +102,8 @@ static void test_closed_by_append_drops_queued_token_request(void)
   fake_reply(&W.out, json_resp(401, "{}"));
   w_step(&W); /* .out waits for a token; its request waits for the connection */
   CHECK_EQ_INT(W.req.sent_len, 0);
+  /* nothing to do until the steer's answer (or its timeout): no spin */
+  CHECK(tc_chat_next_deadline(&W.chat) > W.now);
   fake_reply(&W.req, json_resp(409, CLOSED_409));
   w_step(&W);
   CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
