@@ -97,9 +97,12 @@ lib: $(LIB)
 TEST_SRC  := $(sort $(wildcard tests/test_*.c))
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_HARNESS := tests/tc_test.c tests/tc_test_util.c
+# what test files #include besides headers of core/ (the chat's fakes and
+# scenario helpers are compiled into each chat test): a change rebuilds them
+TEST_INCLUDED := tests/chat_fake.c tests/chat_scn.c $(wildcard tests/*.h)
 TEST_EXTRA_LIBS ?=
 
-$(BUILD)/tests/%: tests/%.c $(TEST_HARNESS) tests/tc_test.h $(LIB_SAN) $(PORT_LIB_SAN)
+$(BUILD)/tests/%: tests/%.c $(TEST_HARNESS) $(TEST_INCLUDED) $(LIB_SAN) $(PORT_LIB_SAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -Itests $< $(TEST_HARNESS) $(PORT_LIB_SAN) $(LIB_SAN) \
 	    $(MBEDTLS_LIBS) $(TEST_EXTRA_LIBS) -o $@

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "chat_fake.h"
+#include "tc_test.h"
 #include "tc_json.h"
 
 static tc_err_t fk_open(void *ctx, const char *host, uint16_t port, bool tls, uint32_t timeout_ms)
@@ -202,7 +203,19 @@ void w_init(world_t *w, const char *chat_id)
   if (chat_id) tc_chat_init(&w->chat, &w->cfg, chat_id, o, q, &w->bufs);
 }
 
-void w_step(world_t *w) { tc_chat_step(&w->chat, w->now); }
+/* One turn of a real event loop: step, and step again at once while the
+ * chat says something is due now. A chat that keeps saying so without
+ * reading anything would spin a real loop: that fails the test. */
+void w_step(world_t *w)
+{
+  int n = 0;
+  tc_chat_step(&w->chat, w->now);
+  while (tc_chat_next_deadline(&w->chat) <= w->now && n < 64) {
+    tc_chat_step(&w->chat, w->now);
+    n++;
+  }
+  if (n == 64) tc_test_fail(__FILE__, __LINE__, "the chat spins: next_deadline stays at now");
+}
 
 void w_advance(world_t *w, uint64_t ms)
 {

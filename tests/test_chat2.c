@@ -267,12 +267,12 @@ static void test_step_stopped_by_its_read_bound_asks_to_run_again(void)
   CHECK(len < sizeof batch && len < FAKE_INBOX_MAX - 1);
   memcpy(batch, s.buf, len);
   fake_reply_n(&W.out, batch, len);
-  w_step(&W);
+  tc_chat_step(&W.chat, W.now); /* one call (w_step steps while due) */
   CHECK(W.out.in_pos < W.out.in_len);          /* (the bound stopped it) */
   CHECK(tc_chat_next_deadline(&W.chat) == W.now);
   while (W.out.in_pos < W.out.in_len && steps++ < 100) {
     CHECK(tc_chat_next_deadline(&W.chat) == W.now);
-    w_step(&W);
+    tc_chat_step(&W.chat, W.now);
   }
   CHECK_EQ_INT(W.shown_len, 16 * 36);
   CHECK(tc_chat_next_deadline(&W.chat) > W.now); /* all read: the loop may sleep */

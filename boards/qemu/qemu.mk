@@ -17,7 +17,7 @@ QEMU_M4_SRC     = $(shell grep -L 'tc-test: host-only' $(TEST_SRC) /dev/null 2>/
 QEMU_M4_ELF     = $(QEMU_M4_SRC:tests/%.c=$(QEMU_M4_DIR)/%.elf)
 QEMU_TIMEOUT   ?= 600
 
-$(QEMU_M4_DIR)/%.elf: tests/%.c $(CORE_SRC) $(TEST_HARNESS) boards/qemu/startup_m4.c boards/qemu/mps2_an386.ld $(JSMN_H)
+$(QEMU_M4_DIR)/%.elf: tests/%.c $(CORE_SRC) $(wildcard core/*.h) $(TEST_HARNESS) $(TEST_INCLUDED) boards/qemu/startup_m4.c boards/qemu/mps2_an386.ld $(JSMN_H)
 	@mkdir -p $(dir $@)
 	$(QEMU_M4_CC) $(QEMU_M4_CFLAGS) boards/qemu/startup_m4.c $< $(TEST_HARNESS) \
 	    $(filter-out $(QEMU_M4_EXCLUDE_CORE),$(CORE_SRC)) $(QEMU_M4_LD) -o $@
@@ -54,7 +54,7 @@ QEMU_RV_LD     := --oslib=semihost --crt0=semihost -Wl,--gc-sections \
                   -Wl,--defsym=__stack_size=0x10000
 QEMU_RV_ELF     = $(QEMU_M4_SRC:tests/%.c=$(QEMU_RV_DIR)/%.elf)
 
-$(QEMU_RV_DIR)/%.elf: tests/%.c $(CORE_SRC) $(TEST_HARNESS) $(JSMN_H)
+$(QEMU_RV_DIR)/%.elf: tests/%.c $(CORE_SRC) $(wildcard core/*.h) $(TEST_HARNESS) $(TEST_INCLUDED) $(JSMN_H)
 	@mkdir -p $(dir $@)
 	$(QEMU_RV_CC) $(QEMU_RV_CFLAGS) $< $(TEST_HARNESS) \
 	    $(filter-out $(QEMU_M4_EXCLUDE_CORE),$(CORE_SRC)) $(QEMU_RV_LD) -o $@

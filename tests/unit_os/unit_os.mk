@@ -29,7 +29,7 @@ $(LIB_SAN_OS): $(CORE_SAN_OS_OBJ)
 
 # The port library does not depend on TC_DECODE_FAST (only core/*.c use it);
 # these tests take nothing from it (it is gcc-built).
-$(BUILD)/tests-os/%: tests/%.c $(TEST_HARNESS) tests/tc_test.h $(LIB_SAN_OS) $(PORT_LIB_SAN)
+$(BUILD)/tests-os/%: tests/%.c $(TEST_HARNESS) $(TEST_INCLUDED) $(LIB_SAN_OS) $(PORT_LIB_SAN)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(ALL_CFLAGS) $(SAN) $(UNIT_OS_DEFS) -Itests $< $(TEST_HARNESS) $(PORT_LIB_SAN) $(LIB_SAN_OS) \
 	    $(MBEDTLS_LIBS) $(TEST_EXTRA_LIBS) -o $@
