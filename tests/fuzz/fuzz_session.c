@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CHAT_FAKE_ABORT_ON_SPIN /* w_step aborts if the chat would spin a loop */
 #include "../chat_fake.c"
 
 static world_t FW;
