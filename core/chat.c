@@ -159,14 +159,14 @@ static void persist(tc_chat_t *c)
 /* The cursor, the delivered mark or a long record's progress moved since
  * the last write (the record in c->sess holds what was written, or
  * restored; a turn's start cursor goes there when the turn begins, with a
- * write pending). */
+ * write pending), or the last write failed: either way the store is behind. */
 static bool moved(const tc_chat_t *c)
 {
   uint64_t v;
   bool set = record_cursor(c, &v);
   return set != ((c->sess.flags & TC_SESS_F_CURSOR) != 0) || (set && v != c->sess.cursor) ||
          (c->has_shown && c->shown != c->sess.shown) || c->out.frag_shown != c->sess.frag_shown ||
-         (c->out.frag_shown && c->out.frag_seq != c->sess.frag_seq);
+         (c->out.frag_shown && c->out.frag_seq != c->sess.frag_seq) || c->kv_failed;
 }
 
 static uint32_t checkpoint_at(const tc_chat_t *c)
@@ -181,7 +181,7 @@ static void persist_step(tc_chat_t *c)
     c->dirty = false;             /* (left set, it would hold the next deadline at now) */
     return;
   }
-  if (c->dirty || ((moved(c) || c->kv_failed) && chat_due(c, checkpoint_at(c)))) persist(c);
+  if (c->dirty || (moved(c) && chat_due(c, checkpoint_at(c)))) persist(c);
 }
 
 tc_err_t tc_chat_resume(tc_chat_t *c)
@@ -345,7 +345,7 @@ void tc_chat_deinit(tc_chat_t *c)
   c->refresh_at = 0;
   /* A clean shutdown keeps everything: the delivered mark and cursor too,
    * not only the last checkpoint (a resume then repeats nothing). */
-  if ((c->dirty || moved(c) || c->kv_failed) && c->sess.token_len > 0) persist(c);
+  if ((c->dirty || moved(c)) && c->sess.token_len > 0) persist(c);
 }
 
 void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)
@@ -414,7 +414,7 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *c)
   /* a record to write, or a read stopped by its bound with bytes perhaps
    * waiting below (decrypted TLS records: no socket event will come) */
   if (c->dirty || c->oc.more || c->rc.more) m = m < 0 ? m : 0;
-  else if (c->sess.token_len && (moved(c) || c->kv_failed))
+  else if (c->sess.token_len && moved(c))
     chat_dl(c, &m, checkpoint_at(c));
   return m == INT64_MAX ? UINT64_MAX : c->now + (uint64_t)m;
 }
