@@ -113,10 +113,10 @@ void chat_out_close(tc_chat_t *c);
 /* Connects when due, reads, handles timeouts. Returns true on progress. */
 bool chat_out_step(tc_chat_t *c);
 void chat_out_auth_done(tc_chat_t *c, tc_err_t err);
-/* min(base * 2^(n-1), cap) * (1 - 0.5 U) ms for attempt n >= 1: the 4.8.3
- * jitter (SSE retryJitter 0.5; waitBeforeEofResubscribe's 0.5 + 0.5 U is the
- * same range). */
-uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n, uint32_t cap);
+/* min(base * 2^(n-1), cap) * (1 - 0.5 U) ms for attempt n >= 1, cap being
+ * backoff.max_ms: the 4.8.3 jitter (SSE retryJitter 0.5;
+ * waitBeforeEofResubscribe's 0.5 + 0.5 U is the same range). */
+uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n);
 enum { O_OFF = 0, O_WAIT, O_AUTH, O_CONNECT, O_BODY };
 /* The .out phases with a deadline in out.at: wait, connect, body (O_AUTH has none). */
 static inline bool chat_out_timed(const tc_chat_t *c) { return c->out.phase != O_OFF && c->out.phase != O_AUTH; }

@@ -32,10 +32,10 @@ static tc_err_t on_event(void *user, tc_out_event_t ev, tc_slice_t text);
 static const tc_http_resp_cb_t http_cb = { NULL, on_headers, on_body, NULL };
 static const tc_outstream_cb_t stream_cb = { on_record, on_chunk, on_control, on_event };
 
-uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n, uint32_t cap)
+uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n)
 {
   uint8_t r[2]; /* U = r / 65536 */
-  uint32_t d = base;
+  uint32_t d = base, cap = or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS);
   while (n-- > 1 && d < cap) d *= 2;
   if (d > cap) d = cap;
   c->cfg->random(c->cfg->random_ctx, r, sizeof r);
@@ -106,7 +106,7 @@ static void out_again(tc_chat_t *c, uint8_t why)
     base = or_default(b->base_ms, watch ? CHAT_WATCH_RETRY_BASE_MS : CHAT_RETRY_BASE_MS);
   }
   c->out.phase = O_WAIT;
-  c->out.at = CHAT_NOW(c) + chat_backoff(c, base, n, or_default(b->max_ms, CHAT_RETRY_MAX_MS));
+  c->out.at = CHAT_NOW(c) + chat_backoff(c, base, n);
 }
 
 static void out_connect(tc_chat_t *c)
