@@ -198,6 +198,12 @@ static void connected(tc_chat_t *c)
   chat_emit(c, &ev);
 }
 
+/* Data arrived: the stall timer starts again. */
+static void alive(tc_chat_t *c)
+{
+  c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
+}
+
 static tc_err_t on_headers(void *user, const tc_http_resp_t *r)
 {
   tc_chat_t *c = user;
@@ -209,7 +215,7 @@ static tc_err_t on_headers(void *user, const tc_http_resp_t *r)
     c->out.settled = r->session_settled;
     tc_outstream_init(&c->os, c->rec_buf, c->rec_cap, &stream_cb, c);
     if (c->has_cursor) tc_outstream_set_cursor(&c->os, c->cursor);
-    c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
+    alive(c); /* (the body's first bytes are due within stall_ms) */
     c->out.phase = O_BODY;
     connected(c);
     return TC_OK;
@@ -223,12 +229,6 @@ static tc_err_t on_body(void *user, const char *p, size_t n)
 {
   tc_chat_t *c = user;
   return tc_outstream_feed(&c->os, p, n);
-}
-
-/* Data arrived: the stall timer starts again. */
-static void alive(tc_chat_t *c)
-{
-  c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
 }
 
 /* The cursor moves past a record when it is whole (a record in fragments:
