@@ -361,14 +361,14 @@ void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)
 /* The chat keeps times as the low 32 bits of now_ms (chat_int.h): each must
  * stay within 2^31 ms of now, or a due time reads as one 24 days ahead. When
  * the clock jumped by j >= 2^30 ms since `was` (a device that slept between
- * two steps), a deadline it passed is set to now. */
-static uint32_t passed(const tc_chat_t *c, uint32_t t, uint32_t was, uint64_t j)
+ * two steps), a deadline it passed is set to now. (j is capped at 2^31 - 1:
+ * every deadline is within that of `was`, and passed by such a jump.) */
+static uint32_t passed(const tc_chat_t *c, uint32_t t, uint32_t was, int32_t j)
 {
-  int32_t d = (int32_t)(t - was);
-  return d <= 0 || (uint64_t)d <= j ? CHAT_NOW(c) : t;
+  return (int32_t)(t - was) <= j ? CHAT_NOW(c) : t;
 }
 
-static void after_jump(tc_chat_t *c, uint32_t was, uint64_t j)
+static void after_jump(tc_chat_t *c, uint32_t was, int32_t j)
 {
   uint32_t ckpt = or_default(c->cfg->checkpoint_ms, CHAT_CHECKPOINT_MS);
   c->out.at = passed(c, c->out.at, was, j);
@@ -385,7 +385,7 @@ tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
     uint32_t was = CHAT_NOW(c);
     uint64_t j = now_ms - c->now;
     c->now = now_ms;
-    if (j > CHAT_MS_MAX / 2) after_jump(c, was, j);
+    if (j > CHAT_MS_MAX / 2) after_jump(c, was, (int32_t)(j > CHAT_MS_MAX ? CHAT_MS_MAX : j));
   }
   for (int i = 0; i < 16; i++) {
     bool progress = chat_rq_step(c);
