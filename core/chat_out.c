@@ -168,9 +168,9 @@ bool chat_out_step(tc_chat_t *c)
 {
   if (!chat_out_timed(c)) return false;
   if (chat_due(c, c->out.at)) {
-    /* (closed meanwhile, e.g. by an append's 409: nothing more to read, §5.4) */
-    if (c->out.phase == O_WAIT && c->closed) chat_out_close(c);
-    else if (c->out.phase == O_WAIT) out_connect(c);
+    /* (closed meanwhile, e.g. by an append's 409: nothing more to read,
+     * §5.4; out_again ends .out then) */
+    if (c->out.phase == O_WAIT && !c->closed) out_connect(c);
     else out_again(c, c->out.phase == O_BODY ? R_STALL : R_DROP); /* a stall, or no headers within 30 s */
     return true;
   }
