@@ -208,17 +208,13 @@ tc_err_t tc_chat_watch(tc_chat_t *c) { return c->cfg->watch ? tc_chat_resume(c) 
  * record is checksummed, not signed: it may come from anywhere. */
 static bool str_ok(const char *s, size_t cap, bool name)
 {
-  for (size_t i = 0; i < cap; i++) {
-    if (s[i] == '\0') return true;
-    if (name && !chat_token_char(s[i]) && s[i] != ':') return false;
-  }
-  return false;
+  const char *end = memchr(s, '\0', cap);
+  return end != NULL && (!name || chat_chars_ok(s, (size_t)(end - s), true));
 }
 
 static bool record_ok(const tc_session_rec_t *s)
 {
-  for (size_t i = 0; i < s->token_len; i++)
-    if (!chat_token_char(s->token[i])) return false;
+  if (!chat_chars_ok(s->token, s->token_len, false)) return false;
   for (int i = 0; i < TC_CHAT_TOOLS_MAX; i++) {
     const tc_chat_tool_t *t = &s->tools[i];
     if (!str_ok(t->call_id, sizeof t->call_id, false) || !str_ok(t->approval_id, sizeof t->approval_id, false) ||

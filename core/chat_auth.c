@@ -9,10 +9,15 @@
 #include "chat_int.h"
 #include "tc_json.h"
 
-bool chat_token_char(char ch)
+bool chat_chars_ok(const char *s, size_t n, bool colon)
 {
-  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-         ch == '-' || ch == '_' || ch == '.';
+  for (size_t i = 0; i < n; i++) {
+    char ch = s[i];
+    if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+          ch == '_' || ch == '.' || (colon && ch == ':')))
+      return false;
+  }
+  return true;
 }
 
 #if TC_CHAT_PROACTIVE_REFRESH
@@ -57,8 +62,7 @@ void chat_plan_refresh(tc_chat_t *c, bool fresh)
 tc_err_t chat_adopt_token(tc_chat_t *c, const char *tok, size_t len)
 {
   if (len == 0 || len > TC_CHAT_TOKEN_MAX) return TC_ERR_TOKEN;
-  for (size_t i = 0; i < len; i++)
-    if (!chat_token_char(tok[i])) return TC_ERR_TOKEN;
+  if (!chat_chars_ok(tok, len, false)) return TC_ERR_TOKEN;
   memmove(c->sess.token, tok, len);
   c->sess.token_len = (uint16_t)len;
   c->dirty = true;

@@ -163,7 +163,9 @@ void chat_emit_simple(tc_chat_t *c, tc_chat_event_type_t type, tc_chat_source_t 
 size_t chat_copy_str(char *slot, size_t cap, tc_slice_t s, bool *cut);
 
 /* ---- chat_auth.c */
-bool chat_token_char(char ch);            /* base64url or '.' */
+/* Every one of s[0..n) is base64url or '.' (a JWT's characters), or ':'
+ * too when colon (a tool name's, which goes into JSON unescaped). */
+bool chat_chars_ok(const char *s, size_t n, bool colon);
 /* A session start (start) or a token mint (!start) is configured. */
 bool chat_can(const tc_chat_t *c, bool start);
 #if TC_CHAT_PROACTIVE_REFRESH

@@ -13,11 +13,7 @@
 
 static bool safe_name(tc_slice_t s)
 {
-  for (size_t i = 0; i < s.len; i++) {
-    char ch = s.ptr[i];
-    if (!chat_token_char(ch) && ch != ':') return false;
-  }
-  return s.len > 0 && s.len < TC_CHAT_TOOL_NAME_MAX;
+  return s.len > 0 && s.len < TC_CHAT_TOOL_NAME_MAX && chat_chars_ok(s.ptr, s.len, true);
 }
 
 static int tool_find(const tc_chat_t *c, tc_slice_t call_id, bool approval)
