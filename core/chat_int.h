@@ -50,7 +50,9 @@ typedef enum { PUMP_BLOCKED = 0, PUMP_DONE, PUMP_FAILED } chat_pump_t;
 
 /* Opens (or reuses, when the same host and kept alive) the connection and
  * prepares the response parser, to send the segments queued before with
- * chat_conn_add (chat_req_head queues them). */
+ * chat_conn_add (chat_req_head queues them). u is chat_req_head's: its host
+ * is at most CHAT_HOST_MAX bytes (checked there, once for both connections;
+ * conn_open's buffer relies on it). */
 tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_t line_cap,
                          const tc_http_resp_cb_t *cb, void *user);
 /* Queues p[0..n) to send (an empty one is skipped; at most 5). */
