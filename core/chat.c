@@ -395,24 +395,28 @@ tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
 
 uint64_t tc_chat_next_deadline(const tc_chat_t *c)
 {
-  int64_t m = INT64_MAX; /* ms from now; INT64_MAX: none */
-  if (chat_out_timed(c)) chat_dl(c, &m, c->out.at);
+  int32_t m = INT32_MAX; /* ms from now (a deadline may be INT32_MAX ahead) */
+  bool set = false;      /* false: none */
+  if (chat_out_timed(c)) chat_dl(c, &m, &set, c->out.at);
   if (chat_conn_busy(&c->rc)) {
-    chat_dl(c, &m, c->rq_at); /* what waits for the connection waits for this */
+    chat_dl(c, &m, &set, c->rq_at); /* what waits for the connection waits for this */
   } else {
-    if (c->send_step == S_READY) chat_dl(c, &m, c->send.wait_until);
-    if (c->auth.phase == AP_QUEUED) chat_dl(c, &m, c->auth.at);
+    if (c->send_step == S_READY) chat_dl(c, &m, &set, c->send.wait_until);
+    if (c->auth.phase == AP_QUEUED) chat_dl(c, &m, &set, c->auth.at);
   }
   /* (the refresh runs only with no question out and the session open, as
    * chat_refresh_step checks: else a due one would hold the deadline at now) */
   if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at && c->auth.want == AUTH_NONE && !c->closed)
-    chat_dl(c, &m, c->refresh_at);
+    chat_dl(c, &m, &set, c->refresh_at);
   /* a record to write, or a read stopped by its bound with bytes perhaps
    * waiting below (decrypted TLS records: no socket event will come) */
-  if (c->dirty || c->oc.more || c->rc.more) m = m < 0 ? m : 0;
-  else if (c->sess.token_len && moved(c))
-    chat_dl(c, &m, checkpoint_at(c));
-  return m == INT64_MAX ? UINT64_MAX : c->now + (uint64_t)m;
+  if (c->dirty || c->oc.more || c->rc.more) {
+    m = m < 0 ? m : 0;
+    set = true;
+  } else if (c->sess.token_len && moved(c)) {
+    chat_dl(c, &m, &set, checkpoint_at(c));
+  }
+  return set ? c->now + (uint64_t)(int64_t)m : UINT64_MAX;
 }
 
 tc_chat_state_t tc_chat_state(const tc_chat_t *c)

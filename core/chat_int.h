@@ -137,11 +137,12 @@ static inline uint32_t chat_after(const tc_chat_t *c, uint32_t d)
   uint32_t t = CHAT_NOW(c) + d;
   return t ? t : 1;
 }
-/* Lowers *m (ms from now, may be negative; INT64_MAX none) to t's (which
- * may be CHAT_MS_MAX = INT32_MAX ahead: the sentinel is beyond it). */
-static inline void chat_dl(const tc_chat_t *c, int64_t *m, uint32_t t)
+/* Lowers *m (ms from now, may be negative; INT32_MAX with !*set: none) to
+ * t's (which may be CHAT_MS_MAX = INT32_MAX ahead). */
+static inline void chat_dl(const tc_chat_t *c, int32_t *m, bool *set, uint32_t t)
 {
   int32_t d = (int32_t)(t - CHAT_NOW(c));
+  *set = true;
   if (d < *m) *m = d;
 }
 static inline tc_slice_t chat_cslice(const char *s) { return s ? (tc_slice_t){ s, strlen(s) } : TC_SLICE_NULL; }
