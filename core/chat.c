@@ -159,14 +159,14 @@ static void persist(tc_chat_t *c)
 /* The cursor, the delivered mark or a long record's progress moved since
  * the last write (the record in c->sess holds what was written, or
  * restored; a turn's start cursor goes there when the turn begins, with a
- * write pending). */
+ * write pending), or the last write failed: either way the store is behind. */
 static bool moved(const tc_chat_t *c)
 {
   uint64_t v;
   bool set = record_cursor(c, &v);
   return set != ((c->sess.flags & TC_SESS_F_CURSOR) != 0) || (set && v != c->sess.cursor) ||
          (c->has_shown && c->shown != c->sess.shown) || c->out.frag_shown != c->sess.frag_shown ||
-         (c->out.frag_shown && c->out.frag_seq != c->sess.frag_seq);
+         (c->out.frag_shown && c->out.frag_seq != c->sess.frag_seq) || c->kv_failed;
 }
 
 static uint32_t checkpoint_at(const tc_chat_t *c)
@@ -181,7 +181,7 @@ static void persist_step(tc_chat_t *c)
     c->dirty = false;             /* (left set, it would hold the next deadline at now) */
     return;
   }
-  if (c->dirty || ((moved(c) || c->kv_failed) && chat_due(c, checkpoint_at(c)))) persist(c);
+  if (c->dirty || (moved(c) && chat_due(c, checkpoint_at(c)))) persist(c);
 }
 
 tc_err_t tc_chat_resume(tc_chat_t *c)
@@ -208,17 +208,13 @@ tc_err_t tc_chat_watch(tc_chat_t *c) { return c->cfg->watch ? tc_chat_resume(c) 
  * record is checksummed, not signed: it may come from anywhere. */
 static bool str_ok(const char *s, size_t cap, bool name)
 {
-  for (size_t i = 0; i < cap; i++) {
-    if (s[i] == '\0') return true;
-    if (name && !chat_token_char(s[i]) && s[i] != ':') return false;
-  }
-  return false;
+  const char *end = memchr(s, '\0', cap);
+  return end != NULL && (!name || chat_chars_ok(s, (size_t)(end - s), true));
 }
 
 static bool record_ok(const tc_session_rec_t *s)
 {
-  for (size_t i = 0; i < s->token_len; i++)
-    if (!chat_token_char(s->token[i])) return false;
+  if (!chat_chars_ok(s->token, s->token_len, false)) return false;
   for (int i = 0; i < TC_CHAT_TOOLS_MAX; i++) {
     const tc_chat_tool_t *t = &s->tools[i];
     if (!str_ok(t->call_id, sizeof t->call_id, false) || !str_ok(t->approval_id, sizeof t->approval_id, false) ||
@@ -345,7 +341,7 @@ void tc_chat_deinit(tc_chat_t *c)
   c->refresh_at = 0;
   /* A clean shutdown keeps everything: the delivered mark and cursor too,
    * not only the last checkpoint (a resume then repeats nothing). */
-  if ((c->dirty || moved(c) || c->kv_failed) && c->sess.token_len > 0) persist(c);
+  if ((c->dirty || moved(c)) && c->sess.token_len > 0) persist(c);
 }
 
 void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)
@@ -361,14 +357,14 @@ void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)
 /* The chat keeps times as the low 32 bits of now_ms (chat_int.h): each must
  * stay within 2^31 ms of now, or a due time reads as one 24 days ahead. When
  * the clock jumped by j >= 2^30 ms since `was` (a device that slept between
- * two steps), a deadline it passed is set to now. */
-static uint32_t passed(const tc_chat_t *c, uint32_t t, uint32_t was, uint64_t j)
+ * two steps), a deadline it passed is set to now. (j is capped at 2^31 - 1:
+ * every deadline is within that of `was`, and passed by such a jump.) */
+static uint32_t passed(const tc_chat_t *c, uint32_t t, uint32_t was, int32_t j)
 {
-  int32_t d = (int32_t)(t - was);
-  return d <= 0 || (uint64_t)d <= j ? CHAT_NOW(c) : t;
+  return (int32_t)(t - was) <= j ? CHAT_NOW(c) : t;
 }
 
-static void after_jump(tc_chat_t *c, uint32_t was, uint64_t j)
+static void after_jump(tc_chat_t *c, uint32_t was, int32_t j)
 {
   uint32_t ckpt = or_default(c->cfg->checkpoint_ms, CHAT_CHECKPOINT_MS);
   c->out.at = passed(c, c->out.at, was, j);
@@ -385,7 +381,7 @@ tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
     uint32_t was = CHAT_NOW(c);
     uint64_t j = now_ms - c->now;
     c->now = now_ms;
-    if (j > CHAT_MS_MAX / 2) after_jump(c, was, j);
+    if (j > CHAT_MS_MAX / 2) after_jump(c, was, (int32_t)(j > CHAT_MS_MAX ? CHAT_MS_MAX : j));
   }
   for (int i = 0; i < 16; i++) {
     bool progress = chat_rq_step(c);
@@ -399,24 +395,28 @@ tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
 
 uint64_t tc_chat_next_deadline(const tc_chat_t *c)
 {
-  int64_t m = INT64_MAX; /* ms from now; INT64_MAX: none */
-  if (chat_out_timed(c)) chat_dl(c, &m, c->out.at);
+  int32_t m = INT32_MAX; /* ms from now (a deadline may be INT32_MAX ahead) */
+  bool set = false;      /* false: none */
+  if (chat_out_timed(c)) chat_dl(c, &m, &set, c->out.at);
   if (chat_conn_busy(&c->rc)) {
-    chat_dl(c, &m, c->rq_at); /* what waits for the connection waits for this */
+    chat_dl(c, &m, &set, c->rq_at); /* what waits for the connection waits for this */
   } else {
-    if (c->send_step == S_READY) chat_dl(c, &m, c->send.wait_until);
-    if (c->auth.phase == AP_QUEUED) chat_dl(c, &m, c->auth.at);
+    if (c->send_step == S_READY) chat_dl(c, &m, &set, c->send.wait_until);
+    if (c->auth.phase == AP_QUEUED) chat_dl(c, &m, &set, c->auth.at);
   }
   /* (the refresh runs only with no question out and the session open, as
    * chat_refresh_step checks: else a due one would hold the deadline at now) */
   if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at && c->auth.want == AUTH_NONE && !c->closed)
-    chat_dl(c, &m, c->refresh_at);
+    chat_dl(c, &m, &set, c->refresh_at);
   /* a record to write, or a read stopped by its bound with bytes perhaps
    * waiting below (decrypted TLS records: no socket event will come) */
-  if (c->dirty || c->oc.more || c->rc.more) m = m < 0 ? m : 0;
-  else if (c->sess.token_len && (moved(c) || c->kv_failed))
-    chat_dl(c, &m, checkpoint_at(c));
-  return m == INT64_MAX ? UINT64_MAX : c->now + (uint64_t)m;
+  if (c->dirty || c->oc.more || c->rc.more) {
+    m = m < 0 ? m : 0;
+    set = true;
+  } else if (c->sess.token_len && moved(c)) {
+    chat_dl(c, &m, &set, checkpoint_at(c));
+  }
+  return set ? c->now + (uint64_t)(int64_t)m : UINT64_MAX;
 }
 
 tc_chat_state_t tc_chat_state(const tc_chat_t *c)

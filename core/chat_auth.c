@@ -9,10 +9,15 @@
 #include "chat_int.h"
 #include "tc_json.h"
 
-bool chat_token_char(char ch)
+bool chat_chars_ok(const char *s, size_t n, bool colon)
 {
-  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-         ch == '-' || ch == '_' || ch == '.';
+  for (size_t i = 0; i < n; i++) {
+    char ch = s[i];
+    if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+          ch == '_' || ch == '.' || (colon && ch == ':')))
+      return false;
+  }
+  return true;
 }
 
 #if TC_CHAT_PROACTIVE_REFRESH
@@ -26,24 +31,23 @@ bool chat_token_char(char ch)
  * refreshed at once, and if the clock was wrong the new token is fresh. */
 void chat_plan_refresh(tc_chat_t *c, bool fresh)
 {
-  int64_t exp_s, iat_s, from_s = 0, from_ms = 0, ttl_ms;
+  int64_t exp_s, iat_s, ttl_ms;
+  int64_t from_ms = (int64_t)(c->now + (uint64_t)c->unix_offset), now_s = from_ms / 1000; /* (the wall clock's) */
   uint32_t t, margin = or_default(c->cfg->refresh_margin_ms, CHAT_REFRESH_MARGIN_MS);
-  bool life, wall = c->unix_offset != INT64_MIN;
+  bool life;
   c->refresh_at = 0;
   if (tc_jwt_times(c->sess.token, c->sess.token_len, &exp_s, &iat_s) != TC_OK || exp_s <= 0) return;
   /* an exp past any clock (up to INT64_MAX parses) ends at the cap below,
    * without overflowing the arithmetic */
   if (exp_s > INT64_MAX / 4000) exp_s = INT64_MAX / 4000;
   life = iat_s > 0 && exp_s > iat_s;
-  if (wall) from_ms = (int64_t)(c->now + (uint64_t)c->unix_offset);
-  if (wall && life && (from_ms / 1000 < iat_s - 300 || (fresh && from_ms / 1000 >= exp_s)))
-    wall = false; /* set wrong */
-  if (!wall) {
+  /* no wall clock, or one set wrong: the lifetime counts from now (as if
+   * now were iat) */
+  if (c->unix_offset == INT64_MIN || (life && (now_s < iat_s - 300 || (fresh && now_s >= exp_s)))) {
     if (!life) return;
-    from_s = iat_s;
-    from_ms = 0;
+    from_ms = iat_s * 1000;
   }
-  ttl_ms = (exp_s - from_s) * 1000 - from_ms;
+  ttl_ms = exp_s * 1000 - from_ms;
   /* clamped to 32 bits: every lifetime beyond them ends at the 24-day cap
    * below (half of it is already past 2^31), none at or under 0 gives 1 s */
   t = ttl_ms <= 0 ? 0 : ttl_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ttl_ms;
@@ -57,8 +61,7 @@ void chat_plan_refresh(tc_chat_t *c, bool fresh)
 tc_err_t chat_adopt_token(tc_chat_t *c, const char *tok, size_t len)
 {
   if (len == 0 || len > TC_CHAT_TOKEN_MAX) return TC_ERR_TOKEN;
-  for (size_t i = 0; i < len; i++)
-    if (!chat_token_char(tok[i])) return TC_ERR_TOKEN;
+  if (!chat_chars_ok(tok, len, false)) return TC_ERR_TOKEN;
   memmove(c->sess.token, tok, len);
   c->sess.token_len = (uint16_t)len;
   c->dirty = true;

@@ -41,7 +41,7 @@ void chat_conn_close(tc_chat_conn_t *k)
 
 static tc_err_t conn_open(tc_chat_conn_t *k)
 {
-  char host[CHAT_HOST_MAX + 1];
+  char host[CHAT_HOST_MAX + 1]; /* (host_len <= CHAT_HOST_MAX: chat_req_head checked) */
   tc_err_t err;
   memcpy(host, k->host, k->host_len);
   host[k->host_len] = '\0';
@@ -69,7 +69,6 @@ tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_
    * phase check costs 4 bytes and keeps a caller's slip from reusing a
    * connection with a response still under way) */
   bool reuse = k->open && k->phase == K_IDLE && k->host_key == key;
-  if (u->host.len > CHAT_HOST_MAX) return TC_ERR_HTTP_URL;
   k->host = u->host.ptr;
   k->host_len = (uint16_t)u->host.len;
   k->port = u->port;

@@ -50,7 +50,9 @@ typedef enum { PUMP_BLOCKED = 0, PUMP_DONE, PUMP_FAILED } chat_pump_t;
 
 /* Opens (or reuses, when the same host and kept alive) the connection and
  * prepares the response parser, to send the segments queued before with
- * chat_conn_add (chat_req_head queues them). */
+ * chat_conn_add (chat_req_head queues them). u is chat_req_head's: its host
+ * is at most CHAT_HOST_MAX bytes (checked there, once for both connections;
+ * conn_open's buffer relies on it). */
 tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_t line_cap,
                          const tc_http_resp_cb_t *cb, void *user);
 /* Queues p[0..n) to send (an empty one is skipped; at most 5). */
@@ -113,10 +115,10 @@ void chat_out_close(tc_chat_t *c);
 /* Connects when due, reads, handles timeouts. Returns true on progress. */
 bool chat_out_step(tc_chat_t *c);
 void chat_out_auth_done(tc_chat_t *c, tc_err_t err);
-/* min(base * 2^(n-1), cap) * (1 - 0.5 U) ms for attempt n >= 1: the 4.8.3
- * jitter (SSE retryJitter 0.5; waitBeforeEofResubscribe's 0.5 + 0.5 U is the
- * same range). */
-uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n, uint32_t cap);
+/* min(base * 2^(n-1), cap) * (1 - 0.5 U) ms for attempt n >= 1, cap being
+ * backoff.max_ms: the 4.8.3 jitter (SSE retryJitter 0.5;
+ * waitBeforeEofResubscribe's 0.5 + 0.5 U is the same range). */
+uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n);
 enum { O_OFF = 0, O_WAIT, O_AUTH, O_CONNECT, O_BODY };
 /* The .out phases with a deadline in out.at: wait, connect, body (O_AUTH has none). */
 static inline bool chat_out_timed(const tc_chat_t *c) { return c->out.phase != O_OFF && c->out.phase != O_AUTH; }
@@ -135,11 +137,12 @@ static inline uint32_t chat_after(const tc_chat_t *c, uint32_t d)
   uint32_t t = CHAT_NOW(c) + d;
   return t ? t : 1;
 }
-/* Lowers *m (ms from now, may be negative; INT64_MAX none) to t's (which
- * may be CHAT_MS_MAX = INT32_MAX ahead: the sentinel is beyond it). */
-static inline void chat_dl(const tc_chat_t *c, int64_t *m, uint32_t t)
+/* Lowers *m (ms from now, may be negative; INT32_MAX with !*set: none) to
+ * t's (which may be CHAT_MS_MAX = INT32_MAX ahead). */
+static inline void chat_dl(const tc_chat_t *c, int32_t *m, bool *set, uint32_t t)
 {
   int32_t d = (int32_t)(t - CHAT_NOW(c));
+  *set = true;
   if (d < *m) *m = d;
 }
 static inline tc_slice_t chat_cslice(const char *s) { return s ? (tc_slice_t){ s, strlen(s) } : TC_SLICE_NULL; }
@@ -163,7 +166,9 @@ void chat_emit_simple(tc_chat_t *c, tc_chat_event_type_t type, tc_chat_source_t 
 size_t chat_copy_str(char *slot, size_t cap, tc_slice_t s, bool *cut);
 
 /* ---- chat_auth.c */
-bool chat_token_char(char ch);            /* base64url or '.' */
+/* Every one of s[0..n) is base64url or '.' (a JWT's characters), or ':'
+ * too when colon (a tool name's, which goes into JSON unescaped). */
+bool chat_chars_ok(const char *s, size_t n, bool colon);
 /* A session start (start) or a token mint (!start) is configured. */
 bool chat_can(const tc_chat_t *c, bool start);
 #if TC_CHAT_PROACTIVE_REFRESH

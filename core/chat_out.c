@@ -32,10 +32,10 @@ static tc_err_t on_event(void *user, tc_out_event_t ev, tc_slice_t text);
 static const tc_http_resp_cb_t http_cb = { NULL, on_headers, on_body, NULL };
 static const tc_outstream_cb_t stream_cb = { on_record, on_chunk, on_control, on_event };
 
-uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n, uint32_t cap)
+uint32_t chat_backoff(const tc_chat_t *c, uint32_t base, uint32_t n)
 {
   uint8_t r[2]; /* U = r / 65536 */
-  uint32_t d = base;
+  uint32_t d = base, cap = or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS);
   while (n-- > 1 && d < cap) d *= 2;
   if (d > cap) d = cap;
   c->cfg->random(c->cfg->random_ctx, r, sizeof r);
@@ -106,7 +106,7 @@ static void out_again(tc_chat_t *c, uint8_t why)
     base = or_default(b->base_ms, watch ? CHAT_WATCH_RETRY_BASE_MS : CHAT_RETRY_BASE_MS);
   }
   c->out.phase = O_WAIT;
-  c->out.at = CHAT_NOW(c) + chat_backoff(c, base, n, or_default(b->max_ms, CHAT_RETRY_MAX_MS));
+  c->out.at = CHAT_NOW(c) + chat_backoff(c, base, n);
 }
 
 static void out_connect(tc_chat_t *c)
@@ -168,9 +168,9 @@ bool chat_out_step(tc_chat_t *c)
 {
   if (!chat_out_timed(c)) return false;
   if (chat_due(c, c->out.at)) {
-    /* (closed meanwhile, e.g. by an append's 409: nothing more to read, §5.4) */
-    if (c->out.phase == O_WAIT && c->closed) chat_out_close(c);
-    else if (c->out.phase == O_WAIT) out_connect(c);
+    /* (closed meanwhile, e.g. by an append's 409: nothing more to read,
+     * §5.4; out_again ends .out then) */
+    if (c->out.phase == O_WAIT && !c->closed) out_connect(c);
     else out_again(c, c->out.phase == O_BODY ? R_STALL : R_DROP); /* a stall, or no headers within 30 s */
     return true;
   }
@@ -198,6 +198,12 @@ static void connected(tc_chat_t *c)
   chat_emit(c, &ev);
 }
 
+/* Data arrived: the stall timer starts again. */
+static void alive(tc_chat_t *c)
+{
+  c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
+}
+
 static tc_err_t on_headers(void *user, const tc_http_resp_t *r)
 {
   tc_chat_t *c = user;
@@ -209,7 +215,7 @@ static tc_err_t on_headers(void *user, const tc_http_resp_t *r)
     c->out.settled = r->session_settled;
     tc_outstream_init(&c->os, c->rec_buf, c->rec_cap, &stream_cb, c);
     if (c->has_cursor) tc_outstream_set_cursor(&c->os, c->cursor);
-    c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
+    alive(c); /* (the body's first bytes are due within stall_ms) */
     c->out.phase = O_BODY;
     connected(c);
     return TC_OK;
@@ -223,12 +229,6 @@ static tc_err_t on_body(void *user, const char *p, size_t n)
 {
   tc_chat_t *c = user;
   return tc_outstream_feed(&c->os, p, n);
-}
-
-/* Data arrived: the stall timer starts again. */
-static void alive(tc_chat_t *c)
-{
-  c->out.at = CHAT_NOW(c) + or_default(c->cfg->backoff.stall_ms, CHAT_STALL_MS);
 }
 
 /* The cursor moves past a record when it is whole (a record in fragments:

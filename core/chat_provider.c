@@ -63,8 +63,7 @@ static bool provider_retry(tc_chat_t *c)
   const tc_chat_backoff_t *b = &c->cfg->backoff;
   if (++c->auth.retries > or_default(b->send_retries, CHAT_SEND_RETRIES)) return false;
   c->auth.phase = AP_QUEUED;
-  c->auth.at = chat_after(c, chat_backoff(c, or_default(b->base_ms, CHAT_RETRY_BASE_MS), c->auth.retries,
-                                          or_default(b->max_ms, CHAT_RETRY_MAX_MS)));
+  c->auth.at = chat_after(c, chat_backoff(c, or_default(b->base_ms, CHAT_RETRY_BASE_MS), c->auth.retries));
   return true;
 }
 

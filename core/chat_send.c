@@ -13,11 +13,7 @@
 
 static bool safe_name(tc_slice_t s)
 {
-  for (size_t i = 0; i < s.len; i++) {
-    char ch = s.ptr[i];
-    if (!chat_token_char(ch) && ch != ':') return false;
-  }
-  return s.len > 0 && s.len < TC_CHAT_TOOL_NAME_MAX;
+  return s.len > 0 && s.len < TC_CHAT_TOOL_NAME_MAX && chat_chars_ok(s.ptr, s.len, true);
 }
 
 static int tool_find(const tc_chat_t *c, tc_slice_t call_id, bool approval)
@@ -241,8 +237,7 @@ static void send_retry(tc_chat_t *c, tc_err_t err, int status)
   }
   /* the backoff is the least wait: a reset in the past (a skewed clock) or
    * Retry-After: 0 must not send the retries in one burst */
-  d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries,
-                   or_default(c->cfg->backoff.max_ms, CHAT_RETRY_MAX_MS));
+  d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries);
   if (status == 429 && r->ratelimit_reset >= 0 && c->unix_offset != INT64_MIN) {
     /* (unsigned: a reset as large as it parses, or a wall clock behind the
      * monotonic one, cannot overflow) */
