@@ -72,6 +72,17 @@ static inline void feed_control(uint64_t seq, const char *headers)
   w_step(&W);
 }
 
+/* Re-initialises W's chat "c1" with the built-in BACKEND provider (start
+ * and token URLs on app.example.com). */
+static inline void backend_world(void)
+{
+  tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
+  W.cfg.auth = TC_CHAT_AUTH_BACKEND;
+  W.cfg.start_url = "https://app.example.com/api/chat/start";
+  W.cfg.token_url = "https://app.example.com/api/chat/token";
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
+}
+
 #define DELTA(n) "{\"type\":\"text-delta\",\"id\":\"t0\",\"delta\":\"" n "\"}"
 
 

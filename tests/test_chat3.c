@@ -319,15 +319,6 @@ static void test_proactive_refresh_before_exp(void)
  * restore) holds the request buffer when the application sends: the send's
  * body goes to the start of that buffer, so the request is asked again after
  * it, and the append goes out whole with the new token. */
-static void backend_world(void)
-{
-  tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
-  W.cfg.auth = TC_CHAT_AUTH_BACKEND;
-  W.cfg.start_url = "https://app.example.com/api/chat/start";
-  W.cfg.token_url = "https://app.example.com/api/chat/token";
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
-}
-
 static void test_refresh_due_at_send_keeps_the_body(void)
 {
   fake_kv_t saved;

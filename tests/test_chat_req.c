@@ -64,15 +64,6 @@ static void test_closed_by_append_while_out_waits_for_token(void)
   CHECK_EQ_INT(W.out.sent_len, 0);
 }
 
-static void backend_world(void)
-{
-  tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
-  W.cfg.auth = TC_CHAT_AUTH_BACKEND;
-  W.cfg.start_url = "https://app.example.com/api/chat/start";
-  W.cfg.token_url = "https://app.example.com/api/chat/token";
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
-}
-
 /* BACKEND: .out's 401 queues a token request behind the running append;
  * the append answers 409 session_closed: the queued token request is
  * never sent. */
