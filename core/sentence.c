@@ -105,7 +105,9 @@ static void scan(tc_sentence_t *s)
     }
     if ((k = match_any(k_wide_ends, COUNT(k_wide_ends), p, avail, &partial)) != 0) {
       size_t j = skip_closers(s, i + k);
-      if (j > s->len) break;
+      /* a closer may still come in the next delta: the next byte decides, so
+       * the cut does not depend on where the stream was split */
+      if (j >= s->len) break;
       cut(s, j, j);
       i = 0;
       continue;

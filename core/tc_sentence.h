@@ -12,8 +12,9 @@
  *     closing quotes and brackets that follow it, when white space follows
  *     ("3.14" and "e.g." inside a word do not end a sentence; a few common
  *     abbreviations such as "Mr." and "e.g." are not ends either);
- *  2. right after a full-width terminator (U+3002 。 U+FF01 ！ U+FF1F ？),
- *     which needs no space after it;
+ *  2. right after a full-width terminator (U+3002 。 U+FF01 ！ U+FF1F ？)
+ *     and its closing quotes and brackets, which need no space after them
+ *     (the next character, or the flush, decides where the closers end);
  *  3. at a line break;
  *  4. once the pending text is at least `clause_min` bytes long, after a
  *     clause mark (, ; : or U+3001 、 U+FF0C ，) followed by white space —
