@@ -33,10 +33,19 @@ static size_t match_any(const char *const *table, size_t n, const char *p, size_
   return 0;
 }
 
+static bool is_letter(char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* True when the word before buf[dot] is one of k_abbrev. The word is the
+ * run of letters and dots before it, so an opening bracket or quote ("(e.g.",
+ * "“Mr.") does not hide it; a digit glued to it ("2no.") does. */
 static bool is_abbreviation(const char *buf, size_t dot)
 {
   size_t start = dot;
-  while (start > 0 && !is_space(buf[start - 1])) start--;
+  while (start > 0 && (is_letter(buf[start - 1]) || buf[start - 1] == '.')) start--;
+  if (start > 0 && buf[start - 1] >= '0' && buf[start - 1] <= '9') return false;
   size_t n = dot - start;
   for (size_t i = 0; i < COUNT(k_abbrev); i++) {
     size_t k = strlen(k_abbrev[i]);

@@ -67,8 +67,16 @@ static void test_full_width_stop_keeps_its_closing_bracket_at_every_split(void)
   expect_split("(\xE5\xA5\xBD\xEF\xBC\x81\xEF\xBC\x89ok", "(\xE5\xA5\xBD\xEF\xBC\x81\xEF\xBC\x89|ok", 64, 0);
 }
 
+/* An abbreviation opened by a bracket or quote is still an abbreviation. */
+static void test_abbreviation_after_an_opening_bracket_or_quote(void)
+{
+  expect_split("See (e.g. this one). Ok", "See (e.g. this one).|Ok", 64, 0);
+  expect_split("\"Mr. Smith\" came. Ok", "\"Mr. Smith\" came.|Ok", 64, 0);
+}
+
 int main(void)
 {
   RUN(test_full_width_stop_keeps_its_closing_bracket_at_every_split);
+  RUN(test_abbreviation_after_an_opening_bracket_or_quote);
   return tc_test_finish("sentence_review");
 }
