@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h> /* rename */
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -118,6 +119,25 @@ static int sync_parent(const char *path)
   return ok;
 }
 
+/* Creates the image at path, fully erased, in one step: "<path>.new" is
+ * filled, synced and renamed over path. A full disk or a crash half-way thus
+ * never leaves a short image behind (which every later open would refuse as
+ * a wrong geometry). On success ff->fd is the image. */
+static tc_err_t create_image(tc_flash_file_t *ff, const char *path)
+{
+  char tmp[4096];
+  size_t n = strlen(path);
+  int ok;
+  if (n + sizeof ".new" > sizeof tmp) return TC_ERR_KV_IO;
+  memcpy(tmp, path, n);
+  memcpy(tmp + n, ".new", sizeof ".new");
+  ff->fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (ff->fd < 0) return TC_ERR_KV_IO;
+  ok = fill_erased(ff, 0, image_size(ff)) == TC_OK && fsync(ff->fd) == 0 && rename(tmp, path) == 0;
+  if (!ok) unlink(tmp);
+  return ok && sync_parent(path) ? TC_OK : TC_ERR_KV_IO;
+}
+
 tc_err_t tc_flash_file_open(tc_flash_file_t *ff, const char *path, uint32_t sector_size,
                             uint32_t sector_count, uint8_t prog_size, uint8_t erased)
 {
@@ -131,12 +151,12 @@ tc_err_t tc_flash_file_open(tc_flash_file_t *ff, const char *path, uint32_t sect
   ff->flash.sector_count = sector_count;
   ff->flash.prog_size = prog_size;
   ff->flash.erased = erased;
-  ff->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (ff->fd < 0) return TC_ERR_KV_IO;
-  if (fstat(ff->fd, &st) != 0) goto io;
-  if (st.st_size == 0) {
-    if (fill_erased(ff, 0, image_size(ff)) != TC_OK || fsync(ff->fd) != 0 || !sync_parent(path))
-      goto io;
+  ff->fd = open(path, O_RDWR | O_CLOEXEC);
+  if (ff->fd < 0 && errno != ENOENT) return TC_ERR_KV_IO;
+  if (ff->fd >= 0 && fstat(ff->fd, &st) != 0) goto io;
+  if (ff->fd < 0 || st.st_size == 0) { /* absent, or empty: a new image */
+    tc_flash_file_close(ff);
+    if (create_image(ff, path) != TC_OK) goto io;
   } else if ((uint64_t)st.st_size != image_size(ff)) {
     tc_flash_file_close(ff);
     return TC_ERR_CONFIG;

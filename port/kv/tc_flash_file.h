@@ -26,7 +26,9 @@ typedef struct tc_flash_file {
   uint32_t violations;
 } tc_flash_file_t;
 
-/* Opens (or creates, fully erased) the image at path. TC_ERR_CONFIG if an
+/* Opens (or creates, fully erased) the image at path. A new image is written
+ * as "<path>.new" and renamed into place, so a full disk or a crash during
+ * creation leaves no image rather than a short one. TC_ERR_CONFIG if an
  * existing file's size is not sector_size * sector_count, TC_ERR_KV_IO if it
  * cannot be opened or created. */
 tc_err_t tc_flash_file_open(tc_flash_file_t *ff, const char *path, uint32_t sector_size,
