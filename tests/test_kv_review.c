@@ -64,6 +64,33 @@ static void test_flash_file_create_on_full_disk_leaves_no_broken_image(void)
   tc_flash_file_close(&ff);
 }
 
+/* The same for an existing empty file (made an image in place); and a
+ * device or FIFO, whose size reads as 0, is refused, never written over. */
+static void test_flash_file_empty_file_on_full_disk_and_devices(void)
+{
+  char path[512];
+  tc_flash_file_t ff;
+  int fd;
+  snprintf(path, sizeof path, "%s/empty.img", tmp_dir);
+  fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  CHECK(fd >= 0);
+  close(fd);
+  limit_file_size(6000);
+  CHECK_EQ_INT(tc_flash_file_open(&ff, path, 4096, 4, 1, 0xFF), TC_ERR_KV_IO);
+  unlimit_file_size();
+  CHECK_EQ_INT(tc_flash_file_open(&ff, path, 4096, 4, 1, 0xFF), TC_OK);
+  tc_flash_file_close(&ff);
+  /* a FIFO stands for a device here: a test must never risk a real one */
+  snprintf(path, sizeof path, "%s/fifo", tmp_dir);
+  CHECK(mkfifo(path, 0600) == 0);
+  CHECK_EQ_INT(tc_flash_file_open(&ff, path, 4096, 4, 1, 0xFF), TC_ERR_CONFIG);
+  CHECK_EQ_INT(ff.fd, -1);
+  {
+    struct stat st;
+    CHECK(lstat(path, &st) == 0 && S_ISFIFO(st.st_mode));
+  }
+}
+
 /* kv_file on a full disk (the temporary file is a link to /dev/full, whose
  * writes fail with ENOSPC): the set is TC_ERR_KV_FULL, the old value stays,
  * and nothing is left behind. */
@@ -100,6 +127,7 @@ int main(void)
   snprintf(tmp_dir, sizeof tmp_dir, "/tmp/tc_kv_review.XXXXXX");
   if (mkdtemp(tmp_dir) == NULL) return 2;
   RUN(test_flash_file_create_on_full_disk_leaves_no_broken_image);
+  RUN(test_flash_file_empty_file_on_full_disk_and_devices);
   RUN(test_file_set_on_full_disk_keeps_the_old_value);
   rm_tree();
   return tc_test_finish("kv_review");

@@ -152,11 +152,20 @@ tc_err_t tc_flash_file_open(tc_flash_file_t *ff, const char *path, uint32_t sect
   ff->flash.prog_size = prog_size;
   ff->flash.erased = erased;
   ff->fd = open(path, O_RDWR | O_CLOEXEC);
-  if (ff->fd < 0 && errno != ENOENT) return TC_ERR_KV_IO;
-  if (ff->fd >= 0 && fstat(ff->fd, &st) != 0) goto io;
-  if (ff->fd < 0 || st.st_size == 0) { /* absent, or empty: a new image */
+  if (ff->fd < 0) {
+    if (errno != ENOENT || create_image(ff, path) != TC_OK) goto io;
+    return TC_OK;
+  }
+  if (fstat(ff->fd, &st) != 0) goto io;
+  if (!S_ISREG(st.st_mode)) { /* a device reads as size 0: never wipe it */
     tc_flash_file_close(ff);
-    if (create_image(ff, path) != TC_OK) goto io;
+    return TC_ERR_CONFIG;
+  }
+  if (st.st_size == 0) { /* an empty file: made an image in place */
+    if (fill_erased(ff, 0, image_size(ff)) != TC_OK || fsync(ff->fd) != 0) {
+      if (ftruncate(ff->fd, 0) != 0) { /* empty again, not short: the next open retries */ }
+      goto io;
+    }
   } else if ((uint64_t)st.st_size != image_size(ff)) {
     tc_flash_file_close(ff);
     return TC_ERR_CONFIG;

@@ -27,10 +27,11 @@ typedef struct tc_flash_file {
 } tc_flash_file_t;
 
 /* Opens (or creates, fully erased) the image at path. A new image is written
- * as "<path>.new" and renamed into place, so a full disk or a crash during
- * creation leaves no image rather than a short one. TC_ERR_CONFIG if an
- * existing file's size is not sector_size * sector_count, TC_ERR_KV_IO if it
- * cannot be opened or created. */
+ * as "<path>.new" and renamed into place (an existing empty file is filled
+ * in place, and emptied again if that fails), so a full disk or a crash
+ * during creation never leaves a short image. TC_ERR_CONFIG if an existing
+ * file is not a regular file or its size is not sector_size * sector_count,
+ * TC_ERR_KV_IO if it cannot be opened or created. */
 tc_err_t tc_flash_file_open(tc_flash_file_t *ff, const char *path, uint32_t sector_size,
                             uint32_t sector_count, uint8_t prog_size, uint8_t erased);
 
