@@ -139,12 +139,14 @@ export function clientRequests(log, chat) {
  * (hard limit: SIGKILL), extra (more flags), env.
  * Returns {proc, events, stderr(), exited, waitFor(pred, ms)}.
  */
-export function runTchat(sim, chat, messages, { state, timeoutS = 30, killAfterMs = 60000, extra = [], env = {}, json = true } = {}) {
+export function runTchat(sim, chat, messages, { state, timeoutS = 30, killAfterMs = 60000, extra = [], env = {}, json = true, wrap = [] } = {}) {
   const args = [...(json ? ["--json"] : []), "--base-url", sim.url, "--start-url", `${sim.url}/chat/${chat}/start`,
     "--token-url", `${sim.url}/chat/${chat}/token`, "--device-key", DEVICE_KEY, "--task", TASK,
     "--chat", chat, "--ca", sim.ca, "--timeout", String(timeoutS), ...(state ? ["--state", state] : []),
     ...extra, ...messages];
-  const proc = spawn(TCHAT, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  // wrap: a command that execs tchat (its arguments follow), e.g. to set limits
+  const [cmd, argv] = wrap.length ? [wrap[0], [...wrap.slice(1), TCHAT, ...args]] : [TCHAT, args];
+  const proc = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   const events = [];
   const raw = [];
   let buf = "";

@@ -118,8 +118,13 @@ int tchat_decode(const char *path, bool json)
       err = tc_outstream_feed(&d.out, block, n);
     }
   }
+  bool unreadable = ferror(f) != 0; /* e.g. a directory: not an empty capture */
   if (err == TC_OK && via_http) err = tc_http_resp_eof(&d.http);
   if (f != stdin) fclose(f);
+  if (unreadable) {
+    fprintf(stderr, "tchat: cannot read %s\n", path);
+    return TCHAT_EXIT_USAGE;
+  }
   if (d.mid_line) fputc('\n', stdout);
   fflush(stdout);
 

@@ -43,6 +43,7 @@ typedef struct app {
   tc_kv_flash_t kvf;
   tc_kv_t kv;
   bool have_kv;
+  bool save_failing;       /* the last session write to --state failed */
 
   bool turn_open;          /* a turn is outstanding: wait for its end */
   bool stop_pending;       /* a stop append is outstanding: wait for its answer */
@@ -130,6 +131,7 @@ static void print_event_json(const tc_chat_event_t *ev)
     jsonl_int(&j, "sinceSendMs", ev->since_send_ms);
     break;
   case TC_CHAT_EV_SESSION_CHANGED:
+    if (ev->err != TC_OK) jsonl_cstr(&j, "error", tc_errname(ev->err)); /* --state not written */
     jsonl_bool(&j, "token", ev->session->has_token); /* never the token itself */
     if (ev->session->has_cursor) jsonl_int(&j, "cursor", (int64_t)ev->session->cursor);
     if (ev->session->has_in_seq) jsonl_int(&j, "activeInputSeq", (int64_t)ev->session->in_seq);
@@ -240,6 +242,16 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
     break;
   case TC_CHAT_EV_RUN_PENDING_VERSION:
     status(a, "the agent is waiting for a new deployment", NULL);
+    break;
+  case TC_CHAT_EV_SESSION_CHANGED:
+    /* --state could not be written (a full disk): say so once, and again
+     * when it works (the chat retries at each checkpoint) */
+    if ((ev->err != TC_OK) != a->save_failing)
+      status(a, ev->err != TC_OK ? "could not save the session to --state (an interrupted answer "
+                                   "would not resume; retrying)"
+                                 : "the session is saved to --state again",
+             ev->err != TC_OK ? tc_strerror(ev->err) : NULL);
+    a->save_failing = ev->err != TC_OK;
     break;
   case TC_CHAT_EV_RECORD_SKIPPED:
     status(a, "skipped a record", tc_strerror(ev->err));
