@@ -482,6 +482,7 @@ static void run(app_t *a)
       n++;
     }
     int wait_ms = -1;
+    now = tc_posix_clock_ms(NULL); /* the step may have taken a while (a DNS lookup blocks) */
     if (deadline != UINT64_MAX) wait_ms = deadline <= now ? 0 : (int)(deadline - now > 60000 ? 60000 : deadline - now);
     if (poll(fds, (nfds_t)n, wait_ms) < 0 && errno != EINTR) {
       fail(a, "poll", TC_ERR_NET_IO);
