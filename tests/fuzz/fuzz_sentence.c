@@ -10,7 +10,9 @@
  *  - each piece is non-empty, at most the buffer size, with no white space
  *    at either end; the flush leaves the buffer empty;
  *  - no text is lost, repeated or reordered: the non-white-space bytes of the
- *    pieces, in order, are those of the input.
+ *    pieces, in order, are those of the input;
+ *  - when the input is valid UTF-8, so is every piece (no cut inside a code
+ *    point).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -68,6 +70,29 @@ static bool same(const out_t *x, const out_t *y)
          memcmp(x->text, y->text, x->text_len) == 0;
 }
 
+static bool valid_utf8(const char *p, size_t n)
+{
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = (unsigned char)p[i];
+    size_t need = c < 0x80 ? 1 : c >= 0xF8 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+    if (need == 0 || need > n - i) return false;
+    for (size_t k = 1; k < need; k++)
+      if (((unsigned char)p[i + k] & 0xC0) != 0x80) return false;
+    i += need;
+  }
+  return true;
+}
+
+static void check_utf8(const out_t *o)
+{
+  size_t off = 0;
+  for (size_t k = 0; k < o->pieces; k++) {
+    if (!valid_utf8(o->text + off, o->len[k])) abort();
+    off += o->len[k];
+  }
+}
+
 static void check_no_loss(const out_t *o, const char *in, size_t n)
 {
   size_t i = 0;
@@ -112,5 +137,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   if (!same(&g_out[1], &g_out[0]) || !same(&g_out[2], &g_out[0])) abort();
   check_no_loss(&g_out[0], text, n);
+  if (valid_utf8(text, n)) check_utf8(&g_out[0]);
   return 0;
 }
