@@ -54,6 +54,13 @@ if [ -s "$lst" ]; then
 else
   ko "size split computed"
 fi
+# After a power cut the resumed turn's text comes again, what was printed
+# before marked replayed (README, tc_chat.h): main.c's TEXT case must skip it
+# (a source check: the firmware cannot run here).
+awk '/case TC_CHAT_EV_TEXT:/ { f = 1 } f && /ev->replayed/ { ok = 1 } f && /break;/ { exit }
+     END { exit !ok }' "$(dirname "$0")/main.c" \
+  && ok "main.c does not print replayed text again after a power cut" \
+  || ko "main.c prints replayed text again after a power cut"
 # The TLS configuration of the image, exercised for real on the host (its own
 # "stm32_tls_config: N passed, N failed" line).
 if ! $MAKE_CMD stm32-tls-config; then ko "TLS configuration passes the TLS port tests on the host"; fi

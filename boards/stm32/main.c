@@ -61,7 +61,9 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
   (void)chat;
   switch (ev->type) {
   case TC_CHAT_EV_TEXT:
-    board_write(ev->text.ptr, ev->text.len); /* the answer, as it streams */
+    /* the answer, as it streams; after a power cut the resumed turn comes
+     * again from its start, and what was printed before is marked replayed */
+    if (!ev->replayed) board_write(ev->text.ptr, ev->text.len);
     break;
   case TC_CHAT_EV_TURN_COMPLETE:
     board_puts("");

@@ -41,6 +41,13 @@ r=0; for m in TC_OUT_RECORD_MAX TC_HTTP_LINE_MAX TC_CHAT_REQUEST_MAX TC_CHAT_TOK
   grep -q "define $m " $d/include/tc_esp32_config.h || { echo "  $m not mapped"; r=1; }; done
 check "Kconfig buffer sizes map onto the TC_* macros" $r
 
+# After a reset the resumed turn's text comes again, what was shown before
+# marked replayed (README, tc_chat.h): the example's TEXT case must skip it
+# before it prints or speaks anything (a source check: the example cannot run).
+r=0; awk '/case TC_CHAT_EV_TEXT:/ { f = 1 } f && /ev->replayed/ { ok = 1 } f && /break;/ { exit }
+          END { exit !ok }' $d/examples/chat/main/main.c || r=1
+check "the example does not print or speak replayed text again after a reset" $r
+
 # tc_esp32_tls_share on the host: prints its own "esp32_tls_share" line.
 $MAKE_CMD esp32-tls-share || check "tc_esp32_tls_share host test builds and passes" 1
 

@@ -101,6 +101,9 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
   (void)chat;
   switch (ev->type) {
   case TC_CHAT_EV_TEXT:
+    /* After a reset the resumed turn comes again from its start; what was
+     * shown (spoken) before the reset is marked replayed: not again. */
+    if (ev->replayed) break;
 #ifdef CONFIG_EXAMPLE_VOICE
     tc_sentence_feed(&s_sentences, ev->text.ptr, ev->text.len);
 #else
@@ -124,6 +127,9 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
     ESP_LOGE(TAG, "%s (HTTP %d)", tc_strerror(ev->err), ev->status);
     break;
   case TC_CHAT_EV_SESSION_CLOSED:
+#ifdef CONFIG_EXAMPLE_VOICE
+    tc_sentence_flush(&s_sentences); /* a turn cut by the close: speak its end */
+#endif
     ESP_LOGW(TAG, "session closed: %.*s", (int)ev->text.len, ev->text.ptr ? ev->text.ptr : "");
     break;
   default:
