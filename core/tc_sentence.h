@@ -11,7 +11,8 @@
  *  1. after a sentence terminator (. ! ? or U+2026 …), together with any
  *     closing quotes and brackets that follow it, when white space follows
  *     ("3.14" and "e.g." inside a word do not end a sentence; a few common
- *     abbreviations such as "Mr." and "e.g." are not ends either);
+ *     abbreviations such as "Mr." and "e.g." are not ends either, also
+ *     right after an opening bracket or quote: "(e.g. this)");
  *  2. right after a full-width terminator (U+3002 。 U+FF01 ！ U+FF1F ？)
  *     and its closing quotes and brackets, which need no space after them
  *     (the next character, or the flush, decides where the closers end);
