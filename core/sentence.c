@@ -163,21 +163,23 @@ static void force_cut(tc_sentence_t *s)
   cut(s, k, k);
 }
 
-void tc_sentence_init(tc_sentence_t *s, char *buf, size_t cap, size_t clause_min,
-                      tc_sentence_fn on_sentence, void *user)
+tc_err_t tc_sentence_init(tc_sentence_t *s, char *buf, size_t cap, size_t clause_min,
+                          tc_sentence_fn on_sentence, void *user)
 {
+  bool ok = buf && on_sentence && cap >= 8;
   s->buf = buf;
-  s->cap = cap;
+  s->cap = ok ? cap : 0; /* inert: feed's loop below never runs */
   s->len = 0;
   s->scanned = 0;
   s->clause_min = clause_min;
   s->on_sentence = on_sentence;
   s->user = user;
+  return ok ? TC_OK : TC_ERR_ARG;
 }
 
 void tc_sentence_feed(tc_sentence_t *s, const char *p, size_t n)
 {
-  while (n > 0) {
+  while (n > 0 && s->cap) {
     size_t room = s->cap - s->len;
     size_t take = n < room ? n : room;
     memcpy(s->buf + s->len, p, take);

@@ -43,8 +43,10 @@ typedef struct tc_sentence {
 } tc_sentence_t;
 
 /* Prepares a splitter over buf[0..cap) (cap >= 8). clause_min: the pending
- * length from which a clause mark ends a piece (e.g. 80); 0 = never. */
-void tc_sentence_init(tc_sentence_t *s, char *buf, size_t cap, size_t clause_min,
+ * length from which a clause mark ends a piece (e.g. 80); 0 = never.
+ * TC_ERR_ARG when buf or on_sentence is NULL or cap < 8: the splitter is then
+ * inert (feed drops the text, flush emits nothing) until a good init. */
+tc_err_t tc_sentence_init(tc_sentence_t *s, char *buf, size_t cap, size_t clause_min,
                       tc_sentence_fn on_sentence, void *user);
 
 /* Adds text (any split, even inside a code point); emits every piece that is

@@ -74,8 +74,33 @@ static void test_abbreviation_after_an_opening_bracket_or_quote(void)
   expect_split("\"Mr. Smith\" came. Ok", "\"Mr. Smith\" came.|Ok", 64, 0);
 }
 
+/* A buffer below the documented minimum (8), no buffer or no callback is
+ * refused at init with TC_ERR_ARG, and the splitter it leaves takes text
+ * without hanging (before, cap 0 looped forever in feed). */
+static void test_bad_init_is_refused_and_feed_returns(void)
+{
+  static fixture_t f;
+  f.out_len = 0;
+  CHECK_EQ_INT(tc_sentence_init(&f.s, f.buf, 0, 0, on_sentence, &f), TC_ERR_ARG);
+  tc_sentence_feed(&f.s, "Hello. World", 12);
+  tc_sentence_flush(&f.s);
+  CHECK_EQ_INT(f.out_len, 0);
+  CHECK_EQ_INT(tc_sentence_init(&f.s, f.buf, 7, 0, on_sentence, &f), TC_ERR_ARG);
+  tc_sentence_feed(&f.s, "Hello there. World", 18);
+  CHECK_EQ_INT(tc_sentence_init(&f.s, NULL, 64, 0, on_sentence, &f), TC_ERR_ARG);
+  tc_sentence_feed(&f.s, "Hello. World", 12);
+  CHECK_EQ_INT(tc_sentence_init(&f.s, f.buf, 64, 0, NULL, &f), TC_ERR_ARG);
+  tc_sentence_feed(&f.s, "Hello. World", 12);
+  CHECK_EQ_INT(f.out_len, 0);
+  CHECK_EQ_INT(tc_sentence_init(&f.s, f.buf, 8, 0, on_sentence, &f), TC_OK);
+  tc_sentence_feed(&f.s, "Hi. Yo", 6);
+  tc_sentence_flush(&f.s);
+  CHECK(tc_test_mem_eq(f.out, f.out_len, "Hi.|Yo"));
+}
+
 int main(void)
 {
+  RUN(test_bad_init_is_refused_and_feed_returns);
   RUN(test_full_width_stop_keeps_its_closing_bracket_at_every_split);
   RUN(test_abbreviation_after_an_opening_bracket_or_quote);
   return tc_test_finish("sentence_review");

@@ -61,7 +61,8 @@ for _ in $(seq 1 200); do
   [ "$(wc -w < "$tmp/part1.txt")" -ge 12 ] && break
   sleep 0.05
 done
-kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+kill -TERM "$pid" 2>/dev/null || die "tchat ended before it could be interrupted (see $tmp/part1.err)"
+wait "$pid" 2>/dev/null || true
 echo "(what was printed before the kill:)"
 cat "$tmp/part1.txt"; echo
 
