@@ -29,9 +29,7 @@ static void collect(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
 /* The device restarts: a fresh chat on the same store, restored and resumed. */
 static void reboot(void)
 {
-  fake_kv_t saved = W.kv;
-  w_init(&W, "c1");
-  W.kv = saved;
+  scn_reboot();
   W.cfg.on_event = collect;
   replayed_len = 0;
   CHECK_EQ_INT(tc_chat_restore(&W.chat, NULL, 0), TC_OK);
@@ -70,10 +68,7 @@ static size_t turn_with_half_shown_record(size_t cut)
   size_t before;
   first_turn_done();
   W.cfg.on_event = collect;
-  w_turn(&W, 1);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_next_turn_streams(1);
   fake_reply(&W.out, long_batch(6, text6, sizeof text6));
   w_step(&W);
   before = W.shown_len;
@@ -115,8 +110,7 @@ static void deinit_mid_long_record_case(size_t cut)
   w_take_out(&W);
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5"); /* the turn's start */
   CHECK(!w_has(&W, "X-Peek-Settled"));
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   replay_turn_expect(k);
 }
 
@@ -157,18 +151,14 @@ static void test_drop_in_the_replayed_long_record(void)
     CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
     w_step(&W);
     w_take_out(&W);
-    fake_reply(&W.out, sse_head(false));
-    w_step(&W);
+    scn_out_streams();
     fake_reply(&W.out, long_batch(6, text6, sizeof text6));
     w_step(&W);
     live0 = W.shown_len;
     fake_reply_n(&W.out, long_batch(7, text7, sizeof text7), cut2);
-    fake_eof(&W.out);
-    w_step(&W);
-    w_advance(&W, 6000);
+    scn_out_eof_then(6000);
     w_take_out(&W);
-    fake_reply(&W.out, sse_head(false));
-    w_step(&W);
+    scn_out_streams();
     if (strcmp(w_header(&W, "Last-Event-ID"), "6") == 0) { /* (else 7 was whole: the server goes on after it) */
       fake_reply(&W.out, long_batch(7, text7, sizeof text7));
       w_step(&W);
@@ -187,9 +177,7 @@ static void test_drop_in_the_replayed_long_record(void)
 static void test_deinit_after_stream_failed_mid_record_next_send_shows_the_rest(void)
 {
   size_t k = turn_with_half_shown_record(0), live0;
-  fake_eof(&W.out);
-  w_step(&W);
-  w_advance(&W, 6000);
+  scn_out_eof_then(6000);
   w_take_out(&W);
   fake_reply(&W.out, json_resp(404, "{}"));
   w_step(&W);
@@ -202,8 +190,7 @@ static void test_deinit_after_stream_failed_mid_record_next_send_shows_the_rest(
   w_turn(&W, 2);
   w_take_out(&W);
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "6");
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   live0 = W.shown_len;
   fake_reply(&W.out, long_batch(7, text7, sizeof text7));
   w_step(&W);
@@ -238,8 +225,7 @@ static void test_power_cut_mid_long_record_repeats_at_most_one_checkpoint(void)
   reboot();
   CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
   w_step(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   replay_turn_expect(k);
 }
 
@@ -312,8 +298,7 @@ static void test_version1_record_restores(void)
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
   CHECK(strstr(W.req_text, "Authorization: Bearer " TOK1 "\r\n") != NULL);
   CHECK(!w_has(&W, "X-Peek-Settled"));
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_data(6, DELTA("x"), "f1");
   CHECK(w_last(&W, TC_CHAT_EV_TEXT)->replayed);
   feed_data(7, DELTA("y"), "f2");
@@ -494,8 +479,7 @@ static void test_resume_mid_turn_without_seq_does_not_peek(void)
   w_take_out(&W);
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
   CHECK(!w_has(&W, "X-Peek-Settled"));
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_data(6, DELTA("x"), "f1");
   feed_control(7, "[[\"trigger-control\",\"turn-complete\"]]");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
@@ -510,10 +494,7 @@ static void test_failed_restore_leaves_a_used_chat_fresh(void)
 {
   static const char junk[] = "not a record";
   tc_chat_session_t s;
-  w_init(&W, "c1");
-  w_session(&W);
-  tc_chat_send_text(&W.chat, "hi", 2, NULL);
-  w_step(&W);
+  scn_session_sends_hi();
   w_take_req(&W);
   fake_reply(&W.req, json_resp(409, "{\"ok\":false,\"code\":\"session_closed\",\"closedReason\":\"budget\"}"));
   w_step(&W);
@@ -558,10 +539,7 @@ static void test_failed_write_is_reported_and_retried(void)
   int sets;
   first_turn_done();
   W.cfg.kv.ops = &flaky_ops;
-  w_turn(&W, 1);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_next_turn_streams(1);
   CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 1);
   kv_fails = 2;
   feed_data(6, DELTA("x"), "f1");
@@ -592,10 +570,7 @@ static void test_failed_write_is_reported_and_retried(void)
 static void test_deinit_with_requests_in_flight(void)
 {
   first_turn_done();
-  w_turn(&W, 1);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_next_turn_streams(1);
   feed_data(6, DELTA("x"), "f1");
   CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "more", 4, NULL), TC_OK);
   w_step(&W);
@@ -611,8 +586,7 @@ static void test_deinit_with_requests_in_flight(void)
   w_step(&W);
   w_take_out(&W);
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_data(6, DELTA("x"), "f1");
   CHECK(w_last(&W, TC_CHAT_EV_TEXT)->replayed);
   feed_control(7, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
