@@ -94,6 +94,18 @@ static inline void scn_expect_reconnect_from(const char *cursor)
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), cursor);
 }
 
+/* tc_chat_resume on a turn that was streaming: .out reconnects from the
+ * cursor (Last-Event-ID), not as a peek, and streams. */
+static inline void scn_expect_resume_replays_from(const char *cursor)
+{
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), cursor);
+  CHECK(!w_has(&W, "X-Peek-Settled"));
+  scn_out_streams();
+}
+
 /* .out's connection ends (EOF), then ms pass (the reconnect falls due). */
 static inline void scn_out_eof_then(uint64_t ms)
 {

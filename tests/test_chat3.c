@@ -572,13 +572,19 @@ static void test_watch_mode_spans_turns(void)
   CHECK(W.out.connected);
 }
 
-static void test_checkpoints_not_per_chunk(void)
+/* A chat in watch mode watching: its .out open (headers read). */
+static void watching_stream(void)
 {
-  int sets;
   scn_watch_world();
   tc_chat_watch(&W.chat);
   w_step(&W);
   scn_out_streams();
+}
+
+static void test_checkpoints_not_per_chunk(void)
+{
+  int sets;
+  watching_stream();
   sets = W.kv.sets;
   for (int i = 0; i < 100; i++) {
     char env[16];
@@ -595,10 +601,7 @@ static void test_checkpoints_not_per_chunk(void)
 static void test_deinit_keeps_the_moved_cursor(void)
 {
   int sets;
-  scn_watch_world();
-  tc_chat_watch(&W.chat);
-  w_step(&W);
-  scn_out_streams();
+  watching_stream();
   sets = W.kv.sets;
   feed_data(1, DELTA("a"), "d1");
   feed_data(2, DELTA("b"), "d2");

@@ -31,6 +31,16 @@ static void w_init_direct(void)
   w_step(&W);
 }
 
+/* .out's connection ends; ms later its GET is answered 401 (the token
+ * expired): .out asks the app for a token. */
+static void out_drops_then_401(uint64_t ms)
+{
+  scn_out_eof_then(ms);
+  w_take_out(&W);
+  fake_reply(&W.out, json_resp(401, "{\"error\":\"expired\"}"));
+  w_step(&W);
+}
+
 /* A session start answered 409 (DIRECT) closes the chat before it ever had
  * a token: the loop must then sleep, not spin. */
 static void test_closed_before_a_token_does_not_spin(void)
@@ -65,10 +75,7 @@ static void test_refresh_due_after_close_does_not_spin(void)
 static void test_refresh_due_while_a_token_question_is_out_does_not_spin(void)
 {
   streaming_turn(0);
-  scn_out_eof_then(1000);
-  w_take_out(&W);
-  fake_reply(&W.out, json_resp(401, "{\"error\":\"expired\"}"));
-  w_step(&W);
+  out_drops_then_401(1000);
   CHECK_EQ_INT(W.tokens, 1);
   w_advance(&W, 4000000);
   CHECK(idle_deadline());
@@ -254,10 +261,7 @@ static void test_stop_while_out_waits_for_a_token(void)
   int opens;
   streaming_turn(0);
   feed_data(1, DELTA("a"), "e1");
-  scn_out_eof_then(1000);
-  w_take_out(&W);
-  fake_reply(&W.out, json_resp(401, "{\"error\":\"expired\"}"));
-  w_step(&W);
+  out_drops_then_401(1000);
   CHECK_EQ_INT(W.tokens, 1);
   CHECK_EQ_INT(tc_chat_stop(&W.chat), TC_OK);
   w_step(&W);
@@ -306,16 +310,24 @@ static void stop_now(void)
   w_append_ok(&W, 3);
 }
 
+/* A turn (input seq 2) streams "a" and is stopped (the stop is seq 3);
+ * the next message's append answers with send_seq and its .out streams:
+ * the stop gate is armed for the stopped turn's leftovers. */
+static void stopped_turn_then_next(long send_seq)
+{
+  streaming_turn(2);
+  feed_data(10, DELTA("a"), "h1");
+  stop_now();
+  scn_next_turn_streams(send_seq);
+}
+
 /* §6.7 step 5: the turn-complete that disarms the stop gate is the stopped
  * turn's boundary; unless it shows the new turn's output was lost, it is
  * swallowed, not taken as the end of the new turn. Here that boundary has
  * no session-in-event-id (a legacy agent's): the new turn still streams. */
 static void test_stop_gate_boundary_without_sie_is_swallowed(void)
 {
-  streaming_turn(2);
-  feed_data(10, DELTA("a"), "h1");
-  stop_now();
-  scn_next_turn_streams(4);
+  stopped_turn_then_next(4);
   feed_data(11, DELTA("leftover"), "h2");
   feed_control(12, "[[\"trigger-control\",\"turn-complete\"]]");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0);
@@ -333,10 +345,7 @@ static void test_stop_gate_boundary_without_sie_is_swallowed(void)
  * is swallowed; the new turn's own boundary ends it. */
 static void test_stop_gate_boundary_with_unknown_send_seq_is_swallowed(void)
 {
-  streaming_turn(2);
-  feed_data(10, DELTA("a"), "h1");
-  stop_now();
-  scn_next_turn_streams(-1);
+  stopped_turn_then_next(-1);
   feed_data(11, DELTA("leftover"), "h2");
   feed_control(12, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"2\"]]");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0);
@@ -387,7 +396,7 @@ static void test_watch_survives_a_401_between_turns(void)
   scn_out_eof_then(200);
   w_take_out(&W);
   fake_reply(&W.out, json_resp(401, "{\"error\":\"expired\"}"));
-  W.auto_token = TOK2;
+  W.auto_token = TOK2; /* (answers the token question the 401 asks) */
   w_step(&W);
   w_advance(&W, 200);
   w_take_out(&W);
@@ -480,10 +489,7 @@ static void test_odd_answers_resume_from_the_cursor(void)
 static void test_stop_gate_boundary_announcing_the_close_closes(void)
 {
   int opens;
-  streaming_turn(2);
-  feed_data(10, DELTA("a"), "h1");
-  stop_now();
-  scn_next_turn_streams(4);
+  stopped_turn_then_next(4);
   feed_control(12, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"2\"],"
                    "[\"session-closed\",\"true\"],[\"session-closed-reason\",\"max-turns\"]]");
   CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);

@@ -105,12 +105,7 @@ static void deinit_mid_long_record_case(size_t cut)
   size_t k = turn_with_half_shown_record(cut);
   tc_chat_deinit(&W.chat);
   reboot();
-  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
-  w_step(&W);
-  w_take_out(&W);
-  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5"); /* the turn's start */
-  CHECK(!w_has(&W, "X-Peek-Settled"));
-  scn_out_streams();
+  scn_expect_resume_replays_from("5"); /* the turn's start */
   replay_turn_expect(k);
 }
 
@@ -350,6 +345,12 @@ static void test_future_version_record_is_absent(void)
 
 static tc_session_rec_t crafted;
 
+/* Seals `crafted` for chat "c1" (its CRC right); returns its length. */
+static size_t crafted_seal(void)
+{
+  return tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+}
+
 static size_t crafted_base(void)
 {
   memset(&crafted, 0, sizeof crafted);
@@ -362,7 +363,7 @@ static size_t crafted_base(void)
   memcpy(crafted.tools[0].name, "sendEmail", 9);
   crafted.token_len = (uint16_t)strlen(TOK1);
   memcpy(crafted.token, TOK1, crafted.token_len);
-  return tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  return crafted_seal();
 }
 
 static void expect_refused(size_t n)
@@ -388,28 +389,23 @@ static void test_restored_fields_are_checked(void)
 
   crafted_base();
   memcpy(crafted.token + 10, "\r\nX-Evil: 1", 12);
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
-  expect_refused(n);
+  expect_refused(crafted_seal());
 
   crafted_base();
   memset(crafted.tools[1].call_id, 'A', sizeof crafted.tools[1].call_id);
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
-  expect_refused(n);
+  expect_refused(crafted_seal());
 
   crafted_base();
   memset(crafted.tools[0].approval_id, 'B', sizeof crafted.tools[0].approval_id);
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
-  expect_refused(n);
+  expect_refused(crafted_seal());
 
   crafted_base();
   memset(crafted.tools[0].name, 'C', sizeof crafted.tools[0].name);
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
-  expect_refused(n);
+  expect_refused(crafted_seal());
 
   crafted_base();
   memcpy(crafted.tools[0].name, "a\"b", 3);
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
-  expect_refused(n);
+  expect_refused(crafted_seal());
 }
 
 /* A closed session restores closed: no request, the reason kept, sends
@@ -421,7 +417,7 @@ static void test_closed_record_restores_closed(void)
   crafted.flags |= TC_SESS_F_CLOSED;
   crafted.reason_len = 4;
   memcpy(crafted.reason, "done", 4);
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  n = crafted_seal();
   w_init(&W, "c1");
   CHECK_EQ_INT(tc_chat_restore(&W.chat, &crafted, n), TC_OK);
   s = tc_chat_session(&W.chat);
@@ -445,7 +441,7 @@ static void test_restored_token_refreshed_by_exp_once_the_clock_is_known(void)
   size_t n;
   crafted_base();
   crafted.flags |= TC_SESS_F_STREAMING; /* a turn was streaming: resume reconnects */
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  n = crafted_seal();
   w_init(&W, "c1");
   w_step(&W);
   CHECK_EQ_INT(tc_chat_restore(&W.chat, &crafted, n), TC_OK);
@@ -471,15 +467,10 @@ static void test_resume_mid_turn_without_seq_does_not_peek(void)
   size_t n;
   crafted_base();
   crafted.flags |= TC_SESS_F_STREAMING;
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  n = crafted_seal();
   w_init(&W, "c1");
   CHECK_EQ_INT(tc_chat_restore(&W.chat, &crafted, n), TC_OK);
-  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
-  w_step(&W);
-  w_take_out(&W);
-  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
-  CHECK(!w_has(&W, "X-Peek-Settled"));
-  scn_out_streams();
+  scn_expect_resume_replays_from("5");
   feed_data(6, DELTA("x"), "f1");
   feed_control(7, "[[\"trigger-control\",\"turn-complete\"]]");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);

@@ -16,6 +16,19 @@
 
 #define CLOSED_409 "{\"ok\":false,\"error\":\"Cannot append to a closed session\",\"code\":\"session_closed\",\"closedReason\":\"budget\"}"
 
+/* BACKEND: the session start goes out and is answered with TOK1; the held
+ * message's append follows and is answered (seq 0). */
+static void start_then_append_answered(void)
+{
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /api/chat/start"));
+  fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  w_append_ok(&W, 0);
+}
+
 /* .out dropped and waits for its backoff when a steering append learns the
  * session is closed (409): §2.4 "stop reconnecting .out": no GET after it. */
 static void test_closed_by_append_while_out_waits_no_reconnect(void)
@@ -70,13 +83,7 @@ static void test_closed_by_append_while_out_waits_for_token(void)
 static void test_closed_by_append_drops_queued_token_request(void)
 {
   scn_backend_sends_hi();
-  w_take_req(&W);
-  CHECK(starts(W.req_text, "POST /api/chat/start"));
-  fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
-  w_step(&W);
-  w_take_req(&W);
-  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
-  w_append_ok(&W, 0);
+  start_then_append_answered();
   scn_out_streams();
   feed_data(1, DELTA("a"), "e1");
   CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
@@ -572,13 +579,7 @@ static void test_provider_request_retried_on_transient_failure(void)
     CHECK_EQ_INT(W.req_text[0], '\0');
     w_advance(&W, 5000);
   }
-  w_take_req(&W);
-  CHECK(starts(W.req_text, "POST /api/chat/start"));
-  fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
-  w_step(&W);
-  w_take_req(&W);
-  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
-  w_append_ok(&W, 0);
+  start_then_append_answered();
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 1);
   /* a server that keeps failing: the budget (4 retries), then the failure */
   CHECK_EQ_INT(scn_backend_sends_hi(), TC_OK);
