@@ -29,6 +29,17 @@ static void start_then_append_answered(void)
   w_append_ok(&W, 0);
 }
 
+/* A steering append goes out and is answered 409 session_closed: the
+ * chat is closed. */
+static void steer_answered_closed(void)
+{
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
+  w_step(&W);
+  fake_reply(&W.req, json_resp(409, CLOSED_409));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+}
+
 /* .out dropped and waits for its backoff when a steering append learns the
  * session is closed (409): §2.4 "stop reconnecting .out": no GET after it. */
 static void test_closed_by_append_while_out_waits_no_reconnect(void)
@@ -39,11 +50,7 @@ static void test_closed_by_append_while_out_waits_no_reconnect(void)
   W.out.fail_after = TC_ERR_NET_RESET;
   w_step(&W); /* .out dropped: a reconnect is due in 0.5-1 s */
   opens = W.out.opens;
-  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
-  w_step(&W);
-  fake_reply(&W.req, json_resp(409, CLOSED_409));
-  w_step(&W);
-  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  steer_answered_closed();
   w_take_out(&W);
   w_advance(&W, 60000);
   CHECK_EQ_INT(W.out.opens, opens);
@@ -65,11 +72,7 @@ static void test_closed_by_append_while_out_waits_for_token(void)
   w_step(&W);
   CHECK_EQ_INT(W.tokens, 1);
   opens = W.out.opens;
-  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
-  w_step(&W);
-  fake_reply(&W.req, json_resp(409, CLOSED_409));
-  w_step(&W);
-  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  steer_answered_closed();
   tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2));
   w_take_out(&W);
   w_advance(&W, 60000);
