@@ -152,8 +152,7 @@ static inline void feed_data(uint64_t seq, const char *chunk, const char *env)
   sse_b_t s;
   sse_begin(&s);
   sse_data(&s, seq, chunk, env);
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
+  scn_feed_batch(&s);
 }
 
 static inline void feed_control(uint64_t seq, const char *headers)
@@ -161,8 +160,7 @@ static inline void feed_control(uint64_t seq, const char *headers)
   sse_b_t s;
   sse_begin(&s);
   sse_control(&s, seq, headers);
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
+  scn_feed_batch(&s);
 }
 
 /* Re-initialises W's chat "c1" with the built-in BACKEND provider (start
