@@ -43,15 +43,108 @@ static inline void first_turn_done(void)
   w_take_out(&W);
 }
 
+/* ---- steps of a scenario (prefixed scn_ so that a test file's own
+ * helpers keep their names) */
+
+/* Initialises W's chat "c1" again with W.cfg as the test set it (after
+ * w_init(&W, NULL) and changes to the config); returns tc_chat_init's
+ * result. */
+static inline tc_err_t scn_init_chat(void)
+{
+  tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
+  return tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs);
+}
+
+/* .out answers its GET with the stream's headers (200 text/event-stream). */
+static inline void scn_out_streams(void)
+{
+  fake_reply(&W.out, sse_head(false));
+  w_step(&W);
+}
+
+/* The next turn on W as it is: "hi" sent, its append answered with seq,
+ * the GET .out taken and answered with the stream's headers. */
+static inline void scn_next_turn_streams(long seq)
+{
+  w_turn(&W, seq);
+  w_take_out(&W);
+  scn_out_streams();
+}
+
+/* A fresh chat "c1" with a session; the app sends "hi" and the append goes
+ * out (unanswered); returns tc_chat_send_text's result. */
+static inline tc_err_t scn_session_sends_hi(void)
+{
+  tc_err_t e;
+  w_init(&W, "c1");
+  w_session(&W);
+  e = tc_chat_send_text(&W.chat, "hi", 2, NULL);
+  w_step(&W);
+  return e;
+}
+
+/* .out, dropped or refused, reconnects once within 1 s, from the cursor
+ * (its Last-Event-ID). */
+static inline void scn_expect_reconnect_from(const char *cursor)
+{
+  int opens = W.out.opens;
+  w_advance(&W, 1000);
+  CHECK_EQ_INT(W.out.opens, opens + 1);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), cursor);
+}
+
+/* tc_chat_resume on a turn that was streaming: .out reconnects from the
+ * cursor (Last-Event-ID), not as a peek, and streams. */
+static inline void scn_expect_resume_replays_from(const char *cursor)
+{
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), cursor);
+  CHECK(!w_has(&W, "X-Peek-Settled"));
+  scn_out_streams();
+}
+
+/* .out's connection ends (EOF), then ms pass (the reconnect falls due). */
+static inline void scn_out_eof_then(uint64_t ms)
+{
+  fake_eof(&W.out);
+  w_step(&W);
+  w_advance(&W, ms);
+}
+
+/* .out reads the batch s (built with sse_begin/sse_data/...). */
+static inline void scn_feed_batch(sse_b_t *s)
+{
+  fake_reply(&W.out, sse_end(s));
+  w_step(&W);
+}
+
+/* The device restarts: a fresh chat "c1" (not yet restored) on the same
+ * store. */
+static inline void scn_reboot(void)
+{
+  fake_kv_t saved = W.kv;
+  w_init(&W, "c1");
+  W.kv = saved;
+}
+
+/* A chat "c1" in watch mode, with a session (not yet watching). */
+static inline void scn_watch_world(void)
+{
+  w_init(&W, NULL);
+  W.cfg.watch = true;
+  scn_init_chat();
+  w_session(&W);
+}
+
 /* Opens .out (headers only) after a send with seq. */
 static inline void streaming_turn(long seq)
 {
   w_init(&W, "c1");
   w_session(&W);
-  w_turn(&W, seq);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_next_turn_streams(seq);
 }
 
 static inline void feed_data(uint64_t seq, const char *chunk, const char *env)
@@ -59,8 +152,7 @@ static inline void feed_data(uint64_t seq, const char *chunk, const char *env)
   sse_b_t s;
   sse_begin(&s);
   sse_data(&s, seq, chunk, env);
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
+  scn_feed_batch(&s);
 }
 
 static inline void feed_control(uint64_t seq, const char *headers)
@@ -68,19 +160,36 @@ static inline void feed_control(uint64_t seq, const char *headers)
   sse_b_t s;
   sse_begin(&s);
   sse_control(&s, seq, headers);
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
+  scn_feed_batch(&s);
 }
 
 /* Re-initialises W's chat "c1" with the built-in BACKEND provider (start
  * and token URLs on app.example.com). */
 static inline void backend_world(void)
 {
-  tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
   W.cfg.auth = TC_CHAT_AUTH_BACKEND;
   W.cfg.start_url = "https://app.example.com/api/chat/start";
   W.cfg.token_url = "https://app.example.com/api/chat/token";
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
+  CHECK_EQ_INT(scn_init_chat(), TC_OK);
+}
+
+/* A fresh BACKEND chat "c1" (backend_world), stepped once. */
+static inline void scn_backend_chat(void)
+{
+  w_init(&W, NULL);
+  backend_world();
+  w_step(&W);
+}
+
+/* scn_backend_chat, then the app sends "hi" (the provider's session start
+ * goes out); returns tc_chat_send_text's result. */
+static inline tc_err_t scn_backend_sends_hi(void)
+{
+  tc_err_t e;
+  scn_backend_chat();
+  e = tc_chat_send_text(&W.chat, "hi", 2, NULL);
+  w_step(&W);
+  return e;
 }
 
 #define DELTA(n) "{\"type\":\"text-delta\",\"id\":\"t0\",\"delta\":\"" n "\"}"

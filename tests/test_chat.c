@@ -115,8 +115,7 @@ static void eof_and_check_wait(int lo, int hi)
   w_advance(&W, (uint64_t)(hi - lo + 1));
   CHECK_EQ_INT(W.out.opens, opens + 1);
   w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
 }
 
 static void test_s04_done_mid_turn_resubscribes_with_backoff(void)
@@ -134,11 +133,8 @@ static void test_s05_eof_budget_exhaustion(void)
 {
   streaming_turn(0);
   for (int i = 0; i < 5; i++) {
-    fake_eof(&W.out);
-    w_step(&W);
-    w_advance(&W, 6000);
-    fake_reply(&W.out, sse_head(false));
-    w_step(&W);
+    scn_out_eof_then(6000);
+    scn_out_streams();
   }
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
   fake_eof(&W.out);
@@ -157,11 +153,8 @@ static void test_s06_eof_budget_resets_per_record(void)
     char env[16];
     snprintf(env, sizeof env, "e%d", i);
     feed_data((uint64_t)i + 1, DELTA("x"), env);
-    fake_eof(&W.out);
-    w_step(&W);
-    w_advance(&W, 6000);
-    fake_reply(&W.out, sse_head(false));
-    w_step(&W);
+    scn_out_eof_then(6000);
+    scn_out_streams();
   }
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TEXT), 8);
@@ -169,16 +162,11 @@ static void test_s06_eof_budget_resets_per_record(void)
 
 static void test_s07_error_event_resumes_from_cursor(void)
 {
-  int opens;
   streaming_turn(0);
   feed_data(7, DELTA("a"), "e1");
   fake_reply(&W.out, "event: error\ndata: boom\n\n");
   w_step(&W);
-  opens = W.out.opens;
-  w_advance(&W, 1000);
-  CHECK_EQ_INT(W.out.opens, opens + 1);
-  w_take_out(&W);
-  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "7");
+  scn_expect_reconnect_from("7");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
 }
 
@@ -199,8 +187,7 @@ static void test_s08_stall_reconnects_then_errors(void)
     CHECK_EQ_INT(W.out.opens, opens + 1);
     w_take_out(&W);
     CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "4");
-    fake_reply(&W.out, sse_head(false));
-    w_step(&W);
+    scn_out_streams();
   }
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 1);
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_ERROR)->err, TC_ERR_STALLED);
@@ -223,22 +210,16 @@ static void test_s09_pings_produce_nothing(void)
 static void test_s10_command_records_move_only_the_cursor(void)
 {
   sse_b_t s;
-  int opens;
   streaming_turn(0);
   sse_begin(&s);
   sse_data(&s, 8, DELTA("a"), "e1");
   sse_trim(&s, 9);
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
+  scn_feed_batch(&s);
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_CHUNK), 1);
   CHECK_EQ_INT(W.chat.cursor, 9);
   W.out.fail_after = TC_ERR_NET_RESET;
   w_step(&W);
-  opens = W.out.opens;
-  w_advance(&W, 1000);
-  CHECK_EQ_INT(W.out.opens, opens + 1);
-  w_take_out(&W);
-  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "9");
+  scn_expect_reconnect_from("9");
 }
 
 static void test_s11_duplicate_envelope_emitted_once(void)
@@ -248,8 +229,7 @@ static void test_s11_duplicate_envelope_emitted_once(void)
   sse_begin(&s);
   sse_data(&s, 5, DELTA("a"), "dup");
   sse_data(&s, 6, DELTA("a"), "dup");
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
+  scn_feed_batch(&s);
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TEXT), 1);
   CHECK_EQ_INT(W.chat.cursor, 6);
 }
@@ -290,8 +270,7 @@ static void test_s14_token_rollover_from_turn_complete(void)
   CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK2);
   w_append_ok(&W, 1);
   w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_control(9, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
   tc_chat_send_text(&W.chat, "third", 5, NULL);
   w_step(&W);
@@ -302,10 +281,7 @@ static void test_s14_token_rollover_from_turn_complete(void)
 static void test_s15_expired_pat_on_append_refreshes_once(void)
 {
   char part[40];
-  w_init(&W, "c1");
-  w_session(&W);
-  tc_chat_send_text(&W.chat, "hi", 2, NULL);
-  w_step(&W);
+  scn_session_sends_hi();
   w_take_req(&W);
   snprintf(part, sizeof part, "%s", w_header(&W, "X-Part-Id"));
   fake_reply(&W.req, json_resp(401, "{\"error\":\"Public Access Token has expired.\"}"));
@@ -359,10 +335,7 @@ static void test_s16_expired_pat_on_out_refreshes_and_reconnects(void)
 static void test_s17_retry_reuses_part_id_and_body(void)
 {
   static char first[FAKE_SENT_MAX + 1];
-  w_init(&W, "c1");
-  w_session(&W);
-  tc_chat_send_text(&W.chat, "hi", 2, NULL);
-  w_step(&W);
+  scn_session_sends_hi();
   snprintf(first, sizeof first, "%s", w_take_req(&W));
   fake_reply(&W.req, json_resp(500, "{\"ok\":false,\"error\":\"Something went wrong, please try again.\"}"));
   w_step(&W);
@@ -373,8 +346,7 @@ static void test_s17_retry_reuses_part_id_and_body(void)
   w_append_ok(&W, -1);               /* a deduplicated retry may lack seq */
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, -1);
   w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_control(4, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1); /* no seq: the first turn-complete ends it */
 }
@@ -427,8 +399,7 @@ static void test_s20_stale_session_404_restarts(void)
   w_take_out(&W);
   CHECK(!w_has(&W, "Last-Event-ID")); /* the cursor was dropped */
   /* a second 404 is an error */
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_control(3, "[[\"trigger-control\",\"turn-complete\"]]");
   tc_chat_send_text(&W.chat, "x", 1, NULL);
   w_step(&W);

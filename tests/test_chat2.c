@@ -58,29 +58,16 @@ static void test_s25_reload_fast_path_no_request(void)
 
 static void test_s26_reload_mid_turn_replays_from_turn_start(void)
 {
-  fake_kv_t saved;
   first_turn_done(); /* cursor 5 */
-  w_turn(&W, 1);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_next_turn_streams(1);
   feed_data(6, "{\"type\":\"start\",\"messageId\":\"m_2\"}", "f1");
   feed_data(7, DELTA("x"), "f2");
   w_advance(&W, 20000); /* a checkpoint interval passes mid-turn */
   CHECK_EQ_INT(tc_chat_session(&W.chat).cursor, 5);
   CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 1);
-  saved = W.kv;
-  /* reboot */
-  w_init(&W, "c1");
-  W.kv = saved;
+  scn_reboot();
   CHECK_EQ_INT(tc_chat_restore(&W.chat, NULL, 0), TC_OK);
-  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
-  w_step(&W);
-  w_take_out(&W);
-  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
-  CHECK(!w_has(&W, "X-Peek-Settled"));
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_expect_resume_replays_from("5");
   feed_data(6, "{\"type\":\"start\",\"messageId\":\"m_2\"}", "f1");
   CHECK(w_last(&W, TC_CHAT_EV_CHUNK)->replayed); /* shown before the reboot (checkpointed) */
   feed_data(7, DELTA("x"), "f2");
@@ -150,21 +137,17 @@ static void test_long_delta_resumes_exactly_after_a_drop_mid_record(void)
     w_advance(&W, 6000);
     w_take_out(&W);
     CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
-    fake_reply(&W.out, sse_head(false));
-    w_step(&W);
+    scn_out_streams();
   }
   sse_begin(&s);
   sse_data(&s, 6, chunk, "f1");
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
+  scn_feed_batch(&s);
   CHECK_EQ_INT(W.shown_len - shown0, sizeof text);
   CHECK(W.shown_len - shown0 == sizeof text && memcmp(W.shown + shown0, text, sizeof text) == 0);
   feed_data(7, DELTA("b"), "f2");
   CHECK_EQ_INT(W.shown_len - shown0, sizeof text + 1);
   /* the record is whole: a later drop resumes after it */
-  fake_eof(&W.out);
-  w_step(&W);
-  w_advance(&W, 6000);
+  scn_out_eof_then(6000);
   w_take_out(&W);
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "7");
 }
@@ -198,8 +181,7 @@ static void reconnect(void)
 {
   w_advance(&W, 6000);
   w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
 }
 
 /* Every response ends in the middle of the same long record (`stall`: the
@@ -324,8 +306,7 @@ static void send_then_record_again(char *text, size_t n)
   w_append_ok(&W, 2);
   w_take_out(&W);
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   fake_reply(&W.out, long_batch(6, text, n));
   w_step(&W);
   CHECK_EQ_INT(W.shown_len, 1 + n);
@@ -454,8 +435,7 @@ static void test_s27_settled_drain_processes_records_then_ends(void)
   sse_begin(&s);
   sse_control(&s, 5, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"3\"]]");
   sse_trim(&s, 6);
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
+  scn_feed_batch(&s);
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
   opens = W.out.opens;
   w_advance(&W, 60000);
@@ -503,10 +483,7 @@ static void test_s29_stop_mid_turn_gates_leftovers(void)
   CHECK_EQ_INT(W.out.connected, false);
   CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 0);
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->source, TC_CHAT_SRC_STOP);
-  w_turn(&W, 4);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_next_turn_streams(4);
   feed_data(11, DELTA("leftover"), "h2");
   feed_control(12, "[[\"trigger-control\",\"upgrade-required\"]]");
   feed_control(13, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"2\"]]");
@@ -536,8 +513,7 @@ static void test_long_delta_stop_mid_record_gates_its_rest(void)
   w_turn(&W, 4);
   w_take_out(&W);
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   fake_reply(&W.out, long_batch(6, text, sizeof text));
   w_step(&W);
   feed_control(7, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"2\"]]");
@@ -581,8 +557,7 @@ static void test_long_delta_session_recreated_mid_record(void)
   w_append_ok(&W, 0);
   w_take_out(&W);
   CHECK(!w_has(&W, "Last-Event-ID"));
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   fake_reply(&W.out, long_batch(6, text, sizeof text));
   w_step(&W);
   CHECK_EQ_INT(W.shown_len - shown0, sizeof text);
@@ -593,10 +568,7 @@ static void test_s30_stop_at_boundary_does_not_gate(void)
 {
   first_turn_done();
   stop_now();
-  w_turn(&W, 4);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_next_turn_streams(4);
   feed_data(6, DELTA("fresh"), "i1");
   CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_TEXT)->text, "fresh");
 }
@@ -605,10 +577,7 @@ static void test_s31_lost_output_after_stop(void)
 {
   streaming_turn(2);
   stop_now();
-  w_turn(&W, 4);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_next_turn_streams(4);
   feed_control(13, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"4\"]]");
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_STREAM_ERROR)->err, TC_ERR_OUTPUT_LOST);
   CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 0);
@@ -624,8 +593,7 @@ static void test_s32_void_action_settles(void)
   CHECK(w_has(&W, "\r\n\r\n{\"kind\":\"message\",\"payload\":{\"chatId\":\"c1\",\"trigger\":\"action\",\"action\":{\"type\":\"undo\"},\"metadata\":{\"k\":1}}}"));
   w_append_ok(&W, 7);
   w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_control(6, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"7\"]]");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_CHUNK), 5); /* turn 1's only */
   CHECK(w_last(&W, TC_CHAT_EV_TURN_COMPLETE)->settled);
@@ -646,8 +614,7 @@ static void approval_turn(void)
   sse_data(&s, 4, "{\"type\":\"tool-approval-request\",\"approvalId\":\"appr_1\",\"toolCallId\":\"call_1\"}", "a4");
   sse_data(&s, 5, "{\"type\":\"finish\",\"finishReason\":\"tool-calls\"}", "a5");
   sse_control(&s, 6, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
+  scn_feed_batch(&s);
 }
 
 static void test_s33_tool_approval_round_trip(void)
@@ -662,17 +629,13 @@ static void test_s33_tool_approval_round_trip(void)
   w_append_ok(&W, 1);
   CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->text, "asst_7Yd"); /* the message id */
   w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_data(7, "{\"type\":\"tool-output-available\",\"toolCallId\":\"call_1\",\"output\":{\"sent\":true}}", "b1");
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_CHUNK)->chunk, TC_CHUNK_TOOL_OUTPUT_AVAILABLE);
   /* a denial with a reason, after a reboot (the ids are in the record) */
   {
-    fake_kv_t saved = W.kv;
     feed_control(8, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
-    saved = W.kv;
-    w_init(&W, "c1");
-    W.kv = saved;
+    scn_reboot();
     CHECK_EQ_INT(tc_chat_restore(&W.chat, NULL, 0), TC_OK);
     CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "appr_1", false, "User denied"), TC_OK);
     w_step(&W);
@@ -718,8 +681,7 @@ static void test_s35_continuation_keeps_token_and_cursor(void)
   CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK1);
   w_take_out(&W);
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_data(100, DELTA("new run"), "n1");
   feed_control(101, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
   CHECK_EQ_INT(tc_chat_session(&W.chat).cursor, 101);
@@ -749,8 +711,7 @@ static void test_s37_pending_version_is_informational(void)
   fake_reply(&W.req, json_resp(200, "{\"ok\":true,\"seq\":0,\"pendingVersion\":true}"));
   w_step(&W);
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_RUN_PENDING_VERSION)->source, TC_CHAT_SRC_SEND);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_control(1, "[[\"trigger-control\",\"pending-version\"]]");
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_RUN_PENDING_VERSION)->source, TC_CHAT_SRC_UPGRADE);
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_RUN_PENDING_VERSION), 3);

@@ -94,10 +94,7 @@ static void test_bad_config_and_chat_ids(void)
 
 static void test_garbage_append_answer_is_success_without_seq(void)
 {
-  w_init(&W, "c1");
-  w_session(&W);
-  tc_chat_send_text(&W.chat, "hi", 2, NULL);
-  w_step(&W);
+  scn_session_sends_hi();
   fake_reply(&W.req, json_resp(200, "<html>ok</html>"));
   w_step(&W);
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, -1);
@@ -106,10 +103,7 @@ static void test_garbage_append_answer_is_success_without_seq(void)
 
 static void test_garbage_status_line_retries_then_fails(void)
 {
-  w_init(&W, "c1");
-  w_session(&W);
-  tc_chat_send_text(&W.chat, "hi", 2, NULL);
-  w_step(&W);
+  scn_session_sends_hi();
   for (int i = 0; i < 5; i++) {
     fake_reply(&W.req, "SMTP ready\r\n\r\n");
     w_step(&W);
@@ -122,10 +116,7 @@ static void test_garbage_status_line_retries_then_fails(void)
 static void test_truncated_answer_retries_same_part_id(void)
 {
   char part[40];
-  w_init(&W, "c1");
-  w_session(&W);
-  tc_chat_send_text(&W.chat, "hi", 2, NULL);
-  w_step(&W);
+  scn_session_sends_hi();
   w_take_req(&W);
   snprintf(part, sizeof part, "%s", w_header(&W, "X-Part-Id"));
   fake_reply(&W.req, "HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n{\"ok\":tr");
@@ -160,23 +151,17 @@ static void test_truncated_and_oversized_out_headers_reconnect(void)
   w_advance(&W, 2000);
   CHECK_EQ_INT(W.out.opens, opens + 1);
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_CONNECTED), 1);
 }
 
 static void test_garbage_sse_reconnects_from_cursor(void)
 {
-  int opens;
   streaming_turn(0);
   feed_data(3, DELTA("a"), "e1");
   fake_reply(&W.out, "event: batch\ndata: {\"records\":[{\"seq_num\":\"x\"}]}\n\n");
   w_step(&W);
-  opens = W.out.opens;
-  w_advance(&W, 1000);
-  CHECK_EQ_INT(W.out.opens, opens + 1);
-  w_take_out(&W);
-  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "3");
+  scn_expect_reconnect_from("3");
 }
 
 static void test_silent_server_times_out(void)
@@ -232,10 +217,7 @@ static void test_429_waits_for_ratelimit_reset(void)
 
 static void test_5xx_retries_are_bounded(void)
 {
-  w_init(&W, "c1");
-  w_session(&W);
-  tc_chat_send_text(&W.chat, "hi", 2, NULL);
-  w_step(&W);
+  scn_session_sends_hi();
   for (int i = 0; i < 5; i++) {
     CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
     fake_reply(&W.req, json_resp(503, "{}"));
@@ -322,9 +304,7 @@ static void test_proactive_refresh_before_exp(void)
 static void test_refresh_due_at_send_keeps_the_body(void)
 {
   fake_kv_t saved;
-  w_init(&W, NULL);
-  backend_world();
-  w_step(&W);
+  scn_backend_chat();
   CHECK_EQ_INT(tc_chat_preload(&W.chat), TC_OK);
   w_step(&W);
   w_take_req(&W);
@@ -361,16 +341,10 @@ static void test_refresh_due_at_send_keeps_the_body(void)
 static void test_backend_provider_requests(void)
 {
   w_init(&W, NULL);
-  W.cfg.auth = TC_CHAT_AUTH_BACKEND;
-  W.cfg.start_url = "https://app.example.com/api/chat/start";
-  W.cfg.token_url = "https://app.example.com/api/chat/token";
   W.cfg.device_key_header = "X-Device-Key";
   W.cfg.device_key = "dk_123";
   W.cfg.client_data = "{\"locale\":\"en\"}";
-  {
-    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
-    CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
-  }
+  backend_world();
   tc_chat_send_text(&W.chat, "hi", 2, NULL);
   w_step(&W);
   w_take_req(&W);
@@ -446,10 +420,7 @@ static void test_request_hook_and_extra_headers(void)
   W.cfg.headers = hs;
   W.cfg.header_count = 3;
   W.cfg.client_data = "{\"a\":1,\"b\":2}";
-  {
-    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
-    CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
-  }
+  CHECK_EQ_INT(scn_init_chat(), TC_OK);
   w_session(&W);
   tc_chat_send_text(&W.chat, "hi", 2, "{\"b\":3}");
   w_step(&W);
@@ -478,10 +449,7 @@ static void test_extra_headers_with_reserved_names_dropped(void)
   w_init(&W, NULL);
   W.cfg.headers = hs;
   W.cfg.header_count = 6;
-  {
-    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
-    CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
-  }
+  CHECK_EQ_INT(scn_init_chat(), TC_OK);
   w_session(&W);
   tc_chat_send_text(&W.chat, "hi", 2, NULL);
   w_step(&W);
@@ -563,16 +531,12 @@ static void test_regenerate_and_close_bodies(void)
 
 static void test_stop_after_resume(void)
 {
-  fake_kv_t saved;
   streaming_turn(2);
-  saved = W.kv;
-  w_init(&W, "c1");
-  W.kv = saved;
+  scn_reboot();
   CHECK_EQ_INT(tc_chat_restore(&W.chat, NULL, 0), TC_OK);
   tc_chat_resume(&W.chat);
   w_step(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   CHECK_EQ_INT(tc_chat_stop(&W.chat), TC_OK);
   w_step(&W);
   w_append_ok(&W, 3);
@@ -586,19 +550,12 @@ static void test_stop_after_resume(void)
 static void test_watch_mode_spans_turns(void)
 {
   int opens;
-  w_init(&W, NULL);
-  W.cfg.watch = true;
-  {
-    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
-    tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs);
-  }
-  w_session(&W);
+  scn_watch_world();
   CHECK_EQ_INT(tc_chat_watch(&W.chat), TC_OK);
   w_step(&W);
   w_take_out(&W);
   CHECK(!w_has(&W, "X-Peek-Settled"));
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   opens = W.out.opens;
   feed_data(1, DELTA("t1"), "w1");
   feed_control(2, "[[\"trigger-control\",\"turn-complete\"]]");
@@ -608,30 +565,26 @@ static void test_watch_mode_spans_turns(void)
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_FIRST_CHUNK), 2);
   CHECK_EQ_INT(W.out.opens, opens);
   for (int i = 0; i < 8; i++) { /* EOFs never exhaust a watch */
-    fake_eof(&W.out);
-    w_step(&W);
-    w_advance(&W, 6000);
-    fake_reply(&W.out, sse_head(false));
-    w_step(&W);
+    scn_out_eof_then(6000);
+    scn_out_streams();
   }
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
   CHECK(W.out.connected);
 }
 
+/* A chat in watch mode watching: its .out open (headers read). */
+static void watching_stream(void)
+{
+  scn_watch_world();
+  tc_chat_watch(&W.chat);
+  w_step(&W);
+  scn_out_streams();
+}
+
 static void test_checkpoints_not_per_chunk(void)
 {
   int sets;
-  w_init(&W, NULL);
-  W.cfg.watch = true;
-  {
-    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
-    tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs);
-  }
-  w_session(&W);
-  tc_chat_watch(&W.chat);
-  w_step(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  watching_stream();
   sets = W.kv.sets;
   for (int i = 0; i < 100; i++) {
     char env[16];
@@ -648,17 +601,7 @@ static void test_checkpoints_not_per_chunk(void)
 static void test_deinit_keeps_the_moved_cursor(void)
 {
   int sets;
-  w_init(&W, NULL);
-  W.cfg.watch = true;
-  {
-    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
-    tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs);
-  }
-  w_session(&W);
-  tc_chat_watch(&W.chat);
-  w_step(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  watching_stream();
   sets = W.kv.sets;
   feed_data(1, DELTA("a"), "d1");
   feed_data(2, DELTA("b"), "d2");
@@ -681,8 +624,7 @@ static void test_dynamic_tool_approval_and_unsafe_names(void)
   sse_data(&s, 4, "{\"type\":\"tool-input-start\",\"toolCallId\":\"call_x\",\"toolName\":\"bad\\\"name\"}", "a4");
   sse_data(&s, 5, "{\"type\":\"tool-approval-request\",\"approvalId\":\"ap_x\",\"toolCallId\":\"call_x\"}", "a5");
   sse_control(&s, 6, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
+  scn_feed_batch(&s);
   CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "ap_x", true, NULL), TC_ERR_STATE); /* name not usable */
   CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "ap_d", true, NULL), TC_OK);
   w_step(&W);

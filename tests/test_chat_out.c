@@ -27,10 +27,17 @@ static void w_init_direct(void)
   w_init(&W, NULL);
   W.cfg.auth = TC_CHAT_AUTH_DIRECT;
   W.cfg.secret_key = "tr_dev_secret";
-  {
-    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
-    tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs);
-  }
+  scn_init_chat();
+  w_step(&W);
+}
+
+/* .out's connection ends; ms later its GET is answered 401 (the token
+ * expired): .out asks the app for a token. */
+static void out_drops_then_401(uint64_t ms)
+{
+  scn_out_eof_then(ms);
+  w_take_out(&W);
+  fake_reply(&W.out, json_resp(401, "{\"error\":\"expired\"}"));
   w_step(&W);
 }
 
@@ -68,12 +75,7 @@ static void test_refresh_due_after_close_does_not_spin(void)
 static void test_refresh_due_while_a_token_question_is_out_does_not_spin(void)
 {
   streaming_turn(0);
-  fake_eof(&W.out);
-  w_step(&W);
-  w_advance(&W, 1000);
-  w_take_out(&W);
-  fake_reply(&W.out, json_resp(401, "{\"error\":\"expired\"}"));
-  w_step(&W);
+  out_drops_then_401(1000);
   CHECK_EQ_INT(W.tokens, 1);
   w_advance(&W, 4000000);
   CHECK(idle_deadline());
@@ -132,10 +134,7 @@ static void test_send_after_24_days_of_uptime_goes_out(void)
 {
   w_init(&W, NULL);
   W.now = 0x80000000ull + 5000;
-  {
-    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
-    tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs);
-  }
+  scn_init_chat();
   w_step(&W);
   w_session(&W);
   CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
@@ -242,8 +241,7 @@ static void test_control_records_mid_batch(void)
   sse_data(&s, 5, DELTA("c"), "e5");
   sse_control(&s, 6, "[[\"trigger-control\",\"session-closed\"],[\"session-closed-reason\",\"bye\"]]");
   sse_data(&s, 7, DELTA("d"), "e7");
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
+  scn_feed_batch(&s);
   CHECK_EQ_INT(W.shown_len, 3);
   CHECK(memcmp(W.shown, "abc", 3) == 0);
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_RUN_PENDING_VERSION), 1);
@@ -263,12 +261,7 @@ static void test_stop_while_out_waits_for_a_token(void)
   int opens;
   streaming_turn(0);
   feed_data(1, DELTA("a"), "e1");
-  fake_eof(&W.out);
-  w_step(&W);
-  w_advance(&W, 1000);
-  w_take_out(&W);
-  fake_reply(&W.out, json_resp(401, "{\"error\":\"expired\"}"));
-  w_step(&W);
+  out_drops_then_401(1000);
   CHECK_EQ_INT(W.tokens, 1);
   CHECK_EQ_INT(tc_chat_stop(&W.chat), TC_OK);
   w_step(&W);
@@ -317,19 +310,24 @@ static void stop_now(void)
   w_append_ok(&W, 3);
 }
 
+/* A turn (input seq 2) streams "a" and is stopped (the stop is seq 3);
+ * the next message's append answers with send_seq and its .out streams:
+ * the stop gate is armed for the stopped turn's leftovers. */
+static void stopped_turn_then_next(long send_seq)
+{
+  streaming_turn(2);
+  feed_data(10, DELTA("a"), "h1");
+  stop_now();
+  scn_next_turn_streams(send_seq);
+}
+
 /* §6.7 step 5: the turn-complete that disarms the stop gate is the stopped
  * turn's boundary; unless it shows the new turn's output was lost, it is
  * swallowed, not taken as the end of the new turn. Here that boundary has
  * no session-in-event-id (a legacy agent's): the new turn still streams. */
 static void test_stop_gate_boundary_without_sie_is_swallowed(void)
 {
-  streaming_turn(2);
-  feed_data(10, DELTA("a"), "h1");
-  stop_now();
-  w_turn(&W, 4);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  stopped_turn_then_next(4);
   feed_data(11, DELTA("leftover"), "h2");
   feed_control(12, "[[\"trigger-control\",\"turn-complete\"]]");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0);
@@ -347,13 +345,7 @@ static void test_stop_gate_boundary_without_sie_is_swallowed(void)
  * is swallowed; the new turn's own boundary ends it. */
 static void test_stop_gate_boundary_with_unknown_send_seq_is_swallowed(void)
 {
-  streaming_turn(2);
-  feed_data(10, DELTA("a"), "h1");
-  stop_now();
-  w_turn(&W, -1);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  stopped_turn_then_next(-1);
   feed_data(11, DELTA("leftover"), "h2");
   feed_control(12, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"2\"]]");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 0);
@@ -378,8 +370,7 @@ static void test_replay_below_the_cursor_after_a_reconnect(void)
   w_advance(&W, 1000);
   w_take_out(&W);
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "2");
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_data(0, "{\"type\":\"start\",\"messageId\":\"m_1\"}", "e0");
   feed_data(1, DELTA("a"), "e1");
   feed_data(2, DELTA("b"), "e2");
@@ -395,33 +386,23 @@ static void test_replay_below_the_cursor_after_a_reconnect(void)
  * goes on from the cursor with the new token; a second turn is read. */
 static void test_watch_survives_a_401_between_turns(void)
 {
-  w_init(&W, NULL);
-  W.cfg.watch = true;
-  {
-    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
-    tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs);
-  }
-  w_session(&W);
+  scn_watch_world();
   CHECK_EQ_INT(tc_chat_watch(&W.chat), TC_OK);
   w_step(&W);
   w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_data(1, DELTA("t1"), "w1");
   feed_control(2, "[[\"trigger-control\",\"turn-complete\"]]");
-  fake_eof(&W.out);
-  w_step(&W);
-  w_advance(&W, 200);
+  scn_out_eof_then(200);
   w_take_out(&W);
   fake_reply(&W.out, json_resp(401, "{\"error\":\"expired\"}"));
-  W.auto_token = TOK2;
+  W.auto_token = TOK2; /* (answers the token question the 401 asks) */
   w_step(&W);
   w_advance(&W, 200);
   w_take_out(&W);
   CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK2);
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "2");
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_data(3, DELTA("t2"), "w2");
   feed_control(4, "[[\"trigger-control\",\"turn-complete\"]]");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 2);
@@ -438,16 +419,10 @@ static void test_timers_across_the_32_bit_wrap(void)
   w_init(&W, NULL);
   W.now = 0x100000000ull - 30000;
   W.cfg.checkpoint_ms = 1000000; /* (its deadline would come first) */
-  {
-    tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
-    tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs);
-  }
+  scn_init_chat();
   w_step(&W);
   w_session(&W);
-  w_turn(&W, 0);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_next_turn_streams(0);
   feed_data(1, DELTA("a"), "e1");
   CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + 60000);
   opens = W.out.opens;
@@ -498,8 +473,7 @@ static void test_odd_answers_resume_from_the_cursor(void)
     }
     W.now = tc_chat_next_deadline(&W.chat);
     w_step(&W);
-    fake_reply(&W.out, sse_head(false));
-    w_step(&W);
+    scn_out_streams();
     feed_data(2, DELTA("b"), "e2");
     feed_control(3, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
     CHECK_EQ_INT(W.shown_len, 2);
@@ -515,13 +489,7 @@ static void test_odd_answers_resume_from_the_cursor(void)
 static void test_stop_gate_boundary_announcing_the_close_closes(void)
 {
   int opens;
-  streaming_turn(2);
-  feed_data(10, DELTA("a"), "h1");
-  stop_now();
-  w_turn(&W, 4);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  stopped_turn_then_next(4);
   feed_control(12, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"2\"],"
                    "[\"session-closed\",\"true\"],[\"session-closed-reason\",\"max-turns\"]]");
   CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);

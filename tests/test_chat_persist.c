@@ -29,9 +29,7 @@ static void collect(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
 /* The device restarts: a fresh chat on the same store, restored and resumed. */
 static void reboot(void)
 {
-  fake_kv_t saved = W.kv;
-  w_init(&W, "c1");
-  W.kv = saved;
+  scn_reboot();
   W.cfg.on_event = collect;
   replayed_len = 0;
   CHECK_EQ_INT(tc_chat_restore(&W.chat, NULL, 0), TC_OK);
@@ -70,10 +68,7 @@ static size_t turn_with_half_shown_record(size_t cut)
   size_t before;
   first_turn_done();
   W.cfg.on_event = collect;
-  w_turn(&W, 1);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_next_turn_streams(1);
   fake_reply(&W.out, long_batch(6, text6, sizeof text6));
   w_step(&W);
   before = W.shown_len;
@@ -110,13 +105,7 @@ static void deinit_mid_long_record_case(size_t cut)
   size_t k = turn_with_half_shown_record(cut);
   tc_chat_deinit(&W.chat);
   reboot();
-  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
-  w_step(&W);
-  w_take_out(&W);
-  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5"); /* the turn's start */
-  CHECK(!w_has(&W, "X-Peek-Settled"));
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_expect_resume_replays_from("5"); /* the turn's start */
   replay_turn_expect(k);
 }
 
@@ -157,18 +146,14 @@ static void test_drop_in_the_replayed_long_record(void)
     CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
     w_step(&W);
     w_take_out(&W);
-    fake_reply(&W.out, sse_head(false));
-    w_step(&W);
+    scn_out_streams();
     fake_reply(&W.out, long_batch(6, text6, sizeof text6));
     w_step(&W);
     live0 = W.shown_len;
     fake_reply_n(&W.out, long_batch(7, text7, sizeof text7), cut2);
-    fake_eof(&W.out);
-    w_step(&W);
-    w_advance(&W, 6000);
+    scn_out_eof_then(6000);
     w_take_out(&W);
-    fake_reply(&W.out, sse_head(false));
-    w_step(&W);
+    scn_out_streams();
     if (strcmp(w_header(&W, "Last-Event-ID"), "6") == 0) { /* (else 7 was whole: the server goes on after it) */
       fake_reply(&W.out, long_batch(7, text7, sizeof text7));
       w_step(&W);
@@ -187,9 +172,7 @@ static void test_drop_in_the_replayed_long_record(void)
 static void test_deinit_after_stream_failed_mid_record_next_send_shows_the_rest(void)
 {
   size_t k = turn_with_half_shown_record(0), live0;
-  fake_eof(&W.out);
-  w_step(&W);
-  w_advance(&W, 6000);
+  scn_out_eof_then(6000);
   w_take_out(&W);
   fake_reply(&W.out, json_resp(404, "{}"));
   w_step(&W);
@@ -202,8 +185,7 @@ static void test_deinit_after_stream_failed_mid_record_next_send_shows_the_rest(
   w_turn(&W, 2);
   w_take_out(&W);
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "6");
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   live0 = W.shown_len;
   fake_reply(&W.out, long_batch(7, text7, sizeof text7));
   w_step(&W);
@@ -238,8 +220,7 @@ static void test_power_cut_mid_long_record_repeats_at_most_one_checkpoint(void)
   reboot();
   CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
   w_step(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   replay_turn_expect(k);
 }
 
@@ -312,8 +293,7 @@ static void test_version1_record_restores(void)
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
   CHECK(strstr(W.req_text, "Authorization: Bearer " TOK1 "\r\n") != NULL);
   CHECK(!w_has(&W, "X-Peek-Settled"));
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_data(6, DELTA("x"), "f1");
   CHECK(w_last(&W, TC_CHAT_EV_TEXT)->replayed);
   feed_data(7, DELTA("y"), "f2");
@@ -365,6 +345,12 @@ static void test_future_version_record_is_absent(void)
 
 static tc_session_rec_t crafted;
 
+/* Seals `crafted` for chat "c1" (its CRC right); returns its length. */
+static size_t crafted_seal(void)
+{
+  return tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+}
+
 static size_t crafted_base(void)
 {
   memset(&crafted, 0, sizeof crafted);
@@ -377,7 +363,7 @@ static size_t crafted_base(void)
   memcpy(crafted.tools[0].name, "sendEmail", 9);
   crafted.token_len = (uint16_t)strlen(TOK1);
   memcpy(crafted.token, TOK1, crafted.token_len);
-  return tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  return crafted_seal();
 }
 
 static void expect_refused(size_t n)
@@ -403,28 +389,23 @@ static void test_restored_fields_are_checked(void)
 
   crafted_base();
   memcpy(crafted.token + 10, "\r\nX-Evil: 1", 12);
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
-  expect_refused(n);
+  expect_refused(crafted_seal());
 
   crafted_base();
   memset(crafted.tools[1].call_id, 'A', sizeof crafted.tools[1].call_id);
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
-  expect_refused(n);
+  expect_refused(crafted_seal());
 
   crafted_base();
   memset(crafted.tools[0].approval_id, 'B', sizeof crafted.tools[0].approval_id);
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
-  expect_refused(n);
+  expect_refused(crafted_seal());
 
   crafted_base();
   memset(crafted.tools[0].name, 'C', sizeof crafted.tools[0].name);
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
-  expect_refused(n);
+  expect_refused(crafted_seal());
 
   crafted_base();
   memcpy(crafted.tools[0].name, "a\"b", 3);
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
-  expect_refused(n);
+  expect_refused(crafted_seal());
 }
 
 /* A closed session restores closed: no request, the reason kept, sends
@@ -436,7 +417,7 @@ static void test_closed_record_restores_closed(void)
   crafted.flags |= TC_SESS_F_CLOSED;
   crafted.reason_len = 4;
   memcpy(crafted.reason, "done", 4);
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  n = crafted_seal();
   w_init(&W, "c1");
   CHECK_EQ_INT(tc_chat_restore(&W.chat, &crafted, n), TC_OK);
   s = tc_chat_session(&W.chat);
@@ -460,7 +441,7 @@ static void test_restored_token_refreshed_by_exp_once_the_clock_is_known(void)
   size_t n;
   crafted_base();
   crafted.flags |= TC_SESS_F_STREAMING; /* a turn was streaming: resume reconnects */
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  n = crafted_seal();
   w_init(&W, "c1");
   w_step(&W);
   CHECK_EQ_INT(tc_chat_restore(&W.chat, &crafted, n), TC_OK);
@@ -486,16 +467,10 @@ static void test_resume_mid_turn_without_seq_does_not_peek(void)
   size_t n;
   crafted_base();
   crafted.flags |= TC_SESS_F_STREAMING;
-  n = tc_session_seal(&crafted, tc_crc32(0, "c1", 2));
+  n = crafted_seal();
   w_init(&W, "c1");
   CHECK_EQ_INT(tc_chat_restore(&W.chat, &crafted, n), TC_OK);
-  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
-  w_step(&W);
-  w_take_out(&W);
-  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
-  CHECK(!w_has(&W, "X-Peek-Settled"));
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_expect_resume_replays_from("5");
   feed_data(6, DELTA("x"), "f1");
   feed_control(7, "[[\"trigger-control\",\"turn-complete\"]]");
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
@@ -510,10 +485,7 @@ static void test_failed_restore_leaves_a_used_chat_fresh(void)
 {
   static const char junk[] = "not a record";
   tc_chat_session_t s;
-  w_init(&W, "c1");
-  w_session(&W);
-  tc_chat_send_text(&W.chat, "hi", 2, NULL);
-  w_step(&W);
+  scn_session_sends_hi();
   w_take_req(&W);
   fake_reply(&W.req, json_resp(409, "{\"ok\":false,\"code\":\"session_closed\",\"closedReason\":\"budget\"}"));
   w_step(&W);
@@ -558,10 +530,7 @@ static void test_failed_write_is_reported_and_retried(void)
   int sets;
   first_turn_done();
   W.cfg.kv.ops = &flaky_ops;
-  w_turn(&W, 1);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_next_turn_streams(1);
   CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 1);
   kv_fails = 2;
   feed_data(6, DELTA("x"), "f1");
@@ -592,10 +561,7 @@ static void test_failed_write_is_reported_and_retried(void)
 static void test_deinit_with_requests_in_flight(void)
 {
   first_turn_done();
-  w_turn(&W, 1);
-  w_take_out(&W);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_next_turn_streams(1);
   feed_data(6, DELTA("x"), "f1");
   CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "more", 4, NULL), TC_OK);
   w_step(&W);
@@ -611,8 +577,7 @@ static void test_deinit_with_requests_in_flight(void)
   w_step(&W);
   w_take_out(&W);
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_data(6, DELTA("x"), "f1");
   CHECK(w_last(&W, TC_CHAT_EV_TEXT)->replayed);
   feed_control(7, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");

@@ -16,6 +16,30 @@
 
 #define CLOSED_409 "{\"ok\":false,\"error\":\"Cannot append to a closed session\",\"code\":\"session_closed\",\"closedReason\":\"budget\"}"
 
+/* BACKEND: the session start goes out and is answered with TOK1; the held
+ * message's append follows and is answered (seq 0). */
+static void start_then_append_answered(void)
+{
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /api/chat/start"));
+  fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  w_append_ok(&W, 0);
+}
+
+/* A steering append goes out and is answered 409 session_closed: the
+ * chat is closed. */
+static void steer_answered_closed(void)
+{
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
+  w_step(&W);
+  fake_reply(&W.req, json_resp(409, CLOSED_409));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+}
+
 /* .out dropped and waits for its backoff when a steering append learns the
  * session is closed (409): §2.4 "stop reconnecting .out": no GET after it. */
 static void test_closed_by_append_while_out_waits_no_reconnect(void)
@@ -26,11 +50,7 @@ static void test_closed_by_append_while_out_waits_no_reconnect(void)
   W.out.fail_after = TC_ERR_NET_RESET;
   w_step(&W); /* .out dropped: a reconnect is due in 0.5-1 s */
   opens = W.out.opens;
-  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
-  w_step(&W);
-  fake_reply(&W.req, json_resp(409, CLOSED_409));
-  w_step(&W);
-  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  steer_answered_closed();
   w_take_out(&W);
   w_advance(&W, 60000);
   CHECK_EQ_INT(W.out.opens, opens);
@@ -52,11 +72,7 @@ static void test_closed_by_append_while_out_waits_for_token(void)
   w_step(&W);
   CHECK_EQ_INT(W.tokens, 1);
   opens = W.out.opens;
-  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
-  w_step(&W);
-  fake_reply(&W.req, json_resp(409, CLOSED_409));
-  w_step(&W);
-  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  steer_answered_closed();
   tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2));
   w_take_out(&W);
   w_advance(&W, 60000);
@@ -69,20 +85,9 @@ static void test_closed_by_append_while_out_waits_for_token(void)
  * never sent. */
 static void test_closed_by_append_drops_queued_token_request(void)
 {
-  w_init(&W, NULL);
-  backend_world();
-  w_step(&W);
-  tc_chat_send_text(&W.chat, "hi", 2, NULL);
-  w_step(&W);
-  w_take_req(&W);
-  CHECK(starts(W.req_text, "POST /api/chat/start"));
-  fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
-  w_step(&W);
-  w_take_req(&W);
-  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
-  w_append_ok(&W, 0);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_backend_sends_hi();
+  start_then_append_answered();
+  scn_out_streams();
   feed_data(1, DELTA("a"), "e1");
   CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
   w_step(&W);
@@ -144,10 +149,7 @@ static void test_closed_on_out_while_append_in_flight(void)
  * until it would spin). */
 static void test_closed_chat_has_no_deadline_after_refresh_time(void)
 {
-  w_init(&W, "c1");
-  w_session(&W);
-  tc_chat_send_text(&W.chat, "hi", 2, NULL);
-  w_step(&W);
+  scn_session_sends_hi();
   fake_reply(&W.req, json_resp(409, CLOSED_409));
   w_step(&W);
   CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
@@ -182,16 +184,11 @@ static void test_refresh_due_while_asked_no_past_deadline(void)
  * the append fails at once (not waiting for an answer that never comes). */
 static void test_closed_on_out_while_send_waits_for_token(void)
 {
-  w_init(&W, NULL);
-  backend_world();
-  w_step(&W);
-  tc_chat_send_text(&W.chat, "hi", 2, NULL);
-  w_step(&W);
+  scn_backend_sends_hi();
   fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
   w_step(&W);
   w_append_ok(&W, 0);
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   w_take_req(&W);
   CHECK_EQ_INT(tc_chat_send_text(&W.chat, "again", 5, NULL), TC_OK);
   w_step(&W);
@@ -407,8 +404,7 @@ static void test_404_recreate_disarms_stop_gate(void)
   w_append_ok(&W, 0);
   w_take_out(&W);
   CHECK(!w_has(&W, "Last-Event-ID"));
-  fake_reply(&W.out, sse_head(false));
-  w_step(&W);
+  scn_out_streams();
   feed_data(0, DELTA("new"), "n1");
   feed_control(1, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
   CHECK_EQ_STR(w_last(&W, TC_CHAT_EV_TEXT)->text, "new");
@@ -430,8 +426,7 @@ static void test_approval_under_an_unkept_message_id_refused(void)
   sse_data(&s, 2, "{\"type\":\"tool-input-start\",\"toolCallId\":\"call_1\",\"toolName\":\"sendEmail\"}", "a2");
   sse_data(&s, 3, "{\"type\":\"tool-approval-request\",\"approvalId\":\"appr_1\",\"toolCallId\":\"call_1\"}", "a3");
   sse_control(&s, 4, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
+  scn_feed_batch(&s);
   w_turn(&W, 1);
   w_take_out(&W);
   fake_reply(&W.out, sse_head(false));
@@ -440,8 +435,7 @@ static void test_approval_under_an_unkept_message_id_refused(void)
   sse_data(&s, 6, "{\"type\":\"tool-input-start\",\"toolCallId\":\"call_2\",\"toolName\":\"sendEmail\"}", "b2");
   sse_data(&s, 7, "{\"type\":\"tool-approval-request\",\"approvalId\":\"appr_2\",\"toolCallId\":\"call_2\"}", "b3");
   sse_control(&s, 8, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
-  fake_reply(&W.out, sse_end(&s));
-  w_step(&W);
+  scn_feed_batch(&s);
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 2);
   CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "appr_2", true, NULL), TC_ERR_STATE);
   CHECK(tc_chat_answer_approval(&W.chat, "appr_1", true, NULL) != TC_OK);
@@ -531,9 +525,7 @@ static void test_long_message_survives_start_and_refresh(void)
   memset(text, 'x', sizeof text);
   memset(tok, 'A', sizeof tok - 1);
   memcpy(tok, TOK1, strlen(TOK1) - 5);
-  w_init(&W, NULL);
-  backend_world();
-  w_step(&W);
+  scn_backend_chat();
   CHECK_EQ_INT(tc_chat_send_text(&W.chat, text, sizeof text, NULL), TC_OK);
   w_step(&W);
   w_take_req(&W);
@@ -571,11 +563,7 @@ static void test_long_message_survives_start_and_refresh(void)
 static void test_provider_request_retried_on_transient_failure(void)
 {
   static const int statuses[] = { 503, 0, 429 }; /* 0: the connection resets mid-answer */
-  w_init(&W, NULL);
-  backend_world();
-  w_step(&W);
-  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
-  w_step(&W);
+  CHECK_EQ_INT(scn_backend_sends_hi(), TC_OK);
   for (int i = 0; i < 3; i++) {
     w_take_req(&W);
     CHECK(starts(W.req_text, "POST /api/chat/start"));
@@ -594,20 +582,10 @@ static void test_provider_request_retried_on_transient_failure(void)
     CHECK_EQ_INT(W.req_text[0], '\0');
     w_advance(&W, 5000);
   }
-  w_take_req(&W);
-  CHECK(starts(W.req_text, "POST /api/chat/start"));
-  fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
-  w_step(&W);
-  w_take_req(&W);
-  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
-  w_append_ok(&W, 0);
+  start_then_append_answered();
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 1);
   /* a server that keeps failing: the budget (4 retries), then the failure */
-  w_init(&W, NULL);
-  backend_world();
-  w_step(&W);
-  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
-  w_step(&W);
+  CHECK_EQ_INT(scn_backend_sends_hi(), TC_OK);
   for (int i = 0; i < 5; i++) {
     w_take_req(&W);
     CHECK(starts(W.req_text, "POST /api/chat/start"));
@@ -620,11 +598,7 @@ static void test_provider_request_retried_on_transient_failure(void)
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 1);
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 1);
   /* a refused answer is not retried */
-  w_init(&W, NULL);
-  backend_world();
-  w_step(&W);
-  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
-  w_step(&W);
+  CHECK_EQ_INT(scn_backend_sends_hi(), TC_OK);
   w_take_req(&W);
   fake_reply(&W.req, json_resp(403, "{}"));
   w_step(&W);
@@ -637,9 +611,7 @@ static void test_provider_request_retried_on_transient_failure(void)
  * over (the token stays whole). */
 static void test_chunked_token_answer_with_trailer(void)
 {
-  w_init(&W, NULL);
-  backend_world();
-  w_step(&W);
+  scn_backend_chat();
   tc_chat_preload(&W.chat);
   w_step(&W);
   fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
@@ -665,12 +637,11 @@ static void test_chunked_token_answer_with_trailer(void)
 static void test_out_host_too_long_is_a_named_error(void)
 {
   static char url[300];
-  tc_transport_t o = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
   memcpy(url, "https://", 8);
   memset(url + 8, 'h', 280);
   w_init(&W, NULL);
   W.cfg.out_url = url;
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
+  CHECK_EQ_INT(scn_init_chat(), TC_OK);
   w_session(&W);
   w_turn(&W, 0);
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 1);
