@@ -159,17 +159,20 @@ static void kvc_full_store(void)
   }
   CHECK_EQ_INT(err, TC_ERR_KV_FULL);
   CHECK(stored >= 4);
-  snprintf(key, sizeof key, "fill%u", 0u);
-  /* A failed overwrite keeps the old value. */
-  CHECK_EQ_INT(kv.ops->set(kv.ctx, key, kvc_fill(0, 1, kvc_b->value_max), kvc_b->value_max),
-               TC_ERR_KV_FULL);
-  for (i = 0; i < stored; i++) {
+  /* Overwriting a key of a full store: tc_kv.h allows either outcome (a
+   * store with a slot per key has room for it, a log has none), but a
+   * failure keeps the old value and a success stores the new one. */
+  err = kv.ops->set(kv.ctx, "fill0", kvc_fill(0, 1, kvc_b->value_max), kvc_b->value_max);
+  CHECK(err == TC_ERR_KV_FULL || err == TC_OK);
+  if (err == TC_OK) KVC_CHECK_VALUE(kv, "fill0", 0, 1, kvc_b->value_max);
+  for (i = err == TC_OK; i < stored; i++) {
     snprintf(key, sizeof key, "fill%u", i);
     KVC_CHECK_VALUE(kv, key, i, 0, n);
   }
   if (kvc_b->reopen != NULL) {
     kv = kvc_b->reopen();
-    for (i = 0; i < stored; i++) {
+    if (err == TC_OK) KVC_CHECK_VALUE(kv, "fill0", 0, 1, kvc_b->value_max);
+    for (i = err == TC_OK; i < stored; i++) {
       snprintf(key, sizeof key, "fill%u", i);
       KVC_CHECK_VALUE(kv, key, i, 0, n);
     }
