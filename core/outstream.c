@@ -1162,7 +1162,9 @@ void tc_outstream_init(tc_outstream_t *o, char *rec_buf, size_t rec_cap, const t
   tc_sse_init(&o->sse, NULL, 0, &sse_cbs, o);
   o->cb = cb;
   o->user = user;
-  o->rec = rec_buf;
+  /* no buffer: a real pointer with no room (nothing is written through it;
+   * offsets from NULL, even zero, are undefined behaviour) */
+  o->rec = rec_buf ? rec_buf : o->err_text;
   o->rec_cap = rec_buf ? (rec_cap < 0x7FFFFFFFu ? rec_cap : 0x7FFFFFFFu) : 0;
   event_reset(o);
 }

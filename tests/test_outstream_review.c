@@ -58,6 +58,7 @@ static tc_err_t on_record(void *user, const tc_record_info_t *r)
   log_str(c, " ");
   log_str(c, kinds[r->kind]);
   if (r->duplicate) logs(c, " dup", 4);
+  if (r->oversized) logs(c, " over", 5);
   if (r->invalid) {
     log_str(c, " inv ");
     log_str(c, tc_errname(r->error));
@@ -102,10 +103,12 @@ static tc_err_t on_event(void *user, tc_out_event_t ev, tc_slice_t text)
 
 static const tc_outstream_cb_t k_cbs = { on_record, on_chunk, on_control, on_event };
 
+static bool g_no_buf; /* init with no record buffer (NULL, 0) */
+
 static void c_reset(void *p)
 {
   ctx_t *c = p;
-  tc_outstream_init(&c->o, c->rec, sizeof c->rec, &k_cbs, c);
+  tc_outstream_init(&c->o, g_no_buf ? NULL : c->rec, g_no_buf ? 0 : sizeof c->rec, &k_cbs, c);
   c->len = 0;
 }
 
@@ -232,11 +235,34 @@ static void test_dedupe_on_the_decoded_envelope_id(void)
          "EV 0\n");
 }
 
+/* ------------------------------------------------------------ no buffer */
+
+/* No record buffer (NULL, 0), which init accepts: every record with
+ * something to keep is oversized, a command still moves the cursor; and
+ * nothing is computed from the NULL pointer (UBSan: "applying zero offset
+ * to null pointer", undefined behaviour even with nothing written). */
+static void test_no_record_buffer(void)
+{
+  static const char in[] =
+    "event: batch\ndata: {\"records\":[" OK_REC(1) ","
+    "{\"seq_num\":3,\"headers\":[[\"\",\"trim\"]]},"
+    "{\"seq_num\":4,\"body\":\"{\\\"data\\\":{\\\"type\\\":\\\"text-delta\\\",\\\"id\\\":\\\"t\\\",\\\"delta\\\":\\\"hello\\\"},\\\"id\\\":\\\"e\\\"}\"}"
+    "]}\n\n";
+  g_no_buf = true;
+  EXPECT(in,
+         "R1 data over\n"
+         "R3 command\n"
+         "R4 data over\n"
+         "EV 0\n");
+  g_no_buf = false;
+}
+
 int main(void)
 {
   RUN(test_odd_record_shapes_are_named_and_skipped);
   RUN(test_unexpected_members_ignored);
   RUN(test_seq_num_past_int64);
   RUN(test_dedupe_on_the_decoded_envelope_id);
+  RUN(test_no_record_buffer);
   return tc_test_finish("outstream_review");
 }
