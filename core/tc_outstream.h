@@ -203,7 +203,8 @@ typedef struct tc_outstream {
 /* Prepares a decoder for a new connection. The cursor starts unset unless
  * tc_outstream_set_cursor is called (it survives reconnects only through the
  * caller). `rec_buf` is the caller's record buffer (at most 2 GiB used; at
- * least ~100 bytes for long deltas to be fragmented). */
+ * least ~100 bytes for long deltas to be fragmented; NULL with rec_cap 0:
+ * every record with something to keep is then oversized). */
 void tc_outstream_init(tc_outstream_t *o, char *rec_buf, size_t rec_cap,
                        const tc_outstream_cb_t *cb, void *user);
 
