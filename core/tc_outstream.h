@@ -65,7 +65,9 @@
  * prefix; the last fragment, sent after that check, is then empty). Any
  * other oversized record is skipped and reported with `oversized` set, and the cursor moves past it; an oversized control record
  * is still delivered to on_control, the headers that did not fit absent (a
- * turn must still end when its token is too long).
+ * turn must still end when its token is too long): until a record is known
+ * to be control, a header that finds no room makes the header values (and
+ * body) kept before it give way.
  *
  * Errors: malformed JSON, bad escapes, bad UTF-8 and the like inside one
  * record (or a known field of the wrong JSON type, e.g. a header pair that is

@@ -87,6 +87,7 @@ static tc_err_t on_control(void *user, const tc_record_info_t *r, const tc_contr
   (void)r;
   logs(c, "  ctl", 5);
   log_slice(c, "name", k->name);
+  log_slice(c, "pat", k->public_access_token);
   logs(c, "\n", 1);
   return TC_OK;
 }
@@ -104,11 +105,12 @@ static tc_err_t on_event(void *user, tc_out_event_t ev, tc_slice_t text)
 static const tc_outstream_cb_t k_cbs = { on_record, on_chunk, on_control, on_event };
 
 static bool g_no_buf; /* init with no record buffer (NULL, 0) */
+static size_t g_cap;  /* record buffer size; 0: all of ctx_t.rec */
 
 static void c_reset(void *p)
 {
   ctx_t *c = p;
-  tc_outstream_init(&c->o, g_no_buf ? NULL : c->rec, g_no_buf ? 0 : sizeof c->rec, &k_cbs, c);
+  tc_outstream_init(&c->o, g_no_buf ? NULL : c->rec, g_no_buf ? 0 : g_cap ? g_cap : sizeof c->rec, &k_cbs, c);
   c->len = 0;
 }
 
@@ -235,6 +237,37 @@ static void test_dedupe_on_the_decoded_envelope_id(void)
          "EV 0\n");
 }
 
+/* ------------------------------------------------ control, buffer nearly full */
+
+/* What makes a record a control record (the trigger-control header's name
+ * and value) is kept ahead of the values kept before it: when the sibling
+ * headers (or a body) written before it leave no room, they give way (the
+ * record is oversized, those headers absent) and the turn still ends. A
+ * record already known to be control keeps its headers. Record buffer: 64
+ * bytes. */
+static void test_control_header_after_full_siblings(void)
+{
+  static const char in[] =
+    "event: batch\ndata: {\"records\":["
+    "{\"seq_num\":1,\"headers\":[[\"public-access-token\",\"tok-0123456789012345678901234567890123456789012345678901\"],"
+    "[\"trigger-control\",\"turn-complete\"]],\"body\":\"\"},"
+    "{\"seq_num\":2,\"headers\":[[\"session-closed-reason\",\"0123456789012345678901234567890123456789012345678901\"],"
+    "[\"trigger-control\",\"session-closed\"]],\"body\":\"\"},"
+    "{\"seq_num\":3,\"body\":\"0123456789012345678901234567890123456789012345678901234567\","
+    "\"headers\":[[\"trigger-control\",\"turn-complete\"]]},"
+    "{\"seq_num\":4,\"headers\":[[\"trigger-control\",\"turn-complete\"],[\"public-access-token\",\"tok-012345678901234567890123456789\"],"
+    "[\"x-some-header-name-that-does-not-fit\",\"v\"]],\"body\":\"\"},"
+    OK_REC(5) "]}\n\n";
+  g_cap = 64;
+  EXPECT(in,
+         "R1 control over\n  ctl name=turn-complete\n"
+         "R2 control over\n  ctl name=session-closed\n"
+         "R3 control over\n  ctl name=turn-complete\n"
+         "R4 control\n  ctl name=turn-complete pat=tok-012345678901234567890123456789\n"
+         OK_LOG(5) "EV 0\n");
+  g_cap = 0;
+}
+
 /* ------------------------------------------------------------ no buffer */
 
 /* No record buffer (NULL, 0), which init accepts: every record with
@@ -263,6 +296,7 @@ int main(void)
   RUN(test_unexpected_members_ignored);
   RUN(test_seq_num_past_int64);
   RUN(test_dedupe_on_the_decoded_envelope_id);
+  RUN(test_control_header_after_full_siblings);
   RUN(test_no_record_buffer);
   return tc_test_finish("outstream_review");
 }
