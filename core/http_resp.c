@@ -300,9 +300,11 @@ TC_OS_NOINLINE static tc_err_t framing_byte(tc_http_resp_t *r, char c)
       r->remaining = (r->remaining << 4) | d;
       return TC_OK;
     }
-    /* 1 to 16 digits, then white space or ';' start the extensions */
+    /* 1 to 16 digits, then white space (BWS) until the ';' that starts the
+     * extensions: anything else ("3 4") is refused, not read as chunk-ext */
     if (d < 16 || r->line_len == 0 || !(c == ';' || is_ows(c))) return TC_ERR_HTTP_CHUNK_SIZE;
-    r->state = S_CHUNK_EXT;
+    if (c == ';') r->state = S_CHUNK_EXT;
+    else if (r->line_len < 16) r->line_len = 16; /* no more digits; still bounded below */
   }
   if (st == S_CHUNK_END || ++r->line_len > r->line_cap) return TC_ERR_HTTP_CHUNK_SYNTAX;
   return TC_OK;

@@ -55,10 +55,11 @@ static const tc_json_tok_t *tok_at(const tc_json_doc_t *d, int i, jsmntype_t t)
 int tc_json_get(const tc_json_doc_t *d, int obj, const char *key)
 {
   const tc_json_tok_t *o = tok_at(d, obj, JSMN_OBJECT);
-  int i = obj + 1, n = o ? o->size : 0;
+  int i = obj + 1, n = o ? o->size : 0, found = -1;
+  /* every member: of a key given twice the last counts, as in JSON.parse */
   for (; n > 0 && i + 1 < d->ntok; n--, i = tc_json_skip(d, i + 1))
-    if (tc_slice_eq(tc_json_raw(d, i), key)) return i + 1;
-  return -1;
+    if (tc_slice_eq(tc_json_raw(d, i), key)) found = i + 1;
+  return found;
 }
 
 tc_slice_t tc_json_raw(const tc_json_doc_t *d, int i)

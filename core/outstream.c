@@ -599,6 +599,23 @@ static tc_err_t string_end(tc_outstream_t *o)
   return TC_OK;
 }
 
+/* A header name or value did not fit after what the record kept before it.
+ * Until the record is known to be a control record, the header being read
+ * comes first (it may be trigger-control, and a turn must end): the header
+ * values and body kept so far give way (the record is oversized, those
+ * headers absent) and the string goes on from the start of the buffer. (A
+ * record whose long delta went out in fragments no longer needs what rec
+ * holds: its body has closed.) */
+static tc_err_t make_room(tc_outstream_t *o)
+{
+  o->rec_len -= o->str_start;
+  memmove(o->rec, o->rec + o->str_start, o->rec_len);
+  o->str_start = 0;
+  memset(o->h_len, 0xFF, sizeof o->h_len); /* every one H_NONE */
+  mark(o, RF_OVER, TC_ERR_RECORD_OVERSIZED);
+  return TC_OK;
+}
+
 /* Bytes of the current string. */
 static tc_err_t str_piece(tc_outstream_t *o, const char **pp, const char *e)
 {
@@ -635,6 +652,7 @@ static tc_err_t str_piece(tc_outstream_t *o, const char **pp, const char *e)
     if (rc == TC_JSON__FULL) {
       *pp = p;
       if (o->strrole == SR_BODY) return body_full(o); /* the prefix stays in rec */
+      if (o->str_start && !(o->rflags & RF_CTRL)) return make_room(o);
       if (o->strrole == SR_HVAL) mark(o, RF_OVER, TC_ERR_RECORD_OVERSIZED);
       /* a header name that long is simply not a known one */
       o->rec_len = o->str_start;
@@ -1162,7 +1180,9 @@ void tc_outstream_init(tc_outstream_t *o, char *rec_buf, size_t rec_cap, const t
   tc_sse_init(&o->sse, NULL, 0, &sse_cbs, o);
   o->cb = cb;
   o->user = user;
-  o->rec = rec_buf;
+  /* no buffer: a real pointer with no room (nothing is written through it;
+   * offsets from NULL, even zero, are undefined behaviour) */
+  o->rec = rec_buf ? rec_buf : o->err_text;
   o->rec_cap = rec_buf ? (rec_cap < 0x7FFFFFFFu ? rec_cap : 0x7FFFFFFFu) : 0;
   event_reset(o);
 }

@@ -41,7 +41,8 @@
  * - Chunk sizes: 1 to 16 hex digits (so at most 2^64-1; a 17th digit, even a
  *   leading zero, is TC_ERR_HTTP_CHUNK_SIZE), then optional white space and
  *   extensions (";name=value", skipped; the size line is bounded by the line
- *   buffer size, else TC_ERR_HTTP_CHUNK_SYNTAX). A CR not followed by LF, or
+ *   buffer size, else TC_ERR_HTTP_CHUNK_SYNTAX). Anything else after the
+ *   digits and their white space ("3 4") is TC_ERR_HTTP_CHUNK_SIZE. A CR not followed by LF, or
  *   a NUL, anywhere in the chunk framing (extensions included) is
  *   TC_ERR_HTTP_CHUNK_SYNTAX. Chunk data not followed by CRLF or LF is
  *   TC_ERR_HTTP_CHUNK_SYNTAX. Trailer lines are checked like header lines

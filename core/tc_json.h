@@ -94,7 +94,8 @@ tc_err_t tc_json_doc_parse(tc_json_doc_t *d, char *js, size_t len, tc_json_tok_t
 int tc_json_skip(const tc_json_doc_t *d, int i);
 
 /* In object token `obj`, the value token of `key` (exact match on the raw
- * key text, which must have no escapes), or -1. */
+ * key text, which must have no escapes), or -1. For a key given more than
+ * once, the last one (as JSON.parse). */
 int tc_json_get(const tc_json_doc_t *d, int obj, const char *key);
 
 /* Raw text of token i: a string without its quotes (still escaped), any

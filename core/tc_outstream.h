@@ -65,7 +65,9 @@
  * prefix; the last fragment, sent after that check, is then empty). Any
  * other oversized record is skipped and reported with `oversized` set, and the cursor moves past it; an oversized control record
  * is still delivered to on_control, the headers that did not fit absent (a
- * turn must still end when its token is too long).
+ * turn must still end when its token is too long): until a record is known
+ * to be control, a header that finds no room makes the header values (and
+ * body) kept before it give way.
  *
  * Errors: malformed JSON, bad escapes, bad UTF-8 and the like inside one
  * record (or a known field of the wrong JSON type, e.g. a header pair that is
@@ -203,7 +205,8 @@ typedef struct tc_outstream {
 /* Prepares a decoder for a new connection. The cursor starts unset unless
  * tc_outstream_set_cursor is called (it survives reconnects only through the
  * caller). `rec_buf` is the caller's record buffer (at most 2 GiB used; at
- * least ~100 bytes for long deltas to be fragmented). */
+ * least ~100 bytes for long deltas to be fragmented; NULL with rec_cap 0:
+ * every record with something to keep is then oversized). */
 void tc_outstream_init(tc_outstream_t *o, char *rec_buf, size_t rec_cap,
                        const tc_outstream_cb_t *cb, void *user);
 
