@@ -74,6 +74,25 @@ static void test_bytes_in_hand_after_answer_not_reused(void)
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
 }
 
+/* Bytes in the same read as the answer's end (past its Content-Length):
+ * the connection is closed with the answer, not kept. */
+static void test_bytes_with_answer_close_it(void)
+{
+  streaming_turn(0);
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
+  w_step(&W);
+  fake_reply(&W.req, json_resp(200, "{\"ok\":true,\"seq\":1}"));
+  fake_reply(&W.req, STALE_200); /* (one read takes both) */
+  w_step(&W);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 1);
+  CHECK(!W.req.connected);
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "y", 1, NULL), TC_OK);
+  w_step(&W);
+  CHECK_EQ_INT(W.req.opens, 2);
+  w_append_ok(&W, 2);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 2);
+}
+
 /* The same after a chunked answer: bytes after its last chunk in another
  * read are not the next answer. */
 static void test_bytes_after_chunked_answer_not_reused(void)
@@ -335,6 +354,7 @@ int main(void)
 {
   RUN(test_stray_bytes_on_idle_connection_not_taken_as_answer);
   RUN(test_bytes_in_hand_after_answer_not_reused);
+  RUN(test_bytes_with_answer_close_it);
   RUN(test_bytes_after_chunked_answer_not_reused);
   RUN(test_idle_close_seen_before_writing);
   RUN(test_connect_timeout_follows_config);
