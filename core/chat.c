@@ -67,10 +67,12 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src)
   /* Terminal (§2.4): no reconnect, no refresh, no request after this. A
    * body being read stays (the record that closed the session may be in
    * it, its parser running); .out waiting to reconnect, or for a token,
-   * ends; a token request not yet sent is dropped, and the send waiting
-   * for it fails (a send waiting to retry fails when due, unsent). */
+   * ends; a token request not yet sent is dropped, a question to the app
+   * withdrawn (its answer is TC_ERR_STATE, its timeout gone), and the send
+   * waiting for either fails (a send waiting to retry fails when due,
+   * unsent). */
   if (c->out.phase != O_BODY) chat_out_close(c);
-  if (c->auth.phase == AP_QUEUED) memset(&c->auth, 0, sizeof c->auth);
+  if (c->auth.phase != AP_RUNNING) memset(&c->auth, 0, sizeof c->auth);
   chat_event_init(c, &ev, TC_CHAT_EV_SESSION_CLOSED);
   ev.source = src;
   ev.text = (tc_slice_t){ c->sess.reason, c->sess.reason_len };

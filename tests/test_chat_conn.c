@@ -293,6 +293,29 @@ static void test_provider_answers_just_before(void)
   CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_IDLE); /* TOK1 kept */
 }
 
+/* The session closes (an append's 409) while .out's token question is out:
+ * terminal, so the question is withdrawn: no AUTH_FAILED (timeout) after
+ * the close, no deadline left, and the answer is TC_ERR_STATE. */
+static void test_close_withdraws_the_question(void)
+{
+  streaming_turn(0);
+  W.out.fail_after = TC_ERR_NET_RESET;
+  w_step(&W);
+  w_advance(&W, 1000);
+  fake_reply(&W.out, json_resp(401, "{}"));
+  w_step(&W);
+  CHECK_EQ_INT(W.tokens, 1);
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
+  w_step(&W);
+  fake_reply(&W.req, json_resp(409, "{\"ok\":false,\"code\":\"session_closed\",\"closedReason\":\"r\"}"));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 0);
+  CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), UINT64_MAX);
+  CHECK_EQ_INT(tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2)), TC_ERR_STATE);
+}
+
 /* A provider_ms above 2^31 - 1 ms is refused like the other times. */
 static void test_provider_ms_bound(void)
 {
@@ -361,6 +384,7 @@ int main(void)
   RUN(test_colliding_hosts_do_not_share_a_connection);
   RUN(test_provider_never_answers);
   RUN(test_provider_answers_just_before);
+  RUN(test_close_withdraws_the_question);
   RUN(test_provider_ms_bound);
   RUN(test_undecodable_batch_reported_each_attempt);
   RUN(test_deinit_ends_a_send_without_an_event);
