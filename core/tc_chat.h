@@ -571,8 +571,7 @@ struct tc_chat {
 
 /* Prepares `chat` for the conversation `chat_id` (1..256 bytes, not starting
  * with "session_"; the string must outlive the chat, as must cfg). out_net
- * carries GET .out; req_net every other request: two transports (the same
- * one given twice is TC_ERR_CONFIG). No I/O happens here.
+ * carries GET .out; req_net every other request. No I/O happens here.
  * TC_ERR_ARG for a bad chat id, TC_ERR_CONFIG for a bad configuration (no
  * random source, missing URLs for the auth mode, clientData not an object,
  * timeout_seconds above 600, a backoff time, refresh_margin_ms or
@@ -678,9 +677,8 @@ tc_err_t tc_chat_watch(tc_chat_t *chat);
 /* Answers cfg->start_session: the token (and the pendingVersion flag).
  * Either provide_session or provide_token answers either question (both
  * yield a token). TC_ERR_STATE when nothing was asked, or the question
- * timed out (cfg->provider_ms) or the session closed meanwhile: a late
- * answer changes nothing (if the chat has asked again meanwhile, it
- * answers that question); TC_ERR_TOKEN
+ * timed out (cfg->provider_ms): a late answer changes nothing (if the
+ * chat has asked again meanwhile, it answers that question); TC_ERR_TOKEN
  * for a token that is empty, longer than TC_CHAT_TOKEN_MAX or not JWT
  * characters (the question then fails as with provide_failed). */
 tc_err_t tc_chat_provide_session(tc_chat_t *chat, const char *token, size_t len, bool pending_version);

@@ -132,17 +132,6 @@ static void test_idle_close_seen_before_writing(void)
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 1);
 }
 
-/* One transport given as both connections: two exchanges at once on one
- * socket would corrupt both (a GET .out's body read as an append's
- * answer): refused at init. */
-static void test_one_transport_for_both_refused(void)
-{
-  tc_transport_t t = { &fake_net_ops, &W.req }, o = { &fake_net_ops, &W.out };
-  w_init(&W, NULL);
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_ERR_CONFIG);
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, t, &W.bufs), TC_OK);
-}
-
 /* ------------------------------------------------------------ 2. connect timeout */
 
 static uint32_t g_open_ms[2]; /* the last timeout given to out's and req's open */
@@ -391,7 +380,6 @@ int main(void)
   RUN(test_bytes_with_answer_close_it);
   RUN(test_bytes_after_chunked_answer_not_reused);
   RUN(test_idle_close_seen_before_writing);
-  RUN(test_one_transport_for_both_refused);
   RUN(test_connect_timeout_follows_config);
   RUN(test_colliding_hosts_do_not_share_a_connection);
   RUN(test_provider_never_answers);
