@@ -677,8 +677,9 @@ tc_err_t tc_chat_watch(tc_chat_t *chat);
 /* Answers cfg->start_session: the token (and the pendingVersion flag).
  * Either provide_session or provide_token answers either question (both
  * yield a token). TC_ERR_STATE when nothing was asked, or the question
- * timed out (cfg->provider_ms): a late answer changes nothing (if the
- * chat has asked again meanwhile, it answers that question); TC_ERR_TOKEN
+ * timed out (cfg->provider_ms) or the session closed meanwhile: a late
+ * answer changes nothing (if the chat has asked again meanwhile, it
+ * answers that question); TC_ERR_TOKEN
  * for a token that is empty, longer than TC_CHAT_TOKEN_MAX or not JWT
  * characters (the question then fails as with provide_failed). */
 tc_err_t tc_chat_provide_session(tc_chat_t *chat, const char *token, size_t len, bool pending_version);
