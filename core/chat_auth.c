@@ -170,7 +170,7 @@ tc_err_t tc_chat_preload(tc_chat_t *c)
 bool chat_auth_step(tc_chat_t *c)
 {
   if (c->auth.phase != AP_ASKED || !chat_due(c, c->auth.at)) return chat_refresh_step(c);
-  chat_auth_finish(c, TC_ERR_TIMEOUT, 0, TC_SLICE_NULL, false);
+  tc_chat_provide_failed(c, TC_ERR_TIMEOUT); /* as if the app had answered so */
   return true;
 }
 
