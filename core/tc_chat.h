@@ -57,12 +57,12 @@
  * (or .out) waiting for it fails as after a refusal; it is not asked again
  * until something needs a token anew (the app's first call may still run).
  *
- * Connections: each of the two is kept alive between requests to the same
- * host, port and TLS (the name compared by its length and two independent
- * 32-bit hashes, never copied). A kept connection that shows anything while
- * idle (bytes past the last response, the server's close, an error) is
- * closed and the next request goes out on a fresh one, silently: such bytes
- * are never read as its answer. One that fails as the request goes out,
+ * Connections: the request connection is kept alive between requests to
+ * the same host, port and TLS (the name stands as two independent 32-bit
+ * hashes, never copied; .out closes its own after each response). A kept
+ * connection that shows anything while idle (bytes past the last response,
+ * the server's close, an error) is closed and the next request goes out on
+ * a fresh one, silently: such bytes are never read as its answer. One that fails as the request goes out,
  * before an answer byte, is sent again once on a fresh connection. The
  * transport's open gets the exchange's time as its DNS + connect +
  * handshake bound: header_ms on .out, request_ms for the rest.
@@ -471,7 +471,7 @@ typedef struct tc_chat_conn {
   uint16_t port;
   uint16_t host_len;
   const char *host;         /* points into the configured URL */
-  uint32_t host_key, host_crc; /* which host is open (keep-alive reuse, chat_conn.c) */
+  uint32_t host_key, host_crc; /* which host:port:tls is open (keep-alive reuse, chat_conn.c) */
   uint32_t open_ms;         /* the transport's connect timeout (tc_chat_init) */
   uint16_t seg_len[5];
   const char *seg[5];       /* the request, in order (kept whole for a resend) */
@@ -679,9 +679,9 @@ tc_err_t tc_chat_watch(tc_chat_t *chat);
  * yield a token). TC_ERR_STATE when nothing was asked, or the question
  * timed out (cfg->provider_ms) or the session closed meanwhile: a late
  * answer changes nothing (if the chat has asked again meanwhile, it
- * answers that question); TC_ERR_TOKEN
- * for a token that is empty, longer than TC_CHAT_TOKEN_MAX or not JWT
- * characters (the question then fails as with provide_failed). */
+ * answers that question). TC_ERR_TOKEN for a token that is empty, longer
+ * than TC_CHAT_TOKEN_MAX or not JWT characters (the question then fails
+ * as with provide_failed). */
 tc_err_t tc_chat_provide_session(tc_chat_t *chat, const char *token, size_t len, bool pending_version);
 /* Answers cfg->access_token with a fresh token. */
 tc_err_t tc_chat_provide_token(tc_chat_t *chat, const char *token, size_t len);
