@@ -67,10 +67,12 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src)
   /* Terminal (§2.4): no reconnect, no refresh, no request after this. A
    * body being read stays (the record that closed the session may be in
    * it, its parser running); .out waiting to reconnect, or for a token,
-   * ends; a token request not yet sent is dropped, and the send waiting
-   * for it fails (a send waiting to retry fails when due, unsent). */
+   * ends; a token request not yet sent is dropped, a question to the app
+   * withdrawn (its answer is TC_ERR_STATE, its timeout gone), and the send
+   * waiting for either fails (a send waiting to retry fails when due,
+   * unsent). */
   if (c->out.phase != O_BODY) chat_out_close(c);
-  if (c->auth.phase == AP_QUEUED) memset(&c->auth, 0, sizeof c->auth);
+  if (c->auth.phase != AP_RUNNING) memset(&c->auth, 0, sizeof c->auth);
   chat_event_init(c, &ev, TC_CHAT_EV_SESSION_CLOSED);
   ev.source = src;
   ev.text = (tc_slice_t){ c->sess.reason, c->sess.reason_len };
@@ -281,7 +283,7 @@ static tc_err_t check_config(const tc_chat_config_t *g)
   const tc_chat_backoff_t *b = &g->backoff;
   /* times are compared wrap-safe, within 2^31 ms of now (chat_int.h) */
   uint32_t ms = b->base_ms | b->max_ms | b->eof_base_ms | b->stall_ms | b->header_ms | b->request_ms |
-                g->refresh_margin_ms | g->checkpoint_ms;
+                g->provider_ms | g->refresh_margin_ms | g->checkpoint_ms;
   if (g->random == NULL || g->timeout_seconds > 600 || ms > CHAT_MS_MAX) return TC_ERR_CONFIG;
   if (g->auth && g->auth->check(g) != TC_OK) return TC_ERR_CONFIG;
   if (chat_check_json(chat_cslice(g->client_data), '{') != TC_OK) return TC_ERR_CONFIG; /* NULL passes */
@@ -312,6 +314,10 @@ tc_err_t tc_chat_init_ex(tc_chat_t *c, const tc_chat_config_t *cfg, const char *
   c->unix_offset = INT64_MIN;
   c->oc.net = out_net;
   c->rc.net = req_net;
+  /* DNS + connect + handshake are part of each exchange's time: .out's
+   * headers, the request's whole answer (0: the default, chat_conn.c) */
+  c->oc.open_ms = cfg->backoff.header_ms;
+  c->rc.open_ms = cfg->backoff.request_ms;
   c->rec_buf = record;
   c->rec_cap = (uint16_t)record_cap;
   c->out_line = out_line;
@@ -386,7 +392,7 @@ tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
   for (int i = 0; i < 16; i++) {
     bool progress = chat_rq_step(c);
     progress |= chat_out_step(c);
-    progress |= chat_refresh_step(c);
+    progress |= chat_auth_step(c);
     if (!progress) break;
   }
   persist_step(c);
@@ -398,12 +404,12 @@ uint64_t tc_chat_next_deadline(const tc_chat_t *c)
   int32_t m = INT32_MAX; /* ms from now (a deadline may be INT32_MAX ahead) */
   bool set = false;      /* false: none */
   if (chat_out_timed(c)) chat_dl(c, &m, &set, c->out.at);
-  if (chat_conn_busy(&c->rc)) {
-    chat_dl(c, &m, &set, c->rq_at); /* what waits for the connection waits for this */
-  } else {
-    if (c->send_step == S_READY) chat_dl(c, &m, &set, c->send.wait_until);
-    if (c->auth.phase == AP_QUEUED) chat_dl(c, &m, &set, c->auth.at);
-  }
+  if (chat_conn_busy(&c->rc)) chat_dl(c, &m, &set, c->rq_at); /* what waits for the connection waits for this */
+  else if (c->send_step == S_READY) chat_dl(c, &m, &set, c->send.wait_until);
+  /* a queued provider request waits for the connection; the app's answer
+   * (AP_ASKED) is due at auth.at in any case */
+  if (c->auth.phase == AP_ASKED || (c->auth.phase == AP_QUEUED && !chat_conn_busy(&c->rc)))
+    chat_dl(c, &m, &set, c->auth.at);
   /* (the refresh runs only with no question out and the session open, as
    * chat_refresh_step checks: else a due one would hold the deadline at now) */
   if (TC_CHAT_PROACTIVE_REFRESH && c->refresh_at && c->auth.want == AUTH_NONE && !c->closed)

@@ -125,6 +125,7 @@ void chat_need_auth(tc_chat_t *c, bool start)
     return;
   }
   c->auth.phase = AP_ASKED;
+  c->auth.at = CHAT_NOW(c) + or_default(g->provider_ms, CHAT_PROVIDER_MS); /* (before: it may answer at once) */
   if (start) g->start_session(g->user, c); /* may answer at once */
   else g->access_token(g->user, c);
 }
@@ -160,6 +161,17 @@ tc_err_t tc_chat_preload(tc_chat_t *c)
   if (!chat_can(c, true)) return TC_ERR_CONFIG;
   chat_need_auth(c, true);
   return TC_OK;
+}
+
+/* A CALLBACK provider's question unanswered after provider_ms fails with
+ * TC_ERR_TIMEOUT, as a built-in provider's request that exhausted its
+ * retries does; it is not asked again (the app's first call may still be
+ * running: it would get two questions at once). */
+bool chat_auth_step(tc_chat_t *c)
+{
+  if (c->auth.phase != AP_ASKED || !chat_due(c, c->auth.at)) return chat_refresh_step(c);
+  tc_chat_provide_failed(c, TC_ERR_TIMEOUT); /* as if the app had answered so */
+  return true;
 }
 
 #if TC_CHAT_PROACTIVE_REFRESH

@@ -5,9 +5,11 @@
  * callback halts it. Never blocks: "would block" returns PUMP_BLOCKED.
  *
  * A kept-alive connection may have been closed by the server while idle
- * (Node closes after 5 s): when an exchange on a reused connection fails
- * before any response byte, it is sent again, once, on a fresh connection
- * (what browsers and undici do), instead of failing the request.
+ * (Node closes after 5 s): one that shows anything while idle is not reused
+ * (idle_quiet), and when an exchange on a reused connection fails before
+ * any response byte (the close came while the request went out), it is
+ * sent again, once, on a fresh connection (what browsers and undici do),
+ * instead of failing the request.
  */
 #include <string.h>
 
@@ -16,12 +18,32 @@
 #define RECV_CHUNK 512
 #define CHAT_RECV_BURST 16 /* reads per pump: at most 8 KiB before returning */
 
+/* Which host:port:tls a kept-alive connection goes to. The host name is
+ * not kept (a copy would take 255 bytes per connection, and the hook's URL
+ * need not outlive its request): two independent 32-bit hashes stand for
+ * it, FNV-1a of host, port and TLS (the same name with another port or TLS
+ * always differs: the last steps are bijective) and CRC-32 of the name.
+ * Names come from the firmware's configuration or its hook, never from a
+ * peer, so only an accidental collision matters: of both at once, about
+ * 2^-64 for a pair of names (FNV-1a alone collides for pairs a loop finds
+ * in a second: h0022789.example.com and h0239192.example.com,
+ * tests/test_chat_conn.c). */
 static uint32_t host_key(const tc_url_t *u)
 {
   uint32_t h = 2166136261u;
   for (size_t i = 0; i < u->host.len; i++) h = (h ^ (uint8_t)u->host.ptr[i]) * 16777619u;
   h = (h ^ u->port) * 16777619u;
   return h ^ (u->tls ? 0x80000000u : 0u);
+}
+
+/* A kept-alive connection is silent between exchanges. Whatever it shows
+ * now (bytes past the last response, the server's close, an error) would be
+ * read as the answer to the next request: it is not reused. (Bytes that
+ * came with the end of a response closed it then, chat_conn_pump.) */
+static bool idle_quiet(tc_chat_conn_t *k)
+{
+  uint8_t b;
+  return k->net.ops->recv(k->net.ctx, &b, 1) == 0;
 }
 
 /* Closes the transport; the queued segments stay (for a resend). */
@@ -45,7 +67,7 @@ static tc_err_t conn_open(tc_chat_conn_t *k)
   tc_err_t err;
   memcpy(host, k->host, k->host_len);
   host[k->host_len] = '\0';
-  err = k->net.ops->open(k->net.ctx, host, k->port, k->tls, CHAT_HEADER_MS);
+  err = k->net.ops->open(k->net.ctx, host, k->port, k->tls, or_default(k->open_ms, CHAT_HEADER_MS));
   if (err != TC_OK) return err;
   k->open = true;
   return TC_OK;
@@ -64,11 +86,11 @@ static void exchange_begin(tc_chat_conn_t *k)
 tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_t line_cap,
                          const tc_http_resp_cb_t *cb, void *user)
 {
-  uint32_t key = host_key(u);
+  uint32_t key = host_key(u), crc = tc_crc32(0, u->host.ptr, u->host.len);
   /* open between exchanges means reusable: any other end closes it (the
    * phase check costs 4 bytes and keeps a caller's slip from reusing a
    * connection with a response still under way) */
-  bool reuse = k->open && k->phase == K_IDLE && k->host_key == key;
+  bool reuse = k->open && k->phase == K_IDLE && k->host_key == key && k->host_crc == crc && idle_quiet(k);
   k->host = u->host.ptr;
   k->host_len = (uint16_t)u->host.len;
   k->port = u->port;
@@ -78,6 +100,7 @@ tc_err_t chat_conn_start(tc_chat_conn_t *k, const tc_url_t *u, char *line, size_
     conn_drop(k); /* (keeps the segments queued for this exchange) */
     if ((err = conn_open(k)) != TC_OK) return err;
     k->host_key = key;
+    k->host_crc = crc;
   }
   tc_http_resp_init(&k->resp, line, line_cap, false, cb, user);
   k->reused = reuse;

@@ -36,6 +36,11 @@
 #define CHAT_STALL_MS 60000u
 #define CHAT_HEADER_MS 30000u
 #define CHAT_REQUEST_MS 30000u
+_Static_assert(CHAT_HEADER_MS == CHAT_REQUEST_MS, "conn_open's one default stands for both");
+/* A CALLBACK provider's answer (beyond 4.8.3, which awaits it without a
+ * bound: a device must not hang). Twice request_ms: an app's callback
+ * typically makes an HTTP request to its backend, and may retry it once. */
+#define CHAT_PROVIDER_MS 60000u
 #define CHAT_SEND_RETRIES 4u
 /* A 429 asking for a longer wait fails the send instead of holding it
  * (every operation would be TC_ERR_BUSY until then). */
@@ -179,6 +184,8 @@ bool chat_refresh_step(tc_chat_t *c);
 static inline void chat_plan_refresh(tc_chat_t *c, bool fresh) { (void)c; (void)fresh; }
 static inline bool chat_refresh_step(tc_chat_t *c) { (void)c; return false; }
 #endif
+/* The CALLBACK provider's timeout, then the proactive refresh. */
+bool chat_auth_step(tc_chat_t *c);
 /* Ends the question: adopts tok on success, tells the waiters. Returns err,
  * or the adoption's TC_ERR_TOKEN. */
 tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending);

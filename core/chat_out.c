@@ -159,8 +159,17 @@ static bool out_pump(tc_chat_t *c)
   tc_err_t err;
   chat_pump_t r = chat_conn_pump(&c->oc, &err);
   if (r == PUMP_BLOCKED) return c->oc.more; /* stopped by the read bound: progress */
-  if (r == PUMP_FAILED && err == CHAT_HALT) apply_verdict(c);
-  else out_again(c, r == PUMP_DONE && c->out.phase == O_BODY ? R_EOF : R_DROP); /* network or framing error: resume from the cursor */
+  if (r == PUMP_FAILED && err == CHAT_HALT) {
+    apply_verdict(c);
+    return true;
+  }
+  out_again(c, r == PUMP_DONE && c->out.phase == O_BODY ? R_EOF : R_DROP); /* network or framing error: resume from the cursor */
+  /* A batch the decoder cannot get past (its errors, -40..-54) comes again
+   * from the same cursor: the retry stays (the server may mend it), and
+   * the app is told of each attempt (once the retry is planned) so that it
+   * can count them. */
+  if (err <= TC_ERR_SSE_SYNTAX && err >= TC_ERR_CHUNK_TYPE)
+    chat_emit_simple(c, TC_CHAT_EV_STREAM_DECODE_ERROR, TC_CHAT_SRC_NONE, err, 0);
   return true;
 }
 

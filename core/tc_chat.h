@@ -51,7 +51,21 @@
  * backoff, up to backoff.send_retries times, as an append is (beyond 4.8.3,
  * which surfaces it); a refusal (401, 403, 4xx, a bad answer) stands. They
  * live in chat_provider.c and are reached only through cfg->auth, so firmware
- * that answers the callbacks itself links none of their code.
+ * that answers the callbacks itself links none of their code. A CALLBACK
+ * question unanswered after cfg->provider_ms (60 s; 4.8.3 waits for ever,
+ * a device must not) fails with TC_ERR_TIMEOUT: AUTH_FAILED, and the send
+ * (or .out) waiting for it fails as after a refusal; it is not asked again
+ * until something needs a token anew (the app's first call may still run).
+ *
+ * Connections: the request connection is kept alive between requests to
+ * the same host, port and TLS (the name stands as two independent 32-bit
+ * hashes, never copied; .out closes its own after each response). A kept
+ * connection that shows anything while idle (bytes past the last response,
+ * the server's close, an error) is closed and the next request goes out on
+ * a fresh one, silently: such bytes are never read as its answer. One that fails as the request goes out,
+ * before an answer byte, is sent again once on a fresh connection. The
+ * transport's open gets the exchange's time as its DNS + connect +
+ * handshake bound: header_ms on .out, request_ms for the rest.
  *
  * Persistence: the session record (token, .out cursor, active input seq,
  * isStreaming, closed + reason, the assistant message id and pending tool
@@ -287,8 +301,8 @@ typedef struct tc_chat_backoff {
   uint8_t eof_budget;       /* EOF resubscribes without a record: 5 */
   uint8_t stall_retries;    /* stalls tolerated: 5 (more is TC_ERR_STALLED; watch: unlimited) */
   uint32_t stall_ms;        /* no decoded record (or fragment of a long delta) for this long: reconnect. 60000 */
-  uint32_t header_ms;       /* response headers within: 30000 */
-  uint32_t request_ms;      /* a whole request/answer within: 30000 */
+  uint32_t header_ms;       /* .out: response headers (connect included) within: 30000 */
+  uint32_t request_ms;      /* a whole request/answer (connect included) within: 30000 */
   uint8_t send_retries;     /* 5xx / 429 / network retries of one append (and
                              * of a built-in provider's request): 4 */
 } tc_chat_backoff_t;
@@ -336,6 +350,11 @@ typedef struct tc_chat_config {
   /* ---- events */
   void (*on_event)(void *user, tc_chat_t *chat, const tc_chat_event_t *ev);
   void *user;
+
+  /* CALLBACK mode: start_session / access_token answered within: 0 = 60000
+   * ms, else TC_ERR_TIMEOUT (see Sessions above). (Last: the fields above
+   * keep the offsets the code reaches with short loads.) */
+  uint32_t provider_ms;
 } tc_chat_config_t;
 
 /* ------------------------------------------------------------ events */
@@ -354,7 +373,13 @@ typedef enum tc_chat_event_type {
   TC_CHAT_EV_STREAM_ERROR,        /* err, status: the .out subscription gave up */
   TC_CHAT_EV_SESSION_CLOSED,      /* text: the reason (may be empty); source: SEND, STREAM or START (DIRECT 409) */
   TC_CHAT_EV_RECORD_SKIPPED,      /* err: an oversized or invalid record was skipped */
-  TC_CHAT_EV_AUTH_FAILED          /* err, status: session start or token refresh failed */
+  TC_CHAT_EV_AUTH_FAILED,         /* err, status: session start or token refresh failed */
+  TC_CHAT_EV_STREAM_DECODE_ERROR  /* err (-40..-54): a .out attempt ended on a batch
+                                     the decoder cannot get past (framing damaged: not a
+                                     record, RECORD_SKIPPED). .out reconnects from the
+                                     cursor after the backoff, as after a drop, and keeps
+                                     trying (the same batch may come again): one event per
+                                     attempt, for the app to count; nothing has given up */
 } tc_chat_event_type_t;
 
 typedef enum tc_chat_source {
@@ -446,7 +471,8 @@ typedef struct tc_chat_conn {
   uint16_t port;
   uint16_t host_len;
   const char *host;         /* points into the configured URL */
-  uint32_t host_key;        /* which host:port:tls is open (keep-alive reuse) */
+  uint32_t host_key, host_crc; /* which host:port:tls is open (keep-alive reuse, chat_conn.c) */
+  uint32_t open_ms;         /* the transport's connect timeout (tc_chat_init) */
   uint16_t seg_len[5];
   const char *seg[5];       /* the request, in order (kept whole for a resend) */
   tc_http_resp_t resp;      /* last: the fields above are the ones used most */
@@ -559,8 +585,15 @@ tc_err_t tc_chat_init_ex(tc_chat_t *chat, const tc_chat_config_t *cfg, const cha
                          tc_transport_t out_net, tc_transport_t req_net, char *record,
                          size_t record_cap, char *out_line, size_t out_line_cap, char *request,
                          size_t request_cap);
-/* Closes both connections and writes a pending record. Nothing is asked
- * any more: a provider answering later gets TC_ERR_STATE (and no event).
+/* Closes both connections and writes a pending record (its SESSION_CHANGED
+ * is the only event deinit emits). Nothing is asked any more: a provider
+ * answering later gets TC_ERR_STATE (and no event). A send still
+ * outstanding ends here WITHOUT a MESSAGE_SENT or MESSAGE_SEND_FAILED
+ * event: "every accepted send ends in exactly one of the two" holds up to
+ * deinit, not across it. Its outcome is unknown (the append may have
+ * reached the server: a FAILED would invite a resend the agent may answer
+ * twice), and an event during teardown would let the callback start a new
+ * send that deinit then drops. The app knows which sends it saw no end of.
  * The chat may be initialised again afterwards. Not from inside the event
  * callback. */
 void tc_chat_deinit(tc_chat_t *chat);
@@ -643,9 +676,12 @@ tc_err_t tc_chat_watch(tc_chat_t *chat);
 
 /* Answers cfg->start_session: the token (and the pendingVersion flag).
  * Either provide_session or provide_token answers either question (both
- * yield a token). TC_ERR_STATE when nothing was asked; TC_ERR_TOKEN for a
- * token that is empty, longer than TC_CHAT_TOKEN_MAX or not JWT characters
- * (the question then fails as with provide_failed). */
+ * yield a token). TC_ERR_STATE when nothing was asked, or the question
+ * timed out (cfg->provider_ms) or the session closed meanwhile: a late
+ * answer changes nothing (if the chat has asked again meanwhile, it
+ * answers that question). TC_ERR_TOKEN for a token that is empty, longer
+ * than TC_CHAT_TOKEN_MAX or not JWT characters (the question then fails
+ * as with provide_failed). */
 tc_err_t tc_chat_provide_session(tc_chat_t *chat, const char *token, size_t len, bool pending_version);
 /* Answers cfg->access_token with a fresh token. */
 tc_err_t tc_chat_provide_token(tc_chat_t *chat, const char *token, size_t len);

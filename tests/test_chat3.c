@@ -484,9 +484,11 @@ static void test_keep_alive_reuse(void)
   CHECK_EQ_INT(W.req.opens, 2);
 }
 
-/* The server closed the kept-alive request connection while it was idle: the
- * next request fails on it before any answer byte, and is sent again, whole
- * and at once, on a fresh connection (finding #4 of tests/e2e/FINDINGS.md). */
+/* The server closed the kept-alive request connection as the next request
+ * went out on it (a close seen while idle is not reused at all:
+ * test_chat_conn.c): the request fails on it before any answer byte, and
+ * is sent again, whole and at once, on a fresh connection (finding #4 of
+ * tests/e2e/FINDINGS.md). */
 static void test_dead_kept_alive_connection_is_reopened(void)
 {
   w_init(&W, "c1");
@@ -494,10 +496,11 @@ static void test_dead_kept_alive_connection_is_reopened(void)
   streaming_turn(0);
   CHECK_EQ_INT(W.req.opens, 1);
   tc_chat_steer_text(&W.chat, "again", 5, NULL);
-  fake_eof(&W.req); /* the idle connection was closed by the server */
   w_step(&W);
+  fake_eof(&W.req); /* the server had closed the connection */
   w_take_req(&W);
   CHECK(w_has(&W, "\"text\":\"again\"")); /* went out on the dead connection */
+  w_step(&W); /* (reads the close, reopens) */
   w_step(&W);
   CHECK_EQ_INT(W.req.opens, 2);           /* reopened at once, no backoff */
   w_take_req(&W);
