@@ -42,6 +42,11 @@ _Static_assert(CHAT_HEADER_MS == CHAT_REQUEST_MS, "conn_open's one default stand
  * typically makes an HTTP request to its backend, and may retry it once. */
 #define CHAT_PROVIDER_MS 60000u
 #define CHAT_SEND_RETRIES 4u
+/* A failure to open a request connection worth another try after the
+ * backoff: the network's, or TLS's (an arena still held by the other
+ * connection's handshake, a handshake cut short). The same errors later in
+ * an exchange are retried too, and .out retries every open failure. */
+static inline bool chat_open_transient(tc_err_t e) { return e <= TC_ERR_NET_EOF && e >= TC_ERR_TLS_IO; }
 /* A 429 asking for a longer wait fails the send instead of holding it
  * (every operation would be TC_ERR_BUSY until then). */
 #define CHAT_RATE_WAIT_MAX_MS 60000u

@@ -87,7 +87,7 @@ static bool provider_step(tc_chat_t *c)
     t.key_value = g->device_key;
   }
   if (err == TC_OK) err = chat_rq_begin(c, start ? TC_CHAT_EP_START : TC_CHAT_EP_TOKEN, &t, off, b.len);
-  if (err <= TC_ERR_NET_EOF && err >= TC_ERR_NET_CLOSED && provider_retry(c)) return true;
+  if (chat_open_transient(err) && provider_retry(c)) return true;
   if (err != TC_OK) {
     chat_auth_finish(c, err, 0, TC_SLICE_NULL, false);
     return true;

@@ -292,7 +292,7 @@ static bool append_step(tc_chat_t *c)
   err = chat_rq_begin(c, TC_CHAT_EP_IN, NULL, 0, c->send.body_len);
   if (err == TC_OK) {
     c->send_step = S_RUNNING;
-  } else if (err <= TC_ERR_NET_EOF && err >= TC_ERR_NET_CLOSED) {
+  } else if (chat_open_transient(err)) {
     send_retry(c, err, 0);
   } else {
     send_fail(c, err, 0);

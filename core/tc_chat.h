@@ -47,7 +47,8 @@
  * TC_CHAT_AUTH_BACKEND (the app's own backend, a per-device key header) and
  * TC_CHAT_AUTH_DIRECT (POST /api/v1/sessions with a secret key; DEVELOPMENT
  * ONLY — never ship a secret key in firmware). A transient failure of their
- * request (the network, a timeout, 408, 429, 5xx) is asked again after the
+ * request (the network or TLS, also as the connection opens, a timeout,
+ * 408, 429, 5xx) is asked again after the
  * backoff, up to backoff.send_retries times, as an append is (beyond 4.8.3,
  * which surfaces it); a refusal (401, 403, 4xx, a bad answer) stands. They
  * live in chat_provider.c and are reached only through cfg->auth, so firmware
@@ -303,7 +304,7 @@ typedef struct tc_chat_backoff {
   uint32_t stall_ms;        /* no decoded record (or fragment of a long delta) for this long: reconnect. 60000 */
   uint32_t header_ms;       /* .out: response headers (connect included) within: 30000 */
   uint32_t request_ms;      /* a whole request/answer (connect included) within: 30000 */
-  uint8_t send_retries;     /* 5xx / 429 / network retries of one append (and
+  uint8_t send_retries;     /* 5xx / 429 / network and TLS retries of one append (and
                              * of a built-in provider's request): 4 */
 } tc_chat_backoff_t;
 

@@ -132,6 +132,52 @@ static void test_idle_close_seen_before_writing(void)
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 1);
 }
 
+/* A TLS failure as the request connection opens (the arena exhausted while
+ * .out handshakes, a handshake cut by the network) is retried after the
+ * backoff like a network failure at open, and like the same failure later
+ * in the exchange: the send goes out, with no MESSAGE_SEND_FAILED. */
+static void test_tls_failure_at_open_is_retried(void)
+{
+  static const tc_err_t errs[] = { TC_ERR_TLS_ALLOC, TC_ERR_TLS_HANDSHAKE, TC_ERR_TLS_IO };
+  for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+    streaming_turn(0);
+    fake_eof(&W.req); /* the kept connection is gone: the steer opens anew */
+    W.req.open_err = errs[i];
+    CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
+    w_step(&W);
+    CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
+    CHECK_EQ_INT(W.req.opens, 2);
+    w_advance(&W, 6000); /* past the first backoff (5 s cap) */
+    CHECK_EQ_INT(W.req.opens, 3);
+    w_append_ok(&W, 1);
+    CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 1);
+    CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
+  }
+}
+
+/* The same for a built-in provider's request: the session start's
+ * connection fails TLS at open, the start is asked again after the backoff
+ * and the send goes out. */
+static void test_tls_failure_at_provider_open_is_retried(void)
+{
+  scn_backend_chat();
+  W.req.open_err = TC_ERR_TLS_ALLOC;
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  CHECK_EQ_INT(W.req.opens, 1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 0);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
+  w_advance(&W, 6000);
+  CHECK_EQ_INT(W.req.opens, 2);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST "));
+  fake_reply(&W.req, json_resp(200, "{\"publicAccessToken\":\"" TOK1 "\"}"));
+  w_step(&W);
+  w_append_ok(&W, 0);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 0);
+}
+
 /* ------------------------------------------------------------ 2. connect timeout */
 
 static uint32_t g_open_ms[2]; /* the last timeout given to out's and req's open */
@@ -380,6 +426,8 @@ int main(void)
   RUN(test_bytes_with_answer_close_it);
   RUN(test_bytes_after_chunked_answer_not_reused);
   RUN(test_idle_close_seen_before_writing);
+  RUN(test_tls_failure_at_open_is_retried);
+  RUN(test_tls_failure_at_provider_open_is_retried);
   RUN(test_connect_timeout_follows_config);
   RUN(test_colliding_hosts_do_not_share_a_connection);
   RUN(test_provider_never_answers);
