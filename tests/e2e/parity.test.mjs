@@ -117,8 +117,9 @@ function adminGet(sim, p) {
 const userMsg = (text) => ({ id: generateId(), role: "user", parts: [{ type: "text", text }] });
 
 /** TriggerChatTransport wired to the simulator's customer backend as the docs' example does (§2.1). */
-function makeTransport(sim) {
+function makeTransport(sim, extra = {}) {
   return new TriggerChatTransport({
+    ...extra,
     task: TASK,
     baseURL: sim.url,
     accessToken: async ({ chatId: id }) => {
@@ -210,6 +211,10 @@ const SCENARIOS = [
   },
   {
     name: "stop mid-turn, then a new message",
+    // Where the stop lands is a matter of timing: cursors are compared as "+*".
+    // The JS side calls stopGeneration alone (one stop record, as tchat's
+    // Ctrl-C). The docs' UI pattern, useChat's stop() (abort) and then
+    // stopGeneration, makes 4.8.3 append TWO stop records (the abort sends one).
     coarseCursor: true,
     js: async (tr, chat) => {
       let stopped = null;
@@ -241,6 +246,88 @@ const SCENARIOS = [
     faults: ["drop-records=5"],
     js: async (tr, chat) => assert.equal((await jsTurns(tr, chat, ["/long 200"]))[0].length > 0, true),
     c: async (sim, chat) => cOk(await cRun(sim, chat, ["//long 200"])),
+  },
+  // More of protocol.md §8 beyond the six above.
+  {
+    name: "action (undo) after a turn",
+    js: async (tr, chat) => {
+      await jsTurns(tr, chat, ["hello"]);
+      assert.deepEqual(await drain(await tr.sendAction(chat, { type: "undo" })), []);
+    },
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["hello", "/undo"])),
+  },
+  {
+    name: "regenerate the last answer",
+    js: async (tr, chat) => {
+      const u1 = userMsg("hello");
+      await drain(await send(tr, chat, [u1]));
+      // useChat's regenerate() with no argument (what /regen is): the history
+      // without the last answer, messageId undefined (ai 6 Chat.regenerate; §4.2)
+      const g = await drain(await send(tr, chat, [u1], { trigger: "regenerate-message", messageId: undefined }));
+      assert.ok(g.some((c) => c.type === "text-delta"));
+    },
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["hello", "/regen"])),
+  },
+  {
+    name: "tool approval denied",
+    js: async (tr, chat) => {
+      const u = userMsg("/approve");
+      const c1 = await drain(await send(tr, chat, [u]));
+      const req = c1.find((c) => c.type === "tool-approval-request");
+      const assistant = await toMessage(c1);
+      const part = assistant.parts.find((p) => p.type === "tool-sendEmail");
+      part.state = "approval-responded";
+      part.approval = { id: req.approvalId, approved: false, reason: "denied in tchat" }; // tchat's reason text
+      const c2 = await drain(await send(tr, chat, [u, assistant], { messageId: assistant.id }));
+      assert.equal(textOf(c2), "Okay, the email was not sent.");
+    },
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["//approve", "/deny"])),
+  },
+  {
+    name: "403 on the first .out connect refreshes the token",
+    faults: ["status=403,on=out"],
+    js: async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ["one"]), ["You said: one"]),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one"])),
+  },
+  {
+    name: "404 on append starts the session again and drops the cursor",
+    faults: ["status=404,on=in,skip=1"],
+    js: async (tr, chat) => {
+      const a = await jsTurns(tr, chat, ["one", "two"]);
+      assert.ok(a[1].endsWith("You said: two"), a[1]);
+    },
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+  },
+  {
+    name: "reboot mid-turn, resume from the persisted record",
+    js: async (tr, chat, sim) => {
+      await jsTurns(tr, chat, ["hello"]);
+      // the page reloads two deltas into the answer: what was persisted is all that survives
+      let saved = null;
+      let got = null;
+      const reader = drain(await send(tr, chat, [userMsg("/slow 20")]), (c, all) => {
+        if (!saved && all.filter((x) => x.type === "text-delta").length === 2) {
+          saved = tr.getSession(chat);
+          got();
+        }
+      });
+      await new Promise((r) => (got = r));
+      const tr2 = makeTransport(sim, { sessions: { [chat]: saved } });
+      const chunks = await drain(await tr2.reconnectToStream({ chatId: chat }));
+      assert.equal(textOf(chunks), Array.from({ length: 20 }, (_, i) => `tok${i} `).join(""), "replayed from the turn's first chunk");
+      await reader; // the old page's read ends on the same turn-complete
+    },
+    c: async (sim, chat) => {
+      const state = path.join(sim.dir, `${chat}.img`);
+      const r1 = runTchat(sim, chat, ["hello", "//slow 20"], { state, timeoutS: 60, killAfterMs: 45000 });
+      await r1.waitFor((ev) => {
+        const i = ev.findIndex((e) => e.type === "turn-complete");
+        return i >= 0 && ev.slice(i).filter((e) => e.type === "chunk" && e.chunk === "text-delta").length >= 2;
+      }, 20000, "two deltas of the second turn");
+      r1.kill("SIGKILL");
+      await r1.exited;
+      cOk(await runTchat(sim, chat, [], { state, timeoutS: 60, killAfterMs: 45000 }).exited);
+    },
   },
 ];
 
@@ -333,7 +420,7 @@ for (const sc of SCENARIOS) {
   test(`parity: ${sc.name}`, { timeout: 60000, ...(todo ? { todo } : {}) }, async (t) => {
     const chat = chatId(`par${SCENARIOS.indexOf(sc) + 1}`);
     for (const f of sc.faults ?? []) await Promise.all([simJs.fault(f, chat), simC.fault(f, chat)]);
-    await Promise.all([sc.js(makeTransport(simJs), chat), sc.c(simC, chat)]);
+    await Promise.all([sc.js(makeTransport(simJs), chat, simJs), sc.c(simC, chat)]);
     const [lj, lc] = await Promise.all([adminGet(simJs, "/admin/requests"), adminGet(simC, "/admin/requests")]);
     let js = normalise(lj.entries, chat, sc);
     let c = normalise(lc.entries, chat, sc);
@@ -345,7 +432,10 @@ for (const sc of SCENARIOS) {
       if (JSON.stringify([js, c]) !== before) applied.push(a.id);
     }
     if (applied.length) t.diagnostic(`allowed deviations applied: ${applied.join(", ")}`);
-    if (process.env.PARITY_DUMP) console.log(`=== ${sc.name}\n${describeDiff(js, c)}`);
+    if (process.env.PARITY_DUMP) {
+      const names = (l) => [...new Set(l.entries.filter((e) => e.kind === "request" && e.path.includes(chat)).flatMap((e) => Object.keys(e.headers)))].sort().join(",");
+      console.log(`=== ${sc.name}\nheader names js: ${names(lj)}\nheader names tchat: ${names(lc)}\n${describeDiff(js, c)}`);
+    }
     const same = JSON.stringify(js) === JSON.stringify(c);
     if (todo && same) assert.fail(`"${sc.name}" is listed in EXPECTED_DIVERGENCE but both clients now agree: remove the entry`);
     assert.ok(same, `parity: "${sc.name}" diverged\n${describeDiff(js, c)}`);
