@@ -29,7 +29,7 @@ import { pathToFileURL } from "node:url";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import https from "node:https";
-import { startSim, chatId, runTchat, summarize, ROOT, DEVICE_KEY, TASK } from "./lib.mjs";
+import { startSim, chatId, runTchat, summarize, longText, ROOT, DEVICE_KEY, TASK } from "./lib.mjs";
 
 // ---------------------------------------------------------------------------
 // Scenarios whose parity check is a KNOWN divergence in core/ (the C library):
@@ -38,6 +38,12 @@ import { startSim, chatId, runTchat, summarize, ROOT, DEVICE_KEY, TASK } from ".
 // matches fails, so the entry cannot outlive the fix.
 const EXPECTED_DIVERGENCE = {
   // "scenario name": "finding: what differs (see the report)",
+  "drop in the middle of a batch while resuming":
+    "core/chat_out.c: after a drop inside a multi-record S2 batch, tchat resumes with Last-Event-ID = the last WHOLE RECORD " +
+    "(after-tc1+20), 4.8.3 with the last whole batch EVENT (tc1, it parses a batch only once its event is complete). " +
+    "By design (README Design notes: the batch JSON is scanned as it streams), but listed in neither core/tc_chat.h's " +
+    "deviations nor README's 'Deliberate differences from 4.8.3'. Fix = document it there, then set `documented` of " +
+    "ALLOWED 'mid-batch-resume' to the citation and delete this entry.",
 };
 
 // ---------------------------------------------------------------------------
@@ -63,6 +69,17 @@ const ALLOWED = [
         const { body: _, ...rest } = r;
         return { ...rest, headers: dropKey(r.headers, "content-type") };
       }),
+  },
+  {
+    id: "mid-batch-resume",
+    // tchat hands out each record of an S2 batch as it is scanned and moves
+    // its cursor per whole record; 4.8.3 parses a batch when its SSE event is
+    // complete. After a cut inside a batch the resume cursors differ (tchat's
+    // is later, within the cut batch). Pending: not yet documented (see
+    // EXPECTED_DIVERGENCE); while `documented` is null this entry is inert.
+    documented: null,
+    scenarios: ["drop in the middle of a batch while resuming"],
+    apply: (seq) => seq.map((r, i) => (seq[i - 1]?.cut && r.headers["last-event-id"] ? { ...r, headers: { ...r.headers, "last-event-id": "<resume point in or before the cut batch>" } } : r)),
   },
   {
     id: "fetch-accept-any",
@@ -329,7 +346,85 @@ const SCENARIOS = [
       cOk(await runTchat(sim, chat, [], { state, timeoutS: 60, killAfterMs: 45000 }).exited);
     },
   },
+  {
+    name: "503 on the .out connect of the second turn is retried",
+    faults: ["status=503,on=out,skip=1"],
+    js: async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+  },
+  {
+    name: "401 on the .out connect of the second turn refreshes the token",
+    faults: ["status=401,on=out,skip=1"],
+    js: async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+  },
+  {
+    name: "S2 error event mid-turn, then resume",
+    faults: ["error-event,after=4"],
+    js: async (tr, chat) => assert.equal((await jsTurns(tr, chat, ["/long 50"]))[0], longText(50)),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["//long 50"])),
+  },
+  {
+    name: "[DONE] mid-turn, then resubscribe",
+    faults: ["done-after=4"],
+    js: async (tr, chat) => assert.equal((await jsTurns(tr, chat, ["/long 50"]))[0], longText(50)),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["//long 50"])),
+  },
+  {
+    name: "the agent closes the session: no request after it",
+    js: async (tr, chat) => {
+      await drain(await send(tr, chat, [userMsg("/close")]));
+      await assert.rejects(send(tr, chat, [userMsg("more")]));
+    },
+    c: async (sim, chat) => assert.equal((await cRun(sim, chat, ["//close", "more"])).code, 5),
+  },
+  {
+    name: "drop in the middle of a batch while resuming",
+    // A reboot mid-turn; the turn ends on the server meanwhile, so the resume
+    // reads the whole turn in ONE batch, and the connection is cut 3000 bytes
+    // into it (deterministic: same records, same sizes).
+    js: async (tr, chat, sim) => {
+      await jsTurns(tr, chat, ["hello"]);
+      let saved = null;
+      let got = null;
+      const reader = drain(await send(tr, chat, [userMsg("/long 150")]), (c, all) => {
+        if (!saved && all.some((x) => x.type === "text-delta")) {
+          saved = tr.getSession(chat);
+          got();
+        }
+      });
+      await new Promise((r) => (got = r));
+      await reader;
+      await sim.fault("drop-bytes=3000", chat);
+      const tr2 = makeTransport(sim, { sessions: { [chat]: saved } });
+      assert.equal(textOf(await drain(await tr2.reconnectToStream({ chatId: chat }))), longText(150));
+    },
+    c: async (sim, chat) => {
+      const state = path.join(sim.dir, `${chat}.img`);
+      const r1 = runTchat(sim, chat, ["hello", "//long 150"], { state, timeoutS: 60, killAfterMs: 45000 });
+      await r1.waitFor((ev) => {
+        const i = ev.findIndex((e) => e.type === "turn-complete");
+        return i >= 0 && ev.slice(i).some((e) => e.type === "chunk" && e.chunk === "text-delta");
+      }, 20000, "a delta of the second turn");
+      r1.kill("SIGKILL");
+      await r1.exited;
+      await turnsDone(sim, chat, 2);
+      await sim.fault("drop-bytes=3000", chat);
+      cOk(await runTchat(sim, chat, [], { state, timeoutS: 60, killAfterMs: 45000 }).exited);
+    },
+  },
 ];
+
+/** Waits (hang guard 30 s) until the simulator's .out holds n turn-completes. */
+async function turnsDone(sim, chat, n) {
+  const end = Date.now() + 30000;
+  for (;;) {
+    const s = await sim.session(chat);
+    if (s.out.filter((r) => r.headers?.some(([k, v]) => k === "trigger-control" && v === "turn-complete")).length >= n) return;
+    if (Date.now() > end) throw new Error(`${chat}: fewer than ${n} turn-completes after 30 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 // ------------------------------------------------------------ normalisation
 const SHOWN_HEADERS = ["accept", "content-type", "x-part-id", "last-event-id", "x-peek-settled", "timeout-seconds", "transfer-encoding", "x-device-key"];
@@ -340,7 +435,11 @@ function normalise(entries, chat, { coarseCursor = false } = {}) {
   const mine = entries.filter((e) => e.path.includes(`/${enc}/`) || e.path.endsWith(`/${enc}`));
   // what each .out seq was, from what the simulator served
   const types = new Map();
-  for (const e of mine) if (e.kind === "served") for (const r of e.records) types.set(r.seq, r.type);
+  const cutReqs = new Set(); // GETs whose batch the simulator cut (drop-bytes)
+  for (const e of mine) if (e.kind === "served") {
+    for (const r of e.records) types.set(r.seq, r.type);
+    if (e.cut) cutReqs.add(e.req);
+  }
   const tcs = [...types].filter(([, t]) => t === "control:turn-complete").map(([s]) => s).sort((a, b) => a - b);
   const cursor = (v) => {
     const n = Number(v);
@@ -387,7 +486,7 @@ function normalise(entries, chat, { coarseCursor = false } = {}) {
       }
     } else body = undefined;
     if (e.issued) tokens.set(e.issued, /\/token$/.test(e.path) ? "refresh" : "start");
-    out.push({ req: `${e.method} ${path}${e.query ?? ""}`, status: e.status, headers: h, ...(body !== undefined ? { body } : {}) });
+    out.push({ req: `${e.method} ${path}${e.query ?? ""}`, status: e.status, ...(cutReqs.has(e.n) ? { cut: true } : {}), headers: h, ...(body !== undefined ? { body } : {}) });
   }
   return out;
 }
@@ -401,7 +500,7 @@ function renameIds(v, chat, lab) {
   }
   return v === chat ? "{chat}" : v;
 }
-const show = (r) => `${r.req} -> ${r.status} ${JSON.stringify(r.headers)}${r.body !== undefined ? ` ${JSON.stringify(r.body)}` : ""}`;
+const show = (r) => `${r.req} -> ${r.status}${r.cut ? " (batch cut)" : ""} ${JSON.stringify(r.headers)}${r.body !== undefined ? ` ${JSON.stringify(r.body)}` : ""}`;
 
 /** Side-by-side text of the first difference and both sequences. */
 function describeDiff(js, c) {
@@ -415,9 +514,15 @@ function describeDiff(js, c) {
 }
 
 // ------------------------------------------------------------ the tests
-for (const sc of SCENARIOS) {
+// The scenarios run four at a time (each pair of clients on its own chat of
+// the two simulators); each is one subtest, reported on its own.
+test("parity: the official client and tchat make the same requests", { concurrency: 4, timeout: 120000 }, async (top) => {
+  await Promise.all(SCENARIOS.map((sc) => scenario(top, sc)));
+});
+
+function scenario(top, sc) {
   const todo = EXPECTED_DIVERGENCE[sc.name];
-  test(`parity: ${sc.name}`, { timeout: 60000, ...(todo ? { todo } : {}) }, async (t) => {
+  return top.test(sc.name, { timeout: 60000, ...(todo ? { todo } : {}) }, async (t) => {
     const chat = chatId(`par${SCENARIOS.indexOf(sc) + 1}`);
     for (const f of sc.faults ?? []) await Promise.all([simJs.fault(f, chat), simC.fault(f, chat)]);
     await Promise.all([sc.js(makeTransport(simJs), chat, simJs), sc.c(simC, chat)]);
@@ -426,6 +531,7 @@ for (const sc of SCENARIOS) {
     let c = normalise(lc.entries, chat, sc);
     const applied = [];
     for (const a of ALLOWED) {
+      if (a.documented === null) continue; // pending documentation
       if (a.scenarios && !a.scenarios.includes(sc.name)) continue;
       const before = JSON.stringify([js, c]);
       [js, c] = [a.apply(js, "js"), a.apply(c, "tchat")];

@@ -594,8 +594,9 @@ export async function startSim(o = {}) {
             records: batch.map((r) => renderRecord(r)),
             tail: { seq_num: ch.next, timestamp: last.timestamp },
           });
+          const served = opts.recordRequests && !isInternal ? logEntry({ kind: "served", path: req.url.split("?")[0], req: req.__logEntry?.n, records: batch.map(servedRecord) }) : null;
           write(`event: batch\nid: ${last.seq_num},${sentRecords},${meteredSoFar}\ndata: ${data}\n\n`);
-          if (opts.recordRequests && !isInternal && !closed) logEntry({ kind: "served", path: req.url.split("?")[0], records: batch.map(servedRecord) });
+          if (served && closed) served.cut = true; // drop-bytes cut this batch: only a part was sent
           lastWrite = Date.now();
           cursor = last.seq_num + 1;
         }
@@ -758,7 +759,7 @@ export async function startSim(o = {}) {
     }
     const p = url.pathname;
     vlog(`${req.method} ${p}`);
-    if (opts.recordRequests && !p.startsWith("/admin/") && !req.socket.__internal) recordRequest(req, res, url);
+    if (opts.recordRequests && !p.startsWith("/admin/") && !req.socket.__internal) req.__logEntry = recordRequest(req, res, url);
     if (req.method === "OPTIONS")
       return res.writeHead(204, { ...CORS, "access-control-allow-methods": "GET,POST,PUT,HEAD,OPTIONS", "access-control-allow-headers": "*", "access-control-max-age": "300" }).end();
     try {
