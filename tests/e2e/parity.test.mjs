@@ -82,6 +82,26 @@ const ALLOWED = [
     apply: (seq) => seq.map((r, i) => (seq[i - 1]?.cut && r.headers["last-event-id"] ? { ...r, headers: { ...r.headers, "last-event-id": "<resume point in or before the cut batch>" } } : r)),
   },
   {
+    id: "out-401-after-drop",
+    // README "Design notes", deliberate differences from 4.8.3: "a 401/403 on
+    // .out also refreshes after a mid-stream drop (4.8.3 gives up)";
+    // protocol.md §6.2 (3): "A C client should refresh in both cases".
+    // Up to the 401 both are the same; 4.8.3 ends there (the read fails),
+    // tchat asks for a token and resumes at the same cursor with it.
+    scenarios: ["401 on the .out reconnect after a drop mid-turn"],
+    apply: (seq, side) => {
+      const isOut = (r) => r && isReq(r, /^GET \/realtime\/v1\/sessions\/\{chat\}\/out$/);
+      const i = seq.findIndex((r, k) => isOut(r) && (r.status === 401 || r.status === 403) && isOut(seq[k - 1]));
+      if (i < 0) return seq;
+      const mark = { req: "(4.8.3 stops here: the stream fails; tchat refreshes the token and resumes at the same cursor)", headers: {} };
+      if (side === "js") return i === seq.length - 1 ? [...seq, mark] : seq;
+      const [tok, again] = [seq[i + 1], seq[i + 2]];
+      const resumes = tok && isReq(tok, /^POST \/chat\/\{chat\}\/token$/) && isOut(again) && again.status === 200 &&
+        again.headers.authorization === "Bearer <refresh>" && again.headers["last-event-id"] === seq[i].headers["last-event-id"];
+      return resumes ? [...seq.slice(0, i + 1), mark, ...seq.slice(i + 3)] : seq;
+    },
+  },
+  {
     id: "fetch-accept-any",
     // Not a deviation of tchat: fetch (undici) adds "Accept: */*" to a request
     // without one. protocol.md §2.4: the append as 4.8.3 builds it has no
@@ -412,6 +432,15 @@ const SCENARIOS = [
       await sim.fault("drop-bytes=3000", chat);
       cOk(await runTchat(sim, chat, [], { state, timeoutS: 60, killAfterMs: 45000 }).exited);
     },
+  },
+  {
+    name: "401 on the .out reconnect after a drop mid-turn",
+    faults: ["drop-records=5", "status=401,on=out,skip=1"],
+    js: async (tr, chat) => {
+      // 4.8.3 gives up: the SSE layer's own reconnect got 401 and the stream errors
+      await assert.rejects(jsTurns(tr, chat, ["/long 100"]), /401/);
+    },
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["//long 100"])),
   },
 ];
 
