@@ -1,10 +1,11 @@
 // Differential conformance: the official TriggerChatTransport of
-// @trigger.dev/sdk 4.8.3 and tchat hold the same conversations, each against a
-// fresh simulator started with --record-requests, and every HTTP request each
-// client makes is compared: method, path, query, the headers that carry
-// protocol meaning, and the JSON body (ids normalised). The two sequences must
-// be equal, or differ only as an ALLOWED entry below says, each citing the
-// documented deviation.
+// @trigger.dev/sdk 4.8.3 and tchat hold the same conversations, each client
+// against its own fresh simulator started with --record-requests (every
+// scenario on its own chat id, faults armed on both before it starts), and
+// every HTTP request each client makes is compared: method, path, query, the
+// status it got, the headers that carry protocol meaning, and the JSON body
+// (ids normalised). The two sequences must be equal, or differ only as an
+// ALLOWED entry below says, each citing the documented deviation.
 //
 // Normalisation (what is compared, per request):
 //  - the chat id in paths and bodies becomes {chat};
@@ -16,6 +17,11 @@
 //  - Last-Event-ID: the record it points at, named from what the simulator
 //    served: tcK (the K-th turn-complete) or after-tcK+N(type) (N records
 //    after it; "+*" where the scenario stops at a moment that is not exact);
+//  - a GET whose batch the simulator cut (drop-bytes) is marked "batch cut";
+//  - headers only fetch adds (user-agent, accept-encoding, sec-fetch-mode,
+//    ...) are not compared: Accept, Content-Type, X-Part-Id, Last-Event-ID,
+//    X-Peek-Settled, Timeout-Seconds, Transfer-Encoding, x-trigger-*, the
+//    presence of Content-Length (POST) and X-Device-Key are;
 //  - the backend calls (/chat/{chat}/start, /token) are app-defined
 //    (protocol.md §2.1): the JS side's callbacks are written as the docs'
 //    example; they are compared like the rest.
@@ -47,8 +53,9 @@ const EXPECTED_DIVERGENCE = {
 };
 
 // ---------------------------------------------------------------------------
-// Documented deviations: transforms applied to BOTH normalised sequences of a
-// scenario before they are compared. Each cites where it is documented.
+// Documented deviations: transforms apply(seq, side) run on BOTH normalised
+// sequences of a scenario (side "js" / "tchat") before they are compared; the
+// test names the entries that changed something. Each cites its documentation.
 const isReq = (r, re) => re.test(r.req);
 const ALLOWED = [
   {
