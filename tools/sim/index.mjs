@@ -35,6 +35,8 @@ const HELP = `usage: node tools/sim [flags]
   --exit-on-stdin-eof exit when stdin reaches end of file (start it with a pipe on stdin;
                       when the test process dies, the pipe closes and the simulator exits)
   --verbose           log every request on stderr
+  --record-requests   keep every client request (headers, body, status; tokens as hashes)
+                      for GET /admin/requests (differential tests)
   --help              this text
 
 Ready line (stdout, one line, then nothing else on stdout):
@@ -65,6 +67,7 @@ try {
       "device-key": { type: "string", multiple: true, default: [] },
       "task-id": { type: "string", default: "sim-agent" },
       verbose: { type: "boolean", default: false },
+      "record-requests": { type: "boolean", default: false },
       "max-seconds": { type: "string", default: "0" },
       "idle-run-seconds": { type: "string", default: "300" },
       "max-runs": { type: "string", default: "12" },
@@ -118,6 +121,7 @@ const sim = await startSim({
   deviceKeys: deviceKeys.length ? deviceKeys : ["trigchat-dev-device"],
   taskId: a["task-id"],
   verbose: a.verbose,
+  recordRequests: a["record-requests"],
   idleRunSeconds: int(a["idle-run-seconds"], "idle-run-seconds", 1),
   maxRuns: int(a["max-runs"], "max-runs", 1),
 }).catch((e) => {

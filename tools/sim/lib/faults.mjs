@@ -41,6 +41,12 @@ export function normalize(f) {
   if (!f || typeof f.kind !== "string" || !(f.kind in FAULT_KINDS)) throw new Error(`unknown fault kind ${JSON.stringify(f?.kind)}; known: ${Object.keys(FAULT_KINDS).join(", ")}`);
   const out = { kind: f.kind, session: String(f.session ?? "*"), count: f.count === undefined ? 1 : Number(f.count) };
   if (!Number.isInteger(out.count) || out.count < 0) throw new Error("count must be an integer >= 0 (0 = forever)");
+  // skip=N: let the first N matching requests through, then fire (e.g. a 401 on
+  // the second append of a conversation, armed before it starts).
+  if (f.skip !== undefined) {
+    out.skip = Number(f.skip);
+    if (!Number.isInteger(out.skip) || out.skip < 0) throw new Error("skip must be an integer >= 0");
+  }
   const num = (v, name) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < 0) throw new Error(`${f.kind}: ${name} must be a number >= 0`);
@@ -108,6 +114,10 @@ export class Faults {
     );
     if (i < 0) return null;
     const f = this.list[i];
+    if (f.skip > 0) {
+      f.skip -= 1;
+      return null;
+    }
     if (f.count > 0) {
       f.count -= 1;
       if (f.count === 0) this.list.splice(i, 1);
@@ -119,7 +129,7 @@ export class Faults {
 
 function describe(f) {
   const extra = Object.entries(f)
-    .filter(([k]) => !["kind", "session", "count"].includes(k))
+    .filter(([k, v]) => !["kind", "session", "count"].includes(k) && !(k === "skip" && !v))
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
   return `${f.kind}${extra ? `(${extra})` : ""} session=${f.session} count=${f.count === 0 ? "forever" : f.count}`;

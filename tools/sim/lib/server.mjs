@@ -6,6 +6,7 @@ import http from "node:http";
 import net from "node:net";
 import tls from "node:tls";
 import { Duplex } from "node:stream";
+import { createHash } from "node:crypto";
 import { configure } from "@trigger.dev/sdk";
 import { Store, meteredBytes, nanoid } from "./store.mjs";
 import { Faults, parseFaultSpec } from "./faults.mjs";
@@ -100,6 +101,7 @@ export async function startSim(o = {}) {
     idleRunSeconds: 300,
     maxRuns: 12,
     verbose: false,
+    recordRequests: false,
     log: (line) => process.stderr.write(`sim: ${line}\n`),
     ...o,
   };
@@ -161,6 +163,86 @@ export async function startSim(o = {}) {
       return true;
     }
     return false;
+  }
+
+  // ---------------------------------------------------------------- request log
+  // --record-requests: every request a client makes (not /admin/*, not the
+  // agent's own loopback calls), in arrival order, for differential tests
+  // (tests/e2e/parity.test.mjs): method, path, query, headers, the body as the
+  // handler read it, the status, and the tokens handed out (backend answers,
+  // turn-complete headers). Tokens never appear: an Authorization value is
+  // "<scheme> <tag>", a token "<tag>", tag = "t:" + 12 hex of its SHA-256.
+  // GET /admin/requests returns {entries}; DELETE /admin/requests clears it.
+  const reqLog = [];
+  const REQLOG_MAX = 20000;
+  const REQLOG_BODY_MAX = 64 * 1024;
+  const tokenTag = (tok) => `t:${createHash("sha256").update(String(tok)).digest("hex").slice(0, 12)}`;
+  const logEntry = (e) => {
+    e.n = reqLog.length;
+    if (reqLog.length < REQLOG_MAX) reqLog.push(e);
+    return e;
+  };
+  /** What a served .out record was: {seq, type} (+ issued: the tag of a turn-complete's PAT). */
+  function servedRecord(r) {
+    const o = { seq: r.seq_num, type: "?" };
+    if (r.headers?.[0]?.[0] === "") o.type = `command:${r.headers[0][1]}`;
+    else if (r.headers?.length) {
+      o.type = `control:${r.headers.find(([k]) => k === "trigger-control")?.[1] ?? "?"}`;
+      const pat = r.headers.find(([k]) => k === "public-access-token");
+      if (pat) o.issued = tokenTag(pat[1]);
+    } else {
+      try {
+        o.type = JSON.parse(r.body).data.type ?? "?";
+      } catch {}
+    }
+    return o;
+  }
+  function recordRequest(req, res, url) {
+    const headers = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (k === "authorization") {
+        const m = /^(\S+)\s+(.*)$/.exec(String(v));
+        headers[k] = m ? `${m[1]} ${tokenTag(m[2].trim())}` : tokenTag(v);
+      } else if (k === "x-device-key") headers[k] = "<redacted>";
+      else headers[k] = v;
+    }
+    const e = logEntry({ kind: "request", method: req.method, path: url.pathname, query: url.search, headers, body: "", status: null });
+    // Tap the body as the handler reads it (a handler that never reads it, e.g.
+    // a 413 before the body, leaves "").
+    const emit = req.emit;
+    req.emit = function (ev, ...args) {
+      if (ev === "data" && e.body.length < REQLOG_BODY_MAX) e.body += Buffer.from(args[0]).toString("utf8");
+      return emit.call(this, ev, ...args);
+    };
+    const writeHead = res.writeHead;
+    res.writeHead = function (status, ...rest) {
+      e.status = status;
+      return writeHead.call(this, status, ...rest);
+    };
+    // The tokens a backend or session-create answer hands out.
+    if (req.method === "POST" && (/^\/chat\/[^/]+\/(start|token)$/.test(url.pathname) || url.pathname === "/api/v1/sessions")) {
+      const parts = [];
+      const write = res.write;
+      const end = res.end;
+      res.write = function (chunk, ...rest) {
+        if (chunk && typeof chunk !== "function") parts.push(Buffer.from(chunk));
+        return write.call(this, chunk, ...rest);
+      };
+      res.end = function (chunk, ...rest) {
+        if (chunk && typeof chunk !== "function") parts.push(Buffer.from(chunk));
+        e.status ??= res.statusCode;
+        const text = Buffer.concat(parts).toString("utf8");
+        let tok = null;
+        try {
+          tok = JSON.parse(text).publicAccessToken ?? null;
+        } catch {
+          if (/^[\w.-]+$/.test(text)) tok = text;
+        }
+        if (tok && res.statusCode < 300) e.issued = tokenTag(tok);
+        return end.call(this, chunk, ...rest);
+      };
+    }
+    return e;
   }
 
   // ---------------------------------------------------------------- store
@@ -512,7 +594,9 @@ export async function startSim(o = {}) {
             records: batch.map((r) => renderRecord(r)),
             tail: { seq_num: ch.next, timestamp: last.timestamp },
           });
+          const served = opts.recordRequests && !isInternal ? logEntry({ kind: "served", path: req.url.split("?")[0], req: req.__logEntry?.n, records: batch.map(servedRecord) }) : null;
           write(`event: batch\nid: ${last.seq_num},${sentRecords},${meteredSoFar}\ndata: ${data}\n\n`);
+          if (served && closed) served.cut = true; // drop-bytes cut this batch: only a part was sent
           lastWrite = Date.now();
           cursor = last.seq_num + 1;
         }
@@ -641,6 +725,10 @@ export async function startSim(o = {}) {
         outNext: s.ch.out.next,
       });
     }
+    if (p === "/admin/requests") {
+      if (req.method === "DELETE") reqLog.length = 0;
+      return json(res, 200, { recording: !!opts.recordRequests, entries: reqLog });
+    }
     if (p === "/admin/health") return json(res, 200, { ok: true });
     return json(res, 404, { error: "Not found" });
   }
@@ -671,6 +759,7 @@ export async function startSim(o = {}) {
     }
     const p = url.pathname;
     vlog(`${req.method} ${p}`);
+    if (opts.recordRequests && !p.startsWith("/admin/") && !req.socket.__internal) req.__logEntry = recordRequest(req, res, url);
     if (req.method === "OPTIONS")
       return res.writeHead(204, { ...CORS, "access-control-allow-methods": "GET,POST,PUT,HEAD,OPTIONS", "access-control-allow-headers": "*", "access-control-max-age": "300" }).end();
     try {

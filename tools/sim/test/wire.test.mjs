@@ -3,6 +3,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startSim, request, admin, createSession, append, readOut, msgChunk, until, parseSse, SECRET, DEVICE_KEY } from "./helpers.mjs";
 import { trimBody } from "../lib/store.mjs";
+import { createHash } from "node:crypto";
 import { echoReply } from "../agent/scripts.mjs";
 
 let sim;
@@ -12,7 +13,7 @@ const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split(".")[1], "base64url")
 const isTc = (r) => r.headers?.some(([k, v]) => k === "trigger-control" && v === "turn-complete");
 
 before(async () => {
-  sim = await startSim(["--ping-ms", "300", "--token-ttl", "120"]);
+  sim = await startSim(["--ping-ms", "300", "--token-ttl", "120", "--record-requests"]);
 });
 after(async () => {
   await sim?.stop();
@@ -263,4 +264,41 @@ test("admin: injected raw records appear on .out with the next seq", async () =>
   const o = await readOut(sim, id, { timeout: "1" });
   assert.equal(JSON.parse(o.records[1].body).id, "DUPE123");
   assert.deepEqual(o.records[2].headers, [["trigger-control", "upgrade-required"]]);
+});
+
+test("--record-requests: GET /admin/requests lists each client request (tokens as hashes), what it handed out and what .out served", async () => {
+  const id = cid("reclog");
+  const tagOf = (tok) => `t:${createHash("sha256").update(tok).digest("hex").slice(0, 12)}`;
+  const created = await createSession(sim, id);
+  const r = await append(sim, id, msgChunk(id, "logged"), { token: created.publicAccessToken, partId: "part-log-1" });
+  assert.equal(r.status, 200);
+  await until(async () => (await readOut(sim, id, { timeout: "1" })).records.some(isTc), 30000, "turn-complete");
+  const { recording, entries } = await admin(sim, "/admin/requests");
+  assert.equal(recording, true);
+  const mine = entries.filter((e) => e.path.includes(id) || e.body?.includes(id));
+  const create = mine.find((e) => e.kind === "request" && e.path === "/api/v1/sessions");
+  assert.equal(create.status, 201);
+  assert.equal(create.issued, tagOf(created.publicAccessToken));
+  const ap = mine.find((e) => e.kind === "request" && e.path.endsWith("/in/append"));
+  assert.equal(ap.method, "POST");
+  assert.equal(ap.status, 200);
+  assert.equal(ap.headers.authorization, `Bearer ${tagOf(created.publicAccessToken)}`);
+  assert.equal(ap.headers["x-part-id"], "part-log-1");
+  assert.equal(JSON.parse(ap.body).payload.message.parts[0].text, "logged");
+  assert.ok(!JSON.stringify(entries).includes(created.publicAccessToken), "no token in the log");
+  assert.ok(!JSON.stringify(entries).includes(SECRET), "no secret key in the log");
+  const served = mine.filter((e) => e.kind === "served").flatMap((e) => e.records);
+  const tc = served.find((x) => x.type === "control:turn-complete");
+  assert.ok(tc?.issued?.startsWith("t:"), JSON.stringify(served));
+  assert.ok(served.some((x) => x.type === "text-delta"));
+  assert.ok(!entries.some((e) => e.path?.startsWith("/admin/")), "admin calls are not logged");
+});
+
+test("fault skip=N: the first N matching requests pass, the next one gets the fault", async () => {
+  const id = cid("skip");
+  await createSession(sim, id);
+  await admin(sim, "/admin/faults", { spec: `status=500,on=in,skip=1,session=${id}` });
+  assert.equal((await append(sim, id, { kind: "stop" })).status, 200);
+  assert.equal((await append(sim, id, { kind: "stop" })).status, 500);
+  assert.equal((await append(sim, id, { kind: "stop" })).status, 200);
 });
