@@ -95,6 +95,15 @@
  * Such a record counts for the retry budgets once it is whole; each
  * fragment restarts the stall timer.
  *
+ * .out, beyond 4.8.3: each record of an S2 batch is handed out as the batch
+ * streams and the cursor moves per whole record, so a drop inside a batch
+ * resumes after its last whole record (protocol.md §8 scenario 3); 4.8.3
+ * parses a batch only once its SSE event is complete and resumes after the
+ * last whole batch, fetching the cut batch's records again. A 401/403 on a
+ * reconnect after a drop mid-stream refreshes the token and resumes (4.8.3
+ * fails the stream there; protocol.md §6.2). Both show in the wire parity
+ * test against 4.8.3 (tests/e2e/parity.test.mjs).
+ *
  * Tokens never appear in an event other than SESSION_CHANGED's record, and
  * never in a log.
  *

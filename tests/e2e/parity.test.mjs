@@ -44,12 +44,6 @@ import { startSim, chatId, runTchat, summarize, longText, ROOT, DEVICE_KEY, TASK
 // matches fails, so the entry cannot outlive the fix.
 const EXPECTED_DIVERGENCE = {
   // "scenario name": "finding: what differs (see the report)",
-  "drop in the middle of a batch while resuming":
-    "core/chat_out.c: after a drop inside a multi-record S2 batch, tchat resumes with Last-Event-ID = the last WHOLE RECORD " +
-    "(after-tc1+20), 4.8.3 with the last whole batch EVENT (tc1, it parses a batch only once its event is complete). " +
-    "By design (README Design notes: the batch JSON is scanned as it streams), but listed in neither core/tc_chat.h's " +
-    "deviations nor README's 'Deliberate differences from 4.8.3'. Fix = document it there, then set `documented` of " +
-    "ALLOWED 'mid-batch-resume' to the citation and delete this entry.",
 };
 
 // ---------------------------------------------------------------------------
@@ -82,9 +76,9 @@ const ALLOWED = [
     // tchat hands out each record of an S2 batch as it is scanned and moves
     // its cursor per whole record; 4.8.3 parses a batch when its SSE event is
     // complete. After a cut inside a batch the resume cursors differ (tchat's
-    // is later, within the cut batch). Pending: not yet documented (see
-    // EXPECTED_DIVERGENCE); while `documented` is null this entry is inert.
-    documented: null,
+    // is later, within the cut batch; protocol.md §8 scenario 3 asks for
+    // the record's seq).
+    documented: "core/tc_chat.h '.out, beyond 4.8.3'; README Design notes, deliberate differences",
     scenarios: ["drop in the middle of a batch while resuming"],
     apply: (seq) => seq.map((r, i) => (seq[i - 1]?.cut && r.headers["last-event-id"] ? { ...r, headers: { ...r.headers, "last-event-id": "<resume point in or before the cut batch>" } } : r)),
   },
