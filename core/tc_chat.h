@@ -384,12 +384,13 @@ typedef enum tc_chat_event_type {
   TC_CHAT_EV_SESSION_CLOSED,      /* text: the reason (may be empty); source: SEND, STREAM or START (DIRECT 409) */
   TC_CHAT_EV_RECORD_SKIPPED,      /* err: an oversized or invalid record was skipped */
   TC_CHAT_EV_AUTH_FAILED,         /* err, status: session start or token refresh failed */
-  TC_CHAT_EV_STREAM_DECODE_ERROR  /* err (-40..-54): a .out attempt ended on a batch
+  TC_CHAT_EV_STREAM_DECODE_ERROR, /* err (-40..-54): a .out attempt ended on a batch
                                      the decoder cannot get past (framing damaged: not a
                                      record, RECORD_SKIPPED). .out reconnects from the
                                      cursor after the backoff, as after a drop, and keeps
                                      trying (the same batch may come again): one event per
                                      attempt, for the app to count; nothing has given up */
+  TC_CHAT_EV__COUNT               /* the number of event types (not an event): size name tables with it */
 } tc_chat_event_type_t;
 
 typedef enum tc_chat_source {

@@ -79,6 +79,14 @@ test("error event mid-turn (§8.7): resume from the cursor", { timeout: 60000 },
   await exact("errev", `//long ${LONG}`, longText(LONG), ["error-event=simulated failure,after=100"]);
 });
 
+test("a batch that is not JSON mid-turn: reported as stream-decode-error, resume from the cursor", { timeout: 60000 }, async () => {
+  const { r, chat } = await exact("badbatch", `//long ${LONG}`, longText(LONG), ["bad-batch,after=100"]);
+  assert.ok(sim.logFor(chat).some((l) => l.includes("bad batch after 100 records")), "the simulator sent the bad batch");
+  const bad = r.events.filter((e) => e.type === "stream-decode-error");
+  assert.equal(bad.length, 1, summarize(r.events));
+  assert.equal(bad[0].error, "TC_ERR_JSON_SYNTAX", JSON.stringify(bad[0]));
+});
+
 test("[DONE] mid-turn (§8.4): resubscribe, exact answer", { timeout: 60000 }, async () => {
   await exact("doneafter", `//long ${LONG}`, longText(LONG), ["done-after=120"]);
 });

@@ -110,8 +110,9 @@ static void print_event_json(const tc_chat_event_t *ev)
   static const char *const names[] = {
     "chunk", "text", "turn-complete", "session-changed", "message-sent", "message-send-failed",
     "stream-connected", "first-chunk", "run-pending-version", "stream-error", "session-closed",
-    "record-skipped", "auth-failed",
+    "record-skipped", "auth-failed", "stream-decode-error",
   };
+  _Static_assert(sizeof names / sizeof names[0] == TC_CHAT_EV__COUNT, "a name for every event type");
   jsonl_t j;
   if (ev->type == TC_CHAT_EV_TEXT) return; /* the chunk line already carries the delta */
   jsonl_begin(&j, names[ev->type]);
@@ -255,6 +256,9 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
     break;
   case TC_CHAT_EV_RECORD_SKIPPED:
     status(a, "skipped a record", tc_strerror(ev->err));
+    break;
+  case TC_CHAT_EV_STREAM_DECODE_ERROR:
+    status(a, "the stream sent a batch that cannot be decoded, reconnecting", tc_strerror(ev->err));
     break;
   default:
     break;

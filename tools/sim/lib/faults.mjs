@@ -8,6 +8,7 @@ export const FAULT_KINDS = {
   "drop-records": ".out: destroy the TCP connection right after N records were written",
   "error-event": ".out: after `after` records, send `event: error` (data = text) and end without [DONE]",
   "done-after": ".out: after N records, end the read with data: [DONE] (no turn-complete)",
+  "bad-batch": ".out: after `after` records, send one batch event whose data is not JSON, and end the response",
   stall: ".out: send only pings, never records, until Timeout-Seconds has passed (then [DONE])",
   split: ".out: write the response in N-byte segments (gap=ms between them, default 1)",
   "tls-cut": ".out (TLS): after `after` records, cut the socket in the middle of the next TLS record",
@@ -76,6 +77,7 @@ export function normalize(f) {
       out.after = num(f.after ?? 0, "after");
       break;
     case "tls-cut":
+    case "bad-batch":
       out.after = num(f.value ?? f.after ?? 0, "after");
       break;
     case "close":

@@ -488,6 +488,7 @@ export async function startSim(o = {}) {
       stall: take("stall"),
       split: take("split"),
       tlsCut: take("tls-cut"),
+      badBatch: take("bad-batch"),
     };
     res.writeHead(200, headers);
     res.flushHeaders?.();
@@ -579,7 +580,7 @@ export async function startSim(o = {}) {
         }
         let cutAfter = false;
         // drop-records / error-event / done-after / tls-cut: cut the batch at the limit.
-        const limits = [f.dropRecords?.n, f.errorEvent?.after, f.doneAfter?.n, f.tlsCut?.after].filter((x) => x !== undefined);
+        const limits = [f.dropRecords?.n, f.errorEvent?.after, f.doneAfter?.n, f.tlsCut?.after, f.badBatch?.after].filter((x) => x !== undefined);
         const limit = limits.length ? Math.min(...limits) : Infinity;
         if (sentRecords + batch.length >= limit) {
           batch.length = Math.max(0, limit - sentRecords);
@@ -608,6 +609,11 @@ export async function startSim(o = {}) {
       if (f.errorEvent && sentRecords >= f.errorEvent.after) {
         write(`event: error\ndata: ${f.errorEvent.text.replace(/\n/g, " ")}\n\n`);
         log(`.out ${fk}: error event after ${sentRecords} records`);
+        return end();
+      }
+      if (f.badBatch && sentRecords >= f.badBatch.after) {
+        write(`event: batch\ndata: {"records":[{"seq_num":${cursor},]}\n\n`); // a trailing comma: not JSON
+        log(`.out ${fk}: bad batch after ${sentRecords} records`);
         return end();
       }
       if (f.doneAfter && sentRecords >= f.doneAfter.n) {
@@ -657,7 +663,7 @@ export async function startSim(o = {}) {
       cleanup();
     });
     // The first pass may cut immediately (drop-records=0 etc.).
-    if (f.dropRecords?.n === 0 || f.errorEvent?.after === 0 || f.doneAfter?.n === 0 || f.tlsCut?.after === 0) return applyCut();
+    if (f.dropRecords?.n === 0 || f.errorEvent?.after === 0 || f.doneAfter?.n === 0 || f.tlsCut?.after === 0 || f.badBatch?.after === 0) return applyCut();
     let scheduled = false;
     unwait = ch.wait(() => {
       if (scheduled) return;
