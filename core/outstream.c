@@ -655,17 +655,15 @@ static tc_err_t str_piece(tc_outstream_t *o, const char **pp, const char *e)
       if (o->str_start && !(o->rflags & RF_CTRL)) return make_room(o);
       if (o->strrole == SR_HVAL) mark(o, RF_OVER, TC_ERR_RECORD_OVERSIZED);
       /* a header name that long is simply not a known one */
-      o->rec_len = o->str_start;
-      o->sink = SK_SKIP;
-      o->esc = tc_json__unesc_after_bs(&o->unesc);
-      return TC_OK;
-    }
-    if (rc < 0) { /* skip the rest, from the offending byte */
+    } else if (rc < 0) { /* skip the rest, from the offending byte */
       mark(o, RF_INV, (tc_err_t)rc);
-      o->rec_len = o->str_start;
-      o->sink = SK_SKIP;
-      o->esc = tc_json__unesc_after_bs(&o->unesc);
+    } else {
+      break; /* more to come */
     }
+    /* either way the rest of the string is skipped */
+    o->rec_len = o->str_start;
+    o->sink = SK_SKIP;
+    o->esc = tc_json__unesc_after_bs(&o->unesc);
     break;
   case SK_DELTA:
     return delta_piece(o, pp, e);
