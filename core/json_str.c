@@ -790,9 +790,8 @@ tc_err_t tc_json_put_merged(tc_buf_t *b, tc_slice_t base, tc_slice_t over)
     if (!p) continue;
     while (member_at(&p, obj.ptr + obj.len, &m)) {
       if (!i && has_key(over, m.key)) continue;
-      if (!first) tc_buf_put(b, ",", 1);
+      tc_buf_put(b, &",\""[first], 2u - first); /* the key's quote, after a comma but for the first */
       first = false;
-      tc_buf_put(b, "\"", 1);
       tc_buf_put(b, m.key.ptr, m.key.len);
       tc_buf_put(b, "\":", 2);
       tc_buf_put(b, m.v, (size_t)(m.ve - m.v));
