@@ -1182,8 +1182,9 @@ void tc_outstream_init(tc_outstream_t *o, char *rec_buf, size_t rec_cap, const t
    * offsets from NULL, even zero, are undefined behaviour) */
   o->rec = rec_buf ? rec_buf : o->err_text;
   o->rec_cap = rec_buf ? (rec_cap < 0x7FFFFFFFu ? rec_cap : 0x7FFFFFFFu) : 0;
-  event_reset(o);
+  /* (the memset did event_reset's work: EV_NONE, S_VAL and K_OTHER are 0) */
 }
+_Static_assert(EV_NONE == 0 && S_VAL == 0 && K_OTHER == 0, "tc_outstream_init: the memset is event_reset");
 
 void tc_outstream_set_cursor(tc_outstream_t *o, uint64_t seq)
 {
