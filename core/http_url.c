@@ -47,12 +47,9 @@ tc_err_t tc_url_parse(const char *url, size_t len, tc_url_t *out)
   out->host = (tc_slice_t){ url + h, he - h };
   out->port = out->tls ? 443 : 80;
   if (p < ae) {
-    uint32_t port = 0;
-    if (url[p] != ':' || ae - p < 2 || ae - p > 6) return TC_ERR_HTTP_URL;
-    for (p++; p < ae; p++) {
-      if (!is_digit(url[p])) return TC_ERR_HTTP_URL;
-      port = port * 10u + (uint32_t)(url[p] - '0');
-    }
+    uint64_t port;
+    /* ':' and 1 to 5 digits */
+    if (url[p] != ':' || ae - p > 6 || !tc_parse_u64(url + p + 1, ae - p - 1, &port)) return TC_ERR_HTTP_URL;
     if (port == 0 || port > 65535u) return TC_ERR_HTTP_URL;
     out->port = (uint16_t)port;
     out->port_explicit = true;

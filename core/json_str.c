@@ -584,13 +584,7 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
     c = (unsigned char)*p;
     switch (u->state) {
     case U_ESC:
-      if (c == 'u') {
-        u->state = U_HEX;
-        u->need = 4;
-        u->cp = 0;
-        p++;
-        break;
-      }
+      if (c == 'u') goto hex4;
       {
         int d = esc_char(c);
         if (d < 0) {
@@ -649,14 +643,16 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
         rc = TC_ERR_JSON_SURROGATE;
         goto out;
       }
-      p++;
-      if (u->state == U_LOW_U) {
-        u->state = U_HEX;
-        u->need = 4;
-        u->cp = 0;
-      } else {
+      if (u->state == U_LOW_BS) {
         u->state = U_LOW_U;
+        p++;
+        break;
       }
+    hex4: /* the 'u' of a \u: its four hex digits follow */
+      u->state = U_HEX;
+      u->need = 4;
+      u->cp = 0;
+      p++;
       break;
     default: { /* U_UTF8: completing a held sequence */
       int r;
@@ -794,9 +790,8 @@ tc_err_t tc_json_put_merged(tc_buf_t *b, tc_slice_t base, tc_slice_t over)
     if (!p) continue;
     while (member_at(&p, obj.ptr + obj.len, &m)) {
       if (!i && has_key(over, m.key)) continue;
-      if (!first) tc_buf_put(b, ",", 1);
+      tc_buf_put(b, &",\""[first], 2u - first); /* the key's quote, after a comma but for the first */
       first = false;
-      tc_buf_put(b, "\"", 1);
       tc_buf_put(b, m.key.ptr, m.key.len);
       tc_buf_put(b, "\":", 2);
       tc_buf_put(b, m.v, (size_t)(m.ve - m.v));

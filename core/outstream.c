@@ -655,17 +655,15 @@ static tc_err_t str_piece(tc_outstream_t *o, const char **pp, const char *e)
       if (o->str_start && !(o->rflags & RF_CTRL)) return make_room(o);
       if (o->strrole == SR_HVAL) mark(o, RF_OVER, TC_ERR_RECORD_OVERSIZED);
       /* a header name that long is simply not a known one */
-      o->rec_len = o->str_start;
-      o->sink = SK_SKIP;
-      o->esc = tc_json__unesc_after_bs(&o->unesc);
-      return TC_OK;
-    }
-    if (rc < 0) { /* skip the rest, from the offending byte */
+    } else if (rc < 0) { /* skip the rest, from the offending byte */
       mark(o, RF_INV, (tc_err_t)rc);
-      o->rec_len = o->str_start;
-      o->sink = SK_SKIP;
-      o->esc = tc_json__unesc_after_bs(&o->unesc);
+    } else {
+      break; /* more to come */
     }
+    /* either way the rest of the string is skipped */
+    o->rec_len = o->str_start;
+    o->sink = SK_SKIP;
+    o->esc = tc_json__unesc_after_bs(&o->unesc);
     break;
   case SK_DELTA:
     return delta_piece(o, pp, e);
@@ -1184,8 +1182,9 @@ void tc_outstream_init(tc_outstream_t *o, char *rec_buf, size_t rec_cap, const t
    * offsets from NULL, even zero, are undefined behaviour) */
   o->rec = rec_buf ? rec_buf : o->err_text;
   o->rec_cap = rec_buf ? (rec_cap < 0x7FFFFFFFu ? rec_cap : 0x7FFFFFFFu) : 0;
-  event_reset(o);
+  /* (the memset did event_reset's work: EV_NONE, S_VAL and K_OTHER are 0) */
 }
+_Static_assert(EV_NONE == 0 && S_VAL == 0 && K_OTHER == 0, "tc_outstream_init: the memset is event_reset");
 
 void tc_outstream_set_cursor(tc_outstream_t *o, uint64_t seq)
 {

@@ -344,17 +344,25 @@ static tc_err_t append(tc_kv_flash_t *kv, uint8_t type, const char *key, size_t 
   return TC_OK;
 }
 
-static tc_err_t kvf_get(void *ctx, const char *key, void *buf, size_t cap, size_t *len)
+/* The live value record of key in r: TC_OK, or TC_ERR_KV_KEY, _STATE,
+ * TC_ERR_KV_IO or TC_ERR_KV_NOT_FOUND (never written, or erased). */
+static tc_err_t lookup(tc_kv_flash_t *kv, const char *key, rec_t *r)
 {
-  tc_kv_flash_t *kv = ctx;
-  rec_t r;
   int found;
   if (tc_kv_check_key(key) != TC_OK) return TC_ERR_KV_KEY;
   if (kv->flash == NULL) return TC_ERR_STATE;
   kv->ioerr = 0;
-  found = find_latest(kv, key, strlen(key), &r);
+  found = find_latest(kv, key, strlen(key), r);
   if (kv->ioerr) return TC_ERR_KV_IO;
-  if (!found || r.type != REC_VAL) return TC_ERR_KV_NOT_FOUND;
+  return found && r->type == REC_VAL ? TC_OK : TC_ERR_KV_NOT_FOUND;
+}
+
+static tc_err_t kvf_get(void *ctx, const char *key, void *buf, size_t cap, size_t *len)
+{
+  tc_kv_flash_t *kv = ctx;
+  rec_t r;
+  tc_err_t err = lookup(kv, key, &r);
+  if (err != TC_OK) return err;
   if (len != NULL) *len = r.vlen;
   if (cap < r.vlen) return TC_ERR_KV_TOO_BIG;
   if (r.vlen > 0 && !rd(kv, r.addr + HDR + r.klen, buf, r.vlen)) return TC_ERR_KV_IO;
@@ -376,13 +384,9 @@ static tc_err_t kvf_erase(void *ctx, const char *key)
 {
   tc_kv_flash_t *kv = ctx;
   rec_t r;
-  int found;
-  if (tc_kv_check_key(key) != TC_OK) return TC_ERR_KV_KEY;
-  if (kv->flash == NULL) return TC_ERR_STATE;
-  kv->ioerr = 0;
-  found = find_latest(kv, key, strlen(key), &r);
-  if (kv->ioerr) return TC_ERR_KV_IO;
-  if (!found || r.type != REC_VAL) return TC_OK;
+  tc_err_t err = lookup(kv, key, &r);
+  if (err == TC_ERR_KV_NOT_FOUND) return TC_OK; /* nothing to erase */
+  if (err != TC_OK) return err;
   return append(kv, REC_DEL, key, strlen(key), NULL, 0);
 }
 

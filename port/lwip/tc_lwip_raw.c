@@ -11,28 +11,18 @@
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
 
+#include "tc_lwip_clock.h"
+
 #if !LWIP_TCP || !LWIP_CALLBACK_API
 #error "port/lwip/tc_lwip_raw.c needs LWIP_TCP and LWIP_CALLBACK_API"
 #endif
 
 enum { ST_IDLE, ST_RESOLVING, ST_CONNECTING, ST_OPEN, ST_FAILED };
 
-/* sys_now() is 32-bit and wraps after 49 days: extend it (one loop owns lwIP). */
-static uint64_t sys_clock(void *ctx)
-{
-  static uint32_t last;
-  static uint64_t high;
-  uint32_t now = sys_now();
-  (void)ctx;
-  if (now < last) high += (uint64_t)1 << 32;
-  last = now;
-  return high | now;
-}
-
 void tc_lwip_raw_init(tc_lwip_raw_t *c, tc_clock_fn clock, void *clock_ctx)
 {
   memset(c, 0, sizeof *c);
-  c->clock = clock ? clock : sys_clock;
+  c->clock = clock ? clock : tc_lwip__sys_clock;
   c->clock_ctx = clock ? clock_ctx : NULL;
   c->state = ST_IDLE;
 }

@@ -9,30 +9,19 @@
 #include "lwip/sockets.h"
 #include "lwip/sys.h"
 
+#include "tc_lwip_clock.h"
+
 #if !LWIP_SOCKET
 #error "port/lwip/tc_lwip_sockets.c needs LWIP_SOCKET (NO_SYS=0); bare metal uses tc_lwip_raw.c"
 #endif
 
 enum { ST_IDLE, ST_CONNECTING, ST_OPEN, ST_FAILED };
 
-/* sys_now() is 32-bit and wraps after 49 days: extend it (the adapter is
- * driven from one task). */
-static uint64_t sys_clock(void *ctx)
-{
-  static uint32_t last;
-  static uint64_t high;
-  uint32_t now = sys_now();
-  (void)ctx;
-  if (now < last) high += (uint64_t)1 << 32;
-  last = now;
-  return high | now;
-}
-
 void tc_lwip_sock_init(tc_lwip_sock_t *net, tc_clock_fn clock, void *clock_ctx)
 {
   memset(net, 0, sizeof *net);
   net->fd = -1;
-  net->clock = clock ? clock : sys_clock;
+  net->clock = clock ? clock : tc_lwip__sys_clock;
   net->clock_ctx = clock ? clock_ctx : NULL;
 }
 
