@@ -1,6 +1,7 @@
 /* test_port_posix.c — the POSIX socket transport on loopback: connect (IPv4,
  * IPv6, every address), refused, DNS failure, connect timeout on a fake clock,
- * partial and would-block writes, EOF, reset without SIGPIPE. */
+ * partial and would-block writes, EOF, reset and a graceful close without
+ * SIGPIPE, no file descriptor left. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -361,6 +363,66 @@ static void test_clock_and_random(void)
   CHECK(memcmp(r1, r2, sizeof r1) != 0); /* 2^-256 to fail by chance */
 }
 
+/* No descriptor left for the socket: a named error at once, no hang, and
+ * the transport works again once descriptors are free. */
+static void test_no_descriptor_left_is_a_named_error(void)
+{
+  uint16_t port;
+  int lfd = listen_on(false, 4, &port);
+  struct rlimit saved, r;
+  tc_posix_net_t net;
+  tc_transport_t t;
+  tc_posix_addr_t a = v4addr(port);
+  tc_err_t e;
+  uint8_t b;
+  CHECK(lfd >= 0);
+  tc_posix_net_init(&net, NULL, NULL);
+  t = tc_posix_net_transport(&net);
+  getrlimit(RLIMIT_NOFILE, &saved);
+  r = saved;
+  r.rlim_cur = (rlim_t)lfd; /* every descriptor from lfd up is out of reach */
+  CHECK(setrlimit(RLIMIT_NOFILE, &r) == 0);
+  e = tc_posix_net_open_addrs(&net, &a, 1, 1000);
+  CHECK(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  CHECK_EQ_INT(e, TC_ERR_NET_CONNECT);
+  CHECK_EQ_INT(t.ops->send(t.ctx, &b, 1), TC_ERR_NET_CONNECT);
+  CHECK_EQ_INT(tc_posix_net_fd(&net), -1);
+  CHECK_EQ_INT(tc_posix_net_open_addrs(&net, &a, 1, 1000), TC_OK);
+  CHECK_EQ_INT(wait_connected(&net, t), 1);
+  t.ops->close(t.ctx);
+  close(lfd);
+}
+
+/* The peer closes normally (FIN) and then its socket is gone: our writes end
+ * in a named error, never in SIGPIPE, and it stays. */
+static void test_write_after_graceful_close_is_named_without_sigpipe(void)
+{
+  uint16_t port;
+  int lfd = listen_on(false, 4, &port), sfd;
+  tc_posix_net_t net;
+  tc_transport_t t;
+  uint8_t b[256];
+  int32_t r = 0;
+  signal(SIGPIPE, SIG_DFL); /* a SIGPIPE would kill this test */
+  memset(b, 'x', sizeof b);
+  tc_posix_net_init(&net, NULL, NULL);
+  t = tc_posix_net_transport(&net);
+  CHECK_EQ_INT(t.ops->open(t.ctx, "127.0.0.1", port, false, 5000), TC_OK);
+  CHECK_EQ_INT(wait_connected(&net, t), 1);
+  sfd = accept_wait(lfd);
+  CHECK(sfd >= 0);
+  close(sfd); /* FIN */
+  for (int i = 0; i < 250 && r >= 0; i++) {
+    r = t.ops->send(t.ctx, b, sizeof b);
+    if (r >= 0) { struct pollfd p = { tc_posix_net_fd(&net), POLLIN, 0 }; poll(&p, 1, 20); }
+  }
+  CHECK(r == TC_ERR_NET_RESET || r == TC_ERR_NET_EOF);
+  CHECK_EQ_INT(t.ops->send(t.ctx, b, 1), r);
+  CHECK_EQ_INT(t.ops->recv(t.ctx, b, 1), r);
+  t.ops->close(t.ctx);
+  close(lfd);
+}
+
 int main(void)
 {
   RUN(test_ipv4_connect_and_roundtrip);
@@ -375,6 +437,8 @@ int main(void)
   RUN(test_peer_reset_is_net_reset_without_sigpipe);
   RUN(test_bad_calls);
   RUN(test_clock_and_random);
+  RUN(test_no_descriptor_left_is_a_named_error);
+  RUN(test_write_after_graceful_close_is_named_without_sigpipe);
   return tc_test_finish("port_posix");
 }
 

@@ -125,6 +125,48 @@ static void test_whitespace_only_pieces_are_not_emitted(void)
   expect_split("", "", 64, 0);
 }
 
+/* 「你好。」谢谢。 : a closing corner bracket after a full-width full stop
+ * belongs to that sentence whether or not it arrived in the same delta. */
+static void test_full_width_stop_keeps_its_closing_bracket_at_every_split(void)
+{
+  expect_split("\xE3\x80\x8C\xE4\xBD\xA0\xE5\xA5\xBD\xE3\x80\x82\xE3\x80\x8D\xE8\xB0\xA2\xE8\xB0\xA2\xE3\x80\x82",
+               "\xE3\x80\x8C\xE4\xBD\xA0\xE5\xA5\xBD\xE3\x80\x82\xE3\x80\x8D|\xE8\xB0\xA2\xE8\xB0\xA2\xE3\x80\x82",
+               64, 0);
+  /* ！ then ） */
+  expect_split("(\xE5\xA5\xBD\xEF\xBC\x81\xEF\xBC\x89ok", "(\xE5\xA5\xBD\xEF\xBC\x81\xEF\xBC\x89|ok", 64, 0);
+}
+
+/* An abbreviation opened by a bracket or quote is still an abbreviation. */
+static void test_abbreviation_after_an_opening_bracket_or_quote(void)
+{
+  expect_split("See (e.g. this one). Ok", "See (e.g. this one).|Ok", 64, 0);
+  expect_split("\"Mr. Smith\" came. Ok", "\"Mr. Smith\" came.|Ok", 64, 0);
+}
+
+/* A buffer below the documented minimum (8), no buffer or no callback is
+ * refused at init with TC_ERR_ARG, and the splitter it leaves takes text
+ * without hanging (before, cap 0 looped forever in feed). */
+static void test_bad_init_is_refused_and_feed_returns(void)
+{
+  static fixture_t f;
+  f.out_len = 0;
+  CHECK_EQ_INT(tc_sentence_init(&f.s, f.buf, 0, 0, on_sentence, &f), TC_ERR_ARG);
+  tc_sentence_feed(&f.s, "Hello. World", 12);
+  tc_sentence_flush(&f.s);
+  CHECK_EQ_INT(f.out_len, 0);
+  CHECK_EQ_INT(tc_sentence_init(&f.s, f.buf, 7, 0, on_sentence, &f), TC_ERR_ARG);
+  tc_sentence_feed(&f.s, "Hello there. World", 18);
+  CHECK_EQ_INT(tc_sentence_init(&f.s, NULL, 64, 0, on_sentence, &f), TC_ERR_ARG);
+  tc_sentence_feed(&f.s, "Hello. World", 12);
+  CHECK_EQ_INT(tc_sentence_init(&f.s, f.buf, 64, 0, NULL, &f), TC_ERR_ARG);
+  tc_sentence_feed(&f.s, "Hello. World", 12);
+  CHECK_EQ_INT(f.out_len, 0);
+  CHECK_EQ_INT(tc_sentence_init(&f.s, f.buf, 8, 0, on_sentence, &f), TC_OK);
+  tc_sentence_feed(&f.s, "Hi. Yo", 6);
+  tc_sentence_flush(&f.s);
+  CHECK(tc_test_mem_eq(f.out, f.out_len, "Hi.|Yo"));
+}
+
 int main(void)
 {
   RUN(test_cuts_after_terminators_followed_by_space);
@@ -136,5 +178,8 @@ int main(void)
   RUN(test_full_buffer_cuts_at_last_space);
   RUN(test_full_buffer_never_splits_a_code_point);
   RUN(test_whitespace_only_pieces_are_not_emitted);
+  RUN(test_bad_init_is_refused_and_feed_returns);
+  RUN(test_full_width_stop_keeps_its_closing_bracket_at_every_split);
+  RUN(test_abbreviation_after_an_opening_bracket_or_quote);
   return tc_test_finish("sentence");
 }
