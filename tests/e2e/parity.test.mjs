@@ -33,9 +33,10 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import https from "node:https";
-import { startSim, chatId, runTchat, summarize, longText, ROOT, DEVICE_KEY, TASK } from "./lib.mjs";
+import { startSim, chatId, runTchat, summarize, longText, ROOT, DEVICE_KEY, TASK, TCHAT } from "./lib.mjs";
 
 // ---------------------------------------------------------------------------
 // Scenarios whose parity check is a KNOWN divergence in core/ (the C library):
@@ -273,6 +274,32 @@ async function cRun(sim, chat, messages, during, extra = []) {
   return r;
 }
 const cOk = (r) => assert.equal(r.code, 0, `tchat exit ${r.code ?? r.signal}\n${summarize(r.events)}\nstderr: ${r.stderr}`);
+
+/** tchat's interactive mode on a pseudo-terminal (pty_session.py, see
+ * interactive.test.mjs): steps of {expect}, {send}, {signal}. */
+function ptyTchat(sim, chat, steps, extra = []) {
+  const script = path.join(sim.dir, `${chat}.tty.json`);
+  writeFileSync(script, JSON.stringify(steps));
+  const args = ["--base-url", sim.url, "--start-url", `${sim.url}/chat/${chat}/start`,
+    "--token-url", `${sim.url}/chat/${chat}/token`, "--device-key", DEVICE_KEY, "--task", TASK,
+    "--chat", chat, "--ca", sim.ca, "--timeout", "30", ...extra];
+  return new Promise((resolve) => {
+    const p = spawn("python3", [path.join(import.meta.dirname, "pty_session.py"), script, "--", TCHAT, ...args]);
+    let stdout = "", stderr = "";
+    const kill = setTimeout(() => p.kill("SIGKILL"), 45000);
+    p.stdout.on("data", (d) => (stdout += d));
+    p.stderr.on("data", (d) => (stderr += d));
+    p.on("close", (status) => {
+      clearTimeout(kill);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+function ptyOk(r) {
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(r.stdout);
+  assert.ok(res.ok && res.exit === 0, `pty step ${res.failed_step} failed (exit ${res.exit}); transcript:\n${res.out}`);
+}
 
 // ------------------------------------------------------------ scenarios
 const SCENARIOS = [
@@ -530,6 +557,34 @@ const SCENARIOS = [
       assert.equal(textOf(await drain(await send(tr, chat, [u]))), "You said: hello");
     },
     c: async (sim, chat) => cOk(await cRun(sim, chat, ["hello"])),
+  },
+  {
+    name: "steering message while a turn streams (the stream stays open)",
+    // §4.6: 4.8.3 sendPendingMessage; tchat: a line typed while the answer
+    // streams (interactive mode, on a pseudo-terminal). The agent's tool
+    // takes 1500 ms; the steer is sent when the tool call shows.
+    js: async (tr, chat) => {
+      let steered = null;
+      const chunks = await drain(await send(tr, chat, [userMsg("/steer 1500")]), (c) => {
+        if (!steered && c.type === "tool-input-available") steered = tr.sendPendingMessage(chat, userMsg("go left"));
+      });
+      assert.equal(await steered, true);
+      assert.equal(textOf(chunks), "Steered by: go left");
+      // the next turn: its token and cursor after a turn that took a steer
+      assert.equal(textOf(await drain(await send(tr, chat, [userMsg("next")]))), "You said: next");
+    },
+    c: async (sim, chat) => ptyOk(await ptyTchat(sim, chat, [
+      { expect: "you> " },
+      { send: "//steer 1500\n" },
+      { expect: "tchat: tool inspect(" },
+      { send: "go left\n" },
+      { expect: "Steered by: go left" },
+      { expect: "you> " },
+      { send: "next\n" },
+      { expect: "You said: next" },
+      { expect: "you> " },
+      { send: "/quit\n" },
+    ])),
   },
 ];
 
