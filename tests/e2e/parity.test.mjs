@@ -586,7 +586,73 @@ const SCENARIOS = [
       { send: "/quit\n" },
     ])),
   },
+  {
+    name: "watch mode follows the turns another client sends",
+    // 4.8.3 `watch: true` hydrated with the session of a first turn, then
+    // reconnectToStream (a standing subscription); tchat: a first turn with
+    // --state, then --watch on that state (tchat's watch resumes a stored
+    // session: it cannot start one). Another client (the same JS code on
+    // both simulators, its requests marked and left out) sends two turns
+    // while the watcher reads; the watcher stops after the second answer.
+    coarseCursor: true,
+    js: async (tr, chat, sim) => {
+      await jsTurns(tr, chat, ["hello"]);
+      const w = makeTransport(sim, { watch: true, sessions: { [chat]: tr.getSession(chat) } });
+      const abort = new AbortController();
+      const stream = await w.reconnectToStream({ chatId: chat, abortSignal: abort.signal });
+      let seen = "";
+      const want = "You said: one" + "You said: two";
+      const got = drain(stream, (c) => {
+        if (c.type === "text-delta") seen += c.delta;
+        if (seen === want) abort.abort();
+      }).catch(() => {});
+      await waitRequest(sim, chat, /^GET .*\/out$/, 2);
+      await senderTurns(sim, chat, ["one", "two"]);
+      await got;
+      assert.equal(seen, want);
+    },
+    c: async (sim, chat) => {
+      const state = path.join(sim.dir, `${chat}.img`);
+      cOk(await runTchat(sim, chat, ["hello"], { state, timeoutS: 60, killAfterMs: 45000 }).exited);
+      const run = runTchat(sim, chat, [], { state, timeoutS: 60, killAfterMs: 45000, extra: ["--watch"] });
+      await waitRequest(sim, chat, /^GET .*\/out$/, 2);
+      await senderTurns(sim, chat, ["one", "two"]);
+      await run.waitFor((ev) => ev.filter((e) => e.type === "turn-complete").length >= 2, 20000, "two turns seen");
+      run.kill("SIGTERM");
+      await run.exited;
+    },
+  },
 ];
+
+/** The other client of the watch scenario: the official transport whose
+ * requests (its own, and its callbacks') carry x-parity-sender, which
+ * normalise() leaves out. Sends the turns one at a time. */
+async function senderTurns(sim, chat, texts) {
+  const mark = { "x-parity-sender": "1" };
+  // its own dispatcher: the global one trusts only the JS simulator's CA
+  const dispatcher = new Agent({ connect: { ca: readFileSync(sim.ca) } });
+  const f = (url, init = {}) => fetch(url, { ...init, dispatcher });
+  const tr = new TriggerChatTransport({
+    task: TASK, baseURL: sim.url, headers: mark, fetch: f,
+    accessToken: async () => (await f(`${sim.url}/chat/${encodeURIComponent(chat)}/token`, { method: "POST", headers: { ...mark, "x-device-key": DEVICE_KEY } })).text(),
+    startSession: async ({ taskId, clientData }) => (await f(`${sim.url}/chat/${encodeURIComponent(chat)}/start`, {
+      method: "POST", headers: { ...mark, "x-device-key": DEVICE_KEY, "content-type": "application/json" }, body: JSON.stringify({ taskId, clientData }),
+    })).json(),
+  });
+  return jsTurns(tr, chat, texts);
+}
+
+/** Waits (hang guard 20 s) until the simulator logged n requests of the chat matching re ("METHOD path"). */
+async function waitRequest(sim, chat, re, n = 1) {
+  const enc = encodeURIComponent(chat);
+  const end = Date.now() + 20000;
+  for (;;) {
+    const { entries } = await adminGet(sim, "/admin/requests");
+    if (entries.filter((e) => e.kind === "request" && e.path.includes(`/${enc}/`) && re.test(`${e.method} ${e.path}`)).length >= n) return;
+    if (Date.now() > end) throw new Error(`${chat}: no request matching ${re} after 20 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /** Waits (hang guard 30 s) until the simulator's .out holds n turn-completes. */
 async function turnsDone(sim, chat, n) {
@@ -605,7 +671,9 @@ const SHOWN_HEADERS = ["accept", "content-type", "x-part-id", "last-event-id", "
 /** The entries of one chat from a simulator's request log, normalised. */
 function normalise(entries, chat, { coarseCursor = false } = {}) {
   const enc = encodeURIComponent(chat);
-  const mine = entries.filter((e) => e.path.includes(`/${enc}/`) || e.path.endsWith(`/${enc}`));
+  // (requests marked x-parity-sender are another client's: the watch scenario)
+  const others = new Set(entries.filter((e) => e.kind === "request" && e.headers?.["x-parity-sender"]).map((e) => e.n));
+  const mine = entries.filter((e) => (e.path.includes(`/${enc}/`) || e.path.endsWith(`/${enc}`)) && !others.has(e.n) && !(e.kind === "served" && others.has(e.req)));
   // what each .out seq was, from what the simulator served
   const types = new Map();
   const cutReqs = new Set(); // GETs whose batch the simulator cut (drop-bytes)
