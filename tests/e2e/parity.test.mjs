@@ -587,6 +587,24 @@ const SCENARIOS = [
     ])),
   },
   {
+    name: "preload: the session started before the first message",
+    // 4.8.3 preload(chatId) (useChat's preload); tchat /preload
+    // (tc_chat_preload) typed at the prompt. The message is typed once the
+    // session is there (tchat --json shows session-changed).
+    js: async (tr, chat) => {
+      await tr.preload(chat);
+      assert.deepEqual(await jsTurns(tr, chat, ["hello"]), ["You said: hello"]);
+    },
+    c: async (sim, chat) => ptyOk(await ptyTchat(sim, chat, [
+      { expect: "you> " },
+      { send: "/preload\n" },
+      { expect: '"type":"session-changed"' },
+      { send: "hello\n" },
+      { expect: '"type":"turn-complete"' },
+      { send: "/quit\n" },
+    ], ["--json"])),
+  },
+  {
     name: "watch mode follows the turns another client sends",
     // 4.8.3 `watch: true` hydrated with the session of a first turn, then
     // reconnectToStream (a standing subscription); tchat: a first turn with

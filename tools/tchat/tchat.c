@@ -303,9 +303,13 @@ static tc_err_t submit(app_t *a, const char *msg)
     opens_turn = false;
     a->stop_pending = err == TC_OK;
   }
+  else if (strcmp(msg, "/preload") == 0) {
+    err = tc_chat_preload(&a->chat); /* starts the session now (§6.9): no turn */
+    opens_turn = false;
+  }
   else if (strcmp(msg, "/quit") == 0) { a->done = true; return TC_OK; }
   else if (strcmp(msg, "/help") == 0) {
-    fputs("commands: /approve /deny /undo /regen /stop /quit; Ctrl-C stops the answer, twice quits\n", stderr);
+    fputs("commands: /approve /deny /undo /regen /stop /preload /quit; Ctrl-C stops the answer, twice quits\n", stderr);
     return TC_OK;
   } else if (msg[0] == '/' && msg[1] == '/') {
     err = tc_chat_send_text(&a->chat, msg + 1, strlen(msg + 1), NULL); /* "//x" sends "/x" */
