@@ -562,7 +562,9 @@ const SCENARIOS = [
     name: "steering message while a turn streams (the stream stays open)",
     // §4.6: 4.8.3 sendPendingMessage; tchat: a line typed while the answer
     // streams (interactive mode, on a pseudo-terminal). The agent's tool
-    // takes 1500 ms; the steer is sent when the tool call shows.
+    // takes 1500 ms; the steer is sent when the tool call shows. With
+    // clientData: merged into the steer's metadata too.
+    transport: { clientData: { device: "d1" } },
     js: async (tr, chat) => {
       let steered = null;
       const chunks = await drain(await send(tr, chat, [userMsg("/steer 1500")]), (c) => {
@@ -584,7 +586,7 @@ const SCENARIOS = [
       { expect: "You said: next" },
       { expect: "you> " },
       { send: "/quit\n" },
-    ])),
+    ], ["--client-data", '{"device":"d1"}'])),
   },
   {
     name: "preload: the session started before the first message",
