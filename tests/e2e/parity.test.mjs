@@ -535,6 +535,25 @@ const SCENARIOS = [
     c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"], null, ["--client-data", '{"device":"d1","locale":"fr"}'])),
   },
   {
+    name: "clientData on a regenerate, an action and an approval",
+    transport: { clientData: { device: "d1" } },
+    js: async (tr, chat) => {
+      const u1 = userMsg("hello");
+      await drain(await send(tr, chat, [u1]));
+      assert.ok((await drain(await send(tr, chat, [u1], { trigger: "regenerate-message", messageId: undefined }))).some((c) => c.type === "text-delta"));
+      assert.deepEqual(await drain(await tr.sendAction(chat, { type: "undo" })), []);
+      const u = userMsg("/approve");
+      const c1 = await drain(await send(tr, chat, [u]));
+      const req = c1.find((c) => c.type === "tool-approval-request");
+      const assistant = await toMessage(c1);
+      const part = assistant.parts.find((p) => p.type === "tool-sendEmail");
+      part.state = "approval-responded";
+      part.approval = { id: req.approvalId, approved: true };
+      assert.equal(textOf(await drain(await send(tr, chat, [u, assistant], { messageId: assistant.id }))), "The email was sent.");
+    },
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["hello", "/regen", "/undo", "//approve", "/approve"], null, ["--client-data", '{"device":"d1"}'])),
+  },
+  {
     name: "429 with x-ratelimit-reset on append",
     faults: ["status=429,on=in,skip=1"],
     js: async (tr, chat) => assert.deepEqual(await jsTurnsResend(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
