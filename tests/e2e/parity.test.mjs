@@ -126,6 +126,32 @@ const ALLOWED = [
     },
   },
   {
+    id: "backend-retry",
+    // core/tc_chat.h "Sessions": the built-in providers' requests retry a
+    // transient failure (408, 429, 5xx, network) "after the backoff, up to
+    // backoff.send_retries times, as an append is (beyond 4.8.3, which
+    // surfaces it)"; README "Using trigchat in firmware" (the built-in providers): "so a blip during a token
+    // refresh neither fails the send nor ends the stream". 4.8.3's send
+    // rejects; the app sends the same message again, and 4.8.3 repeats the
+    // refused append (new X-Part-Id, the token it still holds) before it asks
+    // for a token again. On the js side that repeated refusal is dropped and
+    // the resend takes the refused append's part id.
+    apply: (seq, side) => {
+      if (side !== "js") return seq;
+      const isAppend = (r) => r && isReq(r, /^POST \/realtime\/v1\/sessions\/\{chat\}\/in\/append$/);
+      const out = seq.map((r) => ({ ...r, headers: { ...r.headers } }));
+      for (let i = 1; i + 1 < out.length; i++) {
+        const [before, tok, again] = [out[i - 1], out[i], out[i + 1]];
+        if (!isReq(tok, /^POST \/chat\/\{chat\}\/token$/) || !(tok.status === 429 || tok.status >= 500 || tok.status === 408)) continue;
+        if (!isAppend(before) || !isAppend(again) || again.status !== before.status || JSON.stringify(again.body) !== JSON.stringify(before.body)) continue;
+        const [from, to] = [again.headers["x-part-id"], before.headers["x-part-id"]];
+        out.splice(i + 1, 1);
+        for (const r of out.slice(i + 1)) if (r.headers["x-part-id"] === from) r.headers["x-part-id"] = to;
+      }
+      return relabelParts(out);
+    },
+  },
+  {
     id: "fetch-accept-any",
     // Not a deviation of tchat: fetch (undici) adds "Accept: */*" to a request
     // without one. protocol.md §2.4: the append as 4.8.3 builds it has no
@@ -576,6 +602,27 @@ const SCENARIOS = [
       assert.equal(textOf(await drain(await send(tr, chat, [u]))), "You said: hello");
     },
     c: async (sim, chat) => cOk(await cRun(sim, chat, ["hello"])),
+  },
+  {
+    name: "token refresh answered 503, then 200, through the backend",
+    // Between the turns every token of the session expires (expire-tokens);
+    // the second append gets 401 and the backend's /token answers 503 once.
+    faults: ["status=503,on=token"],
+    js: async (tr, chat, sim) => {
+      assert.deepEqual(await jsTurns(tr, chat, ["one"]), ["You said: one"]);
+      await sim.fault("expire-tokens", chat);
+      // the docs' accessToken callback throws on a non-200: the send fails;
+      // the app sends the same message again
+      const u = userMsg("two");
+      await assert.rejects(send(tr, chat, [u]), /token: 503/);
+      assert.equal(textOf(await drain(await send(tr, chat, [u]))), "You said: two");
+    },
+    c: async (sim, chat) => {
+      const state = path.join(sim.dir, `${chat}.img`);
+      cOk(await runTchat(sim, chat, ["one"], { state, timeoutS: 60, killAfterMs: 45000 }).exited);
+      await sim.fault("expire-tokens", chat);
+      cOk(await runTchat(sim, chat, ["two"], { state, timeoutS: 60, killAfterMs: 45000 }).exited);
+    },
   },
   {
     name: "steering message while a turn streams (the stream stays open)",
