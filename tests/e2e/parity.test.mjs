@@ -625,6 +625,27 @@ const SCENARIOS = [
     },
   },
   {
+    name: "the agent asks for an upgrade: the successor run answers",
+    js: async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ["hello", "/upgrade please", "after"]).then((a) => a.length), 3),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["hello", "//upgrade please", "after"])),
+  },
+  {
+    name: "the run ends (endRun), the next message starts a continuation",
+    js: async (tr, chat) => assert.equal((await jsTurns(tr, chat, ["/end", "after"]))[0], "Ending this run."),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["//end", "after"])),
+  },
+  {
+    name: "the run crashes mid-turn, the next message starts a continuation",
+    js: async (tr, chat) => assert.equal((await jsTurns(tr, chat, ["/crash", "after"])).length, 2),
+    c: async (sim, chat) => assert.equal((await cRun(sim, chat, ["//crash", "after"])).code, 6),
+  },
+  {
+    name: "aggressive trim after a turn, then the next turn",
+    faults: ["trim"],
+    js: async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+  },
+  {
     name: "steering message while a turn streams (the stream stays open)",
     // §4.6: 4.8.3 sendPendingMessage; tchat: a line typed while the answer
     // streams (interactive mode, on a pseudo-terminal). The agent's tool
