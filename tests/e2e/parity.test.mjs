@@ -698,38 +698,72 @@ const SCENARIOS = [
     // 4.8.3 `watch: true` hydrated with the session of a first turn, then
     // reconnectToStream (a standing subscription); tchat: a first turn with
     // --state, then --watch on that state (tchat's watch resumes a stored
-    // session: it cannot start one). Another client (the same JS code on
-    // both simulators, its requests marked and left out) sends two turns
-    // while the watcher reads; the watcher stops after the second answer.
+    // session). Another client (the same JS code on both simulators, its
+    // requests marked and left out) sends two turns while the watcher
+    // reads; the watcher stops after the second answer.
     coarseCursor: true,
     js: async (tr, chat, sim) => {
       await jsTurns(tr, chat, ["hello"]);
-      const w = makeTransport(sim, { watch: true, sessions: { [chat]: tr.getSession(chat) } });
-      const abort = new AbortController();
-      const stream = await w.reconnectToStream({ chatId: chat, abortSignal: abort.signal });
-      let seen = "";
-      const want = "You said: one" + "You said: two";
-      const got = drain(stream, (c) => {
-        if (c.type === "text-delta") seen += c.delta;
-        if (seen === want) abort.abort();
-      }).catch(() => {});
-      await waitRequest(sim, chat, /^GET .*\/out$/, 2);
-      await senderTurns(sim, chat, ["one", "two"]);
-      await got;
-      assert.equal(seen, want);
+      await jsWatch(makeTransport(sim, { watch: true, sessions: { [chat]: tr.getSession(chat) } }), sim, chat);
     },
-    c: async (sim, chat) => {
-      const state = path.join(sim.dir, `${chat}.img`);
-      cOk(await runTchat(sim, chat, ["hello"], { state, timeoutS: 60, killAfterMs: 45000 }).exited);
-      const run = runTchat(sim, chat, [], { state, timeoutS: 60, killAfterMs: 45000, extra: ["--watch"] });
-      await waitRequest(sim, chat, /^GET .*\/out$/, 2);
-      await senderTurns(sim, chat, ["one", "two"]);
-      await run.waitFor((ev) => ev.filter((e) => e.type === "turn-complete").length >= 2, 20000, "two turns seen");
-      run.kill("SIGTERM");
-      await run.exited;
+    c: async (sim, chat) => cWatch(sim, chat, ["hello"]),
+  },
+  {
+    name: "watch mode from a preloaded session",
+    // 4.8.3: preload on the watching transport, then reconnectToStream;
+    // tchat: `/preload` with --state, then --watch on that state.
+    coarseCursor: true,
+    js: async (tr, chat, sim) => {
+      const w = makeTransport(sim, { watch: true });
+      await w.preload(chat);
+      await jsWatch(w, sim, chat);
     },
+    c: async (sim, chat) => cWatch(sim, chat, ["/preload"]),
   },
 ];
+
+/** The watcher's side of a watch scenario: reconnectToStream on a watching
+ * transport w, the other client's two turns, stop after the second answer. */
+async function jsWatch(w, sim, chat) {
+  const gets = await outGets(sim, chat);
+  const abort = new AbortController();
+  const stream = await w.reconnectToStream({ chatId: chat, abortSignal: abort.signal });
+  assert.ok(stream, "the watch subscription opened");
+  let seen = "";
+  const want = "You said: one" + "You said: two";
+  const got = drain(stream, (c) => {
+    if (c.type === "text-delta") seen += c.delta;
+    if (seen === want) abort.abort();
+  }).catch(() => {});
+  try {
+    await waitRequest(sim, chat, /^GET .*\/out$/, gets + 1);
+    await senderTurns(sim, chat, ["one", "two"]);
+    await Promise.race([got, new Promise((r) => setTimeout(r, 20000).unref())]);
+    assert.equal(seen, want);
+  } finally {
+    abort.abort(); // a failed scenario must not leave the subscription open
+  }
+}
+/** How many GET .out of the chat the simulator has logged. */
+async function outGets(sim, chat) {
+  const { entries } = await adminGet(sim, "/admin/requests");
+  return entries.filter((e) => e.kind === "request" && e.method === "GET" && e.path.endsWith(`/${encodeURIComponent(chat)}/out`)).length;
+}
+/** tchat's side: `setup` (MESSAGEs) with --state, then --watch on that state. */
+async function cWatch(sim, chat, setup) {
+  const state = path.join(sim.dir, `${chat}.img`);
+  cOk(await runTchat(sim, chat, setup, { state, timeoutS: 60, killAfterMs: 45000 }).exited);
+  const gets = await outGets(sim, chat);
+  const run = runTchat(sim, chat, [], { state, timeoutS: 60, killAfterMs: 45000, extra: ["--watch"] });
+  try {
+    await waitRequest(sim, chat, /^GET .*\/out$/, gets + 1);
+    await senderTurns(sim, chat, ["one", "two"]);
+    await run.waitFor((ev) => ev.filter((e) => e.type === "turn-complete").length >= 2, 20000, "two turns seen");
+  } finally {
+    run.kill("SIGTERM");
+    await run.exited;
+  }
+}
 
 /** The other client of the watch scenario: the official transport whose
  * requests (its own, and its callbacks') carry x-parity-sender, which

@@ -332,6 +332,9 @@ static void drive_script(app_t *a)
   /* The next message waits for the turn, and for a stop's own append: a
    * stop only takes effect (closes .out, clears isStreaming) once answered. */
   if (a->turn_open || a->done || a->stop_pending) return;
+  /* ... and for a session start under way (/preload): the end of the
+   * script must not drop it before the session is there to keep. */
+  if (tc_chat_state(&a->chat) == TC_CHAT_STARTING) return;
   if (a->next_message == a->opt.message_count) {
     if (!a->interactive && !a->opt.watch) a->done = true;
     return;
