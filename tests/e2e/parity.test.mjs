@@ -22,10 +22,6 @@
 //    ...) are not compared: Accept, Content-Type, X-Part-Id, Last-Event-ID,
 //    X-Peek-Settled, Timeout-Seconds, Transfer-Encoding, x-trigger-*, the
 //    presence of Content-Length (POST) and X-Device-Key are;
-//  - the body (and its Content-Type) of a backend call answered by a
-//    429/5xx fault is not compared
-//    (the simulator answers before reading it: what it logged depends on
-//    how the client split its writes);
 //  - the backend calls (/chat/{chat}/start, /token) are app-defined
 //    (protocol.md §2.1): the JS side's callbacks are written as the docs'
 //    example; they are compared like the rest.
@@ -863,12 +859,7 @@ function normalise(entries, chat, { coarseCursor = false } = {}) {
     if (h["x-part-id"] !== undefined) h["x-part-id"] = label(parts, "part", h["x-part-id"]);
     if (h["last-event-id"] !== undefined) h["last-event-id"] = cursor(h["last-event-id"]);
     if (e.method === "POST") h["content-length"] = e.headers["content-length"] !== undefined ? "present" : "absent";
-    // The simulator answers a status fault on the backend routes before it
-    // reads the body: what it logged of the body then depends on how the
-    // client split its writes (fetch: one; tchat: head, then body). Not compared.
-    const unread = backend && (e.status === 429 || e.status >= 500);
-    if (unread) delete h["content-type"];
-    let body = unread ? "" : e.body;
+    let body = e.body;
     if (body) {
       try {
         body = renameIds(JSON.parse(body), chat, (v) => label(ids, "id", v));
