@@ -33,9 +33,10 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import https from "node:https";
-import { startSim, chatId, runTchat, summarize, longText, ROOT, DEVICE_KEY, TASK } from "./lib.mjs";
+import { startSim, chatId, runTchat, summarize, longText, ROOT, DEVICE_KEY, TASK, TCHAT } from "./lib.mjs";
 
 // ---------------------------------------------------------------------------
 // Scenarios whose parity check is a KNOWN divergence in core/ (the C library):
@@ -103,6 +104,54 @@ const ALLOWED = [
     },
   },
   {
+    id: "append-retry-same-part",
+    // core/tc_chat.h "Headers": "Sends retry 5xx, 429, 408 and network
+    // failures with the same X-Part-Id up to backoff.send_retries times (4.8.3
+    // surfaces them at once; protocol.md §6.3 allows the retry)"; README
+    // "Design notes", deliberate differences: "appends retry 5xx/429 with the
+    // same part id". 4.8.3's send rejects; the JS app sends the same messages
+    // again (jsTurnsResend), which 4.8.3 gives a NEW X-Part-Id. On the js
+    // side, a resend whose body equals a failed append's takes its part id.
+    apply: (seq, side) => {
+      if (side !== "js") return seq;
+      const isAppend = (r) => isReq(r, /^POST \/realtime\/v1\/sessions\/\{chat\}\/in\/append$/);
+      const transient = (r) => r.status === 429 || r.status >= 500 || r.status === 408;
+      const out = seq.map((r) => ({ ...r, headers: { ...r.headers } }));
+      for (let i = 0; i < out.length; i++) {
+        if (!isAppend(out[i]) || !transient(out[i])) continue;
+        const next = out.findIndex((r, k) => k > i && isAppend(r));
+        if (next > 0 && JSON.stringify(out[next].body) === JSON.stringify(out[i].body)) out[next].headers["x-part-id"] = out[i].headers["x-part-id"];
+      }
+      return relabelParts(out);
+    },
+  },
+  {
+    id: "backend-retry",
+    // core/tc_chat.h "Sessions": the built-in providers' requests retry a
+    // transient failure (408, 429, 5xx, network) "after the backoff, up to
+    // backoff.send_retries times, as an append is (beyond 4.8.3, which
+    // surfaces it)"; README "Using trigchat in firmware" (the built-in providers): "so a blip during a token
+    // refresh neither fails the send nor ends the stream". 4.8.3's send
+    // rejects; the app sends the same message again, and 4.8.3 repeats the
+    // refused append (new X-Part-Id, the token it still holds) before it asks
+    // for a token again. On the js side that repeated refusal is dropped and
+    // the resend takes the refused append's part id.
+    apply: (seq, side) => {
+      if (side !== "js") return seq;
+      const isAppend = (r) => r && isReq(r, /^POST \/realtime\/v1\/sessions\/\{chat\}\/in\/append$/);
+      const out = seq.map((r) => ({ ...r, headers: { ...r.headers } }));
+      for (let i = 1; i + 1 < out.length; i++) {
+        const [before, tok, again] = [out[i - 1], out[i], out[i + 1]];
+        if (!isReq(tok, /^POST \/chat\/\{chat\}\/token$/) || !(tok.status === 429 || tok.status >= 500 || tok.status === 408)) continue;
+        if (!isAppend(before) || !isAppend(again) || again.status !== before.status || JSON.stringify(again.body) !== JSON.stringify(before.body)) continue;
+        const [from, to] = [again.headers["x-part-id"], before.headers["x-part-id"]];
+        out.splice(i + 1, 1);
+        for (const r of out.slice(i + 1)) if (r.headers["x-part-id"] === from) r.headers["x-part-id"] = to;
+      }
+      return relabelParts(out);
+    },
+  },
+  {
     id: "fetch-accept-any",
     // Not a deviation of tchat: fetch (undici) adds "Accept: */*" to a request
     // without one. protocol.md §2.4: the append as 4.8.3 builds it has no
@@ -110,6 +159,16 @@ const ALLOWED = [
     apply: (seq) => seq.map((r) => (r.headers.accept === "*/*" ? { ...r, headers: dropKey(r.headers, "accept") } : r)),
   },
 ];
+/** part1, part2, ... again by first appearance (after a transform merged two). */
+function relabelParts(seq) {
+  const m = new Map();
+  return seq.map((r) => {
+    const p = r.headers["x-part-id"];
+    if (p === undefined) return r;
+    if (!m.has(p)) m.set(p, `part${m.size + 1}`);
+    return { ...r, headers: { ...r.headers, "x-part-id": m.get(p) } };
+  });
+}
 function dropKey(o, k) {
   const { [k]: _, ...rest } = o;
   return rest;
@@ -210,14 +269,63 @@ async function jsTurns(tr, chat, texts) {
   return answers;
 }
 
+/** jsTurns, but a send that fails with a transient status (429, 5xx) is sent
+ * again with the same messages, as an app does when 4.8.3 surfaces it. */
+async function jsTurnsResend(tr, chat, texts, maxResends = 5) {
+  const history = [];
+  const answers = [];
+  for (const t of texts) {
+    history.push(userMsg(t));
+    let stream;
+    for (let n = 0; ; n++) {
+      try {
+        stream = await send(tr, chat, [...history]);
+        break;
+      } catch (e) {
+        if (n >= maxResends || !(e.status === 429 || e.status >= 500)) throw e;
+      }
+    }
+    const chunks = await drain(stream);
+    answers.push(textOf(chunks));
+    history.push(await toMessage(chunks));
+  }
+  return answers;
+}
+
 // ------------------------------------------------------------ tchat
-async function cRun(sim, chat, messages, during) {
-  const run = runTchat(sim, chat, messages, { timeoutS: 60, killAfterMs: 45000 });
+async function cRun(sim, chat, messages, during, extra = []) {
+  const run = runTchat(sim, chat, messages, { timeoutS: 60, killAfterMs: 45000, extra });
   if (during) await during(run);
   const r = await run.exited;
   return r;
 }
 const cOk = (r) => assert.equal(r.code, 0, `tchat exit ${r.code ?? r.signal}\n${summarize(r.events)}\nstderr: ${r.stderr}`);
+
+/** tchat's interactive mode on a pseudo-terminal (pty_session.py, see
+ * interactive.test.mjs): steps of {expect}, {send}, {signal}. */
+function ptyTchat(sim, chat, steps, extra = []) {
+  const script = path.join(sim.dir, `${chat}.tty.json`);
+  writeFileSync(script, JSON.stringify(steps));
+  const args = ["--base-url", sim.url, "--start-url", `${sim.url}/chat/${chat}/start`,
+    "--token-url", `${sim.url}/chat/${chat}/token`, "--device-key", DEVICE_KEY, "--task", TASK,
+    "--chat", chat, "--ca", sim.ca, "--timeout", "30", ...extra];
+  return new Promise((resolve) => {
+    const p = spawn("python3", [path.join(import.meta.dirname, "pty_session.py"), script, "--", TCHAT, ...args]);
+    let stdout = "", stderr = "";
+    const kill = setTimeout(() => p.kill("SIGKILL"), 45000);
+    p.stdout.on("data", (d) => (stdout += d));
+    p.stderr.on("data", (d) => (stderr += d));
+    p.on("close", (status) => {
+      clearTimeout(kill);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+function ptyOk(r) {
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(r.stdout);
+  assert.ok(res.ok && res.exit === 0, `pty step ${res.failed_step} failed (exit ${res.exit}); transcript:\n${res.out}`);
+}
 
 // ------------------------------------------------------------ scenarios
 const SCENARIOS = [
@@ -443,7 +551,249 @@ const SCENARIOS = [
     },
     c: async (sim, chat) => cOk(await cRun(sim, chat, ["//long 100"])),
   },
+  // ---- session 6: capabilities beyond protocol.md §8's list
+  {
+    name: "clientData merged into every message's metadata",
+    // transport-wide clientData (4.8.3 `clientData`, tchat --client-data):
+    // in the start body and merged into each append's metadata
+    transport: { clientData: { device: "d1", locale: "fr" } },
+    js: async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"], null, ["--client-data", '{"device":"d1","locale":"fr"}'])),
+  },
+  {
+    name: "clientData on a regenerate, an action and an approval",
+    transport: { clientData: { device: "d1" } },
+    js: async (tr, chat) => {
+      const u1 = userMsg("hello");
+      await drain(await send(tr, chat, [u1]));
+      assert.ok((await drain(await send(tr, chat, [u1], { trigger: "regenerate-message", messageId: undefined }))).some((c) => c.type === "text-delta"));
+      assert.deepEqual(await drain(await tr.sendAction(chat, { type: "undo" })), []);
+      const u = userMsg("/approve");
+      const c1 = await drain(await send(tr, chat, [u]));
+      const req = c1.find((c) => c.type === "tool-approval-request");
+      const assistant = await toMessage(c1);
+      const part = assistant.parts.find((p) => p.type === "tool-sendEmail");
+      part.state = "approval-responded";
+      part.approval = { id: req.approvalId, approved: true };
+      assert.equal(textOf(await drain(await send(tr, chat, [u, assistant], { messageId: assistant.id }))), "The email was sent.");
+    },
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["hello", "/regen", "/undo", "//approve", "/approve"], null, ["--client-data", '{"device":"d1"}'])),
+  },
+  {
+    name: "429 with x-ratelimit-reset on append",
+    faults: ["status=429,on=in,skip=1"],
+    js: async (tr, chat) => assert.deepEqual(await jsTurnsResend(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+  },
+  {
+    name: "5xx burst on append: the same X-Part-Id on every retry",
+    faults: ["status=503,on=in,skip=1,count=3"],
+    js: async (tr, chat) => assert.deepEqual(await jsTurnsResend(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+  },
+  {
+    name: "session start answered 503, then 200, through the backend",
+    faults: ["status=503,on=start"],
+    js: async (tr, chat) => {
+      // the docs' startSession callback throws on a non-200: the send fails;
+      // the user sends again (useChat keeps the message)
+      const u = userMsg("hello");
+      await assert.rejects(send(tr, chat, [u]), /start: 503/);
+      assert.equal(textOf(await drain(await send(tr, chat, [u]))), "You said: hello");
+    },
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["hello"])),
+  },
+  {
+    name: "token refresh answered 503, then 200, through the backend",
+    // Between the turns every token of the session expires (expire-tokens);
+    // the second append gets 401 and the backend's /token answers 503 once.
+    faults: ["status=503,on=token"],
+    js: async (tr, chat, sim) => {
+      assert.deepEqual(await jsTurns(tr, chat, ["one"]), ["You said: one"]);
+      await sim.fault("expire-tokens", chat);
+      // the docs' accessToken callback throws on a non-200: the send fails;
+      // the app sends the same message again
+      const u = userMsg("two");
+      await assert.rejects(send(tr, chat, [u]), /token: 503/);
+      assert.equal(textOf(await drain(await send(tr, chat, [u]))), "You said: two");
+    },
+    c: async (sim, chat) => {
+      const state = path.join(sim.dir, `${chat}.img`);
+      cOk(await runTchat(sim, chat, ["one"], { state, timeoutS: 60, killAfterMs: 45000 }).exited);
+      await sim.fault("expire-tokens", chat);
+      cOk(await runTchat(sim, chat, ["two"], { state, timeoutS: 60, killAfterMs: 45000 }).exited);
+    },
+  },
+  {
+    name: "the agent asks for an upgrade: the successor run answers",
+    js: async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ["hello", "/upgrade please", "after"]).then((a) => a.length), 3),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["hello", "//upgrade please", "after"])),
+  },
+  {
+    name: "the run ends (endRun), the next message starts a continuation",
+    js: async (tr, chat) => assert.equal((await jsTurns(tr, chat, ["/end", "after"]))[0], "Ending this run."),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["//end", "after"])),
+  },
+  {
+    name: "the run crashes mid-turn, the next message starts a continuation",
+    js: async (tr, chat) => assert.equal((await jsTurns(tr, chat, ["/crash", "after"])).length, 2),
+    c: async (sim, chat) => assert.equal((await cRun(sim, chat, ["//crash", "after"])).code, 6),
+  },
+  {
+    name: "aggressive trim after a turn, then the next turn",
+    faults: ["trim"],
+    js: async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
+    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+  },
+  {
+    name: "steering message while a turn streams (the stream stays open)",
+    // §4.6: 4.8.3 sendPendingMessage; tchat: a line typed while the answer
+    // streams (interactive mode, on a pseudo-terminal). The agent's tool
+    // takes 1500 ms; the steer is sent when the tool call shows. With
+    // clientData: merged into the steer's metadata too.
+    transport: { clientData: { device: "d1" } },
+    js: async (tr, chat) => {
+      let steered = null;
+      const chunks = await drain(await send(tr, chat, [userMsg("/steer 1500")]), (c) => {
+        if (!steered && c.type === "tool-input-available") steered = tr.sendPendingMessage(chat, userMsg("go left"));
+      });
+      assert.equal(await steered, true);
+      assert.equal(textOf(chunks), "Steered by: go left");
+      // the next turn: its token and cursor after a turn that took a steer
+      assert.equal(textOf(await drain(await send(tr, chat, [userMsg("next")]))), "You said: next");
+    },
+    c: async (sim, chat) => ptyOk(await ptyTchat(sim, chat, [
+      { expect: "you> " },
+      { send: "//steer 1500\n" },
+      { expect: "tchat: tool inspect(" },
+      { send: "go left\n" },
+      { expect: "Steered by: go left" },
+      { expect: "you> " },
+      { send: "next\n" },
+      { expect: "You said: next" },
+      { expect: "you> " },
+      { send: "/quit\n" },
+    ], ["--client-data", '{"device":"d1"}'])),
+  },
+  {
+    name: "preload: the session started before the first message",
+    // 4.8.3 preload(chatId) (useChat's preload); tchat /preload
+    // (tc_chat_preload) typed at the prompt. The message is typed once the
+    // session is there (tchat --json shows session-changed).
+    js: async (tr, chat) => {
+      await tr.preload(chat);
+      assert.deepEqual(await jsTurns(tr, chat, ["hello"]), ["You said: hello"]);
+    },
+    c: async (sim, chat) => ptyOk(await ptyTchat(sim, chat, [
+      { expect: "you> " },
+      { send: "/preload\n" },
+      { expect: '"type":"session-changed"' },
+      { send: "hello\n" },
+      { expect: '"type":"turn-complete"' },
+      { send: "/quit\n" },
+    ], ["--json"])),
+  },
+  {
+    name: "watch mode follows the turns another client sends",
+    // 4.8.3 `watch: true` hydrated with the session of a first turn, then
+    // reconnectToStream (a standing subscription); tchat: a first turn with
+    // --state, then --watch on that state (tchat's watch resumes a stored
+    // session). Another client (the same JS code on both simulators, its
+    // requests marked and left out) sends two turns while the watcher
+    // reads; the watcher stops after the second answer.
+    coarseCursor: true,
+    js: async (tr, chat, sim) => {
+      await jsTurns(tr, chat, ["hello"]);
+      await jsWatch(makeTransport(sim, { watch: true, sessions: { [chat]: tr.getSession(chat) } }), sim, chat);
+    },
+    c: async (sim, chat) => cWatch(sim, chat, ["hello"]),
+  },
+  {
+    name: "watch mode from a preloaded session",
+    // 4.8.3: preload on the watching transport, then reconnectToStream;
+    // tchat: `/preload` with --state, then --watch on that state.
+    coarseCursor: true,
+    js: async (tr, chat, sim) => {
+      const w = makeTransport(sim, { watch: true });
+      await w.preload(chat);
+      await jsWatch(w, sim, chat);
+    },
+    c: async (sim, chat) => cWatch(sim, chat, ["/preload"]),
+  },
 ];
+
+/** The watcher's side of a watch scenario: reconnectToStream on a watching
+ * transport w, the other client's two turns, stop after the second answer. */
+async function jsWatch(w, sim, chat) {
+  const gets = await outGets(sim, chat);
+  const abort = new AbortController();
+  const stream = await w.reconnectToStream({ chatId: chat, abortSignal: abort.signal });
+  assert.ok(stream, "the watch subscription opened");
+  let seen = "";
+  const want = "You said: one" + "You said: two";
+  const got = drain(stream, (c) => {
+    if (c.type === "text-delta") seen += c.delta;
+    if (seen === want) abort.abort();
+  }).catch(() => {});
+  try {
+    await waitRequest(sim, chat, /^GET .*\/out$/, gets + 1);
+    await senderTurns(sim, chat, ["one", "two"]);
+    await Promise.race([got, new Promise((r) => setTimeout(r, 20000).unref())]);
+    assert.equal(seen, want);
+  } finally {
+    abort.abort(); // a failed scenario must not leave the subscription open
+  }
+}
+/** How many GET .out of the chat the simulator has logged. */
+async function outGets(sim, chat) {
+  const { entries } = await adminGet(sim, "/admin/requests");
+  return entries.filter((e) => e.kind === "request" && e.method === "GET" && e.path.endsWith(`/${encodeURIComponent(chat)}/out`)).length;
+}
+/** tchat's side: `setup` (MESSAGEs) with --state, then --watch on that state. */
+async function cWatch(sim, chat, setup) {
+  const state = path.join(sim.dir, `${chat}.img`);
+  cOk(await runTchat(sim, chat, setup, { state, timeoutS: 60, killAfterMs: 45000 }).exited);
+  const gets = await outGets(sim, chat);
+  const run = runTchat(sim, chat, [], { state, timeoutS: 60, killAfterMs: 45000, extra: ["--watch"] });
+  try {
+    await waitRequest(sim, chat, /^GET .*\/out$/, gets + 1);
+    await senderTurns(sim, chat, ["one", "two"]);
+    await run.waitFor((ev) => ev.filter((e) => e.type === "turn-complete").length >= 2, 20000, "two turns seen");
+  } finally {
+    run.kill("SIGTERM");
+    await run.exited;
+  }
+}
+
+/** The other client of the watch scenario: the official transport whose
+ * requests (its own, and its callbacks') carry x-parity-sender, which
+ * normalise() leaves out. Sends the turns one at a time. */
+async function senderTurns(sim, chat, texts) {
+  const mark = { "x-parity-sender": "1" };
+  // its own dispatcher: the global one trusts only the JS simulator's CA
+  const dispatcher = new Agent({ connect: { ca: readFileSync(sim.ca) } });
+  const f = (url, init = {}) => fetch(url, { ...init, dispatcher });
+  const tr = new TriggerChatTransport({
+    task: TASK, baseURL: sim.url, headers: mark, fetch: f,
+    accessToken: async () => (await f(`${sim.url}/chat/${encodeURIComponent(chat)}/token`, { method: "POST", headers: { ...mark, "x-device-key": DEVICE_KEY } })).text(),
+    startSession: async ({ taskId, clientData }) => (await f(`${sim.url}/chat/${encodeURIComponent(chat)}/start`, {
+      method: "POST", headers: { ...mark, "x-device-key": DEVICE_KEY, "content-type": "application/json" }, body: JSON.stringify({ taskId, clientData }),
+    })).json(),
+  });
+  return jsTurns(tr, chat, texts);
+}
+
+/** Waits (hang guard 20 s) until the simulator logged n requests of the chat matching re ("METHOD path"). */
+async function waitRequest(sim, chat, re, n = 1) {
+  const enc = encodeURIComponent(chat);
+  const end = Date.now() + 20000;
+  for (;;) {
+    const { entries } = await adminGet(sim, "/admin/requests");
+    if (entries.filter((e) => e.kind === "request" && e.path.includes(`/${enc}/`) && re.test(`${e.method} ${e.path}`)).length >= n) return;
+    if (Date.now() > end) throw new Error(`${chat}: no request matching ${re} after 20 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /** Waits (hang guard 30 s) until the simulator's .out holds n turn-completes. */
 async function turnsDone(sim, chat, n) {
@@ -462,7 +812,9 @@ const SHOWN_HEADERS = ["accept", "content-type", "x-part-id", "last-event-id", "
 /** The entries of one chat from a simulator's request log, normalised. */
 function normalise(entries, chat, { coarseCursor = false } = {}) {
   const enc = encodeURIComponent(chat);
-  const mine = entries.filter((e) => e.path.includes(`/${enc}/`) || e.path.endsWith(`/${enc}`));
+  // (requests marked x-parity-sender are another client's: the watch scenario)
+  const others = new Set(entries.filter((e) => e.kind === "request" && e.headers?.["x-parity-sender"]).map((e) => e.n));
+  const mine = entries.filter((e) => (e.path.includes(`/${enc}/`) || e.path.endsWith(`/${enc}`)) && !others.has(e.n) && !(e.kind === "served" && others.has(e.req)));
   // what each .out seq was, from what the simulator served
   const types = new Map();
   const cutReqs = new Set(); // GETs whose batch the simulator cut (drop-bytes)
@@ -547,7 +899,9 @@ function describeDiff(js, c) {
 // The scenarios run four at a time (each pair of clients on its own chat of
 // the two simulators); each is one subtest, reported on its own.
 test("parity: the official client and tchat make the same requests", { concurrency: 4, timeout: 120000 }, async (top) => {
-  await Promise.all(SCENARIOS.map((sc) => scenario(top, sc)));
+  // PARITY_ONLY=<regexp>: only the scenarios whose name matches (while working on one)
+  const only = process.env.PARITY_ONLY ? new RegExp(process.env.PARITY_ONLY) : null;
+  await Promise.all(SCENARIOS.filter((sc) => !only || only.test(sc.name)).map((sc) => scenario(top, sc)));
 });
 
 function scenario(top, sc) {
@@ -555,7 +909,7 @@ function scenario(top, sc) {
   return top.test(sc.name, { timeout: 60000, ...(todo ? { todo } : {}) }, async (t) => {
     const chat = chatId(`par${SCENARIOS.indexOf(sc) + 1}`);
     for (const f of sc.faults ?? []) await Promise.all([simJs.fault(f, chat), simC.fault(f, chat)]);
-    await Promise.all([sc.js(makeTransport(simJs), chat, simJs), sc.c(simC, chat)]);
+    await Promise.all([sc.js(makeTransport(simJs, sc.transport), chat, simJs), sc.c(simC, chat)]);
     const [lj, lc] = await Promise.all([adminGet(simJs, "/admin/requests"), adminGet(simC, "/admin/requests")]);
     let js = normalise(lj.entries, chat, sc);
     let c = normalise(lc.entries, chat, sc);

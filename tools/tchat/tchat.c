@@ -303,9 +303,13 @@ static tc_err_t submit(app_t *a, const char *msg)
     opens_turn = false;
     a->stop_pending = err == TC_OK;
   }
+  else if (strcmp(msg, "/preload") == 0) {
+    err = tc_chat_preload(&a->chat); /* starts the session now (§6.9): no turn */
+    opens_turn = false;
+  }
   else if (strcmp(msg, "/quit") == 0) { a->done = true; return TC_OK; }
   else if (strcmp(msg, "/help") == 0) {
-    fputs("commands: /approve /deny /undo /regen /stop /quit; Ctrl-C stops the answer, twice quits\n", stderr);
+    fputs("commands: /approve /deny /undo /regen /stop /preload /quit; Ctrl-C stops the answer, twice quits\n", stderr);
     return TC_OK;
   } else if (msg[0] == '/' && msg[1] == '/') {
     err = tc_chat_send_text(&a->chat, msg + 1, strlen(msg + 1), NULL); /* "//x" sends "/x" */
@@ -328,6 +332,9 @@ static void drive_script(app_t *a)
   /* The next message waits for the turn, and for a stop's own append: a
    * stop only takes effect (closes .out, clears isStreaming) once answered. */
   if (a->turn_open || a->done || a->stop_pending) return;
+  /* ... and for a session start under way (/preload): the end of the
+   * script must not drop it before the session is there to keep. */
+  if (tc_chat_state(&a->chat) == TC_CHAT_STARTING) return;
   if (a->next_message == a->opt.message_count) {
     if (!a->interactive && !a->opt.watch) a->done = true;
     return;
