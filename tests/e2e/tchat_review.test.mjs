@@ -39,3 +39,15 @@ test("--state that cannot be written: the session event carries the error, the s
   assert.equal(r3.code, 0, `run 3: exit ${r3.code ?? r3.signal}\n${r3.stderr}`);
   assert.equal(r3.stderr.split("could not save the session").length - 1, 1, r3.stderr);
 });
+
+test("--json: a failure that ends tchat is a fatal line on stdout, not silence", { timeout: 60000 }, async () => {
+  const chat = chatId("jsonfatal");
+  const r = await tchat(sim, chat, [], { extra: ["--watch"] }); // nothing to watch: no stored session
+  const w = `exit ${r.code ?? r.signal}\n${summarize(r.events)}\nstderr: ${r.stderr}`;
+  assert.notEqual(r.code, 0, w);
+  const fatal = r.events.filter((e) => e.type === "fatal");
+  assert.equal(fatal.length, 1, w);
+  assert.match(fatal[0].error, /^TC_ERR_/, w);
+  assert.equal(typeof fatal[0].what, "string", w);
+  assert.equal(fatal[0].exit, r.code, w);
+});

@@ -100,9 +100,19 @@ static int exit_code_for(tc_err_t err)
 static void fail(app_t *a, const char *what, tc_err_t err)
 {
   end_line(a);
-  if (!a->opt.json) fprintf(stderr, "tchat: %s: %s\n", what, tc_strerror(err));
   a->exit_code = exit_code_for(err);
   a->done = true;
+  if (!a->opt.json) {
+    fprintf(stderr, "tchat: %s: %s\n", what, tc_strerror(err));
+  } else { /* (--json: stdout is the one channel a script reads) */
+    jsonl_t j;
+    jsonl_begin(&j, "fatal");
+    jsonl_cstr(&j, "what", what);
+    jsonl_cstr(&j, "error", tc_errname(err));
+    jsonl_int(&j, "exit", a->exit_code);
+    jsonl_end(&j);
+    fflush(stdout);
+  }
 }
 
 static void print_event_json(const tc_chat_event_t *ev)
