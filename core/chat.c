@@ -302,7 +302,9 @@ tc_err_t tc_chat_init_ex(tc_chat_t *c, const tc_chat_config_t *cfg, const char *
   idlen = strlen(chat_id);
   if (idlen == 0 || idlen > 256 || strncmp(chat_id, "session_", 8) == 0) return TC_ERR_ARG;
   if ((err = check_config(cfg)) != TC_OK) return err;
-  if (out_net.ops == NULL || req_net.ops == NULL) return TC_ERR_CONFIG;
+  /* (one transport for both would carry two exchanges at once) */
+  if (out_net.ops == NULL || req_net.ops == NULL || (out_net.ops == req_net.ops && out_net.ctx == req_net.ctx))
+    return TC_ERR_CONFIG;
   if (record == NULL || out_line == NULL || request == NULL || record_cap < 1024 || out_line_cap < 256 ||
       request_cap < 1024 || record_cap > 65535 || out_line_cap > 65535 || request_cap > 65535)
     return TC_ERR_NOSPACE;

@@ -582,7 +582,8 @@ struct tc_chat {
 
 /* Prepares `chat` for the conversation `chat_id` (1..256 bytes, not starting
  * with "session_"; the string must outlive the chat, as must cfg). out_net
- * carries GET .out; req_net every other request. No I/O happens here.
+ * carries GET .out; req_net every other request: two transports (the same
+ * one given twice is TC_ERR_CONFIG). No I/O happens here.
  * TC_ERR_ARG for a bad chat id, TC_ERR_CONFIG for a bad configuration (no
  * random source, missing URLs for the auth mode, clientData not an object,
  * timeout_seconds above 600, a backoff time, refresh_margin_ms or

@@ -756,12 +756,12 @@ static void test_s40_never_sends_the_sse_id(void)
 
 static void test_s41_timeout_seconds_is_valid(void)
 {
-  tc_transport_t t = { &fake_net_ops, &W.out };
+  tc_transport_t t = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req };
   w_init(&W, NULL);
   W.cfg.timeout_seconds = 601;
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_ERR_CONFIG);
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, q, &W.bufs), TC_ERR_CONFIG);
   W.cfg.timeout_seconds = 30;
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_OK);
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, q, &W.bufs), TC_OK);
   w_session(&W);
   restore_record(TC_SESS_F_CURSOR, 1, 0);
   W.cfg.timeout_seconds = 30;

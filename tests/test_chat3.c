@@ -50,18 +50,20 @@ static void test_no_session_operations(void)
 
 static void test_bad_config_and_chat_ids(void)
 {
-  tc_transport_t t = { &fake_net_ops, &W.out }, none = { NULL, NULL };
+  tc_transport_t t = { &fake_net_ops, &W.out }, q = { &fake_net_ops, &W.req }, none = { NULL, NULL };
   tc_chat_header_t bad[] = { { "X-Ok", "a\r\nInjected: 1" } };
   w_init(&W, NULL);
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "", t, t, &W.bufs), TC_ERR_ARG);
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "session_abc", t, t, &W.bufs), TC_ERR_ARG);
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "", t, q, &W.bufs), TC_ERR_ARG);
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "session_abc", t, q, &W.bufs), TC_ERR_ARG);
   CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", none, t, &W.bufs), TC_ERR_CONFIG);
-  W.cfg.client_data = "[1]";
+  /* one transport given as both connections would carry two exchanges at once */
   CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_ERR_CONFIG);
+  W.cfg.client_data = "[1]";
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, q, &W.bufs), TC_ERR_CONFIG);
   W.cfg.client_data = NULL;
   W.cfg.headers = bad;
   W.cfg.header_count = 1;
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_ERR_CONFIG);
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, q, &W.bufs), TC_ERR_CONFIG);
   /* init refuses exactly what the request writer would refuse later (a name
    * that is not an HTTP token, a control byte or DEL in a value), so a bad
    * extra header fails at init, not on every request */
@@ -70,21 +72,21 @@ static void test_bad_config_and_chat_ids(void)
                                                  { { "X-Bad", "a\x7f" } }, { { "X-Bad", "a\x01" } } };
   for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
     W.cfg.headers = refused[i];
-    CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_ERR_CONFIG);
+    CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, q, &W.bufs), TC_ERR_CONFIG);
   }
   static const tc_chat_header_t fine[] = { { "X-Ok!#$%&'*+.^_`|~", "a\tb c" }, { "Content-Length", "5" } };
   W.cfg.headers = fine;
   W.cfg.header_count = 2;
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_OK);
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, q, &W.bufs), TC_OK);
   W.cfg.header_count = 0;
   W.cfg.random = NULL;
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_ERR_CONFIG);
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, q, &W.bufs), TC_ERR_CONFIG);
   W.cfg.random = w_random;
   W.cfg.auth = TC_CHAT_AUTH_DIRECT;
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_ERR_CONFIG);
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, q, &W.bufs), TC_ERR_CONFIG);
   W.cfg.auth = TC_CHAT_AUTH_CALLBACK;
   W.cfg.base_url = "ftp://x";
-  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, t, &W.bufs), TC_OK);
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", t, q, &W.bufs), TC_OK);
   w_session(&W);
   tc_chat_send_text(&W.chat, "hi", 2, NULL);
   w_step(&W);
