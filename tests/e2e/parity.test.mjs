@@ -328,6 +328,13 @@ function ptyOk(r) {
 }
 
 // ------------------------------------------------------------ scenarios
+// The two-turn conversation most fault scenarios use: "one", then "two".
+const ONE_TWO = ["one", "two"];
+const SAID_ONE_TWO = ["You said: one", "You said: two"];
+const jsOneTwo = async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ONE_TWO), SAID_ONE_TWO);
+const jsOneTwoResend = async (tr, chat) => assert.deepEqual(await jsTurnsResend(tr, chat, ONE_TWO), SAID_ONE_TWO);
+const cOneTwo = async (sim, chat) => cOk(await cRun(sim, chat, ONE_TWO));
+
 const SCENARIOS = [
   {
     name: "start through the customer backend, first message",
@@ -384,8 +391,8 @@ const SCENARIOS = [
   {
     name: "token refresh after a 401 on append",
     faults: ["status=401,on=in,skip=1"],
-    js: async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
-    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+    js: jsOneTwo,
+    c: cOneTwo,
   },
   {
     name: ".out drop and reconnect (Last-Event-ID)",
@@ -442,7 +449,7 @@ const SCENARIOS = [
       const a = await jsTurns(tr, chat, ["one", "two"]);
       assert.ok(a[1].endsWith("You said: two"), a[1]);
     },
-    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+    c: cOneTwo,
   },
   {
     name: "reboot mid-turn, resume from the persisted record",
@@ -478,14 +485,14 @@ const SCENARIOS = [
   {
     name: "503 on the .out connect of the second turn is retried",
     faults: ["status=503,on=out,skip=1"],
-    js: async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
-    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+    js: jsOneTwo,
+    c: cOneTwo,
   },
   {
     name: "401 on the .out connect of the second turn refreshes the token",
     faults: ["status=401,on=out,skip=1"],
-    js: async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
-    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+    js: jsOneTwo,
+    c: cOneTwo,
   },
   {
     name: "S2 error event mid-turn, then resume",
@@ -557,7 +564,7 @@ const SCENARIOS = [
     // transport-wide clientData (4.8.3 `clientData`, tchat --client-data):
     // in the start body and merged into each append's metadata
     transport: { clientData: { device: "d1", locale: "fr" } },
-    js: async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
+    js: jsOneTwo,
     c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"], null, ["--client-data", '{"device":"d1","locale":"fr"}'])),
   },
   {
@@ -582,14 +589,14 @@ const SCENARIOS = [
   {
     name: "429 with x-ratelimit-reset on append",
     faults: ["status=429,on=in,skip=1"],
-    js: async (tr, chat) => assert.deepEqual(await jsTurnsResend(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
-    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+    js: jsOneTwoResend,
+    c: cOneTwo,
   },
   {
     name: "5xx burst on append: the same X-Part-Id on every retry",
     faults: ["status=503,on=in,skip=1,count=3"],
-    js: async (tr, chat) => assert.deepEqual(await jsTurnsResend(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
-    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+    js: jsOneTwoResend,
+    c: cOneTwo,
   },
   {
     name: "session start answered 503, then 200, through the backend",
@@ -642,8 +649,8 @@ const SCENARIOS = [
   {
     name: "aggressive trim after a turn, then the next turn",
     faults: ["trim"],
-    js: async (tr, chat) => assert.deepEqual(await jsTurns(tr, chat, ["one", "two"]), ["You said: one", "You said: two"]),
-    c: async (sim, chat) => cOk(await cRun(sim, chat, ["one", "two"])),
+    js: jsOneTwo,
+    c: cOneTwo,
   },
   {
     name: "steering message while a turn streams (the stream stays open)",
