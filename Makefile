@@ -166,9 +166,10 @@ deps:
 test: deps
 	@rm -rf $(BUILD)/results; mkdir -p $(BUILD)/results
 	@for s in $(TEST_SUITES); do \
-	  echo "== suite $$s"; \
+	  echo "== suite $$s"; t0=$$(date +%s); \
 	  $(MAKE) --no-print-directory test-$$s 2>&1 | tee $(BUILD)/results/$$s.log; \
 	  rc=$${PIPESTATUS[0]}; echo "$$rc" > $(BUILD)/results/$$s.rc; \
+	  echo "$$(( $$(date +%s) - t0 ))" > $(BUILD)/results/$$s.secs; \
 	done
 	@bash tests/summarize.sh $(BUILD)/results
 

@@ -18,6 +18,12 @@ for log in "$dir"/*.log; do
   passed=$((passed + p)); failed=$((failed + f))
 done
 echo
+# Wall time per suite (DIR/<suite>.secs, written by `make test`), longest first:
+# where a slow run went. Information only, never a pass/fail criterion.
+if ls "$dir"/*.secs >/dev/null 2>&1; then
+  for t in "$dir"/*.secs; do echo "$(cat "$t") $(basename "$t" .secs)"; done \
+    | sort -rn | awk '{ s = s " " $2 "=" $1 } END { print "wall time per suite (s):" s }'
+fi
 [ "${#bad[@]}" -gt 0 ] && echo "failing suites: ${bad[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
