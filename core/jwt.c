@@ -1,14 +1,18 @@
 /*
  * jwt.c — reads `exp` and `iat` from a JWT's claims (for the proactive token
  * refresh; protocol.md §3.3). Decodes the base64url payload into a bounded
- * stack buffer and reads it with tc_json. The signature is not checked.
+ * stack buffer and walks its members (core/json_str.c). The signature is not
+ * checked.
  */
 #include <string.h>
 
 #include "tc_chat.h"
 #include "tc_json.h"
+#include "tc_json_int.h"
 
-#define JWT_PAYLOAD_MAX 1024
+/* The decoded payload of the longest token the chat stores (base64url:
+ * 4 characters per 3 bytes, the payload being part of the token). */
+#define JWT_PAYLOAD_MAX (TC_CHAT_TOKEN_MAX / 4 * 3)
 
 static int b64url_val(char ch)
 {
@@ -40,31 +44,44 @@ static long b64url_decode(const char *s, size_t n, char *out, size_t cap)
   return (long)o;
 }
 
-static int64_t claim(const tc_json_doc_t *d, const char *key)
+/* A claim's value as a non-negative integer (seconds), or -1. */
+static int64_t claim(const tc_json_member_t *m)
 {
   uint64_t v;
-  if (tc_json_u64(d, tc_json_get(d, 0, key), &v) != TC_OK || v > INT64_MAX) return -1;
+  if (!tc_parse_u64(m->v, (size_t)(m->ve - m->v), &v) || v > INT64_MAX) return -1;
   return (int64_t)v;
 }
 
 tc_err_t tc_jwt_times(const char *jwt, size_t len, int64_t *exp_s, int64_t *iat_s)
 {
   char buf[JWT_PAYLOAD_MAX];
-  tc_json_tok_t tok[TC_CHAT_ANSWER_TOKENS];
-  tc_json_doc_t d;
   const char *dot[2] = { NULL, NULL }; /* the two dots of header.payload.signature */
+  const char *p, *e;
   unsigned dots = 0;
   long n;
+  int more;
   *exp_s = *iat_s = -1;
   for (size_t i = 0; i < len; i++)
     if (jwt[i] == '.' && dots++ < 2) dot[dots - 1] = jwt + i;  /* counts every dot, keeps two */
   if (dots != 2) return TC_ERR_TOKEN;
   n = b64url_decode(dot[0] + 1, (size_t)(dot[1] - dot[0] - 1), buf, sizeof buf);
   if (n <= 0) return TC_ERR_TOKEN;
-  if (tc_json_doc_parse(&d, buf, (size_t)n, tok, TC_CHAT_ANSWER_TOKENS) != TC_OK ||
-      d.tok[0].type != JSMN_OBJECT)
+  /* The claims object, walked member by member (validated as it goes, no
+   * token array: this runs deep in the `.out` path, see `make stack`). A
+   * repeated claim: the last one counts, as with JSON.parse. */
+  e = buf + n;
+  p = tc_json__ws(buf, e);
+  more = tc_json__open(&p, e);
+  while (more == 1) {
+    tc_json_member_t m;
+    if (tc_json__member(&p, e, TC_JSON__NESTED, &m) != TC_OK) break;
+    if (tc_slice_eq(m.key, "exp")) *exp_s = claim(&m);
+    else if (tc_slice_eq(m.key, "iat")) *iat_s = claim(&m);
+    more = tc_json__next(&p, e);
+  }
+  if (more != 0 || tc_json__ws(p, e) != e) {
+    *exp_s = *iat_s = -1;
     return TC_ERR_TOKEN;
-  *exp_s = claim(&d, "exp");
-  *iat_s = claim(&d, "iat");
+  }
   return TC_OK;
 }

@@ -258,7 +258,9 @@ tc_err_t tc_session_open(tc_session_rec_t *s, size_t len, uint32_t chat_hash);
  * JWT's payload (base64url between the two dots). The signature is not
  * checked (the server does that). TC_ERR_TOKEN when the token is not three
  * base64url parts or the payload is not a JSON object. Needs no memory beyond
- * a bounded stack buffer (payloads over 1 KiB: TC_ERR_TOKEN). */
+ * a stack buffer for the decoded payload, sized for the longest token the
+ * chat keeps: a payload over TC_CHAT_TOKEN_MAX / 4 * 3 bytes (576) is
+ * TC_ERR_TOKEN. */
 tc_err_t tc_jwt_times(const char *jwt, size_t len, int64_t *exp_s, int64_t *iat_s);
 
 /* ------------------------------------------------------------ configuration */

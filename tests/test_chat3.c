@@ -275,6 +275,73 @@ static void test_jwt_times(void)
   CHECK_EQ_INT(exp, -1);
 }
 
+/* "h.<claims, base64url>.s" */
+static const char *jwt_of(const char *claims)
+{
+  static const char k[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static char out[1024];
+  size_t n = strlen(claims), o = 0, bits = 0;
+  uint32_t acc = 0;
+  out[o++] = 'h';
+  out[o++] = '.';
+  for (size_t i = 0; i < n; i++) {
+    acc = acc << 8 | (unsigned char)claims[i];
+    for (bits += 8; bits >= 6; bits -= 6) out[o++] = k[(acc >> (bits - 6)) & 63];
+  }
+  if (bits) out[o++] = k[(acc << (6 - bits)) & 63];
+  out[o++] = '.';
+  out[o++] = 's';
+  out[o] = 0;
+  return out;
+}
+
+/* The claims object as JSON.parse reads it: the last of a repeated claim,
+ * nested values stepped over, anything but a whole number is no time, and
+ * text after the object is no token. */
+static void test_jwt_claims(void)
+{
+  int64_t exp, iat;
+  const char *t;
+  t = jwt_of("{\"exp\":5,\"iat\":3,\"exp\":7}");
+  CHECK_EQ_INT(tc_jwt_times(t, strlen(t), &exp, &iat), TC_OK);
+  CHECK_EQ_INT(exp, 7);
+  CHECK_EQ_INT(iat, 3);
+  t = jwt_of(" {\"scopes\":[\"read:sessions:c1\",{\"a\":[1,{}]}],\"pub\":true,\"exp\":9} ");
+  CHECK_EQ_INT(tc_jwt_times(t, strlen(t), &exp, &iat), TC_OK);
+  CHECK_EQ_INT(exp, 9);
+  CHECK_EQ_INT(iat, -1);
+  t = jwt_of("{\"exp\":\"9\",\"iat\":1.5}");
+  CHECK_EQ_INT(tc_jwt_times(t, strlen(t), &exp, &iat), TC_OK);
+  CHECK_EQ_INT(exp, -1);
+  CHECK_EQ_INT(iat, -1);
+  t = jwt_of("{\"exp\":-5}");
+  CHECK_EQ_INT(tc_jwt_times(t, strlen(t), &exp, &iat), TC_OK);
+  CHECK_EQ_INT(exp, -1);
+  t = jwt_of("{\"exp\":1} x");
+  CHECK_EQ_INT(tc_jwt_times(t, strlen(t), &exp, &iat), TC_ERR_TOKEN);
+  CHECK_EQ_INT(exp, -1);
+  t = jwt_of("{\"exp\":1,}");
+  CHECK_EQ_INT(tc_jwt_times(t, strlen(t), &exp, &iat), TC_ERR_TOKEN);
+  t = jwt_of("{\"exp\":1");
+  CHECK_EQ_INT(tc_jwt_times(t, strlen(t), &exp, &iat), TC_ERR_TOKEN);
+  t = jwt_of("{\"exp\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"); /* 33 deep */
+  CHECK_EQ_INT(tc_jwt_times(t, strlen(t), &exp, &iat), TC_ERR_TOKEN);
+  { /* the payload of the longest token the chat keeps fits; one byte more does not */
+    char claims[TC_CHAT_TOKEN_MAX / 4 * 3 + 2];
+    size_t max = TC_CHAT_TOKEN_MAX / 4 * 3;
+    memset(claims, 'x', sizeof claims);
+    memcpy(claims, "{\"exp\":7,\"pad\":\"", 16);
+    memcpy(claims + max - 2, "\"}", 3);
+    t = jwt_of(claims);
+    CHECK_EQ_INT(strlen(t), 2 + TC_CHAT_TOKEN_MAX + 2);
+    CHECK_EQ_INT(tc_jwt_times(t, strlen(t), &exp, &iat), TC_OK);
+    CHECK_EQ_INT(exp, 7);
+    memcpy(claims + max - 2, "x\"}", 4);
+    t = jwt_of(claims);
+    CHECK_EQ_INT(tc_jwt_times(t, strlen(t), &exp, &iat), TC_ERR_TOKEN);
+  }
+}
+
 static void test_proactive_refresh_before_exp(void)
 {
   w_init(&W, "c1");
@@ -756,6 +823,7 @@ int main(void)
   RUN(test_5xx_retries_are_bounded);
   RUN(test_session_record_codec);
   RUN(test_jwt_times);
+  RUN(test_jwt_claims);
   RUN(test_proactive_refresh_before_exp);
   RUN(test_refresh_due_at_send_keeps_the_body);
   RUN(test_backend_provider_requests);
