@@ -44,7 +44,10 @@ CROSS_CC_rv32imc     ?= riscv64-unknown-elf-gcc
 CROSS_SIZE_rv32imc   ?= riscv64-unknown-elf-size
 # The riscv toolchain has no libc headers of its own: picolibc provides them.
 CROSS_ARCH_rv32imc   := -march=rv32imc -mabi=ilp32 --specs=picolibc.specs
-CROSS_CFLAGS := $(CSTD) -Os -ffunction-sections -fdata-sections $(WARN) $(INC) $(CROSS_DEFS)
+# -fstack-usage -fcallgraph-info=su: frame sizes and call graph for core/stack.mk
+# (they change no code).
+CROSS_CFLAGS := $(CSTD) -Os -ffunction-sections -fdata-sections $(WARN) $(INC) $(CROSS_DEFS) \
+                -fstack-usage -fcallgraph-info=su
 
 cross_obj = $(CORE_SRC:%.c=$(CROSS_DIR)/$(1)/%.o)
 
