@@ -142,14 +142,15 @@ define run_fuzz
 	else tail -40 $(BUILD)/fuzz/$(1).log; echo "$(1): 0 passed, 1 failed"; exit 1; fi
 endef
 
-# `make test` runs the targets FUZZ_JOBS at a time (each fuzzer is one
+# `make test` runs the targets TEST_JOBS at a time (each fuzzer is one
 # process on one core; their output is kept whole per target), `make fuzz`
-# one after the other.
-FUZZ_JOBS ?= 2
+# one after the other. (TEST_JOBS: how many builds or runs a suite may do at
+# once, also used by the board suites.)
+TEST_JOBS ?= 2
 .PHONY: fuzz test-fuzz
 test-fuzz:
-	@$(MAKE) --no-print-directory -j$(FUZZ_JOBS) $(FUZZ_BIN)
-	@$(MAKE) --no-print-directory -k -j$(FUZZ_JOBS) --output-sync=target \
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) $(FUZZ_BIN)
+	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target \
 	  $(FUZZ_BIN:$(BUILD)/fuzz/%=fuzz-run-%) SECS=$(FUZZ_TEST_SECONDS)
 fuzz: $(FUZZ_BIN)
 	@fail=0; for f in $(FUZZ_BIN); do n=$$(basename $$f); \

@@ -25,9 +25,11 @@ $(QEMU_M4_DIR)/%.elf: tests/%.c $(CORE_SRC) $(wildcard core/*.h) $(TEST_HARNESS)
 .PHONY: qemu-m4 test-qemu-m4
 qemu-m4: $(QEMU_M4_ELF)
 
-# Each test is built and run on its own: one that does not build counts as a
-# failure without hiding the others.
+# The tests are built TEST_JOBS at a time first, then each is run on its own;
+# one that does not build counts as a failure (its errors shown) without
+# hiding the others.
 test-qemu-m4:
+	@$(MAKE) --no-print-directory -s -k -j$(TEST_JOBS) $(QEMU_M4_ELF) >/dev/null 2>&1 || true # (errors: below)
 	@fail=0; for e in $(QEMU_M4_ELF); do \
 	  echo "-- qemu mps2-an386: $$(basename $$e .elf)"; \
 	  $(MAKE) --no-print-directory -s $$e >/dev/null || { echo "m4-$$(basename $$e .elf): 0 passed, 1 failed (build)"; fail=1; continue; }; \
@@ -61,6 +63,7 @@ $(QEMU_RV_DIR)/%.elf: tests/%.c $(CORE_SRC) $(wildcard core/*.h) $(TEST_HARNESS)
 
 .PHONY: test-qemu-rv32
 test-qemu-rv32:
+	@$(MAKE) --no-print-directory -s -k -j$(TEST_JOBS) $(QEMU_RV_ELF) >/dev/null 2>&1 || true # (errors: below)
 	@fail=0; for e in $(QEMU_RV_ELF); do \
 	  echo "-- qemu riscv32 virt: $$(basename $$e .elf)"; \
 	  $(MAKE) --no-print-directory -s $$e >/dev/null || { echo "rv32-$$(basename $$e .elf): 0 passed, 1 failed (build)"; fail=1; continue; }; \
