@@ -265,16 +265,23 @@ static void chat_boot(chaos_t *c)
 /* The README's reboot path: deinit, init on the same store, one step,
  * restore, resume. The app forgets a send it saw no end of (tc_chat_deinit:
  * "The app knows which sends it saw no end of") and sends it again. */
+static void ch_boot_restore(chaos_t *c);
+
 static void ch_reboot(chaos_t *c)
 {
   ch_msg_t *m = &c->msg[c->cur];
-  tc_err_t e;
   tc_chat_deinit(&c->w.chat);
   c->pend_provide = 0;
   if (m->state == M_SENDING) {
     m->state = M_READY;
     m->reboots_in_append++;
   }
+  ch_boot_restore(c);
+}
+
+static void ch_boot_restore(chaos_t *c)
+{
+  tc_err_t e;
   chat_boot(c);
   e = tc_chat_restore(&c->w.chat, NULL, 0);
   if (e == TC_OK) {
@@ -285,6 +292,46 @@ static void ch_reboot(chaos_t *c)
     ch_log(c, "reboot: restore %s", tc_strerror(e));
     if (e != TC_ERR_KV_NOT_FOUND || c->w.kv.has) violation(c, "restore: %s", tc_strerror(e));
   }
+}
+
+/* A power cut at a step boundary: no tc_chat_deinit, the store keeps the
+ * last record written. tc_chat.h: "up to one checkpoint interval may repeat
+ * after a power cut", "a power cut repeats what was shown after the last
+ * checkpoint": text past the stored delivered mark (and past the stored
+ * progress of a long delta) may be shown again, so the oracle forgets it
+ * (shown again, it must be the same bytes; not shown again, it is lost). */
+static void ch_power_cut(chaos_t *c)
+{
+  static tc_session_rec_t rec;
+  srv_t *s = &c->srv;
+  bool has = false;
+  if (c->w.kv.has && c->w.kv.len <= sizeof rec) {
+    memcpy(&rec, c->w.kv.val, c->w.kv.len);
+    has = tc_session_open(&rec, c->w.kv.len, tc_crc32(0, "c1", 2)) == TC_OK;
+  }
+  for (int t = 0; t < s->nturns; t++) {
+    uint32_t keep = 0;
+    if (s->turns[t].epoch != s->epoch) continue;
+    for (int i = 0; i < s->nrecs; i++) {
+      const srv_rec_t *r = &s->recs[i];
+      if (r->turn != t || r->kind != SR_TEXT || r->epoch != s->epoch) continue;
+      if (has && (rec.flags & TC_SESS_F_SHOWN) && r->seq <= rec.shown) keep += r->text_len;
+      else if (has && rec.frag_shown && r->seq == rec.frag_seq) keep += rec.frag_shown;
+    }
+    if (keep < c->shown_len[t]) {
+      ch_log(c, "power cut: turn %d may show again from byte %lu of %lu", t, (unsigned long)keep,
+             (unsigned long)c->shown_len[t]);
+      c->shown_len[t] = keep;
+    }
+  }
+  srv_close_op(&c->w.out); /* the sockets die with the device */
+  srv_close_op(&c->w.req);
+  c->pend_provide = 0;
+  if (c->msg[c->cur].state == M_SENDING) {
+    c->msg[c->cur].state = M_READY;
+    c->msg[c->cur].reboots_in_append++;
+  }
+  ch_boot_restore(c);
 }
 
 static void msg_begin(chaos_t *c, ch_msg_t *m)
@@ -332,7 +379,7 @@ static void fault(chaos_t *c)
   srv_t *s = &c->srv;
   static const int req_status[] = { 401, 403, 404, 408, 429, 4290, 500, 503 };
   static const int out_status[] = { 401, 403, 429, 500, 503 };
-  uint32_t f = ch_rand(c, 14);
+  uint32_t f = ch_rand(c, 15);
   srv_conn_t *k = ch_rand(c, 2) ? &s->out : &s->req;
   c->faults++;
   c->budget--;
@@ -388,6 +435,11 @@ static void fault(chaos_t *c)
       srv_close_session(s);
       ch_log(c, "fault: the session closes");
     }
+    break;
+  case 13:
+    c->reboots++;
+    ch_log(c, "fault: power cut");
+    ch_power_cut(c);
     break;
   default:
     c->w.now += 1000 + ch_rand(c, 5000);
