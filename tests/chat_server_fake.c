@@ -199,7 +199,7 @@ static void control_rec(srv_t *s, uint8_t kind, int turn, const char *headers)
  * must escape (twice: the chunk is a string inside the record's body). */
 static const char *const pieces[] = {
   "Hel", "lo", ", w\xc3\xb6rld", " \xe2\x98\x83", " \"quoted\"", " back\\slash", "\ttab", "\nline",
-  " \xf0\x9f\x98\x80", " \xe6\x97\xa5\xe6\x9c\xac", " </script>", " \\u0041", " \x01" "ctl", " caf\xc3\xa9", ".", " {}[],:",
+  " \xf0\x9f\x98\x80", " \xe6\x97\xa5\xe6\x9c\xac", " </script>", " \\u0041", " \001ctl", " caf\xc3\xa9", ".", " {}[],:",
 };
 #define NPIECES (sizeof pieces / sizeof pieces[0])
 
