@@ -19,7 +19,7 @@
 static chaos_t CH;
 
 #ifdef TC_TEST_EMBEDDED
-#define CHAOS_SEEDS 60
+#define CHAOS_SEEDS 500
 #else
 #define CHAOS_SEEDS 5000
 #endif
