@@ -228,6 +228,9 @@ typedef struct tc_session_rec {
    * not yet whole): its seq_num and the bytes of its text shown (0: none) */
   uint64_t frag_seq;
   uint32_t frag_shown;
+  /* version 3: the stop gate's input seq (with TC_SESS_F_GATE) */
+  uint32_t reserved;           /* zero */
+  uint64_t gate_seq;
   char token[TC_CHAT_TOKEN_MAX + 4]; /* + the CRC-32 right after the token */
 } tc_session_rec_t;
 
@@ -238,6 +241,9 @@ typedef struct tc_session_rec {
 #define TC_SESS_F_CLOSED     0x10u
 #define TC_SESS_F_REASON_CUT 0x20u  /* the reason was truncated */
 #define TC_SESS_F_SHOWN      0x40u
+/* the stop gate is armed (gate_seq: the stopped input's seq); while a turn
+ * streams, as it was when the turn began (like the cursor) */
+#define TC_SESS_F_GATE       0x80u
 
 /* Stored size of a sealed record. */
 size_t tc_session_size(const tc_session_rec_t *s);
@@ -247,9 +253,9 @@ size_t tc_session_seal(tc_session_rec_t *s, uint32_t chat_hash);
 /* Checks a record read back into `s` (len bytes): magic, version, slot sizes,
  * chat hash, lengths and CRC. TC_OK, or TC_ERR_KV_CORRUPT for anything
  * corrupt or foreign (the caller then treats the record as absent). A record
- * of the previous version (1, without frag_seq and frag_shown) is accepted
- * and converted in place (its token moved, the new fields zero); a later
- * version is foreign. */
+ * of an earlier version (2, without gate_seq; 1, also without frag_seq and
+ * frag_shown) is accepted and converted in place (its token moved, the new
+ * fields zero); a later version is foreign. */
 tc_err_t tc_session_open(tc_session_rec_t *s, size_t len, uint32_t chat_hash);
 
 /* ------------------------------------------------------------ JWT claims */

@@ -54,6 +54,8 @@ typedef struct ch_msg {
   int failed_after_accept; /* MESSAGE_SEND_FAILED with the part id on the server */
   int tcs;                 /* TURN_COMPLETE while it waited */
   bool errored;            /* ended by an allowed STREAM_ERROR */
+  bool stopped;            /* stopped while its turn streamed */
+  bool seq_unknown;        /* its MESSAGE_SENT had no input seq (a deduplicated append) */
   /* server counters when the attempt / the turn began */
   int auth0, auth_out0, n404_0, n429_0;
 } ch_msg_t;
@@ -74,6 +76,8 @@ typedef struct chaos {
   int close_allow;         /* requests already written when it closed */
   int requests_at_close;
   bool verbose;
+  bool stopper;            /* the app stops some turns */
+  int stop_msg;            /* the message a stop outstanding was for (-1: none) */
   char shown[SRV_TURNS_MAX][SRV_TEXT_MAX];
   uint32_t shown_len[SRV_TURNS_MAX];
   int turn_tcs[SRV_TURNS_MAX];
@@ -131,6 +135,12 @@ static void violation(chaos_t *c, const char *fmt, ...)
   if (c->fail[0] == '\0') snprintf(c->fail, sizeof c->fail, "tick %d msg %d: %s", c->ticks, c->cur, what);
 }
 
+static void ch_srv_log(void *user, const char *line)
+{
+  chaos_t *c = user;
+  if (c->verbose) ch_log(c, "%s", line);
+}
+
 /* ------------------------------------------------------------ the app */
 
 static void ch_provide(chaos_t *c, int kind)
@@ -162,6 +172,13 @@ static void ch_text(chaos_t *c, const tc_chat_event_t *ev)
     return;
   }
   tu = &c->srv.turns[t];
+  /* §6.7: after a stop the stopped turn's chunks are dropped until its
+   * boundary, session-in-event-id >= the stopped input's seq. Not when that
+   * seq is unknown (the append was answered without one, §2.4: the gate
+   * then knows only a lower bound, core/chat_send.c send_effects) */
+  if (tu->msg >= 0 && tu->msg < CH_MSGS_MAX && c->msg[tu->msg].stopped && !c->msg[tu->msg].seq_unknown)
+    violation(c, "turn %d: TEXT of seq %lu after its message was stopped (gate %d, its seq %lu)", t, (unsigned long)ev->seq,
+              c->w.chat.gate, (unsigned long)c->w.chat.superseded_seq);
   if (c->shown_len[t] + ev->text.len > tu->text_len ||
       memcmp(tu->text + c->shown_len[t], ev->text.ptr, ev->text.len) != 0) {
     violation(c, "turn %d: TEXT of seq %lu (%lu bytes) does not continue the %lu bytes shown (of %lu): %s",
@@ -192,9 +209,24 @@ static void ch_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
     break;
   case TC_CHAT_EV_MESSAGE_SENT: {
     const srv_in_t *in = in_of(&c->srv, ev->part_id);
+    if (ev->source == TC_CHAT_SRC_STOP) {
+      if (c->stop_msg < 0) {
+        violation(c, "a stop's MESSAGE_SENT for no stop");
+        break;
+      }
+      m = &c->msg[c->stop_msg];
+      c->stop_msg = -1;
+      ch_log(c, "ev: MESSAGE_SENT (stop)%s", m->state == M_SENT ? ": the turn is stopped" : "");
+      if (m->state == M_SENT) {
+        m->stopped = true;
+        m->state = M_DONE;
+      }
+      break;
+    }
     ch_log(c, "ev: MESSAGE_SENT seq %ld", (long)ev->input_seq);
     if (m->state != M_SENDING) violation(c, "MESSAGE_SENT for no send");
     m->state = M_SENT;
+    m->seq_unknown = ev->input_seq < 0;
     m->auth_out0 = c->srv.auth_refused_out;
     if (in == NULL) violation(c, "MESSAGE_SENT, but the server has no append with its part id");
     else if (ev->input_seq >= 0 && (uint64_t)ev->input_seq != in->seq)
@@ -205,6 +237,13 @@ static void ch_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
     bool accepted = in_of(&c->srv, ev->part_id) != NULL;
     bool allowed = c->srv.auth_refused - m->auth0 >= 2 || c->srv.n404 - m->n404_0 >= 2 ||
                    c->srv.n429 > m->n429_0 || ev->err == TC_ERR_SESSION_CLOSED;
+    if (ev->source == TC_CHAT_SRC_STOP) {
+      ch_log(c, "ev: MESSAGE_SEND_FAILED (stop) %s", tc_strerror(ev->err));
+      if (c->stop_msg < 0) violation(c, "a stop's MESSAGE_SEND_FAILED for no stop");
+      if (!allowed) violation(c, "the stop failed (%s) where no fault allows it", tc_strerror(ev->err));
+      c->stop_msg = -1;
+      break;
+    }
     ch_log(c, "ev: MESSAGE_SEND_FAILED %s status %d%s", tc_strerror(ev->err), ev->status,
            accepted ? " (the server has it)" : "");
     if (m->state != M_SENDING) violation(c, "MESSAGE_SEND_FAILED for no send");
@@ -276,6 +315,7 @@ static void ch_reboot(chaos_t *c)
     m->state = M_READY;
     m->reboots_in_append++;
   }
+  c->stop_msg = -1; /* (its outcome is unknown: the turn's end will tell) */
   ch_boot_restore(c);
 }
 
@@ -286,7 +326,8 @@ static void ch_boot_restore(chaos_t *c)
   e = tc_chat_restore(&c->w.chat, NULL, 0);
   if (e == TC_OK) {
     e = tc_chat_resume(&c->w.chat);
-    ch_log(c, "reboot: restored, resume %s", tc_strerror(e));
+    ch_log(c, "reboot: restored (cursor %lu, streaming %d, gate %d at %lu), resume %s", (unsigned long)c->w.chat.cursor,
+           c->w.chat.streaming, c->w.chat.gate, (unsigned long)c->w.chat.superseded_seq, tc_strerror(e));
     if (e != TC_OK && !(e == TC_ERR_SESSION_CLOSED && c->closed_seen)) violation(c, "resume: %s", tc_strerror(e));
   } else {
     ch_log(c, "reboot: restore %s", tc_strerror(e));
@@ -331,6 +372,7 @@ static void ch_power_cut(chaos_t *c)
     c->msg[c->cur].state = M_READY;
     c->msg[c->cur].reboots_in_append++;
   }
+  c->stop_msg = -1;
   ch_boot_restore(c);
 }
 
@@ -357,6 +399,14 @@ static void app_act(chaos_t *c)
       c->srv.out.err_event = false;
       c->w.req.open_err = c->w.out.open_err = TC_OK;
     }
+  }
+  if (c->stop_msg >= 0) return; /* (the chat is busy with it) */
+  if (m->state == M_SENT && c->stopper && c->cur + 1 < c->nmsgs && ch_rand(c, 16) == 0) {
+    e = tc_chat_stop(&c->w.chat);
+    ch_log(c, "app: stops the turn: %s", tc_strerror(e));
+    if (e == TC_OK) c->stop_msg = c->cur;
+    else if (e != TC_ERR_BUSY) violation(c, "stop refused: %s", tc_strerror(e));
+    return;
   }
   if (m->state != M_READY || (st != TC_CHAT_IDLE && st != TC_CHAT_NO_SESSION)) return;
   if (m->attempts == 8) {
@@ -506,7 +556,15 @@ static void final_checks(chaos_t *c)
     bool whole = c->shown_len[t] == tu->text_len;
     /* a turn of an incarnation that ended (a 404) may be cut short; one the
      * session's close left unread too */
-    if (!whole && tu->epoch == s->epoch && !c->closed_seen)
+    /* a stop's gate drops every data record before the stopped turn's
+     * boundary (§6.7 step 5): that turn's rest, and an earlier turn not yet
+     * read (one the app's resend after a reboot left behind) */
+    bool stopped = false;
+    for (int u = t; u < s->nturns; u++)
+      if (s->turns[u].epoch == tu->epoch && s->turns[u].msg >= 0 && s->turns[u].msg < CH_MSGS_MAX &&
+          c->msg[s->turns[u].msg].stopped)
+        stopped = true;
+    if (!whole && tu->epoch == s->epoch && !c->closed_seen && !stopped)
       violation(c, "turn %d (msg %d): %lu of %lu bytes shown", t, tu->msg, (unsigned long)c->shown_len[t],
                 (unsigned long)tu->text_len);
     if (c->closed_seen && c->turn_tcs[t] && !whole) violation(c, "turn %d completed but not whole", t);
@@ -517,7 +575,7 @@ static void final_checks(chaos_t *c)
     if (c->closed_seen && k >= c->cur) break;
     if (copies < 1) violation(c, "message %d never reached the server", k);
     if (copies > 1 + msg_allowance(m)) violation(c, "message %d is on the server %d times", k, copies);
-    if (m->tcs != (m->errored ? 0 : 1)) violation(c, "message %d: %d turn-completes", k, m->tcs);
+    if (m->tcs != (m->errored || m->stopped ? 0 : 1)) violation(c, "message %d: %d turn-completes", k, m->tcs);
   }
   if (c->closed_seen) {
     if (s->requests - c->requests_at_close > c->close_allow)
@@ -530,9 +588,10 @@ static void final_checks(chaos_t *c)
 
 /* One schedule: seed (PRNG) or data/size (the fuzzer's bytes). Returns true
  * when the oracle holds; c->fail and c->log tell what happened. */
-static bool chaos_run(chaos_t *c, uint32_t seed, const uint8_t *data, size_t size, int turns)
+static bool chaos_run(chaos_t *c, uint32_t seed, const uint8_t *data, size_t size, int turns, bool verbose)
 {
   memset(c, 0, sizeof *c);
+  c->verbose = verbose;
   c->seed = seed;
   c->rnd = seed * 2246822519u + 0x9e3779b9u;
   if (c->rnd == 0) c->rnd = 1;
@@ -545,7 +604,11 @@ static bool chaos_run(chaos_t *c, uint32_t seed, const uint8_t *data, size_t siz
   c->w.cfg.start_session = ch_start;
   c->w.cfg.access_token = ch_token;
   srv_init(&c->srv, &c->w, data ? ch_rand(c, 256) << 8 | ch_rand(c, 256) : seed);
+  c->srv.on_log = ch_srv_log;
+  c->srv.log_user = c;
   c->srv.seq_on_dup = ch_rand(c, 2);
+  c->stopper = ch_rand(c, 3) == 0;
+  c->stop_msg = -1;
   c->nmsgs = (turns > 0 ? turns : 3 + (int)ch_rand(c, 4)) + 1;
   if (c->nmsgs > CH_MSGS_MAX) c->nmsgs = CH_MSGS_MAX;
   c->budget = (int)ch_rand(c, 5);
@@ -553,14 +616,16 @@ static bool chaos_run(chaos_t *c, uint32_t seed, const uint8_t *data, size_t siz
          c->srv.seq_on_dup ? "a deduplicated append answers its seq" : "a deduplicated append has no seq");
   chat_boot(c);
   for (c->ticks = 0; c->ticks < CH_TICKS_MAX && !c->fail[0]; c->ticks++) {
+    app_act(c);
+    if (finished(c)) break;
+    if (c->budget > 0 && ch_rand(c, 4) == 0) fault(c);
+    /* the app's deferred answer, then the loop steps (a power cut between
+     * the two would lose a 404 repair's new session: see the report) */
     if (c->pend_provide) {
       int kind = c->pend_provide;
       c->pend_provide = 0;
       ch_provide(c, kind);
     }
-    app_act(c);
-    if (finished(c)) break;
-    if (c->budget > 0 && ch_rand(c, 4) == 0) fault(c);
     srv_pump(&c->srv);
     srv_publish(&c->srv, 1 + (int)ch_rand(c, 4));
     srv_drip(&c->srv, &c->srv.req, drip_size(c));

@@ -1,4 +1,5 @@
 /* chat_server_fake.c — see chat_server_fake.h. Included after chat_fake.c. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,20 @@ static uint32_t srv_rand(srv_t *s, uint32_t n)
 static void srv_fail(srv_t *s, const char *what)
 {
   if (s->err[0] == '\0') snprintf(s->err, sizeof s->err, "server: %s", what);
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void srv_log(srv_t *s, const char *fmt, ...)
+{
+  char line[200];
+  va_list ap;
+  if (s->on_log == NULL) return;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  s->on_log(s->log_user, line);
 }
 
 /* ------------------------------------------------------------ connections */
@@ -96,7 +111,7 @@ const char *srv_mint(srv_t *s, bool start)
     s->alive = true;
     s->epoch++;
     s->in_next = s->out_next = 0;
-    s->last_tc_seq = -1;
+    s->last_tc_seq = s->prev_tc_seq = -1;
   }
   if (s->ntokens == SRV_TOKENS_MAX) { /* (keep the last one valid) */
     srv_fail(s, "too many tokens");
@@ -226,6 +241,8 @@ static void agent_delta(srv_t *s, int t, bool longer)
   r->text_len = tu->text_len - start;
 }
 
+static void agent_end(srv_t *s, int t);
+
 /* The agent's answer to the .in record seq (the app's message msg). */
 static void agent_turn(srv_t *s, uint64_t in_seq, int msg)
 {
@@ -252,16 +269,52 @@ static void agent_turn(srv_t *s, uint64_t in_seq, int msg)
   data_rec(s, SR_DATA, t, buf, (size_t)n);
   n = snprintf(buf, sizeof buf, "{\"type\":\"finish\",\"finishReason\":\"stop\"}");
   data_rec(s, SR_DATA, t, buf, (size_t)n);
+  agent_end(s, t);
+}
+
+/* The turn-complete of turn t, then a trim pointing at the previous one. */
+static void agent_end(srv_t *s, int t)
+{
+  char buf[400];
+  int n;
   {
-    uint64_t tc_seq = s->out_next;
+    uint64_t tc_seq = s->out_next, in_seq = s->turns[t].in_seq;
     n = snprintf(buf, sizeof buf,
                  "[[\"trigger-control\",\"turn-complete\"],[\"public-access-token\",\"%s\"],"
                  "[\"session-in-event-id\",\"%lu\"],[\"session-in-consumed-id\",\"%lu\"]]",
                  srv_mint(s, false), (unsigned long)in_seq, (unsigned long)in_seq);
     control_rec(s, SR_TC, t, buf);
+    (void)n;
     if (s->last_tc_seq >= 0) control_rec(s, SR_TRIM, t, "[[\"\",\"trim\"]]");
+    s->prev_tc_seq = s->last_tc_seq;
     s->last_tc_seq = (int64_t)tc_seq;
   }
+}
+
+/* {"kind":"stop"} (§6.7, §7.3): the agent cuts the turn it is writing (the
+ * records not yet published are dropped) and ends it with its
+ * turn-complete. A stop while no turn is being written, or while more than
+ * one is queued, changes nothing. */
+static void agent_stop(srv_t *s)
+{
+  int t, i;
+  uint32_t len = 0;
+  if (s->pub == s->nrecs) return;
+  t = s->recs[s->pub].turn;
+  for (i = s->pub; i < s->nrecs; i++)
+    if (s->recs[i].turn != t) return;
+  for (i = s->pub; i < s->nrecs; i++) /* the turn-complete (and trim) to write again */
+    if (s->recs[i].kind == SR_TC) break;
+  if (i == s->nrecs) return;
+  s->arena_len = s->recs[s->pub].off;
+  s->out_next = s->recs[s->pub].seq;
+  s->nrecs = s->pub;
+  for (i = 0; i < s->nrecs; i++)
+    if (s->recs[i].turn == t && s->recs[i].kind == SR_TEXT) len = s->recs[i].text_off + s->recs[i].text_len;
+  s->turns[t].text_len = len;
+  s->turns[t].stopped = true;
+  s->last_tc_seq = s->prev_tc_seq;
+  agent_end(s, t);
 }
 
 void srv_publish(srv_t *s, int n)
@@ -390,6 +443,7 @@ static void tx_put(srv_conn_t *k, const char *p, size_t n)
 static void answer(srv_t *s, srv_conn_t *k, int status, const char *extra, const char *body)
 {
   char buf[1024];
+  srv_log(s, "server: %s answers %d %.60s", k->is_out ? ".out" : "request", status, body);
   int n = snprintf(buf, sizeof buf, "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n%sContent-Length: %lu\r\n\r\n%s",
                    status, extra ? extra : "", (unsigned long)strlen(body), body);
   (void)s;
@@ -491,7 +545,9 @@ static void on_append(srv_t *s, srv_conn_t *k, const srv_req_t *r)
     in->seq = s->in_next++;
     in->msg = body_msg(r);
     snprintf(in->part, sizeof in->part, "%s", r->part);
+    srv_log(s, "server: append seq %lu (incarnation %d) msg %d", (unsigned long)in->seq, s->epoch, in->msg);
     if (body_has(r, "\"submit-message\"")) agent_turn(s, in->seq, in->msg);
+    else if (body_has(r, "{\"kind\":\"stop\"}")) agent_stop(s);
     snprintf(body, sizeof body, "{\"ok\":true,\"seq\":%lu}", (unsigned long)in->seq);
     answer(s, k, 200, NULL, body);
   }
@@ -532,6 +588,9 @@ static void on_out(srv_t *s, srv_conn_t *k, const srv_req_t *r)
     answer(s, k, 400, NULL, "{\"error\":\"Invalid timeout seconds\"}");
     return;
   }
+  srv_log(s, "server: GET .out%s%s%lu%s (incarnation %d, %d records)", r->peek ? " peek" : "",
+          r->has_last ? " from " : "", r->has_last ? (unsigned long)r->last : 0ul, r->has_last ? "" : " from the start",
+          s->epoch, s->nrecs);
   k->streaming = true;
   k->epoch = s->epoch;
   k->next = first_after(s, r->has_last, r->last);
@@ -665,7 +724,7 @@ void srv_init(srv_t *s, world_t *w, uint32_t seed)
   s->out.net = &w->out;
   s->out.is_out = true;
   s->req.cut_left = s->out.cut_left = -1;
-  s->last_tc_seq = -1;
+  s->last_tc_seq = s->prev_tc_seq = -1;
   s->rnd = seed * 2654435761u + 1;
   srv_cur = s;
 }

@@ -47,6 +47,7 @@ typedef struct srv_turn {
   int msg;             /* the app's message number (-1: unknown) */
   char text[SRV_TEXT_MAX];
   uint32_t text_len;
+  bool stopped;        /* cut by a stop (its text is what was published) */
 } srv_turn_t;
 
 typedef struct srv_in {  /* one .in record */
@@ -100,6 +101,7 @@ typedef struct srv {
   bool seq_on_dup;     /* a deduplicated append answers its seq (newer servers) */
   uint64_t in_next, out_next;
   int64_t last_tc_seq; /* the previous turn-complete (the trim points at it) */
+  int64_t prev_tc_seq; /* the one before (a stop writes the last one again) */
   uint32_t rnd;        /* the agent's text */
   int requests;        /* requests read */
   int answered_409;
@@ -109,6 +111,8 @@ typedef struct srv {
   /* per X-Part-Id counters for the oracle: the last request's */
   char last_part[40];
   char err[256];       /* the first protocol violation seen by the server */
+  void (*on_log)(void *user, const char *line); /* what the server does (may be NULL) */
+  void *log_user;
 } srv_t;
 
 void srv_init(srv_t *s, world_t *w, uint32_t seed);

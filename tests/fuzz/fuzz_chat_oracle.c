@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  if (!chaos_run(&FC, 0, data, size, 0)) {
+  if (!chaos_run(&FC, 0, data, size, 0, false)) {
     fprintf(stderr, "chaos oracle: %s\n%s", FC.fail, FC.log);
     abort();
   }
