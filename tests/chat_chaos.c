@@ -216,8 +216,8 @@ static void ch_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
       }
       m = &c->msg[c->stop_msg];
       c->stop_msg = -1;
-      ch_log(c, "ev: MESSAGE_SENT (stop)%s", m->state == M_SENT ? ": the turn is stopped" : "");
-      if (m->state == M_SENT) {
+      ch_log(c, "ev: MESSAGE_SENT (stop)%s", m->state == M_SENT || m->errored ? ": the turn is stopped" : "");
+      if (m->state == M_SENT || m->errored) { /* (a turn .out gave up on is outstanding too, §6.7 step 3) */
         m->stopped = true;
         m->state = M_DONE;
       }
@@ -634,6 +634,10 @@ static bool chaos_run(chaos_t *c, uint32_t seed, const uint8_t *data, size_t siz
     advance(c);
     if (c->quiet > 3 && !c->closed_seen) violation(c, "hang: the app waits, the chat has no deadline, the server is quiet");
   }
+  if (getenv("TC_CHAOS_RECS"))
+    for (int i = 0; i < c->srv.nrecs; i++)
+      printf("rec %d: epoch %d seq %lu turn %d kind %d pub %d\n", i, c->srv.recs[i].epoch, (unsigned long)c->srv.recs[i].seq,
+             c->srv.recs[i].turn, c->srv.recs[i].kind, i < c->srv.pub);
   if (c->ticks == CH_TICKS_MAX) violation(c, "no end after %d steps", CH_TICKS_MAX);
   if (!c->fail[0]) final_checks(c);
   tc_chat_deinit(&c->w.chat);

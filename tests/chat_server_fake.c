@@ -299,7 +299,7 @@ static void agent_stop(srv_t *s)
 {
   int t, i;
   uint32_t len = 0;
-  if (s->pub == s->nrecs) return;
+  if (s->pub == s->nrecs || s->recs[s->pub].epoch != s->epoch) return;
   t = s->recs[s->pub].turn;
   for (i = s->pub; i < s->nrecs; i++)
     if (s->recs[i].turn != t) return;
@@ -333,6 +333,10 @@ void srv_close_session(srv_t *s)
 void srv_destroy(srv_t *s)
 {
   s->alive = false;
+  if (s->pub < s->nrecs) { /* the old session's agent writes no more */
+    s->arena_len = s->recs[s->pub].off;
+    s->nrecs = s->pub;
+  }
 }
 
 int srv_find(const srv_t *s, uint8_t epoch, uint64_t seq, int *kind, uint32_t *text_off)
