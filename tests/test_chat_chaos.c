@@ -237,8 +237,45 @@ static void test_404_repair_ends_the_old_stream(void)
   CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), ""); /* the new session's stream from its start */
 }
 
+/* Chaos seed 91: turn A stopped; turn B's append answered without a seq (a
+ * deduplicated retry on the snapshot server, protocol.md §2.4); B stopped
+ * while A's gate still dropped A's rest. B's gate ("seq unknown: 0") then
+ * opened at A's boundary and B's rest showed. B came after A: its gate
+ * waits for a boundary above A's. */
+static void test_stop_without_seq_while_gated(void)
+{
+  sse_b_t s;
+  streaming_turn(0);
+  feed_data(0, "{\"type\":\"start\",\"messageId\":\"m_1\"}", "e1");
+  CHECK_EQ_INT(tc_chat_stop(&W.chat), TC_OK); /* A (seq 0) */
+  w_step(&W);
+  w_take_req(&W);
+  w_append_ok(&W, 1);
+  scn_next_turn_streams(-1); /* B: no seq */
+  feed_data(1, DELTA("a"), "e2"); /* A's rest: dropped */
+  CHECK_EQ_INT(tc_chat_stop(&W.chat), TC_OK); /* B, before A's boundary */
+  w_step(&W);
+  w_take_req(&W);
+  w_append_ok(&W, 3);
+  scn_next_turn_streams(4); /* C */
+  sse_begin(&s);
+  sse_control(&s, 2, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
+  sse_data(&s, 3, "{\"type\":\"start\",\"messageId\":\"m_2\"}", "e4");
+  sse_data(&s, 4, DELTA("b"), "e5");
+  sse_control(&s, 5, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"2\"]]");
+  sse_data(&s, 6, "{\"type\":\"start\",\"messageId\":\"m_3\"}", "e7");
+  sse_data(&s, 7, DELTA("New"), "e8");
+  sse_control(&s, 8, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"4\"]]");
+  scn_feed_batch(&s);
+  CHECK_EQ_MEM(W.shown, W.shown_len, "New");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 0);
+  CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_IDLE);
+}
+
 int main(void)
 {
+  RUN(test_stop_without_seq_while_gated);
   RUN(test_404_repair_ends_the_old_stream);
   RUN(test_stop_after_404_repair_arms_no_gate);
   RUN(test_close_keeps_the_stop_gate);
