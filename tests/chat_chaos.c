@@ -518,7 +518,9 @@ static void advance(chaos_t *c)
   srv_conn_t *o = &c->srv.out;
   const ch_msg_t *m = &c->msg[c->cur];
   /* (the app about to send: it does so at once) */
-  bool app = !c->closed_seen && (m->state == M_READY || (m->state == M_DONE && c->cur + 1 < c->nmsgs));
+  tc_chat_state_t st = tc_chat_state(&c->w.chat);
+  bool app = !c->closed_seen && c->stop_msg < 0 && (st == TC_CHAT_IDLE || st == TC_CHAT_NO_SESSION) &&
+             (m->state == M_READY || (m->state == M_DONE && c->cur + 1 < c->nmsgs));
   if (srv_busy(&c->srv) || c->pend_provide || app) {
     c->w.now += ch_rand(c, 40);
     c->quiet = 0;
