@@ -70,7 +70,7 @@
  *
  * Persistence: the session record (token, .out cursor, active input seq,
  * isStreaming, closed + reason, the assistant message id and pending tool
- * calls) is written through cfg->kv when set, and always offered in a
+ * calls, the stop gate) is written through cfg->kv when set, and always offered in a
  * TC_CHAT_EV_SESSION_CHANGED event (encoded bytes + decoded view). It is
  * written when the state changes at turn boundaries and as a cursor
  * checkpoint at most every cfg->checkpoint_ms, never per chunk. A write the
@@ -668,7 +668,10 @@ tc_err_t tc_chat_add_tool_output(tc_chat_t *chat, const char *tool_call_id, cons
                                  size_t len);
 /* Stops the current generation (§6.7): appends {"kind":"stop"}; on success
  * closes .out, clears isStreaming and arms the stop gate if a turn was
- * outstanding. Works after a resume too. TC_ERR_NO_SESSION without a token. */
+ * outstanding. Works after a resume too. The gate is kept in the record
+ * (beyond 4.8.3, whose gate lives in memory): after a reboot the stopped
+ * turn's rest does not show as the next answer either. TC_ERR_NO_SESSION
+ * without a token. */
 tc_err_t tc_chat_stop(tc_chat_t *chat);
 /* Disarms the stop gate (clearSupersedeGate). */
 void tc_chat_clear_stop_gate(tc_chat_t *chat);

@@ -71,6 +71,7 @@ typedef struct chaos {
   int nmsgs, cur, budget;
   ch_msg_t msg[CH_MSGS_MAX];
   int faults, reboots, ticks, quiet;
+  int power_cuts, stops, replayed, dup_copies, fail_accepted; /* what a run did (for the summary) */
   int pend_provide;        /* 1 start, 2 token: the app answers next tick */
   bool closed_seen;
   int close_allow;         /* requests already written when it closed */
@@ -206,6 +207,7 @@ static void ch_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
   switch (ev->type) {
   case TC_CHAT_EV_TEXT:
     if (!ev->replayed) ch_text(c, ev);
+    else c->replayed++;
     break;
   case TC_CHAT_EV_MESSAGE_SENT: {
     const srv_in_t *in = in_of(&c->srv, ev->part_id);
@@ -249,6 +251,7 @@ static void ch_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
     if (m->state != M_SENDING) violation(c, "MESSAGE_SEND_FAILED for no send");
     if (!allowed) violation(c, "the send failed (%s, status %d) where no fault allows it", tc_strerror(ev->err), ev->status);
     m->failed_after_accept += accepted;
+    c->fail_accepted += accepted;
     m->state = M_READY; /* the app sends it again */
     break;
   }
@@ -404,7 +407,7 @@ static void app_act(chaos_t *c)
   if (m->state == M_SENT && c->stopper && c->cur + 1 < c->nmsgs && ch_rand(c, 16) == 0) {
     e = tc_chat_stop(&c->w.chat);
     ch_log(c, "app: stops the turn: %s", tc_strerror(e));
-    if (e == TC_OK) c->stop_msg = c->cur;
+    if (e == TC_OK) c->stop_msg = c->cur, c->stops++;
     else if (e != TC_ERR_BUSY) violation(c, "stop refused: %s", tc_strerror(e));
     return;
   }
@@ -488,6 +491,7 @@ static void fault(chaos_t *c)
     break;
   case 13:
     c->reboots++;
+    c->power_cuts++;
     ch_log(c, "fault: power cut");
     ch_power_cut(c);
     break;
@@ -576,6 +580,7 @@ static void final_checks(chaos_t *c)
     int copies = srv_copies(s, k);
     if (c->closed_seen && k >= c->cur) break;
     if (copies < 1) violation(c, "message %d never reached the server", k);
+    if (copies > 1) c->dup_copies += copies - 1;
     if (copies > 1 + msg_allowance(m)) violation(c, "message %d is on the server %d times", k, copies);
     if (m->tcs != (m->errored || m->stopped ? 0 : 1)) violation(c, "message %d: %d turn-completes", k, m->tcs);
   }

@@ -42,7 +42,8 @@ static bool run_seed(uint32_t seed, bool verbose)
 
 static void test_chaos_seeds(void)
 {
-  unsigned long n = CHAOS_SEEDS, bad = 0, faults = 0, reboots = 0, turns = 0;
+  unsigned long n = CHAOS_SEEDS, bad = 0, faults = 0, reboots = 0, turns = 0, cuts = 0, stops = 0, replayed = 0, dups = 0,
+                failacc = 0;
 #ifndef TC_TEST_EMBEDDED
   const char *one = getenv("TC_CHAOS_SEED"), *many = getenv("TC_CHAOS_SEEDS");
   if (one) {
@@ -59,8 +60,15 @@ static void test_chaos_seeds(void)
     faults += (unsigned long)CH.faults;
     reboots += (unsigned long)CH.reboots;
     turns += (unsigned long)CH.srv.nturns;
+    cuts += (unsigned long)CH.power_cuts;
+    stops += (unsigned long)CH.stops;
+    replayed += (unsigned long)CH.replayed;
+    dups += (unsigned long)CH.dup_copies;
+    failacc += (unsigned long)CH.fail_accepted;
   }
-  printf("chaos: %lu seeds, %lu server turns, %lu faults (%lu reboots)\n", n, turns, faults, reboots);
+  printf("chaos: %lu seeds, %lu server turns, %lu faults (%lu reboots, %lu of them power cuts), %lu stops, "
+         "%lu replayed texts; allowed: %lu messages twice on the server, %lu failed sends the server had\n",
+         n, turns, faults, reboots, cuts, stops, replayed, dups, failacc);
 }
 
 /* ---- reduced scenarios of what the chaos found (scripted transport) */
