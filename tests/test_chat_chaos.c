@@ -67,7 +67,7 @@ static void test_chaos_seeds(void)
     failacc += (unsigned long)CH.fail_accepted;
   }
   printf("chaos: %lu seeds, %lu server turns, %lu faults (%lu reboots, %lu of them power cuts), %lu stops, "
-         "%lu replayed texts; allowed: %lu messages twice on the server, %lu failed sends the server had\n",
+         "%lu replayed texts; allowed: %lu messages twice on the server, %lu sends failed although the server had them\n",
          n, turns, faults, reboots, cuts, stops, replayed, dups, failacc);
 }
 
