@@ -246,8 +246,8 @@ static void ch_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
       c->stop_msg = -1;
       break;
     }
-    ch_log(c, "ev: MESSAGE_SEND_FAILED %s status %d%s", tc_strerror(ev->err), ev->status,
-           accepted ? " (the server has it)" : "");
+    ch_log(c, "ev: MESSAGE_SEND_FAILED %s status %d after %d retries%s", tc_strerror(ev->err), ev->status,
+           c->w.chat.send.retries, accepted ? " (the server has it)" : "");
     if (m->state != M_SENDING) violation(c, "MESSAGE_SEND_FAILED for no send");
     if (!allowed) violation(c, "the send failed (%s, status %d) where no fault allows it", tc_strerror(ev->err), ev->status);
     m->failed_after_accept += accepted;
@@ -396,12 +396,13 @@ static void app_act(chaos_t *c)
   if (m->state == M_DONE && c->cur + 1 < c->nmsgs) {
     m = &c->msg[++c->cur];
     c->budget = c->cur + 1 == c->nmsgs ? 0 : (int)ch_rand(c, 5);
-    if (c->budget == 0) { /* fault-free: what is armed is disarmed */
-      c->srv.req.cut_left = c->srv.out.cut_left = -1;
-      c->srv.req.fault_status = c->srv.out.fault_status = 0;
-      c->srv.out.err_event = false;
-      c->w.req.open_err = c->w.out.open_err = TC_OK;
-    }
+    /* what the last message armed and did not fire is disarmed: each
+     * message meets at most its own budget of faults (so that no more
+     * transient failures than backoff.send_retries hit one send) */
+    c->srv.req.cut_left = c->srv.out.cut_left = -1;
+    c->srv.req.fault_status = c->srv.out.fault_status = 0;
+    c->srv.out.err_event = false;
+    c->w.req.open_err = c->w.out.open_err = TC_OK;
   }
   if (c->stop_msg >= 0) return; /* (the chat is busy with it) */
   if (m->state == M_SENT && c->stopper && c->cur + 1 < c->nmsgs && ch_rand(c, 16) == 0) {

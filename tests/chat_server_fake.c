@@ -50,12 +50,14 @@ static srv_conn_t *conn_of(srv_t *s, void *ctx) { return ctx == &s->w->out ? &s-
 static tc_err_t srv_open(void *ctx, const char *host, uint16_t port, bool tls, uint32_t timeout_ms)
 {
   tc_err_t e = fake_net_ops.open(ctx, host, port, tls, timeout_ms);
+  srv_log(srv_cur, "server: the chat opens %s: %s", ctx == &srv_cur->w->out ? ".out" : "the request connection", tc_strerror(e));
   if (e == TC_OK) conn_reset(conn_of(srv_cur, ctx));
   return e;
 }
 
 static void srv_close_op(void *ctx)
 {
+  if (((fake_net_t *)ctx)->connected) srv_log(srv_cur, "server: the chat closes %s", ctx == &srv_cur->w->out ? ".out" : "the request connection");
   fake_net_ops.close(ctx);
   conn_reset(conn_of(srv_cur, ctx));
 }
