@@ -99,7 +99,7 @@ TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_HARNESS := tests/tc_test.c tests/tc_test_util.c
 # what test files #include besides headers of core/ (the chat's fakes and
 # scenario helpers are compiled into each chat test): a change rebuilds them
-TEST_INCLUDED := tests/chat_fake.c tests/chat_scn.c $(wildcard tests/*.h)
+TEST_INCLUDED := tests/chat_fake.c tests/chat_scn.c tests/chat_server_fake.c tests/chat_chaos.c $(wildcard tests/*.h)
 TEST_EXTRA_LIBS ?=
 
 $(BUILD)/tests/%: tests/%.c $(TEST_HARNESS) $(TEST_INCLUDED) $(LIB_SAN) $(PORT_LIB_SAN)
@@ -129,7 +129,7 @@ FUZZ_FLAGS := $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-r
 # (Each also depends on the headers and on the test sources a harness may
 # #include, e.g. fuzz_outstream_os.c includes fuzz_outstream.c.)
 $(BUILD)/fuzz/%_os: FUZZ_DEFS := -DTC_DECODE_FAST=0
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard core/*.h tests/*.h tests/fuzz/*.c) tests/chat_fake.c $(JSMN_H)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard core/*.h tests/*.h tests/fuzz/*.c) tests/chat_fake.c tests/chat_server_fake.c tests/chat_chaos.c $(JSMN_H)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) $(FUZZ_DEFS) $< $(CORE_SRC) -o $@
 

@@ -62,7 +62,8 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src)
   c->sess.reason_len = (uint8_t)chat_copy_str(c->sess.reason, TC_CHAT_REASON_MAX, reason, &cut);
   c->sess.flags = (uint8_t)(cut ? c->sess.flags | TC_SESS_F_REASON_CUT : c->sess.flags & ~TC_SESS_F_REASON_CUT);
   c->has_in_seq = false;
-  c->gate = false;
+  /* (the stop gate stays: a body still being read may hold the stopped
+   * turn's rest, which must not show) */
   chat_end_turn(c);
   /* Terminal (§2.4): no reconnect, no refresh, no request after this. A
    * body being read stays (the record that closed the session may be in
@@ -131,14 +132,19 @@ static void persist(tc_chat_t *c)
   size_t n;
   char key[12];
   f |= view.has_cursor ? TC_SESS_F_CURSOR : 0;
+  /* the stop gate: while a turn streams, as it was at the turn's start (the
+   * replay from there reads the stopped turn's rest again) */
+  bool gated = c->streaming == 1 ? (c->sess.flags & TC_SESS_F_GATE) != 0 : c->gate;
   f |= c->has_in_seq ? TC_SESS_F_IN_SEQ : 0;
   f |= c->streaming >= 0 ? TC_SESS_F_STREAM_SET : 0;
   f |= c->streaming == 1 ? TC_SESS_F_STREAMING : 0;
   f |= c->closed ? TC_SESS_F_CLOSED : 0;
   f |= c->has_shown ? TC_SESS_F_SHOWN : 0;
+  f |= gated ? TC_SESS_F_GATE : 0;
   c->sess.flags = f;
   c->sess.cursor = view.has_cursor ? view.cursor : 0;
   c->sess.in_seq = c->has_in_seq ? c->in_seq : 0;
+  c->sess.gate_seq = gated ? c->superseded_seq : 0;
   c->sess.shown = c->has_shown ? c->shown : 0;
   c->sess.frag_shown = c->out.frag_shown;
   c->sess.frag_seq = c->out.frag_shown ? c->out.frag_seq : 0;
@@ -261,6 +267,10 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   c->closed = c->sess.flags & TC_SESS_F_CLOSED;
   c->has_shown = c->sess.flags & TC_SESS_F_SHOWN;
   c->shown = c->sess.shown;
+  /* a stop's gate outlives a reboot (§6.7: the stopped turn's rest must not
+   * show as the next answer) */
+  c->gate = c->sess.flags & TC_SESS_F_GATE;
+  c->superseded_seq = c->sess.gate_seq;
   /* a long record half shown: its shown part comes again as replayed */
   c->out.frag_seq = c->sess.frag_seq;
   c->out.frag_shown = c->sess.frag_shown;

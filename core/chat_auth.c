@@ -91,8 +91,16 @@ tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok
       c->has_shown = false;
       c->out.frag_shown = 0; /* (seq_nums start again) */
       /* (and .in's: a stop gate armed for the old session's turn would
-       * wait in the new one for a boundary that never comes) */
+       * wait in the new one for a boundary that never comes, and a stop
+       * sent again there, armed by the old turn's seq, would) */
       c->gate = false;
+      c->has_in_seq = false;
+      /* .out still on the old session's stream would set the cursor again
+       * (a watcher follows the new one from its start) */
+      if (c->out.phase != O_OFF) {
+        if (c->cfg->watch) chat_out_open(c, false, true);
+        else chat_out_close(c);
+      }
     }
     if (recreate || fresh) c->streaming = 0;
   }

@@ -176,14 +176,18 @@ static void send_effects(tc_chat_t *c, tc_chat_source_t src, bool has_seq, uint6
     c->in_seq = seq;
     c->streaming = 1;
     c->sess.cursor = c->cursor; /* the turn's start: the record keeps it (§6.1) */
-    c->sess.flags = (uint8_t)((c->sess.flags & ~TC_SESS_F_CURSOR) | (c->has_cursor ? TC_SESS_F_CURSOR : 0));
+    c->sess.flags = (uint8_t)((c->sess.flags & ~(TC_SESS_F_CURSOR | TC_SESS_F_GATE)) | (c->has_cursor ? TC_SESS_F_CURSOR : 0) |
+                              (c->gate ? TC_SESS_F_GATE : 0)); /* (and the stop gate it starts with) */
     c->abandoned = false;
     c->dirty = true;
     chat_out_open(c, false, false);
   } else if (src == TC_CHAT_SRC_STOP) {
     if (!c->abandoned && (c->streaming == 1 || c->has_in_seq)) {
+      /* the stopped input's seq; unknown (an append answered without one,
+       * §2.4): 0, no boundary is below, or while a gate is still armed one
+       * above that gate's (the stopped input came later) */
+      c->superseded_seq = c->has_in_seq ? c->in_seq : c->gate ? c->superseded_seq + 1 : 0;
       c->gate = true;
-      c->superseded_seq = c->has_in_seq ? c->in_seq : 0; /* unknown: no boundary is below */
     }
     chat_out_close(c);
     chat_end_turn(c);
@@ -469,5 +473,6 @@ void tc_chat_clear_stop_gate(tc_chat_t *c)
 {
   c->gate = false;
   c->abandoned = true;
+  c->dirty = true; /* (the record keeps the gate) */
 }
 

@@ -2,8 +2,8 @@
  * session.c — the persisted session record (tc_session_rec_t): sealing with a
  * CRC-32 and checking a record read back. A record that is corrupt, of another
  * version or slot layout, or of another chat is refused (TC_ERR_KV_CORRUPT) so
- * the chat treats it as absent and never trusts it; the one exception is the
- * previous version, which is converted (a firmware update keeps the session).
+ * the chat treats it as absent and never trusts it; the exception is an
+ * earlier version, which is converted (a firmware update keeps the session).
  *
  * Stored form: the struct's bytes up to the end of the token, in host byte
  * order (the slot checksum includes a byte-order probe, so a record moved to
@@ -11,16 +11,18 @@
  * in host byte order (least significant byte first on every supported MCU).
  *
  * Versions: 1 had no frag_seq / frag_shown (its token began where frag_seq
- * is now); 2 is the current one.
+ * is now); 2 no gate_seq (its token began where `reserved` is now); 3 is the
+ * current one.
  */
 #include <stddef.h>
 #include <string.h>
 
 #include "tc_chat.h"
 
-#define SESS_MAGIC "TCS\002" /* "TCS" and the version, 2 */
+#define SESS_MAGIC "TCS\003" /* "TCS" and the version, 3 */
 #define TOKEN_OFF offsetof(tc_session_rec_t, token)
 #define V1_TOKEN_OFF offsetof(tc_session_rec_t, frag_seq)
+#define V2_TOKEN_OFF offsetof(tc_session_rec_t, reserved)
 
 /* A checksum of the layout: slot sizes, where the token starts (which
  * differs between versions) and byte order. */
@@ -54,6 +56,7 @@ tc_err_t tc_session_open(tc_session_rec_t *s, size_t len, uint32_t chat_hash)
   size_t off;
   if (len < 4 || memcmp(s->magic, SESS_MAGIC, 3) != 0) return TC_ERR_KV_CORRUPT;
   if (s->magic[3] == SESS_MAGIC[3]) off = TOKEN_OFF;
+  else if (s->magic[3] == 2) off = V2_TOKEN_OFF;
   else if (s->magic[3] == 1) off = V1_TOKEN_OFF;
   else return TC_ERR_KV_CORRUPT; /* a later version (or garbage) */
   if (len < off + 4u) return TC_ERR_KV_CORRUPT;
@@ -62,10 +65,14 @@ tc_err_t tc_session_open(tc_session_rec_t *s, size_t len, uint32_t chat_hash)
   if (s->reason_len > TC_CHAT_REASON_MAX || s->msgid_len > TC_CHAT_MSGID_MAX) return TC_ERR_KV_CORRUPT;
   memcpy(&crc, (const uint8_t *)s + off + s->token_len, 4);
   if (crc != tc_crc32(0, s, off + s->token_len)) return TC_ERR_KV_CORRUPT;
-  if (off != TOKEN_OFF) { /* version 1: the token (and CRC) move up, no progress */
+  if (off != TOKEN_OFF) { /* an earlier version: the token (and CRC) move up */
     memmove(s->token, (const uint8_t *)s + off, s->token_len + 4u);
-    s->frag_seq = 0;
-    s->frag_shown = 0;
+    if (off == V1_TOKEN_OFF) { /* no progress */
+      s->frag_seq = 0;
+      s->frag_shown = 0;
+    }
+    s->reserved = 0; /* no gate (version 2 never set TC_SESS_F_GATE) */
+    s->gate_seq = 0;
   }
   return TC_OK;
 }

@@ -70,7 +70,7 @@
  *
  * Persistence: the session record (token, .out cursor, active input seq,
  * isStreaming, closed + reason, the assistant message id and pending tool
- * calls) is written through cfg->kv when set, and always offered in a
+ * calls, the stop gate) is written through cfg->kv when set, and always offered in a
  * TC_CHAT_EV_SESSION_CHANGED event (encoded bytes + decoded view). It is
  * written when the state changes at turn boundaries and as a cursor
  * checkpoint at most every cfg->checkpoint_ms, never per chunk. A write the
@@ -228,6 +228,9 @@ typedef struct tc_session_rec {
    * not yet whole): its seq_num and the bytes of its text shown (0: none) */
   uint64_t frag_seq;
   uint32_t frag_shown;
+  /* version 3: the stop gate's input seq (with TC_SESS_F_GATE) */
+  uint32_t reserved;           /* zero */
+  uint64_t gate_seq;
   char token[TC_CHAT_TOKEN_MAX + 4]; /* + the CRC-32 right after the token */
 } tc_session_rec_t;
 
@@ -238,6 +241,9 @@ typedef struct tc_session_rec {
 #define TC_SESS_F_CLOSED     0x10u
 #define TC_SESS_F_REASON_CUT 0x20u  /* the reason was truncated */
 #define TC_SESS_F_SHOWN      0x40u
+/* the stop gate is armed (gate_seq: the stopped input's seq); while a turn
+ * streams, as it was when the turn began (like the cursor) */
+#define TC_SESS_F_GATE       0x80u
 
 /* Stored size of a sealed record. */
 size_t tc_session_size(const tc_session_rec_t *s);
@@ -247,9 +253,9 @@ size_t tc_session_seal(tc_session_rec_t *s, uint32_t chat_hash);
 /* Checks a record read back into `s` (len bytes): magic, version, slot sizes,
  * chat hash, lengths and CRC. TC_OK, or TC_ERR_KV_CORRUPT for anything
  * corrupt or foreign (the caller then treats the record as absent). A record
- * of the previous version (1, without frag_seq and frag_shown) is accepted
- * and converted in place (its token moved, the new fields zero); a later
- * version is foreign. */
+ * of an earlier version (2, without gate_seq; 1, also without frag_seq and
+ * frag_shown) is accepted and converted in place (its token moved, the new
+ * fields zero); a later version is foreign. */
 tc_err_t tc_session_open(tc_session_rec_t *s, size_t len, uint32_t chat_hash);
 
 /* ------------------------------------------------------------ JWT claims */
@@ -664,7 +670,10 @@ tc_err_t tc_chat_add_tool_output(tc_chat_t *chat, const char *tool_call_id, cons
                                  size_t len);
 /* Stops the current generation (§6.7): appends {"kind":"stop"}; on success
  * closes .out, clears isStreaming and arms the stop gate if a turn was
- * outstanding. Works after a resume too. TC_ERR_NO_SESSION without a token. */
+ * outstanding. Works after a resume too. The gate is kept in the record
+ * (beyond 4.8.3, whose gate lives in memory): after a reboot the stopped
+ * turn's rest does not show as the next answer either. TC_ERR_NO_SESSION
+ * without a token. */
 tc_err_t tc_chat_stop(tc_chat_t *chat);
 /* Disarms the stop gate (clearSupersedeGate). */
 void tc_chat_clear_stop_gate(tc_chat_t *chat);
