@@ -123,7 +123,7 @@ static void kv_key(const tc_chat_t *c, char key[12])
   key[11] = '\0';
 }
 
-static void persist(tc_chat_t *c)
+void chat_persist(tc_chat_t *c)
 {
   tc_chat_session_t view = tc_chat_session(c);
   tc_chat_event_t ev;
@@ -189,7 +189,7 @@ static void persist_step(tc_chat_t *c)
     c->dirty = false;             /* (left set, it would hold the next deadline at now) */
     return;
   }
-  if (c->dirty || (moved(c) && chat_due(c, checkpoint_at(c)))) persist(c);
+  if (c->dirty || (moved(c) && chat_due(c, checkpoint_at(c)))) chat_persist(c);
 }
 
 tc_err_t tc_chat_resume(tc_chat_t *c)
@@ -359,7 +359,7 @@ void tc_chat_deinit(tc_chat_t *c)
   c->refresh_at = 0;
   /* A clean shutdown keeps everything: the delivered mark and cursor too,
    * not only the last checkpoint (a resume then repeats nothing). */
-  if ((c->dirty || moved(c)) && c->sess.token_len > 0) persist(c);
+  if ((c->dirty || moved(c)) && c->sess.token_len > 0) chat_persist(c);
 }
 
 void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)

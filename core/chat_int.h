@@ -113,10 +113,15 @@ typedef struct chat_target {
 tc_err_t chat_req_head(tc_chat_t *c, tc_chat_endpoint_t ep, const chat_target_t *t, char *mem, size_t cap,
                        const char *body, size_t body_len, tc_url_t *u);
 extern const char chat_hex[17]; /* "0123456789abcdef" */
-/* A random id in lower-case hex: an RFC 4122 version 4 UUID (uuid: 37
- * bytes with the NUL, the X-Part-Id), else 16 digits (17 bytes: a user
- * message's id, as long as the AI SDK's generateId gives). */
-void chat_rand_id(const tc_chat_t *c, char *out, bool uuid);
+/* An id in lower-case hex from random bytes rnd: an RFC 4122 version 4
+ * UUID (uuid: 16 bytes in, 37 out with the NUL, the X-Part-Id), else 16
+ * digits (8 bytes in, 17 out: a user message's id, as long as the AI SDK's
+ * generateId gives). */
+void chat_hex_id(const uint8_t *rnd, char *out, bool uuid);
+
+/* ---- chat.c */
+/* Writes the session record now (and emits SESSION_CHANGED). */
+void chat_persist(tc_chat_t *c);
 
 /* ---- chat_out.c */
 /* Opens .out for the turn of the active input seq (sinceInSeq, §6.5). */

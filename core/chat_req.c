@@ -17,19 +17,16 @@
 
 const char chat_hex[17] = "0123456789abcdef";
 
-void chat_rand_id(const tc_chat_t *c, char *out, bool uuid)
+void chat_hex_id(const uint8_t *rnd, char *out, bool uuid)
 {
-  uint8_t b[16];
   size_t o = 0, n = uuid ? 16 : 8;
-  c->cfg->random(c->cfg->random_ctx, b, n);
-  if (uuid) {
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-  }
   for (size_t i = 0; i < n; i++) {
+    uint8_t b = rnd[i];
+    if (uuid && i == 6) b = (uint8_t)((b & 0x0f) | 0x40); /* version 4 */
+    if (uuid && i == 8) b = (uint8_t)((b & 0x3f) | 0x80); /* RFC 4122 variant */
     if (uuid && (i == 4 || i == 6 || i == 8 || i == 10)) out[o++] = '-';
-    out[o++] = chat_hex[b[i] >> 4];
-    out[o++] = chat_hex[b[i] & 15];
+    out[o++] = chat_hex[b >> 4];
+    out[o++] = chat_hex[b & 15];
   }
   out[o] = '\0';
 }

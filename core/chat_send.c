@@ -206,6 +206,8 @@ static void send_ok(tc_chat_t *c)
     (void)tc_json_bool(&d, tc_json_get(&d, 0, "pendingVersion"), &pending);
   }
   if (pending) chat_emit_simple(c, TC_CHAT_EV_RUN_PENDING_VERSION, TC_CHAT_SRC_SEND, TC_OK, 0);
+  c->sess.pend_hash = 0; /* delivered: the same content again is a new message */
+  c->dirty = true;
   send_effects(c, src, has_seq, seq);
   send_end(c, TC_CHAT_EV_MESSAGE_SENT, TC_OK, 200, has_seq ? (int64_t)seq : -1);
 }
@@ -293,6 +295,10 @@ static bool append_step(tc_chat_t *c)
     send_fail(c, TC_ERR_SESSION_CLOSED, 0);
     return true;
   }
+  if (c->send.unsaved) { /* the record knows the part id before a copy can arrive */
+    c->send.unsaved = false;
+    chat_persist(c);
+  }
   err = chat_rq_begin(c, TC_CHAT_EP_IN, NULL, 0, c->send.body_len);
   if (err == TC_OK) {
     c->send_step = S_RUNNING;
@@ -346,6 +352,28 @@ tc_err_t chat_check_json(tc_slice_t s, char first)
 /* init refuses a request buffer under 1024 bytes: a body always has room */
 _Static_assert(TC_CHAT_ANSWER_MIN < 1024, "TC_CHAT_ANSWER_MIN must leave room for a body");
 
+/* The send's X-Part-Id: the one of the unfinished send in the record when
+ * the content is the same (an app sending again what it saw no end of, after
+ * a reboot or a failure: the server's dedupe, 5 minutes by part id, drops a
+ * copy that did arrive), else a new one, which the record takes before the
+ * first attempt goes out (append_step). The message id in the body may
+ * differ: the server keeps the first copy. */
+static void part_id(tc_chat_t *c, const chat_payload_t *p)
+{
+  uint8_t head[4] = { p->source, p->msg, p->tool, p->approved };
+  uint32_t h = tc_crc32(0, head, sizeof head);
+  if (p->content.len) h = tc_crc32(h, p->content.ptr, p->content.len);
+  h = tc_crc32(h, "\0", 1); /* (content "ab" + metadata "c" is not "a" + "bc") */
+  if (p->metadata.len) h = tc_crc32(h, p->metadata.ptr, p->metadata.len);
+  h |= !h; /* (0: none) */
+  if (h != c->sess.pend_hash) {
+    c->cfg->random(c->cfg->random_ctx, c->sess.pend_part, sizeof c->sess.pend_part);
+    c->sess.pend_hash = h;
+    c->send.unsaved = true;
+  }
+  chat_hex_id(c->sess.pend_part, c->send.part_id, true);
+}
+
 /* Builds the body and queues the send; starts the session first if needed
  * (a steer, a tool answer, stop and close need one already). */
 static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
@@ -371,7 +399,11 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
    * from it, a new one for a user message, the turn's assistant message for
    * a tool answer (§4.4), "" for the rest */
   memset(&c->send, 0, sizeof c->send);
-  if (user) chat_rand_id(c, c->send.msg_id, false);
+  if (user) {
+    uint8_t r[8];
+    c->cfg->random(c->cfg->random_ctx, r, sizeof r);
+    chat_hex_id(r, c->send.msg_id, false);
+  }
   else if (p->msg != MSG_NONE) memcpy(c->send.msg_id, c->sess.msgid, c->sess.msgid_len);
   b = tc_buf_make(c->req_buf, c->req_cap - TC_CHAT_ANSWER_MIN); /* req_cap >= 1024 */
   if ((err = chat_build_body(c, &b, p)) != TC_OK) return err;
@@ -379,7 +411,7 @@ static tc_err_t send_begin(tc_chat_t *c, const chat_payload_t *p)
   c->send_source = p->source;
   c->send.body_len = (uint16_t)b.len;
   c->send.t0 = c->send.wait_until = CHAT_NOW(c); /* (0 reads as 24 days ahead once now passes 2^31) */
-  chat_rand_id(c, c->send.part_id, true);
+  part_id(c, p);
   c->send_step = S_READY;
   if (c->sess.token_len == 0) {
     c->send_step = S_AUTH;

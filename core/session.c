@@ -11,8 +11,8 @@
  * in host byte order (least significant byte first on every supported MCU).
  *
  * Versions: 1 had no frag_seq / frag_shown (its token began where frag_seq
- * is now); 2 no gate_seq (its token began where `reserved` is now); 3 is the
- * current one.
+ * is now); 2 no pend_hash, gate_seq, pend_part (its token began where
+ * pend_hash is now); 3 is the current one.
  */
 #include <stddef.h>
 #include <string.h>
@@ -22,7 +22,7 @@
 #define SESS_MAGIC "TCS\003" /* "TCS" and the version, 3 */
 #define TOKEN_OFF offsetof(tc_session_rec_t, token)
 #define V1_TOKEN_OFF offsetof(tc_session_rec_t, frag_seq)
-#define V2_TOKEN_OFF offsetof(tc_session_rec_t, reserved)
+#define V2_TOKEN_OFF offsetof(tc_session_rec_t, pend_hash)
 
 /* A checksum of the layout: slot sizes, where the token starts (which
  * differs between versions) and byte order. */
@@ -71,8 +71,9 @@ tc_err_t tc_session_open(tc_session_rec_t *s, size_t len, uint32_t chat_hash)
       s->frag_seq = 0;
       s->frag_shown = 0;
     }
-    s->reserved = 0; /* no gate (version 2 never set TC_SESS_F_GATE) */
+    s->pend_hash = 0; /* no unfinished send, no gate (version 2 never set TC_SESS_F_GATE) */
     s->gate_seq = 0;
+    memset(s->pend_part, 0, sizeof s->pend_part);
   }
   return TC_OK;
 }

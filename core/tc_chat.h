@@ -70,9 +70,11 @@
  *
  * Persistence: the session record (token, .out cursor, active input seq,
  * isStreaming, closed + reason, the assistant message id and pending tool
- * calls, the stop gate) is written through cfg->kv when set, and always offered in a
+ * calls, the stop gate, the part id of a send whose outcome is unknown) is
+ * written through cfg->kv when set, and always offered in a
  * TC_CHAT_EV_SESSION_CHANGED event (encoded bytes + decoded view). It is
- * written when the state changes at turn boundaries and as a cursor
+ * written when the state changes at turn boundaries, before a send's first
+ * attempt goes out (with new content: its part id) and as a cursor
  * checkpoint at most every cfg->checkpoint_ms, never per chunk. A write the
  * store refuses is reported (SESSION_CHANGED's err) and tried again at the
  * next checkpoint.
@@ -228,9 +230,15 @@ typedef struct tc_session_rec {
    * not yet whole): its seq_num and the bytes of its text shown (0: none) */
   uint64_t frag_seq;
   uint32_t frag_shown;
+  /* version 3: a send whose outcome the chat did not learn (a reboot or a
+   * power cut during its append, or MESSAGE_SEND_FAILED after an attempt
+   * that may have reached the server): a CRC-32 of what it sent (0: none)
+   * and the random bytes of its X-Part-Id. The next send of the same content
+   * reuses that part id, so the server's dedupe drops a second copy. */
+  uint32_t pend_hash;
   /* version 3: the stop gate's input seq (with TC_SESS_F_GATE) */
-  uint32_t reserved;           /* zero */
   uint64_t gate_seq;
+  uint8_t pend_part[16];
   char token[TC_CHAT_TOKEN_MAX + 4]; /* + the CRC-32 right after the token */
 } tc_session_rec_t;
 
@@ -575,6 +583,7 @@ struct tc_chat {
     bool refreshed, recreated;
     uint8_t retries;
     uint16_t body_len;         /* the body at request[0..body_len) */
+    bool unsaved;              /* its part id is not in the stored record yet */
     uint32_t t0, wait_until;   /* times: the low 32 bits of now_ms (chat_int.h) */
     char part_id[37];
     char msg_id[TC_CHAT_MSGID_MAX + 1]; /* the message sent, "" if none */
@@ -611,9 +620,11 @@ tc_err_t tc_chat_init_ex(tc_chat_t *chat, const tc_chat_config_t *cfg, const cha
  * outstanding ends here WITHOUT a MESSAGE_SENT or MESSAGE_SEND_FAILED
  * event: "every accepted send ends in exactly one of the two" holds up to
  * deinit, not across it. Its outcome is unknown (the append may have
- * reached the server: a FAILED would invite a resend the agent may answer
- * twice), and an event during teardown would let the callback start a new
- * send that deinit then drops. The app knows which sends it saw no end of.
+ * reached the server), and an event during teardown would let the callback
+ * start a new send that deinit then drops. The app knows which sends it saw
+ * no end of and sends them again after the restart: the record kept the
+ * part id, so the same content goes out with the same X-Part-Id and the
+ * server drops a copy that did arrive (tc_chat_send_text).
  * The chat may be initialised again afterwards. Not from inside the event
  * callback. */
 void tc_chat_deinit(tc_chat_t *chat);
@@ -647,7 +658,15 @@ tc_err_t tc_chat_preload(tc_chat_t *chat);
 /* Sends a user message (§4.1): `text` (UTF-8, len bytes) as one text part,
  * or `parts_json` (a JSON array of UIMessage parts). metadata_json (an object
  * or NULL) is merged over cfg->client_data (per-message keys win). Starts the
- * session first when needed, then reads the answer from .out. */
+ * session first when needed, then reads the answer from .out.
+ * Sending again what the app saw no end of: a send cut by a reboot or power
+ * cut, or one that ended in MESSAGE_SEND_FAILED after attempts that may have
+ * reached the server, leaves its X-Part-Id in the record (written before its
+ * first attempt goes out). Every send (of any kind) of the same content
+ * (kind, text or JSON, metadata) reuses it, so within the server's dedupe
+ * window (5 minutes, protocol.md §2.4) a copy that did arrive is not a second
+ * message (4.8.3 gives each send a new one). After a MESSAGE_SENT the same
+ * content is a new message again. */
 tc_err_t tc_chat_send_text(tc_chat_t *chat, const char *text, size_t len, const char *metadata_json);
 tc_err_t tc_chat_send_parts(tc_chat_t *chat, const char *parts_json, size_t len,
                             const char *metadata_json);

@@ -4,7 +4,7 @@
  * tests/test_chat_chaos.c (seeded PRNG) and tests/fuzz/fuzz_chat_oracle.c
  * (the schedule read from the fuzzer's input), after chat_fake.c.
  *
- * An app sends T messages ("msg <k> try <a>") one after another, then a
+ * An app sends T messages ("msg <k>", the same text on every try) one after another, then a
  * last one with no fault armed. At each step a schedule serves the server's
  * bytes in random pieces, lets the agent publish, and within a budget of
  * faults per message: cuts .out or the request connection at a byte (a
@@ -21,8 +21,9 @@
  *  - every server turn's text reached the app exactly once, in order, as
  *    TEXT events not marked replayed (each event is mapped to its turn by
  *    the record's seq_num): nothing lost, nothing repeated;
- *  - each message is on the server once (X-Part-Id dedupes the retries),
- *    but for what tc_chat.h documents (see msg_allowance);
+ *  - each message is on the server once: X-Part-Id dedupes the retries, and
+ *    the app's resend of a message it saw no end of (a reboot mid-append, a
+ *    failed send) reuses the part id the record kept;
  *  - one TURN_COMPLETE per message whose MESSAGE_SENT the app saw (also
  *    when a reboot interrupted the turn: it completes in the new chat), at
  *    most one per server turn, none when no message waits for one;
@@ -71,7 +72,7 @@ typedef struct chaos {
   int nmsgs, cur, budget;
   ch_msg_t msg[CH_MSGS_MAX];
   int faults, reboots, ticks, quiet;
-  int power_cuts, stops, replayed, dup_copies, fail_accepted; /* what a run did (for the summary) */
+  int power_cuts, stops, replayed, resends, fail_accepted; /* what a run did (for the summary) */
   int pend_provide;        /* 1 start, 2 token: the app answers next tick */
   bool closed_seen;
   int close_allow;         /* requests already written when it closed */
@@ -418,7 +419,10 @@ static void app_act(chaos_t *c)
     m->state = M_DONE;
     return;
   }
-  snprintf(text, sizeof text, "msg %d try %d", c->cur, ++m->attempts);
+  /* the same content every try, as an app sends again what it saw no end
+   * of (the chat then reuses the part id: each message on the server once) */
+  snprintf(text, sizeof text, "msg %d", c->cur);
+  m->attempts++;
   msg_begin(c, m);
   e = tc_chat_send_text(&c->w.chat, text, strlen(text), NULL);
   ch_log(c, "app: sends \"%s\": %s", text, tc_strerror(e));
@@ -547,12 +551,6 @@ static bool finished(chaos_t *c)
   return c->cur == c->nmsgs - 1 && last->state == M_DONE && tc_chat_state(&c->w.chat) == TC_CHAT_IDLE;
 }
 
-/* Allowed extra copies of message k on the server: one per reboot while
- * its append was outstanding (tc_chat_deinit: "Its outcome is unknown (the
- * append may have reached the server ...). The app knows which sends it saw
- * no end of." — this app sends it again), and one per failed send whose
- * append the server had taken. */
-static int msg_allowance(const ch_msg_t *m) { return m->reboots_in_append + m->failed_after_accept; }
 
 static void final_checks(chaos_t *c)
 {
@@ -581,8 +579,11 @@ static void final_checks(chaos_t *c)
     int copies = srv_copies(s, k);
     if (c->closed_seen && k >= c->cur) break;
     if (copies < 1) violation(c, "message %d never reached the server", k);
-    if (copies > 1) c->dup_copies += copies - 1;
-    if (copies > 1 + msg_allowance(m)) violation(c, "message %d is on the server %d times", k, copies);
+    c->resends += m->attempts - 1;
+    /* (also after a reboot mid-append or a failed send whose append the
+     * server had taken: the app sends the same words again, and the chat
+     * reuses the part id the record kept, tc_chat_send_text) */
+    if (copies > 1) violation(c, "message %d is on the server %d times", k, copies);
     if (m->tcs != (m->errored || m->stopped ? 0 : 1)) violation(c, "message %d: %d turn-completes", k, m->tcs);
   }
   if (c->closed_seen) {

@@ -585,8 +585,100 @@ static void test_deinit_with_requests_in_flight(void)
   CHECK_EQ_INT(tc_chat_send_text(&W.chat, "next", 4, NULL), TC_OK);
 }
 
+/* The X-Part-Id of the append just taken (static copy). */
+static const char *part_of_last_append(void)
+{
+  static char id[64];
+  snprintf(id, sizeof id, "%s", w_header(&W, "X-Part-Id"));
+  return id;
+}
+
+/* An append cut by a reboot (or a power cut) has an unknown outcome; the app
+ * sends the message again. The record took the part id before the append
+ * went out, so the resend carries the same one and the server's dedupe drops
+ * a copy that did arrive. Other content, or the same content once the send
+ * succeeded, is a new message with a new part id. */
+static void test_resend_after_reboot_mid_append_keeps_the_part_id(void)
+{
+  char a[64], b[64];
+  first_turn_done();
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "lights on", 9, "{\"room\":1}"), TC_OK);
+  w_step(&W);
+  w_take_req(&W); /* the append is out, unanswered */
+  snprintf(a, sizeof a, "%s", part_of_last_append());
+  CHECK_EQ_INT(strlen(a), 36);
+  reboot(); /* a power cut: no deinit */
+  W.rnd = 0x7f4a7c15u; /* (the fake's random source starts again at init: not a device's) */
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "lights on", 9, "{\"room\":1}"), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK_EQ_STR(part_of_last_append(), a);
+  w_append_ok(&W, 1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 1);
+  w_take_out(&W);
+  scn_out_streams();
+  feed_control(6, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  /* delivered: the same words again are a new message */
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "lights on", 9, "{\"room\":1}"), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  snprintf(b, sizeof b, "%s", part_of_last_append());
+  CHECK(strcmp(b, a) != 0);
+  /* other metadata is other content: a new part id, after a clean shutdown too */
+  tc_chat_deinit(&W.chat);
+  reboot();
+  W.rnd = 0x9e3779b9u;
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "lights on", 9, "{\"room\":2}"), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(strcmp(part_of_last_append(), b) != 0 && strcmp(part_of_last_append(), a) != 0);
+}
+
+/* A send that failed after attempts that may have reached the server: the
+ * app's resend of the same message reuses the part id. */
+static void test_resend_after_failed_send_keeps_the_part_id(void)
+{
+  char a[64];
+  int tries = 0;
+  first_turn_done();
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  while (w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED) == 0 && tries++ < 20) {
+    w_step(&W);
+    if (W.req.sent_len) {
+      w_take_req(&W);
+      snprintf(a, sizeof a, "%s", part_of_last_append());
+      fake_reply(&W.req, json_resp(503, "{\"ok\":false}"));
+    }
+    w_advance(&W, 10000);
+  }
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 1);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK_EQ_STR(part_of_last_append(), a);
+}
+
+/* The record holds the new part id before the append's first byte is
+ * written: a power cut between the two cannot lose it. */
+static void test_part_id_stored_before_the_append_goes_out(void)
+{
+  int sets;
+  first_turn_done();
+  sets = W.kv.sets;
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  CHECK_EQ_INT(W.kv.sets, sets); /* (the operation itself does no I/O) */
+  w_step(&W);
+  CHECK(W.req.sent_len > 0);
+  CHECK_EQ_INT(W.kv.sets, sets + 1);
+  CHECK(((const tc_session_rec_t *)W.kv.val)->pend_hash != 0);
+}
+
 int main(void)
 {
+  RUN(test_resend_after_reboot_mid_append_keeps_the_part_id);
+  RUN(test_resend_after_failed_send_keeps_the_part_id);
+  RUN(test_part_id_stored_before_the_append_goes_out);
   RUN(test_deinit_mid_long_record_resumes_with_the_rest);
   RUN(test_deinit_at_every_byte_of_a_long_record);
   RUN(test_drop_in_the_replayed_long_record);
