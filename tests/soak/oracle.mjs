@@ -35,7 +35,10 @@ export function oracle(runs, messages, sentCount, server) {
     // What the flash holds: the record the previous run left (its last
     // checkpoint after a power cut; everything shown after a clean exit),
     // until this run writes one (a session-changed line).
+    // (a position in the answer; one this run writes is {cur, runLen}: the
+    // text it had shown, which starts where this run's text lands, below)
     let ckpt = prevKill ? { cur: prevKill.cur, len: prevKill.ckpt } : { cur, len: cur >= 0 ? per[cur].disp.length : 0 };
+    const carried = ckpt;
     let mark = prevKill ? prevKill.mark : globalTop;
     let top = globalTop;
     for (const e of evs) {
@@ -62,11 +65,12 @@ export function oracle(runs, messages, sentCount, server) {
       if (e.type === "stream-error" && cur >= 0) per[cur].streamError = e.error;
       if (e.type === "session-changed" && !e.error) {
         mark = top;
-        ckpt = { cur, len: cur >= 0 ? per[cur].disp.length + (shownThisRun.get(cur)?.length ?? 0) : 0 };
+        ckpt = { cur, runLen: cur >= 0 ? shownThisRun.get(cur)?.length ?? 0 : 0 };
       }
     }
     for (const e of evs) if (e.type === "chunk" && !e.replayed && !fragSeqs.has(e.seq)) everDelivered.add(e.seq);
     // Fold this run's text into each message's display.
+    const startAt = new Map(); // message -> where this run's text begins in its answer
     for (const [i, text] of shownThisRun) {
       const d = per[i];
       let lo = d.disp.length; // no repeat...
@@ -87,12 +91,16 @@ export function oracle(runs, messages, sentCount, server) {
         stats.repeatsAllowed++;
         stats.repeatedChars += Math.min(d.disp.length, best + text.length) - best;
       }
+      startAt.set(i, best);
       const c = d.cands.find((cc) => cc.startsWith(d.disp) && cc.startsWith(text, best));
       d.disp = c.slice(0, Math.max(d.disp.length, best + text.length));
       d.cands = d.cands.filter((cc) => cc.startsWith(d.disp));
     }
     // after a power cut the next run may repeat what this one showed past its checkpoint
-    prevKill = run.killed ? { cur, ckpt: ckpt.cur === cur ? ckpt.len : 0, mark } : null;
+    let pos = 0; // what the flash says was shown of `cur` when the power went
+    if (ckpt.runLen === undefined) pos = ckpt.cur === cur ? ckpt.len : 0;
+    else if (ckpt.cur === cur) pos = startAt.has(cur) ? startAt.get(cur) + ckpt.runLen : carried.cur === cur ? carried.len : 0;
+    prevKill = run.killed ? { cur, ckpt: pos, mark } : null;
     globalTop = Math.max(globalTop, top);
     onServer += sent;
   }

@@ -85,3 +85,19 @@ test("the echo may name its run", () => {
   const ev = [...turn0, sent(1), d(7, "You "), d(8, "said: "), d(9, "hello "), d(10, "#1 "), d(11, "[run "), d(12, "2]"), done(13)];
   assert.deepEqual(oracle([run(0, 0, [M[0].arg, M[1].arg], ev)], M, 2, both).problems, []);
 });
+
+test("two power cuts in a row: the checkpoint is where the second run's text landed (seed 7001, message #222)", () => {
+  const m = [{ arg: "//slow 6 #0", answers: ["tok0 tok1 tok2 tok3 tok4 tok5 "] }];
+  const sv = server(["/slow 6 #0"]);
+  // run 0: no checkpoint after its text: everything may come again
+  const r0 = run(0, 0, [m[0].arg], [sent(0), ckpt(0), d(1, "tok0 "), d(2, "tok1 ")], true);
+  // run 1 resumes: shows 1..3 again (allowed), checkpoints after 3, shows 4, power cut
+  const r1 = run(1, 1, [], [d(1, "tok0 "), d(2, "tok1 "), d(3, "tok2 "), ckpt(0), d(4, "tok3 ")], true);
+  // run 2: 1..3 replayed, 4 again (past the checkpoint), the rest
+  const r2 = run(2, 1, [], [d(1, "tok0 ", true), d(2, "tok1 ", true), d(3, "tok2 ", true), d(4, "tok3 "), d(5, "tok4 "), d(6, "tok5 "), done(7)]);
+  const v = oracle([r0, r1, r2], m, 1, sv);
+  assert.deepEqual(v.problems, []);
+  // ...but not 3 again: it was shown before run 1's checkpoint
+  const r2bad = run(2, 1, [], [d(1, "tok0 ", true), d(2, "tok1 ", true), d(3, "tok2 "), d(4, "tok3 "), d(5, "tok4 "), d(6, "tok5 "), done(7)]);
+  assert.ok(oracle([r0, r1, r2bad], m, 1, sv).problems.length > 0);
+});

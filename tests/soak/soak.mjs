@@ -139,6 +139,7 @@ async function soakOne(sim, seed, o) {
   const stats = { runs: 0, kills: 0, deferredKills: 0, simFaults: 0, simFired: 0, exits: {} };
   const deadline = t0 + o.seconds * 1000;
   let drainRuns = 0;
+  let lastArmed = 0;
   // the simulator's lines about this chat's faults, as they come
   let scanned = sim.log.length;
   const scan = () => {
@@ -222,10 +223,16 @@ async function soakOne(sim, seed, o) {
         if (!alive || Date.now() >= deadline) break;
         try {
           const armed = (await fetchAdmin(sim, "GET", "/admin/faults")).faults.filter((f) => f.session === chat);
-          if (armed.length) continue;
+          if (armed.length && Date.now() - lastArmed < 15000) continue;
+          if (armed.length) {
+            // (e.g. a status fault on the session start, which happens once)
+            await fetchAdmin(sim, "DELETE", "/admin/faults");
+            note("sim", `cleared unfired after 15 s: ${armed.map((f) => f.kind).join(", ")}`);
+          }
           const spec = drawSimFault(rFault);
           await fetchAdmin(sim, "POST", "/admin/faults", { spec: `${spec},session=${chat}` });
           stats.simFaults++;
+          lastArmed = Date.now();
           note("sim", `armed ${spec}`);
         } catch (err) {
           note("sim", `arming failed: ${err.message}`);
@@ -262,7 +269,7 @@ async function soakOne(sim, seed, o) {
       proxy: { out: pOut.stats, req: pReq.stats },
       seconds: Math.round((Date.now() - t0) / 1000),
     });
-    const report = { seed, chat, ok: all.length === 0, problems: all, stats, faultLog: flog, texts: verdict.texts,
+    const report = { seed, chat, ok: all.length === 0, problems: all, stats, faultLog: flog, texts: verdict.texts, simLog: sim.logFor(chat),
       runs: runs.map((r) => ({ n: r.n, first: r.first, batch: r.batch, exit: r.exit, killed: r.killed, events: r.events, stderr: r.stderr })) };
     mkdirSync(o.logDir, { recursive: true });
     const file = path.join(o.logDir, `seed-${seed}.json`);

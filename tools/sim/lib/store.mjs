@@ -203,7 +203,7 @@ export class Store {
     this.sweep(1);
     const w = new Worker(WORKER, {
       workerData: { chatId: s.key, apiUrl: this.opts.internalUrl, secretKey: this.opts.secretKey },
-      env: { ...process.env, SIM_TASK_ID: s.taskIdentifier || "sim-agent", SIM_TOKEN_TTL: `${this.opts.tokenTtl}s` },
+      env: { ...process.env, SIM_TASK_ID: s.taskIdentifier || "sim-agent", SIM_TOKEN_TTL: `${this.opts.tokenTtl}s`, SIM_MAX_TURNS: String(this.opts.maxTurns ?? 100) },
       stdout: false,
       stderr: false,
     });
@@ -311,7 +311,20 @@ export class Store {
       const succ = s.pendingSuccessor;
       s.pendingSuccessor = null;
       this.startRun(s, { continuation: true, previousRunId: runId, reason: succ.reason, runId: succ.runId });
+    } else if (!error && runId === s.currentRunId && !s.closedAt && this.unanswered(s).length) {
+      // The run ended by itself (maxTurns, endRun) after a message reached it
+      // but before a turn took it (the worker delivered it to the exiting
+      // harness): the next run answers it now, not when the next append
+      // happens to come (production: the boot scan of the next run).
+      this.opts.log(`session ${s.key} run ${runId} exited with .in unanswered: continuation`);
+      this.ensureRun(s);
     }
+  }
+
+  /** The turn-producing .in records delivered but not yet answered by a turn-complete. */
+  unanswered(s) {
+    return s.ch.in.records.filter((rec) => rec.seq_num > s.lastTurnInSeq && rec.seq_num <= s.lastInDelivered &&
+      rec.chunk?.kind === "message" && rec.chunk.payload?.trigger !== "close");
   }
 
   /** POST /api/v1/sessions/{id}/end-and-continue (chat.requestUpgrade). */
