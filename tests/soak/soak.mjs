@@ -7,6 +7,9 @@
 //
 //   node tests/soak/soak.mjs --seconds 600 [--seed N]      one long soak
 //   node tests/soak/soak.mjs --seconds 15 --seeds 1,2,3   the brief suite
+//   ... --kill-anywhere   power cuts also while an append is outstanding (not
+//                         part of any target: the oracle then reports what a
+//                         device cannot know, see below)
 //
 // It ends with "soak: N passed, N failed" (one case per seed) and exits
 // non-zero on any violation, after printing the seed, the fault log (proxy
@@ -46,6 +49,7 @@ function parseArgs(argv) {
     else if (a === "--ttl") o.ttl = Number(v());
     else if (a === "--log-dir") o.logDir = v();
     else if (a === "--verbose") o.verbose = true;
+    else if (a === "--kill-anywhere") o.killAnywhere = true; // exploration: power cuts during appends too (see the header)
     else throw new Error(`soak: unknown argument ${a}`);
   }
   if (!o.seeds) o.seeds = [Math.floor(Math.random() * 2 ** 31)];
@@ -182,7 +186,7 @@ async function soakOne(sim, seed, o) {
     let lastSent = null;
     let sentInRun = 0;
     const tryKill = () => {
-      if (!wantKill || !safe || run.killed || p.proc.exitCode !== null) return;
+      if (!wantKill || (!safe && !o.killAnywhere) || run.killed || p.proc.exitCode !== null) return;
       run.killed = true;
       stats.kills++;
       p.kill("SIGKILL");
