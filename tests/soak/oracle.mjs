@@ -20,7 +20,7 @@ export function oracle(runs, messages, sentCount, server) {
   const problems = [];
   const per = messages.slice(0, sentCount).map((m) => ({ m, disp: "", cands: m.answers.slice(), completed: false, streamError: null }));
   let onServer = 0; // messages confirmed before the current run
-  const stats = { turns: 0, repeatsAllowed: 0, repeatedChars: 0, truncatedByTerminalError: 0, fragments: 0 };
+  const stats = { turns: 0, repeatsAllowed: 0, repeatedChars: 0, truncatedByTerminalError: 0, restAfterError: 0, fragments: 0 };
   let prevKill = null; // {cur, ckpt: disp length of cur at the killed run's last checkpoint, mark}
   const everDelivered = new Set(); // whole (non-fragment) records delivered, by seq
   const fragSeqs = new Set();
@@ -45,6 +45,17 @@ export function oracle(runs, messages, sentCount, server) {
       if (e.type === "message-sent") {
         cur = run.first + sent++;
         if (cur >= sentCount) problems.push(`run #${run.n}: more message-sent events than messages`);
+        else if (cur > 0 && per[cur - 1].streamError && !per[cur - 1].completed) {
+          // The previous turn's stream gave up (stream-error clears isStreaming,
+          // protocol.md §6.2) but the agent may have gone on: the cursor stays
+          // where it was (§6.1), so this turn's read starts with the rest of
+          // that answer (4.8.3 does the same: chunks are not correlated, only
+          // turn-completes are, §6.5).
+          const prev = per[cur - 1];
+          const rests = prev.cands.filter((c) => c.startsWith(prev.disp)).map((c) => c.slice(prev.disp.length)).filter(Boolean);
+          per[cur].cands = per[cur].cands.flatMap((a) => [a, ...rests.map((r) => r + a)]);
+          per[cur].afterError = true;
+        }
       }
       if (e.type === "chunk") {
         if (e.fragmentMore !== undefined || fragSeqs.has(e.seq)) fragSeqs.add(e.seq);
@@ -111,6 +122,7 @@ export function oracle(runs, messages, sentCount, server) {
     if (d.bad) continue;
     if (d.completed && whole) {
       stats.turns++;
+      if (d.afterError && !d.m.answers.includes(d.disp)) stats.restAfterError++;
       continue;
     }
     if (d.completed) problems.push(`message #${i} ${JSON.stringify(d.m.arg)}: turn complete but the text is incomplete (${d.disp.length} of ${d.m.answers[0].length} chars)`);

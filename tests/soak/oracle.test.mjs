@@ -101,3 +101,14 @@ test("two power cuts in a row: the checkpoint is where the second run's text lan
   const r2bad = run(2, 1, [], [d(1, "tok0 ", true), d(2, "tok1 ", true), d(3, "tok2 "), d(4, "tok3 "), d(5, "tok4 "), d(6, "tok5 "), done(7)]);
   assert.ok(oracle([r0, r1, r2bad], m, 1, sv).problems.length > 0);
 });
+
+test("the rest of an answer whose stream gave up may open the next turn's text; anything else may not", () => {
+  const sv = both;
+  const r0 = { ...run(0, 0, [M[0].arg, M[1].arg], [sent(0), ckpt(0), d(1, "tok0 "), { type: "stream-error", error: "TC_ERR_AUTH" }]), exit: 4 };
+  const ok = run(1, 1, [M[1].arg], [sent(1), d(2, "tok1 "), d(3, "tok2 "), d(4, "tok3 "), d(7, "You "), d(8, "said: "), d(9, "hello "), d(10, "#1"), done(11)]);
+  const v = oracle([r0, ok], M, 2, sv);
+  assert.deepEqual(v.problems, []);
+  assert.equal(v.stats.restAfterError, 1);
+  const bad = run(1, 1, [M[1].arg], [sent(1), d(2, "tok0 "), d(3, "tok2 "), d(4, "tok3 "), d(7, "You "), d(8, "said: "), d(9, "hello "), d(10, "#1"), done(11)]);
+  assert.ok(oracle([r0, bad], M, 2, sv).problems.length > 0);
+});

@@ -24,8 +24,11 @@
 //   checkpoint");
 // - a turn whose .out subscription gave up (stream-error, after a token
 //   refresh the backend refused: tc_chat.h "a refusal (401, 403, 4xx, a bad
-//   answer) stands") may end early: its text is then a prefix of the answer;
-//   a send that failed that way is sent again by the "app" (a new run);
+//   answer) stands") may end early: its text is then a prefix of the answer,
+//   and the rest of that answer may come at the start of the next turn's text
+//   (protocol.md §6.2: the error clears isStreaming; §6.1: the cursor stays;
+//   4.8.3 correlates only turn-completes, §6.5); a send that failed that way
+//   is sent again by the "app" (a new run);
 // - power cuts are not placed while an append is outstanding (from the
 //   previous turn's end until the record holds the new input seq): there the
 //   outcome of the append is unknown to a device (tc_chat.h, tc_chat_deinit:
@@ -307,7 +310,7 @@ function printReport(rep) {
   console.log(`soak seed=${rep.seed}: ${rep.ok ? "ok" : "FAILED"} in ${s.seconds} s: ${s.messages} messages, ${s.turns ?? "?"} turns exact, ${s.runs} runs, ${s.kills} power cuts (${s.deferredKills} deferred), ${s.simFaults} simulator faults armed (${s.simFired} fired), exits ${JSON.stringify(s.exits)}`);
   console.log(`  proxy .out: ${pk(s.proxy.out)}`);
   console.log(`  proxy req:  ${pk(s.proxy.req)}`);
-  console.log(`  repeats after power cuts (allowed, past the checkpoint): ${s.repeatsAllowed ?? 0} (${s.repeatedChars ?? 0} chars); turns ended by a refused token (allowed): ${s.truncatedByTerminalError ?? 0}; fragments: ${s.fragments ?? 0}; log ${rep.file}`);
+  console.log(`  repeats after power cuts (allowed, past the checkpoint): ${s.repeatsAllowed ?? 0} (${s.repeatedChars ?? 0} chars); turns ended by a stream error (allowed): ${s.truncatedByTerminalError ?? 0}, their rest shown at the start of the next turn: ${s.restAfterError ?? 0}; fragments: ${s.fragments ?? 0}; log ${rep.file}`);
   if (rep.ok) return;
   console.log(`  replay: SOAK_SEED=${rep.seed} make soak (timing differs between replays: the seed fixes the choices, not the moments)`);
   for (const p of rep.problems) console.log(`  VIOLATION: ${p}`);
