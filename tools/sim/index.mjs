@@ -29,6 +29,8 @@ const HELP = `usage: node tools/sim [flags]
   --task-id ID        task id the backend starts sessions for (default sim-agent)
   --idle-run-seconds S  stop a session's run after S s without traffic (default 300); the next
                       append starts a continuation run (one worker thread per live run)
+  --max-turns N       the agent's maxTurns (turns per run, default 100 as in the SDK); the run
+                      then exits and the next input starts a continuation run
   --max-runs N        at most N live runs (worker threads, ~35 MB each); the least recently
                       active idle one is stopped first (default 12)
   --max-seconds S     exit by itself after S seconds (default 0 = never; a safety net for tests)
@@ -71,6 +73,7 @@ try {
       "max-seconds": { type: "string", default: "0" },
       "idle-run-seconds": { type: "string", default: "300" },
       "max-runs": { type: "string", default: "12" },
+      "max-turns": { type: "string", default: "100" },
       "exit-on-stdin-eof": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -123,6 +126,7 @@ const sim = await startSim({
   verbose: a.verbose,
   recordRequests: a["record-requests"],
   idleRunSeconds: int(a["idle-run-seconds"], "idle-run-seconds", 1),
+  maxTurns: int(a["max-turns"], "max-turns", 1),
   maxRuns: int(a["max-runs"], "max-runs", 1),
 }).catch((e) => {
   console.error(`sim: cannot start: ${e.message}`);

@@ -32,6 +32,8 @@ export const simAgent = chat.agent({
   id: process.env.SIM_TASK_ID || "sim-agent",
   chatAccessTokenTTL: process.env.SIM_TOKEN_TTL || "1h",
   idleTimeoutInSeconds: 3600,
+  maxTurns: Number(process.env.SIM_MAX_TURNS) || 100, // the SDK's default
+
   actionSchema: z.discriminatedUnion("type", [
     z.object({ type: z.literal("undo") }),
     z.object({ type: z.literal("reanswer") }),

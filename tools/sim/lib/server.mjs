@@ -99,6 +99,7 @@ export async function startSim(o = {}) {
     deviceKeys: ["trigchat-dev-device"],
     taskId: "sim-agent",
     idleRunSeconds: 300,
+    maxTurns: 100,
     maxRuns: 12,
     verbose: false,
     recordRequests: false,
@@ -250,7 +251,7 @@ export async function startSim(o = {}) {
   }
 
   // ---------------------------------------------------------------- store
-  const store = new Store({ secretKey: opts.secretKey, tokenTtl: opts.tokenTtl, log, faults, internalUrl: "", idleRunMs: opts.idleRunSeconds * 1000, maxRuns: opts.maxRuns });
+  const store = new Store({ secretKey: opts.secretKey, tokenTtl: opts.tokenTtl, log, faults, internalUrl: "", idleRunMs: opts.idleRunSeconds * 1000, maxRuns: opts.maxRuns, maxTurns: opts.maxTurns });
 
   faults.onImmediate = (f) => {
     const targets = f.session === "*" ? [...store.byKey.values()] : [store.find(f.session)].filter(Boolean);

@@ -182,7 +182,7 @@ export class Store {
     w.postMessage({ op: "snapshot" });
     setTimeout(() => w.terminate().catch(() => {}), 2000).unref();
     this.opts.log(`session ${s.key} run ${s.currentRunId} stopped (${why}); the next append starts a continuation`);
-    this.runExited(s, s.currentRunId, {});
+    this.runExited(s, s.currentRunId, { reaped: true });
   }
 
   /** Keep at most maxRuns workers alive, and none idle for longer than idleRunMs. */
@@ -203,7 +203,7 @@ export class Store {
     this.sweep(1);
     const w = new Worker(WORKER, {
       workerData: { chatId: s.key, apiUrl: this.opts.internalUrl, secretKey: this.opts.secretKey },
-      env: { ...process.env, SIM_TASK_ID: s.taskIdentifier || "sim-agent", SIM_TOKEN_TTL: `${this.opts.tokenTtl}s` },
+      env: { ...process.env, SIM_TASK_ID: s.taskIdentifier || "sim-agent", SIM_TOKEN_TTL: `${this.opts.tokenTtl}s`, SIM_MAX_TURNS: String(this.opts.maxTurns ?? 100) },
       stdout: false,
       stderr: false,
     });
@@ -294,7 +294,7 @@ export class Store {
     return rec;
   }
 
-  runExited(s, runId, { closeCalls, error } = {}) {
+  runExited(s, runId, { closeCalls, error, reaped } = {}) {
     if (runId !== s.currentRunId && !s.runs.some((r) => r.runId === runId)) return;
     const run = s.runs.find((r) => r.runId === runId);
     if (run) run.exitedAt = Date.now();
@@ -311,7 +311,21 @@ export class Store {
       const succ = s.pendingSuccessor;
       s.pendingSuccessor = null;
       this.startRun(s, { continuation: true, previousRunId: runId, reason: succ.reason, runId: succ.runId });
+    } else if (!error && !reaped && runId === s.currentRunId && !s.closedAt && this.unanswered(s).length) {
+      // The run ended by itself (maxTurns, endRun; not stopped by the
+      // simulator, whose next append starts the next run) after a message reached it
+      // but before a turn took it (the worker delivered it to the exiting
+      // harness): the next run answers it now, not when the next append
+      // happens to come (production: the boot scan of the next run).
+      this.opts.log(`session ${s.key} run ${runId} exited with .in unanswered: continuation`);
+      this.ensureRun(s);
     }
+  }
+
+  /** The turn-producing .in records delivered but not yet answered by a turn-complete. */
+  unanswered(s) {
+    return s.ch.in.records.filter((rec) => rec.seq_num > s.lastTurnInSeq && rec.seq_num <= s.lastInDelivered &&
+      rec.chunk?.kind === "message" && rec.chunk.payload?.trigger !== "close");
   }
 
   /** POST /api/v1/sessions/{id}/end-and-continue (chat.requestUpgrade). */
