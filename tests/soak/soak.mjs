@@ -7,9 +7,8 @@
 //
 //   node tests/soak/soak.mjs --seconds 600 [--seed N]      one long soak
 //   node tests/soak/soak.mjs --seconds 15 --seeds 1,2,3   the brief suite
-//   ... --kill-anywhere   power cuts also while an append is outstanding (not
-//                         part of any target: the oracle then reports what a
-//                         device cannot know, see below)
+//   ... --kill-safe       power cuts only outside an append's window (as before
+//                         the chat kept a send's part id in its record)
 //
 // It ends with "soak: N passed, N failed" (one case per seed) and exits
 // non-zero on any violation, after printing the seed, the fault log (proxy
@@ -29,12 +28,11 @@
 //   (protocol.md §6.2: the error clears isStreaming; §6.1: the cursor stays;
 //   4.8.3 correlates only turn-completes, §6.5); a send that failed that way
 //   is sent again by the "app" (a new run);
-// - power cuts are not placed while an append is outstanding (from the
-//   previous turn's end until the record holds the new input seq): there the
-//   outcome of the append is unknown to a device (tc_chat.h, tc_chat_deinit:
-//   "Its outcome is unknown ... The app knows which sends it saw no end of"),
-//   and the record does not say a send was under way. A kill that falls there
-//   is deferred to the end of that window.
+// - power cuts fall anywhere, also while an append is outstanding: its
+//   outcome is unknown to the device (tc_chat.h, tc_chat_deinit), the "app"
+//   sends the message again, and the chat reuses the X-Part-Id its record
+//   kept (tc_chat_send_text), so the server holds the message once. With
+//   --kill-safe a kill that falls in that window is deferred to its end.
 import path from "node:path";
 import { mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { startSim, runTchat, prng, summarize, slowText, longText, echoReply, ROOT } from "../e2e/lib.mjs";
@@ -43,7 +41,7 @@ import { oracle, sentText } from "./oracle.mjs";
 
 // ------------------------------------------------------------ options
 function parseArgs(argv) {
-  const o = { seconds: 600, seeds: null, ttl: 10, logDir: path.join(ROOT, process.env.BUILD ?? "build", "soak"), verbose: false };
+  const o = { seconds: 600, seeds: null, ttl: 10, killAnywhere: true, logDir: path.join(ROOT, process.env.BUILD ?? "build", "soak"), verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => argv[++i];
@@ -52,7 +50,7 @@ function parseArgs(argv) {
     else if (a === "--ttl") o.ttl = Number(v());
     else if (a === "--log-dir") o.logDir = v();
     else if (a === "--verbose") o.verbose = true;
-    else if (a === "--kill-anywhere") o.killAnywhere = true; // exploration: power cuts during appends too (see the header)
+    else if (a === "--kill-safe") o.killAnywhere = false; // power cuts outside append windows only (see the header)
     else throw new Error(`soak: unknown argument ${a}`);
   }
   if (!o.seeds) o.seeds = [Math.floor(Math.random() * 2 ** 31)];
