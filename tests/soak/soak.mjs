@@ -143,7 +143,7 @@ async function soakOne(sim, seed, o) {
   const messages = []; // {arg, answers}
   let next = 0; // messages[0..next) are on the server (their send was answered)
   const runs = [];
-  const stats = { runs: 0, kills: 0, deferredKills: 0, simFaults: 0, simFired: 0, exits: {} };
+  const stats = { runs: 0, kills: 0, deferredKills: 0, inAppendKills: 0, simFaults: 0, simFired: 0, exits: {} };
   const deadline = t0 + o.seconds * 1000;
   let drainRuns = 0;
   let lastArmed = 0;
@@ -215,7 +215,10 @@ async function soakOne(sim, seed, o) {
       const at = int(rKill, 200, 9000);
       killTimer = setTimeout(() => {
         wantKill = true;
-        if (!safe) {
+        if (!safe && o.killAnywhere) {
+          stats.inAppendKills++;
+          note("kill", `#${run.n} power cut at +${at} ms while an append is outstanding`);
+        } else if (!safe) {
           stats.deferredKills++;
           note("kill", `#${run.n} power cut due at +${at} ms, deferred: an append is outstanding`);
         }
@@ -307,7 +310,7 @@ async function fetchAdmin(sim, method, p, body) {
 function printReport(rep) {
   const s = rep.stats;
   const pk = (p) => `${p.conns} conns (${p.chaotic} with faults: ${Object.entries(p.byKind).filter(([k]) => k !== "pass").map(([k, v]) => `${k} ${v}`).join(", ") || "-"}), ${(p.bytesDown / 1024).toFixed(0)} KiB down, ${(p.bytesUp / 1024).toFixed(0)} KiB up`;
-  console.log(`soak seed=${rep.seed}: ${rep.ok ? "ok" : "FAILED"} in ${s.seconds} s: ${s.messages} messages, ${s.turns ?? "?"} turns exact, ${s.runs} runs, ${s.kills} power cuts (${s.deferredKills} deferred), ${s.simFaults} simulator faults armed (${s.simFired} fired), exits ${JSON.stringify(s.exits)}`);
+  console.log(`soak seed=${rep.seed}: ${rep.ok ? "ok" : "FAILED"} in ${s.seconds} s: ${s.messages} messages, ${s.turns ?? "?"} turns exact, ${s.runs} runs, ${s.kills} power cuts (${s.inAppendKills} while an append was out, ${s.deferredKills} deferred), ${s.simFaults} simulator faults armed (${s.simFired} fired), exits ${JSON.stringify(s.exits)}`);
   console.log(`  proxy .out: ${pk(s.proxy.out)}`);
   console.log(`  proxy req:  ${pk(s.proxy.req)}`);
   console.log(`  repeats after power cuts (allowed, past the checkpoint): ${s.repeatsAllowed ?? 0} (${s.repeatedChars ?? 0} chars); turns ended by a stream error (allowed): ${s.truncatedByTerminalError ?? 0}, their rest shown at the start of the next turn: ${s.restAfterError ?? 0}; fragments: ${s.fragments ?? 0}; log ${rep.file}`);
