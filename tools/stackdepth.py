@@ -74,6 +74,7 @@ INDIRECT = [
     ("chat_conn.c", r"net\.ops->close", "transport_close"),
     ("chat_out.c", r"cfg->random", "random"),
     ("chat_req.c", r"cfg->random", "random"),
+    ("chat_send.c", r"cfg->random", "random"),          # a message id, a new part id
     ("chat_req.c", r"request_hook", "request_hook"),
     ("sentence.c", r"on_sentence", "on_sentence"),
 ]

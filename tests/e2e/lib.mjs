@@ -109,6 +109,8 @@ export function startSim(args = [], { readyTimeoutMs = 20000, maxSeconds = 600 }
         });
       resolve({
         port, url, ca: caPath, dir, log, proc, stop,
+        /** One admin call (method, path, JSON body or undefined) -> the parsed answer. */
+        admin,
         /** Arms one fault (SPEC string), scoped to the chat when session= is absent. */
         fault: (spec, chat) => admin("POST", "/admin/faults", { spec: chat && !/session=/.test(spec) ? `${spec},session=${chat}` : spec }),
         /** The simulator's view of a session: row, .in log, .out log. */

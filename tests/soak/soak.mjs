@@ -164,7 +164,7 @@ async function soakOne(sim, seed, o) {
     if (draining && drainRuns === 0) {
       pOut.setChaos(false);
       pReq.setChaos(false);
-      await fetchAdmin(sim, "DELETE", "/admin/faults");
+      await sim.admin("DELETE", "/admin/faults");
       note("soak", "time is up: no more faults or kills; finishing the conversation");
     }
     if (draining && ++drainRuns > 6) {
@@ -232,15 +232,15 @@ async function soakOne(sim, seed, o) {
         await sleep(int(rFault, 300, 3500));
         if (!alive || Date.now() >= deadline) break;
         try {
-          const armed = (await fetchAdmin(sim, "GET", "/admin/faults")).faults.filter((f) => f.session === chat);
+          const armed = (await sim.admin("GET", "/admin/faults")).faults.filter((f) => f.session === chat);
           if (armed.length && Date.now() - lastArmed < 15000) continue;
           if (armed.length) {
             // (e.g. a status fault on the session start, which happens once)
-            await fetchAdmin(sim, "DELETE", "/admin/faults");
+            await sim.admin("DELETE", "/admin/faults");
             note("sim", `cleared unfired after 15 s: ${armed.map((f) => f.kind).join(", ")}`);
           }
           const spec = drawSimFault(rFault);
-          await fetchAdmin(sim, "POST", "/admin/faults", { spec: `${spec},session=${chat}` });
+          await sim.admin("POST", "/admin/faults", { spec: `${spec},session=${chat}` });
           stats.simFaults++;
           lastArmed = Date.now();
           note("sim", `armed ${spec}`);
@@ -271,7 +271,7 @@ async function soakOne(sim, seed, o) {
     clearInterval(scanner);
     scan();
     flog.sort((a, b) => a.t - b.t);
-    const server = await fetchAdmin(sim, "GET", `/admin/sessions/${encodeURIComponent(chat)}`).catch(() => null);
+    const server = await sim.admin("GET", `/admin/sessions/${encodeURIComponent(chat)}`).catch(() => null);
     const verdict = done ? oracle(runs, messages, next, server) : { problems, texts: [], stats: {} };
     const all = [...problems, ...verdict.problems];
     Object.assign(stats, verdict.stats, {
@@ -289,22 +289,6 @@ async function soakOne(sim, seed, o) {
   }
 }
 
-// ------------------------------------------------------------ admin calls
-async function fetchAdmin(sim, method, p, body) {
-  const https = await import("node:https");
-  const { readFileSync } = await import("node:fs");
-  const ca = readFileSync(sim.ca);
-  return new Promise((res, rej) => {
-    const req = https.request(`${sim.url}${p}`, { method, ca, agent: false, headers: { "content-type": "application/json" } }, (r) => {
-      let b = "";
-      r.on("data", (x) => (b += x));
-      r.on("end", () => (r.statusCode >= 300 ? rej(new Error(`${method} ${p}: ${r.statusCode} ${b}`)) : res(b ? JSON.parse(b) : null)));
-    });
-    req.setTimeout(10000, () => req.destroy(new Error(`${method} ${p}: timeout`)));
-    req.on("error", rej);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
 
 // ------------------------------------------------------------ main
 function printReport(rep) {
