@@ -98,6 +98,20 @@ static int accept_wait(int lfd)
   return -1;
 }
 
+/* A transport connected to 127.0.0.1:port (listening on lfd); returns the
+ * accepted server end (checked). */
+static int connect_loopback(tc_posix_net_t *net, tc_transport_t *t, int lfd, uint16_t port)
+{
+  int sfd;
+  tc_posix_net_init(net, NULL, NULL);
+  *t = tc_posix_net_transport(net);
+  CHECK_EQ_INT(t->ops->open(t->ctx, "127.0.0.1", port, false, 5000), TC_OK);
+  CHECK_EQ_INT(wait_connected(net, *t), 1);
+  sfd = accept_wait(lfd);
+  CHECK(sfd >= 0);
+  return sfd;
+}
+
 /* recv until n bytes arrived (bounded polls). */
 static size_t recv_all(tc_posix_net_t *net, tc_transport_t t, uint8_t *buf, size_t n, int32_t *last)
 {
@@ -279,12 +293,7 @@ static void test_would_block_write_then_drain(void)
   static uint8_t chunk[65536], sink[65536];
   size_t sent = 0, drained = 0;
   int32_t r = 1;
-  tc_posix_net_init(&net, NULL, NULL);
-  t = tc_posix_net_transport(&net);
-  CHECK_EQ_INT(t.ops->open(t.ctx, "127.0.0.1", port, false, 5000), TC_OK);
-  CHECK_EQ_INT(wait_connected(&net, t), 1);
-  sfd = accept_wait(lfd);
-  CHECK(sfd >= 0);
+  sfd = connect_loopback(&net, &t, lfd, port);
   CHECK(!tc_posix_net_wants_write(&net));
   for (int i = 0; i < 10000 && r > 0; i++) {
     r = t.ops->send(t.ctx, chunk, sizeof chunk);
@@ -317,11 +326,7 @@ static void test_peer_reset_is_net_reset_without_sigpipe(void)
   uint8_t b[64];
   int32_t r = 0;
   signal(SIGPIPE, SIG_DFL); /* a SIGPIPE would kill this test */
-  tc_posix_net_init(&net, NULL, NULL);
-  t = tc_posix_net_transport(&net);
-  CHECK_EQ_INT(t.ops->open(t.ctx, "127.0.0.1", port, false, 5000), TC_OK);
-  CHECK_EQ_INT(wait_connected(&net, t), 1);
-  sfd = accept_wait(lfd);
+  sfd = connect_loopback(&net, &t, lfd, port);
   setsockopt(sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   close(sfd); /* RST */
   for (int i = 0; i < 250 && r >= 0; i++) {
@@ -405,12 +410,7 @@ static void test_write_after_graceful_close_is_named_without_sigpipe(void)
   int32_t r = 0;
   signal(SIGPIPE, SIG_DFL); /* a SIGPIPE would kill this test */
   memset(b, 'x', sizeof b);
-  tc_posix_net_init(&net, NULL, NULL);
-  t = tc_posix_net_transport(&net);
-  CHECK_EQ_INT(t.ops->open(t.ctx, "127.0.0.1", port, false, 5000), TC_OK);
-  CHECK_EQ_INT(wait_connected(&net, t), 1);
-  sfd = accept_wait(lfd);
-  CHECK(sfd >= 0);
+  sfd = connect_loopback(&net, &t, lfd, port);
   close(sfd); /* FIN */
   for (int i = 0; i < 250 && r >= 0; i++) {
     r = t.ops->send(t.ctx, b, sizeof b);
