@@ -241,7 +241,7 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
    * forgotten (an error leaves the chat fresh) */
   c->has_cursor = c->has_in_seq = c->has_shown = c->closed = c->gate = c->abandoned = false;
   c->streaming = -1;
-  c->refresh_at = 0;
+  c->refresh_at = c->token_end = 0;
   c->out.frag_shown = 0;
   if (rec != NULL) {
     if (len > sizeof c->sess) err = TC_ERR_KV_CORRUPT;
@@ -390,6 +390,7 @@ static void after_jump(tc_chat_t *c, uint32_t was, int32_t j)
   c->send.wait_until = passed(c, c->send.wait_until, was, j);
   c->auth.at = passed(c, c->auth.at, was, j);
   if (c->refresh_at) c->refresh_at = chat_after(c, passed(c, c->refresh_at, was, j) - CHAT_NOW(c)); /* (0: none) */
+  if (c->token_end) c->token_end = chat_after(c, passed(c, c->token_end, was, j) - CHAT_NOW(c));
   if (passed(c, c->last_persist + ckpt, was, j) == CHAT_NOW(c)) c->last_persist = CHAT_NOW(c) - ckpt;
 }
 

@@ -35,7 +35,7 @@ void chat_plan_refresh(tc_chat_t *c, bool fresh)
   int64_t from_ms = (int64_t)(c->now + (uint64_t)c->unix_offset), now_s = from_ms / 1000; /* (the wall clock's) */
   uint32_t t, margin = or_default(c->cfg->refresh_margin_ms, CHAT_REFRESH_MARGIN_MS);
   bool life;
-  c->refresh_at = 0;
+  c->refresh_at = c->token_end = 0;
   if (tc_jwt_times(c->sess.token, c->sess.token_len, &exp_s, &iat_s) != TC_OK || exp_s <= 0) return;
   /* an exp past any clock (up to INT64_MAX parses) ends at the cap below,
    * without overflowing the arithmetic */
@@ -51,10 +51,25 @@ void chat_plan_refresh(tc_chat_t *c, bool fresh)
   /* clamped to 32 bits: every lifetime beyond them ends at the 24-day cap
    * below (half of it is already past 2^31), none at or under 0 gives 1 s */
   t = ttl_ms <= 0 ? 0 : ttl_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ttl_ms;
+  c->token_end = chat_after(c, t > CHAT_MS_MAX ? CHAT_MS_MAX : t); /* (for a refused refresh's retry) */
   if (margin > t / 2) margin = t / 2;
   t = t - margin > 1000 ? t - margin : 1000;
   /* a token living longer than 24 days gets a spare refresh at 24 days */
   c->refresh_at = chat_after(c, t > CHAT_MS_MAX ? CHAT_MS_MAX : t);
+}
+
+/* A proactive refresh was refused and nobody waited for it: the held token
+ * serves until its exp, so the refresh is tried again after half the time
+ * left (at least CHAT_REFRESH_RETRY_MS: a provider that refuses at once is
+ * not asked in a loop), the last time at or just after exp; then the next
+ * 401/403 asks. */
+static void plan_refresh_retry(tc_chat_t *c)
+{
+  int32_t left = (int32_t)(c->token_end - CHAT_NOW(c));
+  uint32_t half = (uint32_t)left / 2;
+  c->refresh_at = 0;
+  if (c->token_end == 0 || left <= 0) return;
+  c->refresh_at = chat_after(c, half > CHAT_REFRESH_RETRY_MS ? half : CHAT_REFRESH_RETRY_MS);
 }
 #endif
 
@@ -82,6 +97,9 @@ tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok
 {
   uint8_t kind = c->auth.want;
   bool recreate = c->auth.recreate, fresh = c->sess.token_len == 0;
+  /* nobody waits (no send in S_AUTH, no .out in O_AUTH) while a token is
+   * held: a proactive refresh (a preload starts only without a token) */
+  bool spare = !fresh && c->send_step != S_AUTH && c->out.phase != O_AUTH;
   if (err == TC_OK) err = chat_adopt_token(c, tok.ptr, tok.len);
   memset(&c->auth, 0, sizeof c->auth);
   if (err == TC_OK && kind == AUTH_START) {
@@ -104,7 +122,12 @@ tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok
     }
     if (recreate || fresh) c->streaming = 0;
   }
-  if (err != TC_OK) chat_emit_simple(c, TC_CHAT_EV_AUTH_FAILED, TC_CHAT_SRC_NONE, err, status);
+  if (err != TC_OK) {
+#if TC_CHAT_PROACTIVE_REFRESH
+    if (spare) plan_refresh_retry(c);
+#endif
+    chat_emit_simple(c, TC_CHAT_EV_AUTH_FAILED, spare ? TC_CHAT_SRC_REFRESH : TC_CHAT_SRC_NONE, err, status);
+  }
   /* the waiters: a send in S_AUTH, .out in O_AUTH (each asks when it enters it) */
   chat_send_auth_done(c, err, status);
   chat_out_auth_done(c, err);

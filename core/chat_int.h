@@ -51,6 +51,7 @@ static inline bool chat_open_transient(tc_err_t e) { return e <= TC_ERR_NET_EOF 
  * (every operation would be TC_ERR_BUSY until then). */
 #define CHAT_RATE_WAIT_MAX_MS 60000u
 #define CHAT_REFRESH_MARGIN_MS 60000u
+#define CHAT_REFRESH_RETRY_MS 5000u   /* least wait before asking again after a refused proactive refresh */
 #define CHAT_CHECKPOINT_MS 10000u
 #define CHAT_HOST_MAX 255u /* a DNS name's limit */
 

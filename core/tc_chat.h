@@ -188,6 +188,13 @@
 #endif
 /* 1: refresh the token shortly before its exp, read from the JWT's claims
  * (beyond the official client, which refreshes only after a 401/403).
+ * A refresh refused while nobody waits for it (the provider fails, or a
+ * built-in provider's request gives up) is not fatal: AUTH_FAILED comes with
+ * source TC_CHAT_SRC_REFRESH, the held token keeps serving, and the refresh
+ * is tried again after half of the token's remaining life (at least 5 s),
+ * until its exp; after that the next 401/403 asks, as in 4.8.3. A request
+ * that meets a 401/403 while such a refresh is out waits for its answer, and
+ * a refusal then fails that request as usual (source NONE).
  * 0: only the 401/403 refresh; ~0.3 KB less flash in the chat, and
  * tc_jwt_times (~0.35 KB) is no longer linked. */
 #ifndef TC_CHAT_PROACTIVE_REFRESH
@@ -399,7 +406,9 @@ typedef enum tc_chat_event_type {
   TC_CHAT_EV_STREAM_ERROR,        /* err, status: the .out subscription gave up */
   TC_CHAT_EV_SESSION_CLOSED,      /* text: the reason (may be empty); source: SEND, STREAM or START (DIRECT 409) */
   TC_CHAT_EV_RECORD_SKIPPED,      /* err: an oversized or invalid record was skipped */
-  TC_CHAT_EV_AUTH_FAILED,         /* err, status: session start or token refresh failed */
+  TC_CHAT_EV_AUTH_FAILED,         /* err, status: session start or token refresh failed;
+                                     source REFRESH: a proactive refresh nobody waited
+                                     for, not fatal (the held token still serves) */
   TC_CHAT_EV_STREAM_DECODE_ERROR, /* err (-40..-54): a .out attempt ended on a batch
                                      the decoder cannot get past (framing damaged: not a
                                      record, RECORD_SKIPPED). .out reconnects from the
@@ -420,7 +429,9 @@ typedef enum tc_chat_source {
   TC_CHAT_SRC_START,        /* run-pending-version from a session start */
   TC_CHAT_SRC_SEND,         /* run-pending-version from an append; session-closed by an append */
   TC_CHAT_SRC_UPGRADE,      /* run-pending-version from a control record */
-  TC_CHAT_SRC_STREAM        /* session-closed from .out */
+  TC_CHAT_SRC_STREAM,       /* session-closed from .out */
+  TC_CHAT_SRC_REFRESH       /* AUTH_FAILED of a proactive refresh nobody waited for: the
+                               held token still serves; tried again later (chat_auth.c) */
 } tc_chat_source_t;
 
 /* The decoded session state (a view of the record). */
@@ -563,6 +574,7 @@ struct tc_chat {
   uint64_t shown;
   int64_t unix_offset;         /* unix_ms - now_ms; INT64_MIN unknown */
   uint32_t refresh_at;         /* proactive refresh deadline; 0 none */
+  uint32_t token_end;          /* the held token's exp on the chat clock, as last planned; 0 unknown */
   uint32_t rq_at;              /* the request's deadline (while rc is busy) */
   uint32_t last_persist;
   uint32_t last_send_at;       /* the last turn-producing send; 0 none */

@@ -366,6 +366,97 @@ static void test_proactive_refresh_before_exp(void)
   CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + 540000);
 }
 
+/* A proactive refresh the provider refuses, nobody waiting for it, is not
+ * fatal: AUTH_FAILED with source REFRESH, the held token keeps serving, and
+ * the refresh is asked again after half the time left (at least 5 s) until
+ * the token's exp; then nothing more until a 401 asks. */
+static void test_refused_proactive_refresh_keeps_the_token(void)
+{
+  static const uint64_t waits[] = { 30000, 15000, 7500, 5000, 5000 }; /* 60 s were left */
+  const ev_rec_t *e;
+  w_init(&W, "c1");
+  w_step(&W);
+  w_session(&W); /* TOK1 lives 3600 s: the refresh is due 60 s before exp */
+  w_advance(&W, 3540000);
+  CHECK_EQ_INT(W.tokens, 1);
+  for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
+    CHECK_EQ_INT(tc_chat_provide_failed(&W.chat, TC_ERR_AUTH), TC_OK);
+    e = w_last(&W, TC_CHAT_EV_AUTH_FAILED);
+    CHECK(e != NULL);
+    if (e == NULL) return;
+    CHECK_EQ_INT(e->source, TC_CHAT_SRC_REFRESH);
+    CHECK_EQ_INT(e->err, TC_ERR_AUTH);
+    CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), (int)i + 1);
+    CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_IDLE);
+    CHECK(tc_chat_session(&W.chat).has_token);
+    CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + waits[i]);
+    w_advance(&W, waits[i] - 1);
+    CHECK_EQ_INT(W.tokens, (int)i + 1);
+    w_advance(&W, 1);
+    CHECK_EQ_INT(W.tokens, (int)i + 2);
+  }
+  /* the last was asked 2.5 s after exp: refused, nothing more is planned */
+  tc_chat_provide_failed(&W.chat, TC_ERR_AUTH);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_AUTH_FAILED)->source, TC_CHAT_SRC_REFRESH);
+  CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), UINT64_MAX);
+  w_advance(&W, 3600000);
+  CHECK_EQ_INT(W.tokens, 6);
+  /* the held token still goes out (the server decides whether it works) */
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK1);
+  CHECK_EQ_INT(W.tokens, 6);
+}
+
+/* A refused retry is followed by an accepted one: the new token is used and
+ * its own refresh is planned from its exp. */
+static void test_refresh_accepted_after_a_refusal(void)
+{
+  w_init(&W, "c1");
+  w_step(&W);
+  w_session(&W);
+  w_advance(&W, 3540000);
+  tc_chat_provide_failed(&W.chat, TC_ERR_NET_IO);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_AUTH_FAILED)->err, TC_ERR_NET_IO);
+  w_advance(&W, 30000);
+  CHECK_EQ_INT(W.tokens, 2);
+  CHECK_EQ_INT(tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2)), TC_OK);
+  w_step(&W);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 1);
+  CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + 3540000); /* TOK2 lives 3600 s */
+  tc_chat_send_text(&W.chat, "hi", 2, NULL);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK2);
+}
+
+/* An append meets a 401 while a proactive refresh is out: it waits for the
+ * same answer, and a refusal fails it as before (source NONE: someone
+ * waited), with no retry planned. */
+static void test_refused_refresh_with_a_waiter_fails_it(void)
+{
+  w_init(&W, "c1");
+  w_step(&W);
+  w_session(&W);
+  w_advance(&W, 3540000);
+  CHECK_EQ_INT(W.tokens, 1);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  fake_reply(&W.req, json_resp(401, "{\"error\":\"expired\"}"));
+  w_step(&W);
+  CHECK_EQ_INT(W.tokens, 1); /* asked once: the answer serves both */
+  tc_chat_provide_failed(&W.chat, TC_ERR_AUTH);
+  w_step(&W);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_AUTH_FAILED)->source, TC_CHAT_SRC_NONE);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 1);
+  w_advance(&W, 600000);
+  CHECK_EQ_INT(W.tokens, 1);
+}
+
 /* A token request (here a proactive refresh, due at the first step after a
  * restore) holds the request buffer when the application sends: the send's
  * body goes to the start of that buffer, so the request is asked again after
@@ -825,6 +916,9 @@ int main(void)
   RUN(test_jwt_times);
   RUN(test_jwt_claims);
   RUN(test_proactive_refresh_before_exp);
+  RUN(test_refused_proactive_refresh_keeps_the_token);
+  RUN(test_refresh_accepted_after_a_refusal);
+  RUN(test_refused_refresh_with_a_waiter_fails_it);
   RUN(test_refresh_due_at_send_keeps_the_body);
   RUN(test_backend_provider_requests);
   RUN(test_direct_provider_request);

@@ -69,9 +69,14 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
     board_puts("");
     board_puts("[turn complete]");
     break;
+  case TC_CHAT_EV_AUTH_FAILED:
+    if (ev->source == TC_CHAT_SRC_REFRESH) { /* not fatal: the held token serves, retried later */
+      board_puts("[early token refresh refused]");
+      break;
+    }
+    /* fall through */
   case TC_CHAT_EV_MESSAGE_SEND_FAILED:
   case TC_CHAT_EV_STREAM_ERROR:
-  case TC_CHAT_EV_AUTH_FAILED:
     board_write("[error] ", 8);
     board_puts(tc_strerror(ev->err));
     break;

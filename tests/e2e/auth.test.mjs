@@ -163,3 +163,25 @@ test("429 on .out: retried, exact answer", { timeout: 60000 }, async () => {
   assert.deepEqual(turnTexts(r.events), [echoReply("slow down")], w);
   assert.equal(outGetRequests(chat), 2, w);
 });
+
+test("an early (proactive) token refresh refused mid-turn is not fatal: the held token serves on", { timeout: 90000 }, async () => {
+  // Tokens live 8 s, so the refresh falls due 4 s after the start, while the
+  // 40-delta answer (150 ms each) streams; the backend refuses it (403).
+  const own = await startSim(["--token-ttl", "8"]);
+  try {
+    const chat = chatId("earlyrefresh");
+    await own.fault("status=403,on=token", chat);
+    const r = await tchat(own, chat, ["//slow 40", "after the refusal"]);
+    const w = `exit ${r.code ?? r.signal}\n${summarize(r.events)}\nstderr: ${r.stderr}\nrequests: ${own.requests(chat).join(" | ")}`;
+    assert.equal(r.code, 0, w);
+    assert.deepEqual(deliveryProblems(r.events), [], w);
+    assert.deepEqual(turnTexts(r.events), [slowText(40), echoReply("after the refusal")], w);
+    const refused = r.events.filter((e) => e.type === "auth-failed");
+    assert.ok(refused.length >= 1, w);
+    assert.ok(refused.every((e) => e.early === true && e.status === 403), w);
+    assert.equal(r.events.filter((e) => e.type === "fatal").length, 0, w);
+    assert.ok(own.requests(chat).includes(`POST /chat/${chat}/token`), w);
+  } finally {
+    await own.stop();
+  }
+});

@@ -164,6 +164,8 @@ static void print_event_json(const tc_chat_event_t *ev)
   default:
     if (ev->err != TC_OK) jsonl_cstr(&j, "error", tc_errname(ev->err));
     if (ev->status) jsonl_int(&j, "status", ev->status);
+    /* a proactive refresh nobody waited for: not fatal */
+    if (ev->type == TC_CHAT_EV_AUTH_FAILED && ev->source == TC_CHAT_SRC_REFRESH) jsonl_bool(&j, "early", true);
     break;
   }
   jsonl_end(&j);
@@ -243,7 +245,13 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
     fail(a, "the answer stream failed", ev->err);
     break;
   case TC_CHAT_EV_AUTH_FAILED:
-    fail(a, "no session (start or token refresh refused)", ev->err);
+    /* a proactive refresh nobody waited for: the held token still serves and
+     * the chat asks again later; a refusal that matters fails a request */
+    if (ev->source == TC_CHAT_SRC_REFRESH)
+      status(a, "an early token refresh was refused (the current token still serves; retrying)",
+             tc_strerror(ev->err));
+    else
+      fail(a, "no session (start or token refresh refused)", ev->err);
     break;
   case TC_CHAT_EV_SESSION_CLOSED:
     end_line(a);

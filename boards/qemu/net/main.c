@@ -204,9 +204,14 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
     printf("\n[turn complete]\n");
     g_done = true;
     break;
+  case TC_CHAT_EV_AUTH_FAILED:
+    if (ev->source == TC_CHAT_SRC_REFRESH) { /* not fatal: the held token serves, retried later */
+      printf("[early token refresh refused] %s\n", tc_strerror(ev->err));
+      break;
+    }
+    /* fall through */
   case TC_CHAT_EV_MESSAGE_SEND_FAILED:
   case TC_CHAT_EV_STREAM_ERROR:
-  case TC_CHAT_EV_AUTH_FAILED:
     printf("[error] %s (status %d)\n", tc_strerror(ev->err), ev->status);
     g_failed = true;
     break;

@@ -118,9 +118,14 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
     printf("\n");
     ESP_LOGI(TAG, "turn complete");
     break;
+  case TC_CHAT_EV_AUTH_FAILED:
+    if (ev->source == TC_CHAT_SRC_REFRESH) { /* not fatal, and a turn may be speaking: no flush */
+      ESP_LOGW(TAG, "early token refresh refused: %s (the current token still serves)", tc_strerror(ev->err));
+      break;
+    }
+    /* fall through */
   case TC_CHAT_EV_MESSAGE_SEND_FAILED:
   case TC_CHAT_EV_STREAM_ERROR:
-  case TC_CHAT_EV_AUTH_FAILED:
 #ifdef CONFIG_EXAMPLE_VOICE
     tc_sentence_flush(&s_sentences);
 #endif
