@@ -244,13 +244,17 @@ def main():
             below[k] = d[0]
             print(f"{d[0]:6d}  callback {k} under tc_chat_step: {' > '.join(p.split(':')[-1] for p in d[1])}")
     if a.out:
-        with open(a.out, "a") as f:
-            for q in QUOTED:
-                if q in frame:
-                    f.write(f"stack_{q}_{a.target} {depth(q)[0]}\n")
-            f.write(f"stack_max_{a.target} {worst}\n")
-            for k, v in below.items():
-                f.write(f"stack_under_{k}_{a.target} {v}\n")
+        # this target's stack_* lines replace those of an earlier run (a
+        # second `make stack` after `make size` appended them again)
+        new = [f"stack_{q}_{a.target} {depth(q)[0]}" for q in QUOTED if q in frame]
+        new.append(f"stack_max_{a.target} {worst}")
+        new += [f"stack_under_{k}_{a.target} {v}" for k, v in below.items()]
+        with open(a.out) as f:
+            old = [l for l in f.read().split("\n") if l]
+        mine = re.compile(r"stack_\S+_" + re.escape(a.target) + r" ")
+        kept = [l for l in old if not mine.match(l)]
+        with open(a.out, "w") as f:
+            f.write("\n".join(kept + new) + "\n")
     for e in sorted(set(errors)):
         print("stackdepth: " + e, file=sys.stderr)
     if errors:
