@@ -8,6 +8,7 @@
 
 #include "chat_int.h"
 #include "tc_json.h"
+#include "tc_json_int.h"
 
 /* ------------------------------------------------------------ tool tracking */
 
@@ -341,12 +342,10 @@ bool chat_rq_step(tc_chat_t *c)
 tc_err_t chat_check_json(tc_slice_t s, char first)
 {
   tc_err_t err;
-  size_t i = 0;
   if (!tc_slice_present(s)) return TC_OK;
   if ((err = tc_json_validate(s.ptr, s.len)) != TC_OK) return err;
-  /* a valid value has a byte that is not white space */
-  while (s.ptr[i] == ' ' || s.ptr[i] == '\t' || s.ptr[i] == '\n' || s.ptr[i] == '\r') i++;
-  return (first == 0 || s.ptr[i] == first) ? TC_OK : TC_ERR_JSON_TYPE;
+  /* (a valid value has a byte that is not white space) */
+  return (first == 0 || *tc_json__ws(s.ptr, s.ptr + s.len) == first) ? TC_OK : TC_ERR_JSON_TYPE;
 }
 
 /* init refuses a request buffer under 1024 bytes: a body always has room */
