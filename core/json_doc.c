@@ -1,85 +1,34 @@
 /*
- * json_doc.c — small bounded JSON documents, as tokens.
+ * json_doc.c — small bounded JSON documents, tokenised with jsmn.
  *
- * The token layout is jsmn's (tc_json_tok_t is jsmntok_t, from Debian's
- * libjsmn-dev: only its type is used). A document is first checked with
- * tc_json_validate, so the tokens are found by one short walk over text
- * known to be valid (below), not by jsmn's parser: that would be a third
- * JSON scanner in the image (the validator and the `.out` scanner are the
- * others), and every check it makes the validator has made already.
- * tests/fuzz/fuzz_json.c checks the tokens against jsmn's own on every
- * valid input.
+ * jsmn is compiled here and only here (renamed tc_jsmn_*, see tc_jsmn.h).
+ * jsmn alone accepts some invalid texts (it does not check commas, colons or
+ * number syntax), so a document is first checked with tc_json_validate; jsmn
+ * then only finds token boundaries in text known to be valid, and the typed
+ * readers below may rely on that. (This is also why jsmn is built without
+ * JSMN_STRICT: its checks would only repeat the validator's.)
  */
+#define TC_JSMN_IMPLEMENTATION 1
+#include "tc_jsmn.h"
+
 #include <string.h>
 
 #include "tc_json_int.h"
 
-/* The innermost container among tok[0..n) still open (end -1: only an open
- * container has that), or -1. */
-static int open_container(const tc_json_tok_t *tok, int n)
-{
-  while (--n >= 0 && tok[n].end != -1) {}
-  return n;
-}
-
-/* Tokenises valid text, as jsmn (non-strict) would: `sup` is the token the
- * next value is counted in (a container, or a key after its colon). Returns
- * the count, or TC_ERR_JSON_TOO_BIG when cap tokens are not enough. */
-static int tokenize(const char *js, int len, tc_json_tok_t *tok, int cap)
-{
-  int n = 0, sup = -1;
-  for (int i = 0; i < len; i++) {
-    char c = js[i];
-    tc_json_tok_t *t;
-    switch (c) {
-    case ' ': case '\t': case '\n': case '\r': continue;
-    case ':': sup = n - 1; continue; /* the key */
-    case ',':
-      if (tok[sup].type == JSMN_STRING) sup = open_container(tok, n); /* after a member's value */
-      continue;
-    case '}': case ']':
-      t = &tok[open_container(tok, n)];
-      t->end = i + 1;
-      sup = open_container(tok, n);
-      continue;
-    default: break;
-    }
-    /* a value starts at i */
-    if (n >= cap) return TC_ERR_JSON_TOO_BIG;
-    t = &tok[n++];
-    t->start = i;
-    t->size = 0;
-    if (sup >= 0) tok[sup].size++;
-    if (c == '{' || c == '[') {
-      t->type = c == '{' ? JSMN_OBJECT : JSMN_ARRAY;
-      t->end = -1;
-      sup = n - 1;
-      continue;
-    }
-    if (c == '"') { /* inside the quotes (an escape is two bytes at least) */
-      t->type = JSMN_STRING;
-      t->start = ++i;
-      for (; js[i] != '"'; i++) i += js[i] == '\\';
-      t->end = i;
-    } else { /* a number or a literal: up to the byte that ends it */
-      t->type = JSMN_PRIMITIVE;
-      while (i + 1 < len && !memchr(" \t\n\r,]}", js[i + 1], 7)) i++;
-      t->end = i + 1;
-    }
-  }
-  return n;
-}
-
 tc_err_t tc_json_doc_parse(tc_json_doc_t *d, char *js, size_t len, tc_json_tok_t *tok, int cap)
 {
+  jsmn_parser jp;
   tc_err_t err;
   int n;
 
   memset(d, 0, sizeof *d);
   if (!js || !tok || cap < 1 || len > 0x7FFFFFFFu) return TC_ERR_ARG;
   if ((err = tc_json_validate(js, len)) != TC_OK) return err;
-  /* valid text: one value at least, so n >= 1 unless the tokens ran out */
-  if ((n = tokenize(js, (int)len, tok, cap)) < 0) return (tc_err_t)n;
+  tc_jsmn_init(&jp);
+  /* valid text: jsmn can only run out of tokens (a lone primitive, which
+   * non-strict jsmn accepts, is one token) */
+  n = tc_jsmn_parse(&jp, js, len, tok, (unsigned)cap);
+  if (n < 1) return n == JSMN_ERROR_NOMEM ? TC_ERR_JSON_TOO_BIG : TC_ERR_JSON_SYNTAX;
   d->js = js;
   d->len = len;
   d->tok = tok;
