@@ -329,9 +329,11 @@ tc_err_t tc_http_resp_feed(tc_http_resp_t *r, const char *p, size_t n, size_t *c
       if (e == TC_OK && r->remaining == 0) {
         if (!r->chunked) {
           e = complete(r);
+#if TC_DECODE_FAST /* (under -Os the CRLF takes the general path: the same, once per chunk) */
         } else if (n - i >= 2 && p[i] == '\r' && p[i + 1] == '\n') {
           i += 2; /* the usual CRLF after chunk data, in this piece */
           r->state = S_CHUNK_SIZE;
+#endif
         } else {
           r->state = S_CHUNK_END;
         }

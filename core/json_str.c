@@ -450,12 +450,7 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
   const bool apart = (uintptr_t)in >= (uintptr_t)(out + room) || (uintptr_t)out >= (uintptr_t)(in + n);
 #endif
 
-  if (u->state == U_FLUSH) {
-    if (!unesc_flush(u, &o, oe)) {
-      rc = TC_JSON__FULL;
-      goto out;
-    }
-  }
+  if (u->state == U_FLUSH) goto flush; /* a code point held from the last call first */
   while (p < e) {
     if (u->state == U_NORM) {
       for (;;) {
@@ -670,7 +665,7 @@ int tc_json__unesc_step(tc_json_unesc_t *u, const char *in, size_t n, char *out,
     }
     }
     continue;
-  flush:
+  flush: /* (also where a call starts that holds a code point: one copy) */
     if (!unesc_flush(u, &o, oe)) {
       rc = TC_JSON__FULL;
       goto out;

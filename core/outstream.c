@@ -974,10 +974,9 @@ static tc_err_t scan(tc_outstream_t *o, const char *p, size_t n)
         c = (unsigned char)*p;
       }
 #endif
-      /* the grammar is json_str.c's automaton (but a digit after the
-       * integer's first: no call); the value of a plain non-negative
-       * integer is kept on the side (seq_num, timestamp) */
-      next = o->sub == TC_JSON__N_INT && c - '0' < 10u ? TC_JSON__N_INT : tc_json__num_step(o->sub, c);
+      /* the grammar is json_str.c's automaton; the value of a plain
+       * non-negative integer is kept on the side (seq_num, timestamp) */
+      next = tc_json__num_step(o->sub, c);
       if (next == TC_JSON__N_BAD) return TC_ERR_JSON_SYNTAX;
       if (next != TC_JSON__N_END) {
         d = c - '0';

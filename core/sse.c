@@ -6,18 +6,20 @@
  * costs two memchr passes and a single on_data call per feed). */
 #include <string.h>
 
+#include "tc_json_int.h"
 #include "tc_sse.h"
 
 _Static_assert(TC_SSE_EVENT_MAX >= 1 && TC_SSE_EVENT_MAX <= 255, "event_len is a uint8_t");
 
 enum { ST_BOM = 0, ST_NAME, ST_SPACE, ST_VALUE };
-enum { F_IGNORE = 0, F_DATA, F_ID, F_EVENT, F_RETRY };
+enum { F_IGNORE = 0, F_DATA, F_ID, F_EVENT, F_RETRY, N_FIELDS = F_RETRY };
 
 #define NAME_TOO_LONG 6 /* name_len saturates here: longer than any known name */
 
-/* The known field names, each after its length, in F_ order (the names of
- * every record's lines, data and id, first: one lookup per line). */
-static const char k_fields[] = "\4data\2id\5event\5retry";
+/* The known field names, NUL-separated, in F_ order from F_DATA (the names
+ * of every record's lines, data and id, first: one lookup per line), found
+ * with the JSON layer's name lookup (tc_json__name_index). */
+static const char k_fields[] = "data\0id\0event\0retry";
 
 static const char bom_bytes[3] = { '\xEF', '\xBB', '\xBF' };
 
@@ -58,13 +60,10 @@ static void event_reset(tc_sse_t *s)
 /* The name is complete: decide the field and start its (possibly empty) value. */
 static tc_err_t begin_value(tc_sse_t *s)
 {
-  uint8_t f = F_DATA;
-  const char *t = k_fields;
-  while (*t && !(*t == s->name_len && memcmp(t + 1, s->name, (size_t)*t) == 0)) {
-    t += *t + 1;
-    f++;
-  }
-  if (*t == '\0') f = F_IGNORE;
+  /* (a name too long to be kept, NAME_TOO_LONG, is looked up as "": none
+   * of them) */
+  size_t n = s->name_len <= sizeof s->name ? s->name_len : 0;
+  uint8_t f = (uint8_t)(F_DATA + tc_json__name_index(k_fields, N_FIELDS, s->name, n)); /* -1: F_IGNORE */
   s->field = f;
   s->vlen = 0;
   s->vbad = s->vtrunc = false;
