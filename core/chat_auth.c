@@ -93,6 +93,31 @@ bool chat_can(const tc_chat_t *c, bool start)
   return start ? g->start_session != NULL : g->access_token != NULL;
 }
 
+/* §6.3: a 404 on an append means the session the record describes is gone.
+ * What the chat knew of it goes at once, and the record is written then, so
+ * that a power cut while the new session starts cannot bring the old cursor
+ * back: with a token that still holds for the chat id, the resent message
+ * would reach the new session and its .out would ask for records after the
+ * old session's seq_num, skipping the new answer. (4.8.3 drops lastEventId
+ * when startSession resolves; it keeps no record a restart reads.) */
+bool chat_forget_session(tc_chat_t *c)
+{
+  bool watching = c->out.phase != O_OFF && c->cfg->watch;
+  c->has_cursor = false;
+  c->has_shown = false;
+  c->out.frag_shown = 0; /* (seq_nums start again) */
+  /* (and .in's: a stop gate armed for the old session's turn would wait in
+   * the new one for a boundary that never comes, and a stop sent again
+   * there, armed by the old turn's seq, would) */
+  c->gate = false;
+  c->has_in_seq = false;
+  c->streaming = 0;
+  /* .out still on the old session's stream would set the cursor again */
+  chat_out_close(c);
+  chat_persist(c);
+  return watching;
+}
+
 tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending)
 {
   uint8_t kind = c->auth.want;
@@ -104,23 +129,8 @@ tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok
   memset(&c->auth, 0, sizeof c->auth);
   if (err == TC_OK && kind == AUTH_START) {
     if (pending) chat_emit_simple(c, TC_CHAT_EV_RUN_PENDING_VERSION, TC_CHAT_SRC_START, TC_OK, 0);
-    if (recreate) { /* §6.3: the stale cursor pointed at another session */
-      c->has_cursor = false;
-      c->has_shown = false;
-      c->out.frag_shown = 0; /* (seq_nums start again) */
-      /* (and .in's: a stop gate armed for the old session's turn would
-       * wait in the new one for a boundary that never comes, and a stop
-       * sent again there, armed by the old turn's seq, would) */
-      c->gate = false;
-      c->has_in_seq = false;
-      /* .out still on the old session's stream would set the cursor again
-       * (a watcher follows the new one from its start) */
-      if (c->out.phase != O_OFF) {
-        if (c->cfg->watch) chat_out_open(c, false, true);
-        else chat_out_close(c);
-      }
-    }
-    if (recreate || fresh) c->streaming = 0;
+    if (recreate) chat_out_open(c, false, true); /* a watcher follows the new session from its start */
+    if (fresh) c->streaming = 0;
   }
   if (err != TC_OK) {
 #if TC_CHAT_PROACTIVE_REFRESH

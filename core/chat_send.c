@@ -276,7 +276,8 @@ static void append_done(tc_chat_t *c, tc_err_t err, int status)
   } else if (status == 404 && !c->send.recreated && chat_can(c, true)) {
     c->send.recreated = true;
     c->send_step = S_AUTH;
-    c->auth.recreate = true; /* applied if the start succeeds (a provider may answer at once) */
+    /* (before asking: a provider may answer at once) */
+    c->auth.recreate = chat_forget_session(c);
     chat_need_auth(c, true);
   } else if (status == 409 && closed_answer(c, &reason)) {
     chat_mark_closed(c, reason, TC_CHAT_SRC_SEND);

@@ -535,7 +535,7 @@ struct tc_chat {
   struct {
     uint8_t want;              /* 0, AUTH_START, AUTH_TOKEN (chat.c) */
     uint8_t phase;             /* asked the app / request queued / running */
-    bool recreate;             /* a 404 repair: drop the cursor on success */
+    bool recreate;             /* a 404 repair while watching: reopen .out on success */
     uint8_t retries;           /* a built-in provider's transient failures */
     uint32_t at;               /* a queued request goes out then (chat time) */
   } auth;

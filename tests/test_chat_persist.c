@@ -635,6 +635,41 @@ static void test_resend_after_reboot_mid_append_keeps_the_part_id(void)
   CHECK(strcmp(part_of_last_append(), b) != 0 && strcmp(part_of_last_append(), a) != 0);
 }
 
+/* A 404 on an append: the session the record describes is gone (§6.3). A
+ * power cut while the new session is being started (the provider has not
+ * answered) must not bring the old session's cursor back: the held token
+ * may still hold for the chat id, the resent message then reaches the new
+ * session, and .out asking for records after the old seq_num would skip
+ * its answer. The record is written at the 404. */
+static void test_power_cut_during_404_repair_forgets_the_old_cursor(void)
+{
+  tc_chat_session_t s;
+  first_turn_done();
+  CHECK(tc_chat_session(&W.chat).has_cursor);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "again", 5, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  fake_reply(&W.req, json_resp(404, "{\"error\":\"Resource not found\"}"));
+  w_step(&W);
+  CHECK_EQ_INT(W.starts, 2); /* asked; no answer before the power goes */
+  reboot();                  /* no deinit */
+  s = tc_chat_session(&W.chat);
+  CHECK(s.has_token);
+  CHECK(!s.has_cursor);
+  CHECK(!s.has_shown);
+  CHECK(!s.has_in_seq);
+  CHECK_EQ_INT(s.streaming, 0);
+  /* the app sends again; the server (the new session) takes the old token */
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "again", 5, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  w_append_ok(&W, 0);
+  w_take_out(&W);
+  CHECK(starts(W.req_text, "GET /realtime/v1/sessions/c1/out "));
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), ""); /* the new session's stream from its start */
+}
+
 /* A send that failed after attempts that may have reached the server: the
  * app's resend of the same message reuses the part id. */
 static void test_resend_after_failed_send_keeps_the_part_id(void)
@@ -678,6 +713,7 @@ int main(void)
 {
   RUN(test_resend_after_reboot_mid_append_keeps_the_part_id);
   RUN(test_resend_after_failed_send_keeps_the_part_id);
+  RUN(test_power_cut_during_404_repair_forgets_the_old_cursor);
   RUN(test_part_id_stored_before_the_append_goes_out);
   RUN(test_deinit_mid_long_record_resumes_with_the_rest);
   RUN(test_deinit_at_every_byte_of_a_long_record);
