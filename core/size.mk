@@ -32,6 +32,12 @@
 # from <path>.c with the target's flags (e.g. port/kv/foo.c), and
 # $(CROSS_SIZE_<target>) is that target's `size`. Targets: $(CROSS_TARGETS).
 
+# $(call size_txt_forget,ERE): drops from SIZE_TXT the lines a hook is about
+# to write again (keys matching ^(ERE)), so that running a hook twice, e.g.
+# `make size size-decode`, leaves one line per key.
+size_txt_forget = if [ -f $(SIZE_TXT) ]; then { grep -Ev '^($(1))' $(SIZE_TXT) || true; } > $(SIZE_TXT).tmp; \
+                  mv $(SIZE_TXT).tmp $(SIZE_TXT); fi
+
 CROSS_TARGETS := cortex_m4 rv32imc
 CROSS_DIR     := $(BUILD)/cross
 SIZE_TXT      := $(BUILD)/size.txt

@@ -67,6 +67,7 @@ size-port: $(MBEDTLS3_DIR)/lib/libmbedtls.a
 	@mkdir -p $(PORT_T)/size $(dir $(SIZE_TXT))
 	$(PORT_M4_CC) $(PORT_M4_FLAGS) -I$(MBEDTLS3_DIR)/include -c port/mbedtls/tc_mbedtls.c -o $(PORT_T)/size/tls_m4.o
 	$(CC) $(CSTD) -Os $(WARN) -Icore -Iport -c port/posix/posix_net.c -o $(PORT_T)/size/posix_net_x86.o
+	@$(call size_txt_forget,port_mbedtls_|port_posix_|port_sizeof_)
 	@m4=$$(arm-none-eabi-size $(PORT_T)/size/tls_m4.o | awk 'NR==2{print $$1}'); \
 	 px=$$(size $(PORT_T)/size/posix_net_x86.o | awk 'NR==2{print $$1}'); \
 	 echo "port_mbedtls_text_cortex_m4 $$m4" | tee -a $(SIZE_TXT); \

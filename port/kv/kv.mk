@@ -47,6 +47,7 @@ size-kv:
 	$(KV_RV_CC) $(KV_RV_FLAGS) $(WARN) -c port/kv/kv_flash.c -o $(BUILD)/size-kv/kv_flash_rv.o
 	@printf '#include "tc_kv_flash.h"\ntc_kv_flash_t tc_kv_flash_size_probe;\n' > $(BUILD)/size-kv/probe.c
 	$(KV_M4_CC) $(KV_M4_FLAGS) -fno-common -c $(BUILD)/size-kv/probe.c -o $(BUILD)/size-kv/probe.o
+	@$(call size_txt_forget,kv_flash_)
 	@text=$$(arm-none-eabi-size $(BUILD)/size-kv/kv_flash.o | awk 'NR==2{print $$1}'); \
 	 rv=$$(riscv64-unknown-elf-size $(BUILD)/size-kv/kv_flash_rv.o | awk 'NR==2{print $$1}'); \
 	 ram=$$(arm-none-eabi-size $(BUILD)/size-kv/probe.o | awk 'NR==2{print $$2+$$3}'); \

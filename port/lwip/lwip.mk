@@ -81,7 +81,7 @@ SIZE_HOOKS += lwip-size
 SIZE_TXT ?= $(BUILD)/size.txt
 lwip-size:
 	@if [ -z "$(LWIP_DIR)" ]; then echo "lwip-size: skipped, no lwIP source (make deps)"; exit 0; fi; \
-	set -e; mkdir -p $(LWIP_B)/m4 $(dir $(SIZE_TXT)); \
+	set -e; mkdir -p $(LWIP_B)/m4 $(dir $(SIZE_TXT)); $(call size_txt_forget,port_lwip_); \
 	$(LWIP_ARM_CC) $(LWIP_ARM_FLAGS) -DTC_LWIP_NO_SYS=1 $(LWIP_INC) -Icore -Iport -c port/lwip/tc_lwip_raw.c -o $(LWIP_B)/m4/tc_lwip_raw.o; \
 	$(LWIP_ARM_CC) $(LWIP_ARM_FLAGS) -DTC_LWIP_NO_SYS=0 $(LWIP_INC) -Icore -Iport -c port/lwip/tc_lwip_sockets.c -o $(LWIP_B)/m4/tc_lwip_sockets.o; \
 	$(LWIP_ARM_CC) $(LWIP_ARM_FLAGS) -DTC_LWIP_NO_SYS=0 $(LWIP_INC) -Icore -Iport -c tests/lwip/lwip_sizes.c -o $(LWIP_B)/m4/lwip_sizes.o; \
