@@ -239,7 +239,7 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   if (c->send_source || c->auth.want || c->out.phase != O_OFF) return TC_ERR_BUSY;
   /* what the chat knew of a session before is replaced by the record, or
    * forgotten (an error leaves the chat fresh) */
-  c->has_cursor = c->has_in_seq = c->has_shown = c->closed = c->gate = c->abandoned = false;
+  c->has_cursor = c->has_in_seq = c->has_shown = c->closed = c->gate = c->abandoned = c->late = false;
   c->streaming = -1;
   c->refresh_at = c->token_end = 0;
   c->out.frag_shown = 0;

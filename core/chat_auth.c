@@ -111,6 +111,7 @@ bool chat_forget_session(tc_chat_t *c)
    * there, armed by the old turn's seq, would) */
   c->gate = false;
   c->has_in_seq = false;
+  c->late = false; /* (the new session has no earlier answer) */
   c->streaming = 0;
   /* .out still on the old session's stream would set the cursor again */
   chat_out_close(c);

@@ -66,7 +66,10 @@ void chat_out_open(tc_chat_t *c, bool peek, bool resumed)
 static void out_fail(tc_chat_t *c, tc_err_t err, int status)
 {
   chat_out_close(c);
-  if (c->streaming == 1) chat_end_turn(c);
+  if (c->streaming == 1) {
+    c->late = true; /* the rest of this turn comes before the next one's (ev.late) */
+    chat_end_turn(c);
+  }
   chat_emit_simple(c, TC_CHAT_EV_STREAM_ERROR, TC_CHAT_SRC_NONE, err, status);
 }
 
@@ -294,7 +297,9 @@ static void deliver(tc_chat_t *c, const tc_record_info_t *rec, const tc_chunk_t 
   bool old = c->has_shown && rec->seq_num <= c->shown;
   if (c->gate || ch->type == TC_CHUNK_TRIGGER) return; /* §6.7 gate, §5.3 */
   chat_track_chunk(c, ch);
+  if (ch->type == TC_CHUNK_START) c->late = false; /* a new answer begins */
   chat_event_init(c, &ev, TC_CHAT_EV_FIRST_CHUNK);
+  ev.late = c->late;
   ev.chunk = ch;
   ev.seq = rec->seq_num;
   ev.since_send_ms = since_send(c);
@@ -420,6 +425,7 @@ static tc_err_t on_control(void *user, const tc_record_info_t *rec, const tc_con
 {
   tc_chat_t *c = user;
   tc_err_t halted;
+  if (ctl->kind == TC_CTRL_TURN_COMPLETE) c->late = false; /* (an earlier turn's too: its end) */
   if (gated(c, ctl, &halted)) return halted;
   switch (ctl->kind) {
   case TC_CTRL_TURN_COMPLETE: return turn_complete(c, rec, ctl);

@@ -465,6 +465,11 @@ struct tc_chat_event {
   int64_t input_seq;          /* MESSAGE_SENT, TURN_COMPLETE: the append's seq, -1 unknown */
   bool settled;               /* TURN_COMPLETE: session_in_event_id >= input_seq (onSettled) */
   bool replayed;              /* CHUNK, TEXT, FIRST_CHUNK: seq <= the delivered mark: shown before a resume */
+  bool late;                  /* CHUNK, TEXT, FIRST_CHUNK: the rest of an earlier answer whose .out
+                                 gave up (STREAM_ERROR mid-turn), read when .out opened again for a
+                                 later message. 4.8.3 shows it as the start of the next answer; an
+                                 app may show it apart or drop it. From that STREAM_ERROR until the
+                                 next turn-complete or `start` chunk; not kept across a restart */
   int64_t since_send_ms;      /* FIRST_CHUNK, TURN_COMPLETE: -1 when no send */
   uint32_t duration_ms;       /* MESSAGE_SENT/FAILED */
   const char *part_id;        /* MESSAGE_SENT/FAILED: the X-Part-Id */
@@ -584,6 +589,7 @@ struct tc_chat {
   char *rec_buf, *out_line;
   const char *chat_id;
   bool abandoned;              /* stop gate: outstandingTurnAbandoned */
+  bool late;                   /* .out gave up mid-turn: its rest, when read, is marked late */
   uint8_t tool_next;           /* the tool slot to reuse next */
   bool rq_overflow;            /* the request's answer did not fit */
   bool kv_failed;              /* the last record write failed: again at the next checkpoint */

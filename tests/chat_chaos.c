@@ -72,7 +72,7 @@ typedef struct chaos {
   int nmsgs, cur, budget;
   ch_msg_t msg[CH_MSGS_MAX];
   int faults, reboots, ticks, quiet;
-  int power_cuts, stops, replayed, resends, fail_accepted; /* what a run did (for the summary) */
+  int power_cuts, stops, replayed, resends, fail_accepted, late; /* what a run did (for the summary) */
   int pend_provide;        /* 1 start, 2 token: the app answers next tick */
   bool closed_seen;
   int close_allow;         /* requests already written when it closed */
@@ -174,6 +174,13 @@ static void ch_text(chaos_t *c, const tc_chat_event_t *ev)
     return;
   }
   tu = &c->srv.turns[t];
+  /* ev.late (tc_chat.h): the rest of an earlier answer whose .out gave up,
+   * never text of the answer to the message the app waits on */
+  if (ev->late) {
+    c->late++;
+    if (tu->msg == c->cur) violation(c, "turn %d: TEXT of seq %lu marked late, but it answers message %d", t,
+                                     (unsigned long)ev->seq, c->cur);
+  }
   /* §6.7: after a stop the stopped turn's chunks are dropped until its
    * boundary, session-in-event-id >= the stopped input's seq. Not when that
    * seq is unknown (the append was answered without one, §2.4: the gate

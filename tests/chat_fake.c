@@ -157,6 +157,7 @@ static void w_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
   r->since = ev->since_send_ms;
   r->settled = ev->settled;
   r->replayed = ev->replayed;
+  r->late = ev->late;
   r->resumed = ev->resumed;
   r->has_cursor = ev->has_cursor;
   r->cursor = ev->cursor;

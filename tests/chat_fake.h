@@ -61,7 +61,7 @@ typedef struct ev_rec {
   tc_chat_source_t source;
   uint64_t seq;
   int64_t sie, input_seq, since;
-  bool settled, resumed, has_cursor, replayed;
+  bool settled, resumed, has_cursor, replayed, late;
   uint64_t cursor;
   tc_chunk_type_t chunk;
   char text[128];

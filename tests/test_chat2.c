@@ -790,6 +790,90 @@ static void test_s42_non_retryable_statuses(void)
   }
 }
 
+/* The turn's stream ends; its reconnect meets 410: .out gives up. */
+static void give_up_out(void)
+{
+  fake_eof(&W.out);
+  w_step(&W);
+  w_advance(&W, 1000); /* the EOF backoff: the GET goes out again */
+  w_take_out(&W);
+  CHECK(starts(W.req_text, "GET /realtime/v1/sessions/c1/out "));
+  fake_reply(&W.out, json_resp(410, "{\"error\":\"gone\"}"));
+  w_step(&W);
+}
+
+/* The TEXT events of W whose text is t: how many, and how many marked late. */
+static void texts_of(const char *t, int *n, int *late)
+{
+  *n = *late = 0;
+  for (int i = 0; i < W.nev; i++)
+    if (W.ev[i].type == TC_CHAT_EV_TEXT && strcmp(W.ev[i].text, t) == 0) {
+      (*n)++;
+      *late += W.ev[i].late;
+    }
+}
+
+/* .out gave up in the middle of turn 1 (STREAM_ERROR). The next message's
+ * .out reads on from the cursor: the rest of turn 1 first (4.8.3 shows it as
+ * the start of the next answer), then turn 1's turn-complete, then turn 2.
+ * The rest comes marked late; turn 2's text does not. */
+static void test_rest_of_a_failed_turn_comes_marked_late(void)
+{
+  int n, late;
+  streaming_turn(0);
+  feed_data(0, "{\"type\":\"start\",\"messageId\":\"m_1\"}", "e1");
+  feed_data(1, DELTA("first "), "e2");
+  give_up_out();
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 1);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 0);
+  scn_next_turn_streams(1);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "1");
+  feed_data(2, DELTA("rest"), "e3");
+  feed_control(3, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"0\"]]");
+  feed_data(4, "{\"type\":\"start\",\"messageId\":\"m_2\"}", "e4");
+  feed_data(5, DELTA("second"), "e5");
+  feed_control(6, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
+  texts_of("first ", &n, &late);
+  CHECK_EQ_INT(n, 1);
+  CHECK_EQ_INT(late, 0);
+  texts_of("rest", &n, &late);
+  CHECK_EQ_INT(n, 1);
+  CHECK_EQ_INT(late, 1);
+  texts_of("second", &n, &late);
+  CHECK_EQ_INT(n, 1);
+  CHECK_EQ_INT(late, 0);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_TURN_COMPLETE)->sie, 1);
+}
+
+/* The failed turn never ended (its run crashed: no turn-complete): the next
+ * answer's `start` chunk ends what is late. */
+static void test_late_ends_at_the_next_answers_start(void)
+{
+  int n, late;
+  streaming_turn(0);
+  feed_data(0, "{\"type\":\"start\",\"messageId\":\"m_1\"}", "e1");
+  give_up_out();
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_STREAM_ERROR), 1);
+  scn_next_turn_streams(1);
+  feed_data(1, DELTA("cut"), "e2");
+  feed_data(2, "{\"type\":\"start\",\"messageId\":\"m_2\"}", "e3");
+  feed_data(3, DELTA("next"), "e4");
+  texts_of("cut", &n, &late);
+  CHECK_EQ_INT(late, 1);
+  texts_of("next", &n, &late);
+  CHECK_EQ_INT(n, 1);
+  CHECK_EQ_INT(late, 0);
+  /* nothing is late in a turn whose stream did not give up */
+  feed_control(4, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
+  scn_next_turn_streams(2);
+  feed_data(5, "{\"type\":\"start\",\"messageId\":\"m_3\"}", "e5");
+  feed_data(6, DELTA("third"), "e6");
+  texts_of("third", &n, &late);
+  CHECK_EQ_INT(n, 1);
+  CHECK_EQ_INT(late, 0);
+}
+
 static void test_s43_retryable_statuses_back_off_forever(void)
 {
   static const int codes[] = { 500, 502, 503, 429, 500, 500, 500, 500, 500, 500 };
@@ -892,6 +976,8 @@ int main(void)
   RUN(test_s40_never_sends_the_sse_id);
   RUN(test_s41_timeout_seconds_is_valid);
   RUN(test_s42_non_retryable_statuses);
+  RUN(test_rest_of_a_failed_turn_comes_marked_late);
+  RUN(test_late_ends_at_the_next_answers_start);
   RUN(test_s43_retryable_statuses_back_off_forever);
   RUN(test_s44_unknown_chunk_types_pass_through);
   RUN(test_s45_preload_twice_one_start);

@@ -43,7 +43,7 @@ static bool run_seed(uint32_t seed, bool verbose)
 static void test_chaos_seeds(void)
 {
   unsigned long n = CHAOS_SEEDS, bad = 0, faults = 0, reboots = 0, turns = 0, cuts = 0, stops = 0, replayed = 0, dups = 0,
-                failacc = 0;
+                failacc = 0, late = 0;
 #ifndef TC_TEST_EMBEDDED
   const char *one = getenv("TC_CHAOS_SEED"), *many = getenv("TC_CHAOS_SEEDS");
   if (one) {
@@ -65,10 +65,12 @@ static void test_chaos_seeds(void)
     replayed += (unsigned long)CH.replayed;
     dups += (unsigned long)CH.resends;
     failacc += (unsigned long)CH.fail_accepted;
+    late += (unsigned long)CH.late;
   }
   printf("chaos: %lu seeds, %lu server turns, %lu faults (%lu reboots, %lu of them power cuts), %lu stops, "
-         "%lu replayed texts, %lu messages sent again by the app (%lu after a failed send the server had), each on the server once\n",
-         n, turns, faults, reboots, cuts, stops, replayed, dups, failacc);
+         "%lu replayed texts, %lu late texts, %lu messages sent again by the app (%lu after a failed send the server had), "
+         "each on the server once\n",
+         n, turns, faults, reboots, cuts, stops, replayed, late, dups, failacc);
 }
 
 /* ---- reduced scenarios of what the chaos found (scripted transport) */

@@ -20,7 +20,7 @@ export function oracle(runs, messages, sentCount, server) {
   const problems = [];
   const per = messages.slice(0, sentCount).map((m) => ({ m, disp: "", cands: m.answers.slice(), completed: false, streamError: null }));
   let onServer = 0; // messages confirmed before the current run
-  const stats = { turns: 0, repeatsAllowed: 0, repeatedChars: 0, truncatedByTerminalError: 0, restAfterError: 0, fragments: 0 };
+  const stats = { turns: 0, repeatsAllowed: 0, repeatedChars: 0, truncatedByTerminalError: 0, restAfterError: 0, lateChunks: 0, fragments: 0 };
   let prevKill = null; // {cur, ckpt: disp length of cur at the killed run's last checkpoint, mark}
   const everDelivered = new Set(); // whole (non-fragment) records delivered, by seq
   const fragSeqs = new Set();
@@ -30,6 +30,7 @@ export function oracle(runs, messages, sentCount, server) {
     for (const p of deliveryProblems(evs)) problems.push(`run #${run.n}: ${p}`);
     let cur = onServer - 1;
     let sent = 0;
+    let gaveUp = false; // this run saw a stream-error in a turn (what makes chunks late)
     // per message, the text this run showed
     const shownThisRun = new Map();
     // What the flash holds: the record the previous run left (its last
@@ -57,6 +58,12 @@ export function oracle(runs, messages, sentCount, server) {
           per[cur].afterError = true;
         }
       }
+      if (e.type === "chunk" && e.late) {
+        // tc_chat.h ev.late: the rest of an earlier answer whose .out gave up,
+        // known only within the run that saw it give up
+        stats.lateChunks++;
+        if (!gaveUp) problems.push(`run #${run.n}: seq ${e.seq} marked late, but no stream of this run gave up before it`);
+      }
       if (e.type === "chunk") {
         if (e.fragmentMore !== undefined || fragSeqs.has(e.seq)) fragSeqs.add(e.seq);
         if (e.fragmentMore) stats.fragments++;
@@ -69,11 +76,14 @@ export function oracle(runs, messages, sentCount, server) {
         }
       }
       if (e.type === "chunk" && e.chunk === "text-delta" && !e.replayed) {
+        // a late chunk is the rest of the previous message's answer
+        const who = e.late && cur > 0 ? cur - 1 : cur;
         if (cur < 0) problems.push(`run #${run.n}: text ${JSON.stringify(e.delta)} before any message was sent`);
-        else shownThisRun.set(cur, (shownThisRun.get(cur) ?? "") + e.delta);
+        else shownThisRun.set(who, (shownThisRun.get(who) ?? "") + e.delta);
       }
       if (e.type === "turn-complete" && cur >= 0) per[cur].completed = true;
       if (e.type === "stream-error" && cur >= 0) per[cur].streamError = e.error;
+      if (e.type === "stream-error") gaveUp = true;
       if (e.type === "session-changed" && !e.error) {
         mark = top;
         ckpt = { cur, runLen: cur >= 0 ? shownThisRun.get(cur)?.length ?? 0 : 0 };

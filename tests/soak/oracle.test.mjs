@@ -112,3 +112,19 @@ test("the rest of an answer whose stream gave up may open the next turn's text; 
   const bad = run(1, 1, [M[1].arg], [sent(1), d(2, "tok0 "), d(3, "tok2 "), d(4, "tok3 "), d(7, "You "), d(8, "said: "), d(9, "hello "), d(10, "#1"), done(11)]);
   assert.ok(oracle([r0, bad], M, 2, sv).problems.length > 0);
 });
+
+test("a chunk marked late comes only in a run whose stream gave up before it", () => {
+  const sv = both;
+  const late = (seq, delta) => ({ ...d(seq, delta), late: true });
+  // the same run: its stream gave up, the next message's read starts with the rest (marked late)
+  const r0 = run(0, 0, [M[0].arg, M[1].arg], [sent(0), ckpt(0), d(1, "tok0 "), { type: "stream-error", error: "TC_ERR_STALLED" },
+    sent(1), late(2, "tok1 "), late(3, "tok2 "), late(4, "tok3 "), d(7, "You "), d(8, "said: "), d(9, "hello "), d(10, "#1"), done(11)]);
+  const v = oracle([r0], M, 2, sv);
+  assert.deepEqual(v.problems, []);
+  assert.equal(v.stats.lateChunks, 3);
+  assert.equal(v.texts[0].shown, "tok0 tok1 tok2 tok3 "); // the late rest belongs to message 0
+  assert.equal(v.texts[1].shown, "You said: hello #1");
+  // marked late with no stream that gave up
+  const bad = run(0, 0, [M[0].arg], [sent(0), ckpt(0), late(1, "tok0 "), d(2, "tok1 "), d(3, "tok2 "), d(4, "tok3 "), done(5)]);
+  assert.ok(oracle([bad], M, 1, sv).problems.some((p) => p.includes("marked late")));
+});

@@ -44,6 +44,7 @@ typedef struct app {
   tc_kv_t kv;
   bool have_kv;
   bool save_failing;       /* the last session write to --state failed */
+  bool late_said;          /* said that the rest of a failed answer follows */
 
   bool turn_open;          /* a turn is outstanding: wait for its end */
   bool stop_pending;       /* a stop append is outstanding: wait for its answer */
@@ -132,6 +133,7 @@ static void print_event_json(const tc_chat_event_t *ev)
   case TC_CHAT_EV_FIRST_CHUNK:
     jsonl_int(&j, "seq", (int64_t)ev->seq);
     if (ev->replayed) jsonl_bool(&j, "replayed", true);
+    if (ev->late) jsonl_bool(&j, "late", true);
     if (ev->type == TC_CHAT_EV_FIRST_CHUNK) jsonl_int(&j, "sinceSendMs", ev->since_send_ms);
     else jsonl_chunk_fields(&j, ev->chunk);
     break;
@@ -223,6 +225,13 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
      * agent's message is rebuilt); what was shown before is marked replayed. */
     /* After a stop the UI stops at once (the docs' pattern): chunks still in
      * flight until the stop's own append is answered are not shown. */
+    /* the rest of an earlier answer whose stream gave up comes first (as in
+     * 4.8.3, marked late): said once, then printed */
+    if (ev->late && !a->late_said && !ev->replayed) {
+      end_line(a);
+      status(a, "the rest of the previous answer, whose stream had failed:", NULL);
+    }
+    a->late_said = ev->late;
     if (!a->opt.json && !ev->replayed && !a->stop_pending) on_chunk(a, ev->chunk);
     else if (ev->chunk->type == TC_CHUNK_TOOL_APPROVAL_REQUEST) remember_approval(a, ev->chunk);
     else if (ev->chunk->type == TC_CHUNK_ERROR && !ev->replayed) a->exit_code = TCHAT_EXIT_PROTOCOL;
