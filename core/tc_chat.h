@@ -195,7 +195,7 @@
  * until its exp; after that the next 401/403 asks, as in 4.8.3. A request
  * that meets a 401/403 while such a refresh is out waits for its answer, and
  * a refusal then fails that request as usual (source NONE).
- * 0: only the 401/403 refresh; ~0.3 KB less flash in the chat, and
+ * 0: only the 401/403 refresh; ~0.6 KB less flash in the chat, and
  * tc_jwt_times (~0.35 KB) is no longer linked. */
 #ifndef TC_CHAT_PROACTIVE_REFRESH
 #define TC_CHAT_PROACTIVE_REFRESH 1
