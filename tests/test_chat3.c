@@ -366,6 +366,29 @@ static void test_proactive_refresh_before_exp(void)
   CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + 540000);
 }
 
+/* A fresh chat with TOK1 (3600 s) at the moment its proactive refresh is
+ * asked (60 s before exp): the token question is out, unanswered. */
+static void refresh_asked(void)
+{
+  w_init(&W, "c1");
+  w_step(&W);
+  w_session(&W);
+  w_advance(&W, 3540000);
+  CHECK_EQ_INT(W.tokens, 1);
+}
+
+/* The app sends "hi": the append goes out at once, with token tok. */
+static void hi_goes_out_with(const char *tok)
+{
+  char want[128];
+  snprintf(want, sizeof want, "Bearer %s", tok);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  CHECK_EQ_STR(w_header(&W, "Authorization"), want);
+}
+
 /* A proactive refresh the provider refuses, nobody waiting for it, is not
  * fatal: AUTH_FAILED with source REFRESH, the held token keeps serving, and
  * the refresh is asked again after half the time left (at least 5 s) until
@@ -374,11 +397,7 @@ static void test_refused_proactive_refresh_keeps_the_token(void)
 {
   static const uint64_t waits[] = { 30000, 15000, 7500, 5000, 5000 }; /* 60 s were left */
   const ev_rec_t *e;
-  w_init(&W, "c1");
-  w_step(&W);
-  w_session(&W); /* TOK1 lives 3600 s: the refresh is due 60 s before exp */
-  w_advance(&W, 3540000);
-  CHECK_EQ_INT(W.tokens, 1);
+  refresh_asked();
   for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
     CHECK_EQ_INT(tc_chat_provide_failed(&W.chat, TC_ERR_AUTH), TC_OK);
     e = w_last(&W, TC_CHAT_EV_AUTH_FAILED);
@@ -402,11 +421,7 @@ static void test_refused_proactive_refresh_keeps_the_token(void)
   w_advance(&W, 3600000);
   CHECK_EQ_INT(W.tokens, 6);
   /* the held token still goes out (the server decides whether it works) */
-  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
-  w_step(&W);
-  w_take_req(&W);
-  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
-  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK1);
+  hi_goes_out_with(TOK1);
   CHECK_EQ_INT(W.tokens, 6);
 }
 
@@ -414,10 +429,7 @@ static void test_refused_proactive_refresh_keeps_the_token(void)
  * its own refresh is planned from its exp. */
 static void test_refresh_accepted_after_a_refusal(void)
 {
-  w_init(&W, "c1");
-  w_step(&W);
-  w_session(&W);
-  w_advance(&W, 3540000);
+  refresh_asked();
   tc_chat_provide_failed(&W.chat, TC_ERR_NET_IO);
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_AUTH_FAILED)->err, TC_ERR_NET_IO);
   w_advance(&W, 30000);
@@ -426,10 +438,7 @@ static void test_refresh_accepted_after_a_refusal(void)
   w_step(&W);
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 1);
   CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), W.now + 3540000); /* TOK2 lives 3600 s */
-  tc_chat_send_text(&W.chat, "hi", 2, NULL);
-  w_step(&W);
-  w_take_req(&W);
-  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK2);
+  hi_goes_out_with(TOK2);
 }
 
 /* An append meets a 401 while a proactive refresh is out: it waits for the
@@ -437,15 +446,8 @@ static void test_refresh_accepted_after_a_refusal(void)
  * waited), with no retry planned. */
 static void test_refused_refresh_with_a_waiter_fails_it(void)
 {
-  w_init(&W, "c1");
-  w_step(&W);
-  w_session(&W);
-  w_advance(&W, 3540000);
-  CHECK_EQ_INT(W.tokens, 1);
-  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
-  w_step(&W);
-  w_take_req(&W);
-  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  refresh_asked();
+  hi_goes_out_with(TOK1);
   fake_reply(&W.req, json_resp(401, "{\"error\":\"expired\"}"));
   w_step(&W);
   CHECK_EQ_INT(W.tokens, 1); /* asked once: the answer serves both */
