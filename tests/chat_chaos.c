@@ -378,6 +378,11 @@ static void ch_power_cut(chaos_t *c)
   for (int t = 0; t < s->nturns; t++) {
     uint32_t keep = 0;
     if (s->turns[t].epoch != s->epoch) continue;
+    /* a gone session (a 404) whose record has no cursor any more: the chat
+     * wrote it at the 404 (chat_forget_session), delivered mark too, and
+     * never reads that session again (with the cursor still stored, the
+     * 404 was not seen yet: its turn may be replayed as usual) */
+    if (!s->alive && !(has && (rec.flags & TC_SESS_F_CURSOR))) continue;
     for (int i = 0; i < s->nrecs; i++) {
       const srv_rec_t *r = &s->recs[i];
       if (r->turn != t || r->kind != SR_TEXT || r->epoch != s->epoch) continue;
