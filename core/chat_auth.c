@@ -66,10 +66,10 @@ void chat_plan_refresh(tc_chat_t *c, bool fresh)
 static void plan_refresh_retry(tc_chat_t *c)
 {
   int32_t left = (int32_t)(c->token_end - CHAT_NOW(c));
-  uint32_t half = (uint32_t)left / 2;
   c->refresh_at = 0;
   if (c->token_end == 0 || left <= 0) return;
-  c->refresh_at = chat_after(c, half > CHAT_REFRESH_RETRY_MS ? half : CHAT_REFRESH_RETRY_MS);
+  left /= 2;
+  c->refresh_at = chat_after(c, (uint32_t)left > CHAT_REFRESH_RETRY_MS ? (uint32_t)left : CHAT_REFRESH_RETRY_MS);
 }
 #endif
 
