@@ -82,11 +82,12 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src)
 }
 
 /* The cursor the record carries: while a turn streams, the turn's start
- * (§6.1), which the record got when the turn began (send_effects) or was
- * restored with. */
+ * (§6.1), which the record got when the turn began (send_effects, or
+ * chat_out.c's turn_begins for a turn no send of ours began: a watched one)
+ * or was restored with. */
 static bool record_cursor(const tc_chat_t *c, uint64_t *v)
 {
-  if (c->streaming == 1) {
+  if (c->streaming == 1 || c->mid_turn) {
     *v = c->sess.cursor;
     return c->sess.flags & TC_SESS_F_CURSOR;
   }
@@ -239,7 +240,7 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   if (c->send_source || c->auth.want || c->out.phase != O_OFF) return TC_ERR_BUSY;
   /* what the chat knew of a session before is replaced by the record, or
    * forgotten (an error leaves the chat fresh) */
-  c->has_cursor = c->has_in_seq = c->has_shown = c->closed = c->gate = c->abandoned = c->late = false;
+  c->has_cursor = c->has_in_seq = c->has_shown = c->closed = c->gate = c->abandoned = c->late = c->mid_turn = false;
   c->streaming = -1;
   c->refresh_at = c->token_end = 0;
   c->out.frag_shown = 0;

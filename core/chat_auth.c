@@ -113,6 +113,7 @@ bool chat_forget_session(tc_chat_t *c)
   c->has_in_seq = false;
   c->late = false; /* (the new session has no earlier answer) */
   c->streaming = 0;
+  c->mid_turn = false; /* (nor the old one's turn start) */
   /* .out still on the old session's stream would set the cursor again */
   chat_out_close(c);
   chat_persist(c);

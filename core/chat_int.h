@@ -200,8 +200,9 @@ bool chat_auth_step(tc_chat_t *c);
 /* Ends the question: adopts tok on success, tells the waiters. Returns err,
  * or the adoption's TC_ERR_TOKEN. */
 /* A 404 on an append: forgets the gone session's cursor, delivered mark,
- * stop gate, input seq, late mark and isStreaming, closes .out, writes the
- * record; true when a watch must follow the new session once it starts. */
+ * stop gate, input seq, late mark, isStreaming and the start of a turn
+ * being read (mid_turn), closes .out, writes the record; true when a watch
+ * must follow the new session once it starts. */
 bool chat_forget_session(tc_chat_t *c);
 tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending);
 

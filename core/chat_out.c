@@ -260,9 +260,25 @@ static void record_done(tc_chat_t *c, uint64_t seq)
   c->out.auth_refreshed = false;
 }
 
+/* The first data or control record after a boundary begins a turn (4.8.3:
+ * turnStart ??= the cursor before the record it surfaces; command records
+ * it does not surface). A turn our send began has its start already
+ * (send_effects); any other (a watched one) gets it here, so that the record
+ * keeps it until the turn-complete and a restart replays the whole turn
+ * (§6.1). The store may still hold an earlier cursor (a trim not yet
+ * checkpointed): a replay from it is only longer. */
+static void turn_begins(tc_chat_t *c, const tc_record_info_t *rec)
+{
+  if (c->streaming == 1 || c->mid_turn || rec->kind == TC_REC_COMMAND) return;
+  c->mid_turn = true;
+  c->sess.cursor = c->has_cursor ? c->cursor : 0;
+  c->sess.flags = (uint8_t)((c->sess.flags & ~TC_SESS_F_CURSOR) | (c->has_cursor ? TC_SESS_F_CURSOR : 0));
+}
+
 static tc_err_t on_record(void *user, const tc_record_info_t *rec)
 {
   tc_chat_t *c = user;
+  turn_begins(c, rec); /* (before the cursor moves past the record) */
   if (!rec->fragmented || rec->invalid) {
     record_done(c, rec->seq_num);
   } else if (rec->seq_num >= c->out.frag_seq || c->out.frag_shown == 0) {
@@ -386,6 +402,7 @@ static bool gated(tc_chat_t *c, const tc_control_t *ctl, tc_err_t *halted)
   if (ctl->kind != TC_CTRL_TURN_COMPLETE) return true;
   if (b >= 0 && (uint64_t)b < c->superseded_seq) return true;
   c->gate = false;
+  c->mid_turn = false; /* (the stopped turn's end) */
   if (ctl->session_closed) chat_mark_closed(c, ctl->session_closed_reason, TC_CHAT_SRC_STREAM);
   if (vs_since(c, b) > 0) {
     c->has_in_seq = false;
@@ -415,6 +432,7 @@ static tc_err_t turn_complete(tc_chat_t *c, const tc_record_info_t *rec, const t
   c->has_in_seq = false;
   c->out.has_since = false;
   c->out.first_chunk = false;
+  c->mid_turn = false;
   chat_end_turn(c);
   chat_emit(c, &ev);
   if (c->cfg->watch && !c->closed) return TC_OK;

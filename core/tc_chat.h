@@ -80,7 +80,10 @@
  * next checkpoint.
  *
  * Resume replays an interrupted turn from its first chunk (4.8.3 semantics,
- * §6.1: the record holds the cursor of the turn's start). The record also
+ * §6.1: the record holds the cursor of the turn's start; a turn read in
+ * watch mode too, from its first data or control record to its
+ * turn-complete, as 4.8.3's turnStart; between turns the record follows the
+ * cursor, trims included). The record also
  * keeps a "delivered" mark (the highest seq handed to the app, checkpointed
  * like the cursor), and chunks at or below it carry `replayed`: a display or
  * a speech engine can skip what it already showed (up to one checkpoint
@@ -438,7 +441,7 @@ typedef enum tc_chat_source {
 typedef struct tc_chat_session {
   bool has_token;
   bool has_cursor;
-  uint64_t cursor;          /* persisted lastEventId (the turn start while streaming) */
+  uint64_t cursor;          /* persisted lastEventId (the turn start while a turn is read) */
   bool has_in_seq;
   uint64_t in_seq;          /* activeInputSeq */
   bool has_shown;
@@ -590,6 +593,9 @@ struct tc_chat {
   const char *chat_id;
   bool abandoned;              /* stop gate: outstandingTurnAbandoned */
   bool late;                   /* .out gave up mid-turn: its rest, when read, is marked late */
+  bool mid_turn;               /* a turn no send of ours began (a watched one, or one read
+                                  after a resume without isStreaming) is being read: the record
+                                  keeps its start (sess.cursor), as 4.8.3's turnStart */
   uint8_t tool_next;           /* the tool slot to reuse next */
   bool rq_overflow;            /* the request's answer did not fit */
   bool kv_failed;              /* the last record write failed: again at the next checkpoint */
