@@ -359,7 +359,9 @@ void tc_chat_deinit(tc_chat_t *c)
   c->send_step = S_NONE;
   c->refresh_at = 0;
   /* A clean shutdown keeps everything: the delivered mark and cursor too,
-   * not only the last checkpoint (a resume then repeats nothing). */
+   * not only the last checkpoint (a resume between turns then repeats
+   * nothing; mid-turn it replays the turn from its start, the part shown
+   * marked replayed). */
   if ((c->dirty || moved(c)) && c->sess.token_len > 0) chat_persist(c);
 }
 
