@@ -247,6 +247,48 @@ static void test_settled_peek_with_a_send_outstanding(void)
   CHECK(idle_deadline());
 }
 
+/* A reload whose record knows no isStreaming (§6.8: the request is made,
+ * with a peek) finds a turn under way and reads into it; power is cut
+ * after a checkpoint. The record keeps that turn's start (4.8.3's turnStart
+ * is set by the first record any subscription surfaces): the next resume
+ * replays it whole. */
+static void test_unknown_streaming_resume_mid_turn_keeps_the_turn_start(void)
+{
+  static tc_session_rec_t r;
+  size_t n;
+  memset(&r, 0, sizeof r);
+  r.flags = TC_SESS_F_CURSOR;
+  r.cursor = 5;
+  r.token_len = (uint16_t)strlen(TOK1);
+  memcpy(r.token, TOK1, r.token_len);
+  n = tc_session_seal(&r, tc_crc32(0, "c1", 2));
+  w_init(&W, "c1");
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, &r, n), TC_OK);
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  scn_out_streams(); /* not settled: a turn is under way */
+  feed_data(6, "{\"type\":\"start\",\"messageId\":\"m_2\"}", "f1");
+  feed_data(7, DELTA("x"), "f2");
+  w_advance(&W, 20000);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).cursor, 5);
+  scn_reboot();
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, NULL, 0), TC_OK);
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  scn_out_streams();
+  feed_data(6, "{\"type\":\"start\",\"messageId\":\"m_2\"}", "f1");
+  CHECK(w_last(&W, TC_CHAT_EV_CHUNK)->replayed);
+  feed_data(7, DELTA("x"), "f2");
+  feed_data(8, DELTA("y"), "f3");
+  CHECK(!w_last(&W, TC_CHAT_EV_TEXT)->replayed);
+  feed_control(9, TC_SIE("1"));
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).cursor, 9);
+}
+
 /* A watch takes the token a turn-complete carries; its next reconnect uses
  * it. */
 static void test_watch_reconnects_with_the_rolled_token(void)
@@ -275,5 +317,6 @@ int main(void)
   RUN(test_older_turn_complete_after_a_newer_send);
   RUN(test_settled_peek_with_a_send_outstanding);
   RUN(test_watch_reconnects_with_the_rolled_token);
+  RUN(test_unknown_streaming_resume_mid_turn_keeps_the_turn_start);
   return tc_test_finish("review9_out");
 }
