@@ -193,12 +193,14 @@ void tc_tls_conn_init(tc_tls_conn_t *conn, tc_tls_ctx_t *ctx, tc_transport_t inn
  * mbedTLS makes on its own while reading (the alert refusing a TLS 1.2
  * renegotiation), which goes out before any new data. recv() returns
  * TC_ERR_NET_EOF on close_notify or a closed connection, TC_ERR_TLS_IO on a
- * bad record. pending() = mbedtls_ssl_get_bytes_avail(), plus the inner
- * transport's pending() when the last recv returned data and left bytes there
- * (records already queued below, e.g. by lwIP's raw transport: mbedTLS reads
- * one at a time); bytes that arrive later come with their own event, so an
- * idle connection does not keep pending() up. 0 while a record waits to go
- * out (recv sends it first).
+ * bad record; it works through TLS 1.3 NewSessionTickets (saving them with
+ * session_kv) and reads on in the same call, so a 0 from recv with pending()
+ * 0 means nothing readable is left below. pending() =
+ * mbedtls_ssl_get_bytes_avail(), plus the inner transport's pending() when
+ * the last recv returned data and left bytes there (records already queued
+ * below, e.g. by lwIP's raw transport: mbedTLS reads one at a time); bytes
+ * that arrive later come with their own event, so an idle connection does not
+ * keep pending() up. 0 while a record waits to go out (recv sends it first).
  * close() sends close_notify (best effort, never waits) and frees the
  * session. */
 tc_transport_t tc_tls_conn_transport(tc_tls_conn_t *conn);
