@@ -22,6 +22,8 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/ssl_ticket.h>
 
+#include "kv/tc_flash_ram.h"
+#include "kv/tc_kv_flash.h"
 #include "mbedtls/tc_mbedtls.h"
 #include "posix/tc_posix_net.h"
 #include "tc_test.h"
@@ -322,6 +324,63 @@ static void test_response_queued_behind_a_ticket_is_not_stranded(void)
   free(s);
 }
 
+
+/* ------------------------------------------------------------ kv_flash: a full store */
+
+/* tc_kv_flash.h: a set that does not fit after every sector was compacted is
+ * TC_ERR_KV_FULL, and later sets fail fast. Fail fast must not refuse a set
+ * that fits: here, whenever a set is refused FULL, the same set on the same
+ * flash content mounted afresh (which forgets the fail-fast state) must be
+ * refused too. Random sets of four keys on three 256-byte sectors, from a
+ * fixed seed. */
+#define KVF_SS 256u
+#define KVF_SC 3u
+static uint8_t g_kvf_mem[KVF_SS * KVF_SC], g_kvf_copy[KVF_SS * KVF_SC];
+static uint32_t g_lcg = 12345;
+static uint32_t lcg(void) { g_lcg = g_lcg * 1103515245u + 12345u; return g_lcg >> 8; }
+
+static void test_kv_flash_full_refuses_only_what_does_not_fit(void)
+{
+  static tc_flash_ram_t fr, fr2;
+  static tc_kv_flash_t kv, kv2;
+  uint8_t val[128];
+  unsigned fulls = 0, wrong = 0;
+  for (int trial = 0; trial < 1500 && wrong == 0; trial++) {
+    tc_kv_t k;
+    tc_flash_ram_init(&fr, g_kvf_mem, KVF_SS, KVF_SC, 1, 0xFF);
+    CHECK_EQ_INT(tc_kv_flash_mount(&kv, &fr.flash), TC_OK);
+    k = tc_kv_flash_kv(&kv);
+    for (int op = 0; op < 60; op++) {
+      char key[4];
+      unsigned kn = lcg() % 4u;
+      size_t len = lcg() % (tc_kv_flash_value_max(&kv) + 1u);
+      tc_err_t e;
+      snprintf(key, sizeof key, "k%u", kn);
+      memset(val, 'a' + (int)kn, sizeof val);
+      e = k.ops->set(k.ctx, key, val, len);
+      if (e == TC_ERR_KV_FULL) {
+        tc_kv_t k2;
+        fulls++;
+        memcpy(g_kvf_copy, g_kvf_mem, sizeof g_kvf_mem);
+        tc_flash_ram_init(&fr2, g_kvf_copy, KVF_SS, KVF_SC, 1, 0xFF); /* erases: copy again */
+        memcpy(g_kvf_copy, g_kvf_mem, sizeof g_kvf_mem);
+        CHECK_EQ_INT(tc_kv_flash_mount(&kv2, &fr2.flash), TC_OK);
+        k2 = tc_kv_flash_kv(&kv2);
+        if (k2.ops->set(k2.ctx, key, val, len) == TC_OK) {
+          tc_test_fail(__FILE__, __LINE__, "trial %d op %d: set %s (%zu B) refused FULL, fits after a remount",
+                       trial, op, key, len);
+          wrong++;
+          break;
+        }
+      } else {
+        CHECK_EQ_INT(e, TC_OK);
+      }
+    }
+  }
+  if (getenv("TC_DEBUG")) fprintf(stderr, "kv_flash: %u sets refused full\n", fulls);
+  CHECK(fulls > 20); /* the store was full often */
+}
+
 int main(void)
 {
   char cmd[256];
@@ -332,6 +391,7 @@ int main(void)
   if (system(cmd) != 0) { fprintf(stderr, "mkcerts failed\n"); return 1; }
   printf("%s: mbedTLS %s\n", TC_TEST_SUITE, MBEDTLS_VERSION_STRING);
   RUN(test_response_queued_behind_a_ticket_is_not_stranded);
+  RUN(test_kv_flash_full_refuses_only_what_does_not_fit);
   snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
   return tc_test_finish(TC_TEST_SUITE);
