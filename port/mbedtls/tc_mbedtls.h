@@ -85,7 +85,11 @@ void tc_tls_arena_leave(tc_tls_arena_t *prev);
  * once tc_tls_ctx_init has installed this adapter's allocator. By default
  * there is none and such an allocation fails (NULL): no heap is ever used.
  * Give the platform's allocator here (e.g. calloc, free) to serve them. Blocks
- * are freed by whoever made them, whatever is entered at free time.
+ * are freed by whoever made them, whatever is entered at free time; except
+ * blocks mbedTLS allocated before tc_tls_ctx_init installed this allocator:
+ * tc_mbedtls_free reads a header in front of each block and cannot recognise
+ * theirs, so free such objects before the first tc_tls_ctx_init (or create
+ * the context before anything else uses mbedTLS).
  * With several threads, also build with TC_TLS_ARENA_THREAD_LOCAL defined as
  * the compiler's thread-local keyword (e.g. __thread), so that the arena one
  * task entered is not seen by the others. */
