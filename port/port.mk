@@ -51,11 +51,13 @@ $(PORT_T)/test_port_posix: tests/test_port_posix.c port/posix/posix_net.c port/p
 # tests/test_review9_port.c: the TLS adapter over an in-memory transport against
 # an in-process server; the unit suite builds it against the system's 2.28, this
 # against 3.6 (TLS 1.3) with the arena wired.
-$(PORT_T)/test_review9_port_mbedtls3: tests/test_review9_port.c $(PORT_TLS_DEPS) $(MBEDTLS3_DIR)/lib/libmbedtls.a
+$(PORT_T)/test_review9_port_mbedtls3: tests/test_review9_port.c $(PORT_TLS_DEPS) port/kv/kv_flash.c \
+                                      port/kv/flash_ram.c port/kv/tc_kv_flash.h $(MBEDTLS3_DIR)/lib/libmbedtls.a
 	@mkdir -p $(dir $@)
 	$(CC) -I$(MBEDTLS3_DIR)/include $(PORT_TEST_CFLAGS) -DTC_TEST_ARENA_WIRED \
 	    -DTC_TEST_SUITE='"review9_port_mbedtls3"' tests/test_review9_port.c port/posix/posix_net.c \
-	    port/mbedtls/tc_mbedtls.c $(PORT_TEST_CORE) $(TEST_HARNESS) \
+	    port/mbedtls/tc_mbedtls.c port/kv/kv_flash.c port/kv/flash_ram.c core/types.c \
+	    $(PORT_TEST_CORE) $(TEST_HARNESS) \
 	    $(MBEDTLS3_DIR)/lib/libmbedtls.a $(MBEDTLS3_DIR)/lib/libmbedx509.a \
 	    $(MBEDTLS3_DIR)/lib/libmbedcrypto.a -o $@
 

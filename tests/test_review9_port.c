@@ -67,6 +67,8 @@ static size_t q_get(q_t *q, uint8_t *p, size_t n)
  * their count. */
 
 static bool g_inner_open;
+static size_t g_send_room = SIZE_MAX; /* bytes the inner send takes before "would block" */
+static bool g_inner_eof;              /* the peer closed (after the queued bytes) */
 
 static tc_err_t mem_open(void *ctx, const char *host, uint16_t port, bool tls, uint32_t to)
 {
@@ -79,12 +81,15 @@ static int32_t mem_send(void *ctx, const uint8_t *buf, size_t len)
 {
   (void)ctx;
   if (!g_inner_open) return TC_ERR_NET_CLOSED;
+  if (len > g_send_room) len = g_send_room;
+  g_send_room -= len;
   return (int32_t)q_put(&g_c2s, buf, len);
 }
 static int32_t mem_recv(void *ctx, uint8_t *buf, size_t len)
 {
   (void)ctx;
   if (!g_inner_open) return TC_ERR_NET_CLOSED;
+  if (g_s2c.len == 0 && g_inner_eof) return TC_ERR_NET_EOF;
   return (int32_t)q_get(&g_s2c, buf, len);
 }
 static size_t mem_pending(void *ctx) { (void)ctx; return g_inner_open ? g_s2c.len : 0; }
@@ -258,12 +263,17 @@ static void client_free(client_t *c)
 {
   c->t.ops->close(c->t.ctx);
   tc_tls_ctx_free(&c->ctx);
+#ifdef TC_TEST_ARENA_WIRED
+  CHECK_EQ_INT(c->ctx.arena.in_use, 0); /* everything went back */
+#endif
 }
 
 /* Opens the client and runs both handshakes to their end. */
 static bool connect_both(client_t *c, srv_t *s)
 {
   g_c2s.len = g_s2c.len = 0;
+  g_send_room = SIZE_MAX;
+  g_inner_eof = false;
   if (c->t.ops->open(c->t.ctx, "localhost", 443, true, 10000) != TC_OK) return false;
   for (int i = 0; i < 100 && !(s->hs_done && tc_tls_conn_handshake_done(&c->conn)); i++) {
     uint8_t b;
@@ -318,12 +328,110 @@ static void test_response_queued_behind_a_ticket_is_not_stranded(void)
   CHECK(!stranded);
   CHECK(g_kv.set); /* the session (TLS 1.2) or the ticket (TLS 1.3) was saved */
   if (getenv("TC_DEBUG")) fprintf(stderr, "version %s\n", mbedtls_ssl_get_version(&c->conn.ssl));
+  srv_free(s); /* first: the client's context holds the PSA core (3.6) */
   client_free(c);
-  srv_free(s);
   free(c);
   free(s);
 }
 
+
+/* close() is safe mid-handshake and mid-write (a record taken but not yet
+ * out): it gives back every arena byte, sends no close_notify into the middle
+ * of a record, and the connection opens again. */
+static void test_close_mid_handshake_and_mid_write(void)
+{
+  client_t *c = calloc(1, sizeof *c);
+  srv_t *s = calloc(1, sizeof *s);
+  uint8_t b;
+  size_t base;
+  static uint8_t big[3000];
+  int32_t r;
+  CHECK(client_init(c, false));
+  /* mid-handshake: the ClientHello is out, nothing came back. (Twice: the
+   * first handshake grows mbedTLS 3.6's PSA key store once, for good.) */
+  base = 0;
+  for (int i = 0; i < 2; i++) {
+    g_c2s.len = g_s2c.len = 0;
+    g_send_room = SIZE_MAX;
+    CHECK_EQ_INT(c->t.ops->open(c->t.ctx, "localhost", 443, true, 10000), TC_OK);
+    CHECK_EQ_INT(c->t.ops->recv(c->t.ctx, &b, 1), 0);
+    CHECK(g_c2s.len > 0);
+    c->t.ops->close(c->t.ctx);
+    c->t.ops->close(c->t.ctx); /* twice: harmless */
+    CHECK(!g_inner_open);
+    if (i == 0) base = c->ctx.arena.in_use;
+  }
+  (void)base; /* checked only with the arena wired */
+#ifdef TC_TEST_ARENA_WIRED
+  CHECK_EQ_INT(c->ctx.arena.in_use, base);
+#endif
+  CHECK_EQ_INT(c->t.ops->send(c->t.ctx, &b, 1), TC_ERR_NET_CLOSED);
+  /* mid-write: a record taken whole, 10 bytes of it out */
+  CHECK(srv_init(s));
+  CHECK(connect_both(c, s));
+  g_c2s.len = 0;
+  g_send_room = 10;
+  memset(big, 'x', sizeof big);
+  r = c->t.ops->send(c->t.ctx, big, sizeof big);
+  CHECK(r > 0);
+  CHECK(c->conn.flush_len > 0);
+  CHECK_EQ_INT(g_c2s.len, 10);
+  CHECK_EQ_INT(c->t.ops->pending(c->t.ctx), 0);
+  g_send_room = SIZE_MAX;
+  c->t.ops->close(c->t.ctx);
+  CHECK_EQ_INT(g_c2s.len, 10); /* no alert pushed into the middle of the record */
+#ifdef TC_TEST_ARENA_WIRED
+  CHECK_EQ_INT(c->ctx.arena.in_use, base);
+#endif
+  srv_free(s);
+  /* and it opens again */
+  CHECK(srv_init(s));
+  CHECK(connect_both(c, s));
+  CHECK(srv_write(s, "again"));
+  {
+    char page[16];
+    bool stranded;
+    CHECK_EQ_INT(loop_read(c, page, sizeof page, &stranded), 5);
+    CHECK_EQ_STR(page, "again");
+  }
+  srv_free(s); /* first: the client's context holds the PSA core (3.6) */
+  client_free(c);
+  free(c);
+  free(s);
+}
+
+/* The peer's close_notify, and a close without one, both read as
+ * TC_ERR_NET_EOF after the data before them, and stay (sticky, for send too). */
+static void test_eof_with_and_without_close_notify(void)
+{
+  for (int notify = 0; notify < 2; notify++) {
+    client_t *c = calloc(1, sizeof *c);
+    srv_t *s = calloc(1, sizeof *s);
+    char page[32];
+    bool stranded;
+    uint8_t b;
+    CHECK(client_init(c, false));
+    CHECK(srv_init(s));
+    CHECK(connect_both(c, s));
+    CHECK(srv_write(s, "last words"));
+    if (notify) {
+      tc_tls_arena_t *prev = tc_tls_arena_enter(&s->arena);
+      CHECK_EQ_INT(mbedtls_ssl_close_notify(&s->ssl), 0);
+      tc_tls_arena_leave(prev);
+    }
+    g_inner_eof = true;
+    CHECK_EQ_INT(loop_read(c, page, sizeof page, &stranded), 10);
+    CHECK_EQ_STR(page, "last words");
+    CHECK_EQ_INT(c->t.ops->recv(c->t.ctx, &b, 1), TC_ERR_NET_EOF);
+    CHECK_EQ_INT(c->t.ops->recv(c->t.ctx, &b, 1), TC_ERR_NET_EOF);
+    CHECK_EQ_INT(c->t.ops->send(c->t.ctx, &b, 1), TC_ERR_NET_EOF);
+    CHECK_EQ_INT(c->t.ops->pending(c->t.ctx), 0);
+    srv_free(s);
+    client_free(c);
+    free(c);
+    free(s);
+  }
+}
 
 /* ------------------------------------------------------------ kv_flash: a full store */
 
@@ -391,6 +499,8 @@ int main(void)
   if (system(cmd) != 0) { fprintf(stderr, "mkcerts failed\n"); return 1; }
   printf("%s: mbedTLS %s\n", TC_TEST_SUITE, MBEDTLS_VERSION_STRING);
   RUN(test_response_queued_behind_a_ticket_is_not_stranded);
+  RUN(test_close_mid_handshake_and_mid_write);
+  RUN(test_eof_with_and_without_close_notify);
   RUN(test_kv_flash_full_refuses_only_what_does_not_fit);
   snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
