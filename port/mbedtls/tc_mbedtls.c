@@ -522,10 +522,11 @@ static void ticket_received(tc_tls_conn_t *c)
 }
 #endif
 
-/* mbedtls_ssl_write. A read that met a NewSessionTicket returns "want read"
- * with the ticket kept in memory, unprocessed; the next write processes it
- * first and says so with RECEIVED_NEW_SESSION_TICKET: a ticket to save, then
- * the write to do, not a failure. */
+/* mbedtls_ssl_write. mbedtls_ssl_read that meets a NewSessionTicket returns
+ * "want read" with the ticket kept in memory, unprocessed (conn_recv reads on
+ * and processes it at once); a write that finds one kept processes it first
+ * and says so with RECEIVED_NEW_SESSION_TICKET: a ticket to save, then the
+ * write to do, not a failure. */
 static int tls_write(tc_tls_conn_t *c, const unsigned char *buf, size_t len)
 {
   int ret = mbedtls_ssl_write(&c->ssl, buf, len);
