@@ -48,10 +48,24 @@ $(PORT_T)/test_port_posix: tests/test_port_posix.c port/posix/posix_net.c port/p
 	$(CC) $(PORT_TEST_CFLAGS) tests/test_port_posix.c port/posix/posix_net.c \
 	    $(PORT_TEST_CORE) $(TEST_HARNESS) -o $@
 
+# tests/test_review9_port.c: the TLS adapter over an in-memory transport against
+# an in-process server; the unit suite builds it against the system's 2.28, this
+# against 3.6 (TLS 1.3) with the arena wired.
+$(PORT_T)/test_review9_port_mbedtls3: tests/test_review9_port.c $(PORT_TLS_DEPS) port/kv/kv_flash.c \
+                                      port/kv/flash_ram.c port/kv/tc_kv_flash.h $(MBEDTLS3_DIR)/lib/libmbedtls.a
+	@mkdir -p $(dir $@)
+	$(CC) -I$(MBEDTLS3_DIR)/include $(PORT_TEST_CFLAGS) -DTC_TEST_ARENA_WIRED \
+	    -DTC_TEST_SUITE='"review9_port_mbedtls3"' tests/test_review9_port.c port/posix/posix_net.c \
+	    port/mbedtls/tc_mbedtls.c port/kv/kv_flash.c port/kv/flash_ram.c core/types.c \
+	    $(PORT_TEST_CORE) $(TEST_HARNESS) \
+	    $(MBEDTLS3_DIR)/lib/libmbedtls.a $(MBEDTLS3_DIR)/lib/libmbedx509.a \
+	    $(MBEDTLS3_DIR)/lib/libmbedcrypto.a -o $@
+
 $(MBEDTLS3_DIR)/lib/libmbedtls.a:
 	MBEDTLS3_DIR=$(MBEDTLS3_DIR) bash tests/deps.d/mbedtls3.sh
 
-PORT_SUITE_BINS := $(PORT_T)/test_port_posix $(PORT_T)/test_port_tls_mbedtls2 $(PORT_T)/test_port_tls_mbedtls3
+PORT_SUITE_BINS := $(PORT_T)/test_port_posix $(PORT_T)/test_port_tls_mbedtls2 $(PORT_T)/test_port_tls_mbedtls3 \
+                   $(PORT_T)/test_review9_port_mbedtls3
 
 .PHONY: test-port
 TEST_SUITES += port

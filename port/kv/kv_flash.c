@@ -300,13 +300,16 @@ static tc_err_t append(tc_kv_flash_t *kv, uint8_t type, const char *key, size_t 
   tc_err_t err;
   if (kv->next_seq >= SEQ_LIMIT) return TC_ERR_KV_FULL;
   /* Move on round the ring until the record fits. After sector_count moves
-   * every sector has been compacted: the store is full, and stays `packed`
-   * (failing fast, sparing the flash) until something is erased or
-   * overwritten. An erase skips its key while compacting: if that removes
-   * the key's last record, nothing more needs writing. */
+   * every sector has been compacted: the store is full for a record of this
+   * size, and stays `packed` (failing fast, sparing the flash, for records at
+   * least as large; a smaller one may still fit and is tried) until something
+   * is erased or written. An erase skips its key while compacting: if that
+   * removes the key's last record, nothing more needs writing. */
   for (tries = 0; kv->head_epoch == 0 || sz - kv->wp < rs; tries++) {
-    if ((kv->packed && type == REC_VAL) || tries >= f->sector_count) {
+    if (kv->packed && type == REC_VAL && rs >= kv->packed_rs) return TC_ERR_KV_FULL;
+    if (tries >= f->sector_count) {
       kv->packed = 1;
+      kv->packed_rs = rs; /* smaller than before: larger ones failed fast */
       return TC_ERR_KV_FULL;
     }
     err = advance(kv, type == REC_DEL ? key : "", type == REC_DEL ? klen : 0);

@@ -19,7 +19,7 @@
  * leaves the store mountable with every key at its old or its new value.
  * Every prog_size unit is programmed once between erases, never twice.
  *
- * Memory: the tc_kv_flash_t (60 bytes on Cortex-M4, the one program buffer
+ * Memory: the tc_kv_flash_t (64 bytes on Cortex-M4, the one program buffer
  * included) is all the RAM it keeps; a call uses at most about 600 bytes of
  * stack (compaction), plus the driver's. Lookups scan the flash: cost
  * grows with the records in use, which suits a few small keys (a session
@@ -29,8 +29,10 @@
  * sector, and at most 65535). Live records use at most sector_count - 1
  * sectors (one is kept free for compaction). A set that still does not fit
  * after every sector has been compacted returns TC_ERR_KV_FULL and keeps every
- * old value; further sets fail at once, without erasing, until an erase or
- * overwrite frees space. An erase always succeeds on a full store.
+ * old value; further sets of a value at least as large (key included) fail at
+ * once, without erasing, until an erase or a set frees space; a smaller one is
+ * still tried, and succeeds if it fits after compaction. An erase always
+ * succeeds on a full store.
  */
 #ifndef TC_KV_FLASH_H
 #define TC_KV_FLASH_H
@@ -50,6 +52,7 @@ typedef struct tc_kv_flash {
   uint32_t next_seq;
   uint8_t ioerr;       /* a flash op failed during the current call */
   uint8_t packed;      /* the last set found every sector compacted and full */
+  uint32_t packed_rs;  /* then: the smallest record size found not to fit */
   uint8_t buf[TC_FLASH_PROG_MAX]; /* the program buffer */
 } tc_kv_flash_t;
 

@@ -522,10 +522,11 @@ static void ticket_received(tc_tls_conn_t *c)
 }
 #endif
 
-/* mbedtls_ssl_write. A read that met a NewSessionTicket returns "want read"
- * with the ticket kept in memory, unprocessed; the next write processes it
- * first and says so with RECEIVED_NEW_SESSION_TICKET: a ticket to save, then
- * the write to do, not a failure. */
+/* mbedtls_ssl_write. mbedtls_ssl_read that meets a NewSessionTicket returns
+ * "want read" with the ticket kept in memory, unprocessed (conn_recv reads on
+ * and processes it at once); a write that finds one kept processes it first
+ * and says so with RECEIVED_NEW_SESSION_TICKET: a ticket to save, then the
+ * write to do, not a failure. */
 static int tls_write(tc_tls_conn_t *c, const unsigned char *buf, size_t len)
 {
   int ret = mbedtls_ssl_write(&c->ssl, buf, len);
@@ -622,10 +623,25 @@ static int32_t conn_recv(void *p, uint8_t *buf, size_t len)
     goto out;
   }
   if (len > INT32_MAX) len = INT32_MAX;
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+  bool ticket_kept = false; /* a ticket read, not processed yet */
+#endif
   for (;;) {
     c->inner_err = 0;
     ret = mbedtls_ssl_read(&c->ssl, buf, len);
     if (ret > 0) { r = ret; break; }
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+    /* "want read" after a TLS 1.3 NewSessionTicket: the ticket is read and
+     * kept, unprocessed, and what follows it may already be queued below
+     * (lwIP's raw transport) with no event to come. Read on: the next call
+     * processes the ticket (RECEIVED_NEW_SESSION_TICKET, below) and goes on
+     * to the next record. 0 here would leave pending() at 0 with data below. */
+    if (ret == MBEDTLS_ERR_SSL_WANT_READ && !ticket_kept &&
+        c->ssl.MBEDTLS_PRIVATE(state) == MBEDTLS_SSL_TLS1_3_NEW_SESSION_TICKET) {
+      ticket_kept = true;
+      continue;
+    }
+#endif
     if (ret == MBEDTLS_ERR_SSL_WANT_READ) { r = 0; break; }
     if (ret == MBEDTLS_ERR_SSL_WANT_WRITE) { /* its own output waits: flushed first */
       c->out_pending = true;
@@ -635,6 +651,7 @@ static int32_t conn_recv(void *p, uint8_t *buf, size_t len)
 #if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
     if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
       ticket_received(c);
+      ticket_kept = false;
       continue;
     }
 #endif

@@ -85,7 +85,11 @@ void tc_tls_arena_leave(tc_tls_arena_t *prev);
  * once tc_tls_ctx_init has installed this adapter's allocator. By default
  * there is none and such an allocation fails (NULL): no heap is ever used.
  * Give the platform's allocator here (e.g. calloc, free) to serve them. Blocks
- * are freed by whoever made them, whatever is entered at free time.
+ * are freed by whoever made them, whatever is entered at free time; except
+ * blocks mbedTLS allocated before tc_tls_ctx_init installed this allocator:
+ * tc_mbedtls_free reads a header in front of each block and cannot recognise
+ * theirs, so free such objects before the first tc_tls_ctx_init (or create
+ * the context before anything else uses mbedTLS).
  * With several threads, also build with TC_TLS_ARENA_THREAD_LOCAL defined as
  * the compiler's thread-local keyword (e.g. __thread), so that the arena one
  * task entered is not seen by the others. */
@@ -193,12 +197,14 @@ void tc_tls_conn_init(tc_tls_conn_t *conn, tc_tls_ctx_t *ctx, tc_transport_t inn
  * mbedTLS makes on its own while reading (the alert refusing a TLS 1.2
  * renegotiation), which goes out before any new data. recv() returns
  * TC_ERR_NET_EOF on close_notify or a closed connection, TC_ERR_TLS_IO on a
- * bad record. pending() = mbedtls_ssl_get_bytes_avail(), plus the inner
- * transport's pending() when the last recv returned data and left bytes there
- * (records already queued below, e.g. by lwIP's raw transport: mbedTLS reads
- * one at a time); bytes that arrive later come with their own event, so an
- * idle connection does not keep pending() up. 0 while a record waits to go
- * out (recv sends it first).
+ * bad record; it works through TLS 1.3 NewSessionTickets (saving them with
+ * session_kv) and reads on in the same call, so a 0 from recv with pending()
+ * 0 means nothing readable is left below. pending() =
+ * mbedtls_ssl_get_bytes_avail(), plus the inner transport's pending() when
+ * the last recv returned data and left bytes there (records already queued
+ * below, e.g. by lwIP's raw transport: mbedTLS reads one at a time); bytes
+ * that arrive later come with their own event, so an idle connection does not
+ * keep pending() up. 0 while a record waits to go out (recv sends it first).
  * close() sends close_notify (best effort, never waits) and frees the
  * session. */
 tc_transport_t tc_tls_conn_transport(tc_tls_conn_t *conn);
