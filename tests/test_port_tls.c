@@ -849,9 +849,10 @@ static void test_insecure_session_not_offered_when_verifying(void)
   free(s);
 }
 
-/* With session_kv, mbedTLS 3.6 stops a read at each TLS 1.3 NewSessionTicket
- * the server sends after the handshake. A send right after such a recv (which
- * returned 0: no data) must go through, and the ticket must be saved. */
+/* With session_kv, mbedTLS 3.6 stops its own read at each TLS 1.3
+ * NewSessionTicket the server sends after the handshake; our recv processes
+ * the ticket and reads on, and returns 0 when no data follows it. A send
+ * right after such a recv must go through, and the ticket must be saved. */
 static void test_send_after_a_read_that_met_a_ticket(void)
 {
   srv_t *s = calloc(1, sizeof *s);
