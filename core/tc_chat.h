@@ -34,7 +34,9 @@
  * it a 429 waits Retry-After (or the backoff) and the proactive refresh uses
  * the token's lifetime (exp - iat) counted from when it arrived (so does it
  * when the clock lies outside the token's [iat - 5 min, exp): a clock set
- * wrong must not make every fresh token look expired). A 429 never
+ * wrong must not make every fresh token look expired; a fresh token with no
+ * iat and a clock at or past its exp gets no proactive refresh, its 401
+ * asks). A 429 never
  * waits less than the backoff (a reset in the past, Retry-After: 0); one
  * asking for more than 60 s fails the send at once (TC_ERR_RATE_LIMITED,
  * status 429) rather than holding the chat busy that long.
