@@ -365,8 +365,9 @@ void tc_chat_deinit(tc_chat_t *c)
 void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)
 {
   int64_t was = c->unix_offset, d;
-  c->unix_offset = (int64_t)unix_ms - (int64_t)now_ms;
-  d = was == INT64_MIN ? INT64_MAX : c->unix_offset - was;
+  if (unix_ms > INT64_MAX) return; /* no time to count with (an RTC read as garbage) */
+  c->unix_offset = (int64_t)(unix_ms - now_ms); /* (unsigned: no overflow, whatever now_ms) */
+  d = was == INT64_MIN ? INT64_MAX : (int64_t)((uint64_t)c->unix_offset - (uint64_t)was);
   /* the token's refresh was planned without the clock (a restored token
    * counted as new) or with another: plan it from its exp now */
   if ((d > 1000 || d < -1000) && c->sess.token_len > 0) chat_plan_refresh(c, false);

@@ -41,9 +41,10 @@ void chat_plan_refresh(tc_chat_t *c, bool fresh)
    * without overflowing the arithmetic */
   if (exp_s > INT64_MAX / 4000) exp_s = INT64_MAX / 4000;
   life = iat_s > 0 && exp_s > iat_s;
-  /* no wall clock, or one set wrong: the lifetime counts from now (as if
-   * now were iat); a token without one (no iat) waits for its 401 */
-  if (c->unix_offset == INT64_MIN || (life && now_s < iat_s - 300) || (fresh && now_s >= exp_s)) {
+  /* no wall clock (or one run past INT64_MAX ms), or one set wrong: the
+   * lifetime counts from now (as if now were iat); a token without one (no
+   * iat) waits for its 401 */
+  if (c->unix_offset == INT64_MIN || from_ms < 0 || (life && now_s < iat_s - 300) || (fresh && now_s >= exp_s)) {
     if (!life) return;
     from_ms = iat_s * 1000;
   }

@@ -667,7 +667,8 @@ tc_chat_session_t tc_chat_session(const tc_chat_t *chat);
 /* Tells the chat that now_ms corresponds to unix_ms (wall clock). The first
  * time (or when the clock moved by more than a second) the token held is
  * planned for refresh from its exp: a restored token, whose age was unknown,
- * is refreshed at once if it has expired. */
+ * is refreshed at once if it has expired. A unix_ms above INT64_MAX (an RTC
+ * read as garbage) is no time: the call changes nothing. */
 void tc_chat_set_unix_time(tc_chat_t *chat, uint64_t now_ms, uint64_t unix_ms);
 
 /* ------------------------------------------------------------ operations */

@@ -61,8 +61,36 @@ static void test_fresh_token_without_iat_and_a_clock_past_exp_no_refresh_storm(v
   CHECK_EQ_INT(W.tokens, 1);
 }
 
+/* The wall clock is any uint64_t: an RTC read as garbage (all ones, the
+ * top bit set) must not overflow the chat's arithmetic (UBSan) nor make the
+ * refresh spin. */
+static void test_wall_clock_garbage_does_not_overflow(void)
+{
+  static const uint64_t clocks[] = { UINT64_MAX, 1ull << 63, (1ull << 63) + 1761823600000ull, 0,
+                                     INT64_MAX, (1ull << 63) - 1000 };
+  static char tok[256];
+  snprintf(tok, sizeof tok, "%s", jwt_of("{\"exp\":1761823600}"));
+  for (size_t i = 0; i < sizeof clocks / sizeof clocks[0]; i++) {
+    for (int with_iat = 0; with_iat < 2; with_iat++) {
+      w_init(&W, "c1");
+      w_step(&W);
+      W.auto_token = with_iat ? TOK1 : tok;
+      CHECK_EQ_INT(tc_chat_preload(&W.chat), TC_OK);
+      w_step(&W);
+      tc_chat_set_unix_time(&W.chat, W.now, 1761820000000ull);
+      w_advance(&W, 1000);
+      tc_chat_set_unix_time(&W.chat, W.now, clocks[i]);
+      for (int k = 0; k < 10; k++) w_advance(&W, 1000);
+      CHECK(W.tokens <= 1);
+      tc_chat_set_unix_time(&W.chat, W.now, 1761820000000ull);
+      w_advance(&W, 1000);
+    }
+  }
+}
+
 int main(void)
 {
+  RUN(test_wall_clock_garbage_does_not_overflow);
   RUN(test_fresh_token_without_iat_and_a_clock_past_exp_no_refresh_storm);
   return tc_test_finish("review9_auth");
 }
