@@ -537,6 +537,8 @@ struct tc_chat {
   bool dirty;                  /* state changed: persist at the end of the step */
   /* stop gate (§6.7) */
   bool gate;                   /* skipToTurnComplete */
+  bool start_after;            /* a 404 repair came while a token question was
+                                * out: the session start is asked after it */
 
   /* session start / token refresh */
   struct {

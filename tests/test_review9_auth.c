@@ -88,8 +88,144 @@ static void test_wall_clock_garbage_does_not_overflow(void)
   }
 }
 
+/* A token of TC_CHAT_TOKEN_MAX bytes is taken, sent whole, stored and
+ * restored; one byte more, base64 padding, a space or a NUL inside is
+ * TC_ERR_TOKEN and fails the question as provide_failed would (the send
+ * waiting for it fails, AUTH_FAILED); a second answer, an answer nobody
+ * asked for and one after deinit are TC_ERR_STATE and change nothing. */
+static char big[TC_CHAT_TOKEN_MAX + 2];
+
+static void make_big(size_t len)
+{
+  memset(big, 'A', sizeof big);
+  memcpy(big, TOK1, strlen(TOK1) - 5); /* header.claims. then the signature padded */
+  big[len] = '\0';
+}
+
+static void test_provider_answers_at_the_bounds(void)
+{
+  static const char *const bad[] = { "a.b.c=", "a.b c", "", "a.b.\xc3\xa9" };
+  char want[TC_CHAT_TOKEN_MAX + 16];
+  int nev;
+  /* the longest: taken, sent, kept */
+  make_big(TC_CHAT_TOKEN_MAX);
+  w_init(&W, "c1");
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  CHECK_EQ_INT(tc_chat_provide_session(&W.chat, big, strlen(big), false), TC_OK);
+  CHECK_EQ_INT(tc_chat_provide_session(&W.chat, TOK2, strlen(TOK2), false), TC_ERR_STATE); /* twice */
+  w_step(&W);
+  w_take_req(&W);
+  snprintf(want, sizeof want, "Bearer %s", big);
+  CHECK_EQ_STR(w_header(&W, "Authorization"), want);
+  w_append_ok(&W, 0);
+  tc_chat_deinit(&W.chat);
+  nev = W.nev;
+  CHECK_EQ_INT(tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2)), TC_ERR_STATE); /* after deinit */
+  CHECK_EQ_INT(tc_chat_provide_failed(&W.chat, TC_ERR_AUTH), TC_ERR_STATE);
+  CHECK_EQ_INT(W.nev, nev);
+  scn_reboot();
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, NULL, 0), TC_OK);
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK(strstr(W.req_text, want) != NULL);
+  /* one byte more, and tokens of other characters */
+  for (int i = -1; i < (int)(sizeof bad / sizeof bad[0]); i++) {
+    const char *t = i < 0 ? big : bad[i];
+    size_t n = i < 0 ? TC_CHAT_TOKEN_MAX + 1 : i == 2 ? 0 : strlen(t);
+    make_big(TC_CHAT_TOKEN_MAX + 1);
+    w_init(&W, "c1");
+    w_step(&W);
+    CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+    CHECK_EQ_INT(tc_chat_provide_session(&W.chat, t, n, false), TC_ERR_TOKEN);
+    CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 1);
+    CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED)->err, TC_ERR_TOKEN);
+    CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_NO_SESSION);
+    CHECK_EQ_INT(tc_chat_provide_session(&W.chat, TOK1, strlen(TOK1), false), TC_ERR_STATE);
+    w_advance(&W, 60000);
+    CHECK_EQ_INT(W.req.opens + W.out.opens, 0);
+  }
+  /* a NUL inside (a length past the string's end) */
+  w_init(&W, "c1");
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_preload(&W.chat), TC_OK);
+  CHECK_EQ_INT(tc_chat_provide_token(&W.chat, "a.b\0c", 5), TC_ERR_TOKEN);
+}
+
+/* The session is gone (an append answered 404) while a proactive refresh
+ * of the token is out: a token does not bring the session back, so the
+ * repair still starts it again (protocol.md §6.3, §6.11 d: a 404 on append
+ * re-runs startSession), after the token question is answered (one question
+ * at a time), and the message goes out to the new session. Before: the
+ * append was sent again with the refreshed token, met its second 404 and
+ * failed (MESSAGE_SEND_FAILED, TC_ERR_NOT_FOUND); the session was not
+ * started again. */
+static void test_404_while_a_refresh_is_out_still_restarts_the_session(void)
+{
+  int guard = 0;
+  w_init(&W, "c1");
+  w_step(&W);
+  w_session(&W); /* TOK1: its refresh 60 s before exp */
+  CHECK_EQ_INT(W.starts, 1);
+  w_advance(&W, 3540000);
+  CHECK_EQ_INT(W.tokens, 1); /* the refresh is asked; the app's answer takes a while */
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  fake_reply(&W.req, json_resp(404, "{\"error\":\"Resource not found\"}"));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2)), TC_OK);
+  w_step(&W);
+  /* the server: every append 404s until the session is started again */
+  while (guard++ < 4 && w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED) == 0 && W.starts == 1) {
+    w_take_req(&W);
+    if (!starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append")) break;
+    fake_reply(&W.req, json_resp(404, "{\"error\":\"Resource not found\"}"));
+    w_step(&W);
+  }
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
+  CHECK_EQ_INT(W.starts, 2);
+  CHECK_EQ_INT(tc_chat_provide_session(&W.chat, TOK1, strlen(TOK1), false), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK1);
+  w_append_ok(&W, 0);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
+
+  /* a watcher: its .out follows the new session once it has started */
+  scn_watch_world();
+  w_advance(&W, 3540000);
+  CHECK_EQ_INT(W.tokens, 1);
+  CHECK_EQ_INT(tc_chat_watch(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  scn_out_streams();
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  fake_reply(&W.req, json_resp(404, "{\"error\":\"Resource not found\"}"));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2)), TC_OK);
+  w_step(&W);
+  CHECK_EQ_INT(W.starts, 2);
+  CHECK_EQ_INT(tc_chat_provide_session(&W.chat, TOK1, strlen(TOK1), false), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK(starts(W.req_text, "GET /realtime/v1/sessions/c1/out "));
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "");
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK1);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+}
+
 int main(void)
 {
+  RUN(test_404_while_a_refresh_is_out_still_restarts_the_session);
+  RUN(test_provider_answers_at_the_bounds);
   RUN(test_wall_clock_garbage_does_not_overflow);
   RUN(test_fresh_token_without_iat_and_a_clock_past_exp_no_refresh_storm);
   return tc_test_finish("review9_auth");
