@@ -242,6 +242,7 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   c->has_cursor = c->has_in_seq = c->has_shown = c->closed = c->gate = c->abandoned = c->late = false;
   c->streaming = -1;
   c->refresh_at = c->token_end = 0;
+  c->last_send_at = 0; /* (a turn replayed from the record was not sent by this run) */
   c->out.frag_shown = 0;
   if (rec != NULL) {
     if (len > sizeof c->sess) err = TC_ERR_KV_CORRUPT;

@@ -222,8 +222,50 @@ static void test_404_while_a_refresh_is_out_still_restarts_the_session(void)
   CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
 }
 
+/* A restore into a chat that already had a session and a turn: the
+ * record replaces all of it. The turn it replays was sent before the
+ * restart, not by this chat: since_send_ms is -1 (no send), as after a
+ * restore into a fresh chat (before: measured from the used chat's own
+ * last send, 100 s earlier, a send of another session). */
+static void test_restore_into_a_used_chat_replaces_its_state(void)
+{
+  static tc_session_rec_t r;
+  size_t n;
+  tc_chat_session_t v;
+  memset(&r, 0, sizeof r);
+  r.flags = TC_SESS_F_CURSOR | TC_SESS_F_IN_SEQ | TC_SESS_F_STREAM_SET | TC_SESS_F_STREAMING;
+  r.cursor = 5;
+  r.in_seq = 1;
+  r.token_len = (uint16_t)strlen(TOK2);
+  memcpy(r.token, TOK2, r.token_len);
+  n = tc_session_seal(&r, tc_crc32(0, "c1", 2));
+  /* the chat in use: a session (TOK1), turn 1 sent and answered */
+  first_turn_done();
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_FIRST_CHUNK)->since, 0);
+  w_advance(&W, 100000);
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, &r, n), TC_OK);
+  v = tc_chat_session(&W.chat);
+  CHECK(v.has_cursor && v.cursor == 5 && v.has_in_seq && v.in_seq == 1 && v.streaming == 1 && !v.has_shown);
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK2);
+  CHECK(!w_has(&W, "X-Peek-Settled"));
+  scn_out_streams();
+  W.nev = 0;
+  fake_reply(&W.out, turn_batch(6, 1));
+  w_step(&W);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_FIRST_CHUNK), 1);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_FIRST_CHUNK)->since, -1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_TURN_COMPLETE)->since, -1);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_TURN_COMPLETE)->input_seq, 1);
+}
+
 int main(void)
 {
+  RUN(test_restore_into_a_used_chat_replaces_its_state);
   RUN(test_404_while_a_refresh_is_out_still_restarts_the_session);
   RUN(test_provider_answers_at_the_bounds);
   RUN(test_wall_clock_garbage_does_not_overflow);
