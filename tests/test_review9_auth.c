@@ -263,8 +263,78 @@ static void test_restore_into_a_used_chat_replaces_its_state(void)
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_TURN_COMPLETE)->input_seq, 1);
 }
 
+/* A store that reads back garbage: any bytes, a length it claims past the
+ * buffer (a backend breaking its contract), an I/O error, a value too big.
+ * Each restore is refused with the store's error or TC_ERR_KV_CORRUPT, reads
+ * nothing out of bounds (ASan), and leaves the chat fresh and usable. */
+static int junk_mode;
+static size_t junk_len;
+
+static tc_err_t junk_get(void *ctx, const char *key, void *buf, size_t cap, size_t *len)
+{
+  (void)ctx;
+  (void)key;
+  if (junk_mode == 1) return TC_ERR_KV_IO;
+  if (junk_mode == 2) {
+    *len = cap + 1;
+    return TC_ERR_KV_TOO_BIG;
+  }
+  for (size_t i = 0; i < cap; i++) ((uint8_t *)buf)[i] = (uint8_t)(i * 37u + junk_len);
+  if (junk_mode == 3 && cap >= 4) memcpy(buf, "TCS\003", 4); /* a right magic on garbage */
+  *len = junk_len;
+  return TC_OK;
+}
+
+static tc_err_t junk_set(void *ctx, const char *key, const void *val, size_t len)
+{
+  (void)ctx;
+  (void)key;
+  (void)val;
+  (void)len;
+  return TC_ERR_KV_IO;
+}
+
+static tc_err_t junk_erase(void *ctx, const char *key)
+{
+  (void)ctx;
+  (void)key;
+  return TC_OK;
+}
+
+static const tc_kv_ops_t junk_ops = { junk_get, junk_set, junk_erase };
+
+static void test_store_reading_back_garbage(void)
+{
+  static const size_t lens[] = { 0, 3, 4, 100, sizeof(tc_session_rec_t) - 1, sizeof(tc_session_rec_t),
+                                 sizeof(tc_session_rec_t) + 1, 100000 };
+  for (junk_mode = 0; junk_mode < 4; junk_mode++) {
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+      tc_err_t e;
+      junk_len = lens[i];
+      w_init(&W, NULL);
+      W.cfg.kv.ops = &junk_ops;
+      CHECK_EQ_INT(scn_init_chat(), TC_OK);
+      w_step(&W);
+      e = tc_chat_restore(&W.chat, NULL, 0);
+      CHECK_EQ_INT(e, junk_mode == 1 ? TC_ERR_KV_IO : TC_ERR_KV_CORRUPT);
+      CHECK(!tc_chat_session(&W.chat).has_token);
+      CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_NO_SESSION);
+      CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_ERR_NO_SESSION);
+      /* usable: a session starts and the failing write is reported */
+      W.auto_token = TOK1;
+      CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+      W.auto_token = NULL;
+      w_step(&W);
+      w_take_req(&W);
+      CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+      CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_SESSION_CHANGED)->err, TC_ERR_KV_IO);
+    }
+  }
+}
+
 int main(void)
 {
+  RUN(test_store_reading_back_garbage);
   RUN(test_restore_into_a_used_chat_replaces_its_state);
   RUN(test_404_while_a_refresh_is_out_still_restarts_the_session);
   RUN(test_provider_answers_at_the_bounds);
