@@ -68,8 +68,10 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src)
   /* Terminal (§2.4): no reconnect, no refresh, no request after this. A
    * body being read stays (the record that closed the session may be in
    * it, its parser running); .out waiting to reconnect, or for a token,
-   * ends; a token request not yet sent is dropped, a question to the app
-   * withdrawn (its answer is TC_ERR_STATE, its timeout gone), and the send
+   * ends; a token request not yet sent is dropped (one under way ends
+   * with its answer, without a retry or an event: chat_provider.c), a
+   * question to the app withdrawn (its answer is TC_ERR_STATE, its
+   * timeout gone), and the send
    * waiting for either fails (a send waiting to retry fails when due,
    * unsent). */
   if (c->out.phase != O_BODY) chat_out_close(c);

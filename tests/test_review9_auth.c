@@ -332,8 +332,62 @@ static void test_store_reading_back_garbage(void)
   }
 }
 
+/* The session closes (.out reads session-closed) while a built-in
+ * provider's token request is out: terminal, "no request after this"
+ * (chat_mark_closed). A transient failure of that request (503, a drop)
+ * must not ask again after the backoff (before: the request was queued
+ * again and went out to the backend after the close). */
+static void test_close_during_a_provider_request_asks_nothing_more(void)
+{
+  static char tok[256];
+  char ans[400];
+  int nev;
+  for (int drop = 0; drop < 2; drop++) {
+    snprintf(tok, sizeof tok, "%s", jwt_of("{\"exp\":1761820120,\"iat\":1761820000}")); /* lives 120 s */
+    w_init(&W, NULL);
+    W.cfg.backoff.stall_ms = 600000;
+    backend_world();
+    w_step(&W);
+    CHECK_EQ_INT(tc_chat_preload(&W.chat), TC_OK);
+    w_step(&W);
+    w_take_req(&W);
+    CHECK(starts(W.req_text, "POST /api/chat/start"));
+    snprintf(ans, sizeof ans, "{\"publicAccessToken\":\"%s\"}", tok);
+    fake_reply(&W.req, json_resp(200, ans));
+    w_step(&W);
+    CHECK(tc_chat_session(&W.chat).has_token);
+    w_turn(&W, 0);
+    w_take_out(&W);
+    scn_out_streams();
+    w_advance(&W, 60000); /* the refresh is due: its request goes out */
+    w_take_req(&W);
+    CHECK(starts(W.req_text, "POST /api/chat/token"));
+    feed_control(0, "[[\"trigger-control\",\"session-closed\"],[\"session-closed-reason\",\"done\"]]");
+    CHECK_EQ_INT(tc_chat_state(&W.chat), TC_CHAT_CLOSED);
+    nev = W.nev;
+    if (drop) {
+      W.req.fail_after = TC_ERR_NET_RESET;
+    } else {
+      fake_reply(&W.req, json_resp(503, "{}"));
+    }
+    w_step(&W);
+    W.req.fail_after = TC_OK;
+    {
+      int opens = W.req.opens;
+      for (int i = 0; i < 12; i++) w_advance(&W, 5000);
+      w_take_req(&W);
+      CHECK_EQ_STR(W.req_text, "");
+      CHECK_EQ_INT(W.req.opens, opens);
+      CHECK_EQ_INT(tc_chat_next_deadline(&W.chat), UINT64_MAX);
+      CHECK_EQ_INT(W.nev, nev); /* withdrawn: no AUTH_FAILED after the close */
+      CHECK_EQ_INT(tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2)), TC_ERR_STATE);
+    }
+  }
+}
+
 int main(void)
 {
+  RUN(test_close_during_a_provider_request_asks_nothing_more);
   RUN(test_store_reading_back_garbage);
   RUN(test_restore_into_a_used_chat_replaces_its_state);
   RUN(test_404_while_a_refresh_is_out_still_restarts_the_session);
