@@ -4,6 +4,7 @@
  * after deinit, the wall clock set wrong, records corrupt, truncated, of the
  * previous or a later version, restores into a chat that has state.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -385,8 +386,94 @@ static void test_close_during_a_provider_request_asks_nothing_more(void)
   }
 }
 
+/* A record of version 2 (the previous one: no pend_hash, gate_seq,
+ * pend_part; its token began where pend_hash is now), as that firmware
+ * wrote it: it restores with its long delta's progress (frag_seq,
+ * frag_shown), no unfinished send and no gate, and resumes its streaming
+ * turn; damaged or cut it is absent. */
+static size_t v2_image(uint8_t *img)
+{
+  const size_t tok_off = offsetof(tc_session_rec_t, pend_hash);
+  const uint32_t sizes[] = { TC_CHAT_REASON_MAX, TC_CHAT_MSGID_MAX, TC_CHAT_TOOLS_MAX, TC_CHAT_TOOL_ID_MAX,
+                             TC_CHAT_TOOL_NAME_MAX, TC_CHAT_TOKEN_MAX, (uint32_t)tok_off, 0x01020304u };
+  tc_session_rec_t r;
+  uint32_t crc;
+  size_t tl = strlen(TOK1);
+  memset(&r, 0, sizeof r);
+  memcpy(r.magic, "TCS\002", 4);
+  r.flags = TC_SESS_F_CURSOR | TC_SESS_F_IN_SEQ | TC_SESS_F_STREAM_SET | TC_SESS_F_STREAMING | TC_SESS_F_SHOWN;
+  r.msgid_len = 3;
+  r.token_len = (uint16_t)tl;
+  r.slots = (uint16_t)tc_crc32(0, sizes, sizeof sizes);
+  r.chat_hash = tc_crc32(0, "c1", 2);
+  r.cursor = 5;
+  r.in_seq = 1;
+  r.shown = 6;
+  memcpy(r.msgid, "m_1", 3);
+  r.frag_seq = 7;
+  r.frag_shown = 3;
+  memcpy(img, &r, tok_off);
+  memcpy(img + tok_off, TOK1, tl);
+  crc = tc_crc32(0, img, tok_off + tl);
+  memcpy(img + tok_off + tl, &crc, 4);
+  return tok_off + tl + 4;
+}
+
+static void test_version2_record_restores(void)
+{
+  static uint8_t img[sizeof(tc_session_rec_t)];
+  size_t n = v2_image(img);
+  tc_chat_session_t v;
+  w_init(&W, "c1");
+  w_step(&W);
+  snprintf(W.kv.key, sizeof W.kv.key, "tcs8829dfd9"); /* in the store, as that firmware left it */
+  memcpy(W.kv.val, img, n);
+  W.kv.len = n;
+  W.kv.has = true;
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, NULL, 0), TC_OK);
+  v = tc_chat_session(&W.chat);
+  CHECK(v.has_token && v.has_cursor && v.has_in_seq && v.has_shown && v.streaming == 1);
+  CHECK_EQ_INT(v.cursor, 5);
+  CHECK_EQ_INT(v.in_seq, 1);
+  CHECK_EQ_INT(v.shown, 6);
+  CHECK_EQ_MEM(v.message_id.ptr, v.message_id.len, "m_1");
+  CHECK_EQ_INT(W.chat.sess.frag_seq, 7);
+  CHECK_EQ_INT(W.chat.sess.frag_shown, 3);
+  CHECK_EQ_INT(W.chat.sess.pend_hash, 0);
+  CHECK(!W.chat.gate);
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  CHECK_EQ_STR(w_header(&W, "Last-Event-ID"), "5");
+  CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK1);
+  CHECK(!w_has(&W, "X-Peek-Settled"));
+  scn_out_streams();
+  feed_data(6, DELTA("x"), "f1");
+  CHECK(w_last(&W, TC_CHAT_EV_TEXT)->replayed);
+  feed_control(8, "[[\"trigger-control\",\"turn-complete\"],[\"session-in-event-id\",\"1\"]]");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  /* written back as the current version, which restores */
+  CHECK(W.kv.len != n && memcmp(W.kv.val, "TCS\003", 4) == 0);
+  scn_reboot();
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, NULL, 0), TC_OK);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).cursor, 8);
+  CHECK_EQ_INT(tc_chat_session(&W.chat).streaming, 0);
+  /* damaged or cut: absent */
+  for (size_t i = 0; i < n; i += 3) {
+    img[i] ^= 0x10;
+    w_init(&W, "c1");
+    CHECK_EQ_INT(tc_chat_restore(&W.chat, img, n), TC_ERR_KV_CORRUPT);
+    img[i] ^= 0x10;
+  }
+  w_init(&W, "c1");
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, img, n - 1), TC_ERR_KV_CORRUPT);
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, img, n + 1), TC_ERR_KV_CORRUPT);
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, img, n), TC_OK);
+}
+
 int main(void)
 {
+  RUN(test_version2_record_restores);
   RUN(test_close_during_a_provider_request_asks_nothing_more);
   RUN(test_store_reading_back_garbage);
   RUN(test_restore_into_a_used_chat_replaces_its_state);
