@@ -68,8 +68,10 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src)
   /* Terminal (§2.4): no reconnect, no refresh, no request after this. A
    * body being read stays (the record that closed the session may be in
    * it, its parser running); .out waiting to reconnect, or for a token,
-   * ends; a token request not yet sent is dropped, a question to the app
-   * withdrawn (its answer is TC_ERR_STATE, its timeout gone), and the send
+   * ends; a token request not yet sent is dropped (one under way ends
+   * with its answer, without a retry or an event: chat_provider.c), a
+   * question to the app withdrawn (its answer is TC_ERR_STATE, its
+   * timeout gone), and the send
    * waiting for either fails (a send waiting to retry fails when due,
    * unsent). */
   if (c->out.phase != O_BODY) chat_out_close(c);
@@ -243,6 +245,7 @@ tc_err_t tc_chat_restore(tc_chat_t *c, const void *rec, size_t len)
   c->has_cursor = c->has_in_seq = c->has_shown = c->closed = c->gate = c->abandoned = c->late = c->mid_turn = false;
   c->streaming = -1;
   c->refresh_at = c->token_end = 0;
+  c->last_send_at = 0; /* (a turn replayed from the record was not sent by this run) */
   c->out.frag_shown = 0;
   if (rec != NULL) {
     if (len > sizeof c->sess) err = TC_ERR_KV_CORRUPT;
@@ -368,8 +371,9 @@ void tc_chat_deinit(tc_chat_t *c)
 void tc_chat_set_unix_time(tc_chat_t *c, uint64_t now_ms, uint64_t unix_ms)
 {
   int64_t was = c->unix_offset, d;
-  c->unix_offset = (int64_t)unix_ms - (int64_t)now_ms;
-  d = was == INT64_MIN ? INT64_MAX : c->unix_offset - was;
+  if (unix_ms > INT64_MAX) return; /* no time to count with (an RTC read as garbage) */
+  c->unix_offset = (int64_t)(unix_ms - now_ms); /* (unsigned: no overflow, whatever now_ms) */
+  d = was == INT64_MIN ? INT64_MAX : (int64_t)((uint64_t)c->unix_offset - (uint64_t)was);
   /* the token's refresh was planned without the clock (a restored token
    * counted as new) or with another: plan it from its exp now */
   if ((d > 1000 || d < -1000) && c->sess.token_len > 0) chat_plan_refresh(c, false);

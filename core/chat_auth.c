@@ -41,9 +41,10 @@ void chat_plan_refresh(tc_chat_t *c, bool fresh)
    * without overflowing the arithmetic */
   if (exp_s > INT64_MAX / 4000) exp_s = INT64_MAX / 4000;
   life = iat_s > 0 && exp_s > iat_s;
-  /* no wall clock, or one set wrong: the lifetime counts from now (as if
-   * now were iat) */
-  if (c->unix_offset == INT64_MIN || (life && (now_s < iat_s - 300 || (fresh && now_s >= exp_s)))) {
+  /* no wall clock (or one run past INT64_MAX ms), or one set wrong: the
+   * lifetime counts from now (as if now were iat); a token without one (no
+   * iat) waits for its 401 */
+  if (c->unix_offset == INT64_MIN || from_ms < 0 || (life && now_s < iat_s - 300) || (fresh && now_s >= exp_s)) {
     if (!life) return;
     from_ms = iat_s * 1000;
   }
@@ -126,9 +127,17 @@ tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok
   bool recreate = c->auth.recreate, fresh = c->sess.token_len == 0;
   /* nobody waits (no send in S_AUTH, no .out in O_AUTH) while a token is
    * held: a proactive refresh (a preload starts only without a token) */
-  bool spare = !fresh && c->send_step != S_AUTH && c->out.phase != O_AUTH;
+  bool spare = !fresh && c->send_step != S_AUTH && c->out.phase != O_AUTH, start_after = c->start_after;
   if (err == TC_OK) err = chat_adopt_token(c, tok.ptr, tok.len);
   memset(&c->auth, 0, sizeof c->auth);
+  c->start_after = false;
+  if (start_after && err == TC_OK && !c->closed) {
+    /* a token does not bring a gone session back (§6.3: a 404 on an append
+     * re-runs startSession): the send waits for the start, asked now */
+    c->auth.recreate = recreate;
+    chat_need_auth(c, true);
+    return err;
+  }
   if (err == TC_OK && kind == AUTH_START) {
     if (pending) chat_emit_simple(c, TC_CHAT_EV_RUN_PENDING_VERSION, TC_CHAT_SRC_START, TC_OK, 0);
     if (recreate) chat_out_open(c, false, true); /* a watcher follows the new session from its start */
@@ -149,7 +158,12 @@ tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok
 void chat_need_auth(tc_chat_t *c, bool start)
 {
   const tc_chat_config_t *g = c->cfg;
-  if (c->auth.want != AUTH_NONE) return; /* asked already: its answer serves every waiter */
+  if (c->auth.want != AUTH_NONE) { /* asked already: its answer serves every waiter */
+    /* but a start (a 404 repair) is asked after a token question */
+    if (start && c->auth.want == AUTH_TOKEN && chat_can(c, true)) c->start_after = true;
+    return;
+  }
+  c->start_after = false;
   if (c->closed) { /* terminal: nobody is asked (a 401 on an append in flight at the close) */
     chat_send_auth_done(c, TC_ERR_SESSION_CLOSED, 0);
     chat_out_auth_done(c, TC_ERR_SESSION_CLOSED);

@@ -174,7 +174,9 @@ void chat_mark_closed(tc_chat_t *c, tc_slice_t reason, tc_chat_source_t src);
 tc_err_t chat_adopt_token(tc_chat_t *c, const char *tok, size_t len);
 void chat_end_turn(tc_chat_t *c);   /* clears isStreaming, turn start; persists */
 /* Asks for a session start (start) or a token, unless a question is out;
- * the answer goes to whoever waits in S_AUTH / O_AUTH (chat_auth_finish). */
+ * the answer goes to whoever waits in S_AUTH / O_AUTH (chat_auth_finish).
+ * A start wanted while a token question is out is asked once that is
+ * answered (a token does not bring a gone session back). */
 void chat_need_auth(tc_chat_t *c, bool start);
 void chat_track_chunk(tc_chat_t *c, const tc_chunk_t *ch);
 void chat_emit_simple(tc_chat_t *c, tc_chat_event_type_t type, tc_chat_source_t src, tc_err_t err, int status);

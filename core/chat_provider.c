@@ -125,6 +125,10 @@ static void provider_done(tc_chat_t *c, tc_err_t err, int status)
 {
   tc_slice_t tok = TC_SLICE_NULL;
   bool pending = false;
+  if (c->closed) { /* closed while it ran: withdrawn (chat_mark_closed), nothing more is asked or told */
+    memset(&c->auth, 0, sizeof c->auth);
+    return;
+  }
   if ((err != TC_OK || status == 408 || status == 429 || status >= 500) && provider_retry(c)) return;
   if (err == TC_OK) {
     if (status >= 200 && status < 300) err = auth_answer(c, &tok, &pending);

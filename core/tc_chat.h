@@ -34,7 +34,9 @@
  * it a 429 waits Retry-After (or the backoff) and the proactive refresh uses
  * the token's lifetime (exp - iat) counted from when it arrived (so does it
  * when the clock lies outside the token's [iat - 5 min, exp): a clock set
- * wrong must not make every fresh token look expired). A 429 never
+ * wrong must not make every fresh token look expired; a fresh token with no
+ * iat and a clock at or past its exp gets no proactive refresh, its 401
+ * asks). A 429 never
  * waits less than the backoff (a reset in the past, Retry-After: 0); one
  * asking for more than 60 s fails the send at once (TC_ERR_RATE_LIMITED,
  * status 429) rather than holding the chat busy that long.
@@ -538,6 +540,8 @@ struct tc_chat {
   bool dirty;                  /* state changed: persist at the end of the step */
   /* stop gate (§6.7) */
   bool gate;                   /* skipToTurnComplete */
+  bool start_after;            /* a 404 repair came while a token question was
+                                * out: the session start is asked after it */
 
   /* session start / token refresh */
   struct {
@@ -671,7 +675,8 @@ tc_chat_session_t tc_chat_session(const tc_chat_t *chat);
 /* Tells the chat that now_ms corresponds to unix_ms (wall clock). The first
  * time (or when the clock moved by more than a second) the token held is
  * planned for refresh from its exp: a restored token, whose age was unknown,
- * is refreshed at once if it has expired. */
+ * is refreshed at once if it has expired. A unix_ms above INT64_MAX (an RTC
+ * read as garbage) is no time: the call changes nothing. */
 void tc_chat_set_unix_time(tc_chat_t *chat, uint64_t now_ms, uint64_t unix_ms);
 
 /* ------------------------------------------------------------ operations */
