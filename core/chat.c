@@ -225,7 +225,8 @@ static bool str_ok(const char *s, size_t cap, bool name)
 
 static bool record_ok(const tc_session_rec_t *s)
 {
-  if (!chat_chars_ok(s->token, s->token_len, false)) return false;
+  /* (no record without a token: chat_persist never writes one) */
+  if (s->token_len == 0 || !chat_chars_ok(s->token, s->token_len, false)) return false;
   for (int i = 0; i < TC_CHAT_TOOLS_MAX; i++) {
     const tc_chat_tool_t *t = &s->tools[i];
     if (!str_ok(t->call_id, sizeof t->call_id, false) || !str_ok(t->approval_id, sizeof t->approval_id, false) ||

@@ -729,7 +729,9 @@ void tc_chat_clear_stop_gate(tc_chat_t *chat);
 tc_err_t tc_chat_send_close(tc_chat_t *chat);
 
 /* Loads the persisted record (from cfg->kv, or `rec`/`len` when rec is not
- * NULL). A corrupt or foreign record counts as absent: TC_ERR_KV_CORRUPT;
+ * NULL). A corrupt or foreign record, or one the chat would never write (no
+ * token, a token or tool slot it would not accept), counts as absent:
+ * TC_ERR_KV_CORRUPT;
  * TC_ERR_KV_NOT_FOUND when there is none; a store error as the store gave it.
  * On any error the chat is fresh. TC_ERR_BUSY (and nothing changed) while
  * work is under way: a send, a session start or token request, or .out open. */

@@ -471,8 +471,36 @@ static void test_version2_record_restores(void)
   CHECK_EQ_INT(tc_chat_restore(&W.chat, img, n), TC_OK);
 }
 
+/* A record with a right checksum but no token: the chat never writes one
+ * (no record without a token, chat_persist), so by the restore contract it
+ * counts as absent (TC_ERR_KV_CORRUPT), like a record holding a token the
+ * chat would not accept. Before: restored as TC_OK with no session, the
+ * stored cursor and isStreaming taken as the chat's. */
+static void test_record_without_a_token_is_absent(void)
+{
+  static tc_session_rec_t r;
+  size_t n;
+  memset(&r, 0, sizeof r);
+  r.flags = TC_SESS_F_CURSOR | TC_SESS_F_STREAM_SET | TC_SESS_F_STREAMING;
+  r.cursor = 7;
+  n = tc_session_seal(&r, tc_crc32(0, "c1", 2));
+  w_init(&W, NULL);
+  CHECK_EQ_INT(scn_init_chat(), TC_OK);
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, &r, n), TC_ERR_KV_CORRUPT);
+  CHECK(!tc_chat_session(&W.chat).has_cursor);
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_ERR_NO_SESSION);
+  /* the same record with a token restores */
+  r.token_len = (uint16_t)strlen(TOK1);
+  memcpy(r.token, TOK1, r.token_len);
+  n = tc_session_seal(&r, tc_crc32(0, "c1", 2));
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, &r, n), TC_OK);
+  CHECK(tc_chat_session(&W.chat).has_cursor && tc_chat_session(&W.chat).cursor == 7);
+}
+
 int main(void)
 {
+  RUN(test_record_without_a_token_is_absent);
   RUN(test_version2_record_restores);
   RUN(test_close_during_a_provider_request_asks_nothing_more);
   RUN(test_store_reading_back_garbage);
