@@ -362,6 +362,9 @@ static void part_id(tc_chat_t *c, const chat_payload_t *p)
 {
   uint8_t head[4] = { p->source, p->msg, p->tool, p->approved };
   uint32_t h = tc_crc32(0, head, sizeof head);
+  /* a tool answer's content includes which call it answers (the slot's
+   * ids, zero-padded: the slot index alone is reused by later calls) */
+  if (p->msg >= MSG_APPROVAL) h = tc_crc32(h, &c->sess.tools[p->tool], sizeof c->sess.tools[p->tool]);
   if (p->content.len) h = tc_crc32(h, p->content.ptr, p->content.len);
   h = tc_crc32(h, "\0", 1); /* (content "ab" + metadata "c" is not "a" + "bc") */
   if (p->metadata.len) h = tc_crc32(h, p->metadata.ptr, p->metadata.len);

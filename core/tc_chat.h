@@ -681,7 +681,8 @@ tc_err_t tc_chat_preload(tc_chat_t *chat);
  * cut, or one that ended in MESSAGE_SEND_FAILED after attempts that may have
  * reached the server, leaves its X-Part-Id in the record (written before its
  * first attempt goes out). Every send (of any kind) of the same content
- * (kind, text or JSON, metadata) reuses it, so within the server's dedupe
+ * (kind, text or JSON, metadata; a tool answer's also the tool call it
+ * answers) reuses it, so within the server's dedupe
  * window (5 minutes, protocol.md §2.4) a copy that did arrive is not a second
  * message (4.8.3 gives each send a new one). After a MESSAGE_SENT the same
  * content is a new message again. */

@@ -1,0 +1,100 @@
+/*
+ * test_review9_req.c — session 9's fresh-eyes review of the request side
+ * (chat_send.c, chat_req.c, chat_conn.c): each test proves one finding (it
+ * failed before its fix) or pins a contract checked on the way.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "chat_fake.c"
+#include "chat_scn.c"
+#include "tc_test.h"
+
+/* The X-Part-Id of the append just taken (static copy). */
+static const char *part_of_last_append(void)
+{
+  static char id[64];
+  snprintf(id, sizeof id, "%s", w_header(&W, "X-Part-Id"));
+  return id;
+}
+
+/* Answers every attempt of the send under way with 503 until it gives up
+ * (MESSAGE_SEND_FAILED); *part gets its X-Part-Id. */
+static void fail_send_with_503s(char part[64])
+{
+  int tries = 0, failed = w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED);
+  while (w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED) == failed && tries++ < 20) {
+    w_step(&W);
+    if (W.req.sent_len) {
+      w_take_req(&W);
+      snprintf(part, 64, "%s", part_of_last_append());
+      fake_reply(&W.req, json_resp(503, "{\"ok\":false}"));
+    }
+    w_advance(&W, 5000);
+  }
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), failed + 1);
+}
+
+/* The agent asks three approvals in one assistant message (parallel tool
+ * calls; the chat remembers TC_CHAT_TOOLS_MAX = 2, so the third takes the
+ * first one's slot). The first approval's send fails after attempts that
+ * may have reached the server: its part id stays in the record for a
+ * resend of the same answer. The third approval is another answer (another
+ * approval id and tool call in its body): it must not go out under the
+ * first one's X-Part-Id, or the server's dedupe (5 minutes, by part id)
+ * drops it as a copy of the first when that one did arrive, and the agent
+ * waits for ever for an approval the app saw sent (MESSAGE_SENT). */
+static void test_other_approval_same_slot_gets_a_new_part_id(void)
+{
+  sse_b_t s;
+  char first[64] = "", third[64];
+  streaming_turn(0);
+  sse_begin(&s);
+  sse_data(&s, 1, "{\"type\":\"start\",\"messageId\":\"asst_1\"}", "a1");
+  sse_data(&s, 2, "{\"type\":\"tool-input-start\",\"toolCallId\":\"call_1\",\"toolName\":\"sendEmail\"}", "a2");
+  sse_data(&s, 3, "{\"type\":\"tool-approval-request\",\"approvalId\":\"appr_1\",\"toolCallId\":\"call_1\"}", "a3");
+  sse_data(&s, 4, "{\"type\":\"tool-input-start\",\"toolCallId\":\"call_2\",\"toolName\":\"sendEmail\"}", "a4");
+  sse_data(&s, 5, "{\"type\":\"tool-approval-request\",\"approvalId\":\"appr_2\",\"toolCallId\":\"call_2\"}", "a5");
+  scn_feed_batch(&s);
+  CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "appr_1", true, NULL), TC_OK);
+  fail_send_with_503s(first);
+  CHECK_EQ_INT(strlen(first), 36);
+  sse_begin(&s);
+  sse_data(&s, 6, "{\"type\":\"tool-input-start\",\"toolCallId\":\"call_3\",\"toolName\":\"sendEmail\"}", "a6");
+  sse_data(&s, 7, "{\"type\":\"tool-approval-request\",\"approvalId\":\"appr_3\",\"toolCallId\":\"call_3\"}", "a7");
+  scn_feed_batch(&s);
+  CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "appr_3", true, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(w_has(&W, "\"approval\":{\"id\":\"appr_3\",\"approved\":true}"));
+  snprintf(third, sizeof third, "%s", part_of_last_append());
+  CHECK_EQ_INT(strlen(third), 36);
+  CHECK(strcmp(third, first) != 0);
+}
+
+/* The other side of the same rule: the same approval answered again after
+ * a failed send is the same content, and reuses the part id. */
+static void test_same_approval_again_keeps_the_part_id(void)
+{
+  sse_b_t s;
+  char first[64] = "";
+  streaming_turn(0);
+  sse_begin(&s);
+  sse_data(&s, 1, "{\"type\":\"start\",\"messageId\":\"asst_1\"}", "a1");
+  sse_data(&s, 2, "{\"type\":\"tool-input-start\",\"toolCallId\":\"call_1\",\"toolName\":\"sendEmail\"}", "a2");
+  sse_data(&s, 3, "{\"type\":\"tool-approval-request\",\"approvalId\":\"appr_1\",\"toolCallId\":\"call_1\"}", "a3");
+  scn_feed_batch(&s);
+  CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "appr_1", false, "no"), TC_OK);
+  fail_send_with_503s(first);
+  CHECK_EQ_INT(tc_chat_answer_approval(&W.chat, "appr_1", false, "no"), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK_EQ_STR(part_of_last_append(), first);
+}
+
+int main(void)
+{
+  RUN(test_same_approval_again_keeps_the_part_id);
+  RUN(test_other_approval_same_slot_gets_a_new_part_id);
+  return tc_test_finish("review9_req");
+}
