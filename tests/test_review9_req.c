@@ -92,8 +92,49 @@ static void test_same_approval_again_keeps_the_part_id(void)
   CHECK_EQ_STR(part_of_last_append(), first);
 }
 
+/* §6.3: a 404 on an append starts the session again and retries once.
+ * Here the 404 comes while a token question is already out (.out got a
+ * 401 and asked access_token): that question's answer is a token for the
+ * gone session, not a new session. The append retried with it meets the
+ * same 404; the session must then be started (4.8.3's recreateSession
+ * always calls startSession), not the send failed with TC_ERR_NOT_FOUND. */
+static void test_404_while_token_question_out_still_starts_the_session(void)
+{
+  streaming_turn(0);
+  feed_data(1, DELTA("a"), "e1");
+  W.out.fail_after = TC_ERR_NET_RESET;
+  w_step(&W);
+  w_advance(&W, 1000);
+  fake_reply(&W.out, json_resp(401, "{}"));
+  w_step(&W);
+  CHECK_EQ_INT(W.tokens, 1); /* asked, not answered yet */
+  CHECK_EQ_INT(W.starts, 1);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "again", 5, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  fake_reply(&W.req, json_resp(404, "{\"error\":\"Resource not found\"}"));
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_provide_token(&W.chat, TOK2, strlen(TOK2)), TC_OK);
+  w_step(&W);
+  if (W.req.sent_len) { /* the append retried with the refreshed token */
+    w_take_req(&W);
+    fake_reply(&W.req, json_resp(404, "{\"error\":\"Resource not found\"}"));
+    w_step(&W);
+  }
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
+  CHECK_EQ_INT(W.starts, 2); /* the session is started again */
+  CHECK_EQ_INT(tc_chat_provide_session(&W.chat, TOK1, strlen(TOK1), false), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  w_append_ok(&W, 0);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 2);
+}
+
 int main(void)
 {
+  RUN(test_404_while_token_question_out_still_starts_the_session);
   RUN(test_same_approval_again_keeps_the_part_id);
   RUN(test_other_approval_same_slot_gets_a_new_part_id);
   return tc_test_finish("review9_req");
