@@ -330,8 +330,21 @@ bool chat_rq_step(tc_chat_t *c)
     /* (a finished exchange closed the connection unless it may be reused) */
     status = err == TC_OK && tc_http_resp_headers_done(&c->rc.resp) ? c->rc.resp.status : 0;
     /* rc carries the append (S_RUNNING) or else the provider's request (AP_RUNNING) */
-    if (c->send_step == S_RUNNING) append_done(c, err, status);
-    else c->cfg->auth->done(c, err, status);
+    if (c->send_step != S_RUNNING) {
+      c->cfg->auth->done(c, err, status);
+      return true;
+    }
+    /* A 2xx status line whose header lines the buffer cannot hold (a long
+     * body leaves them less than TC_HTTP_LINE_MAX): the server made the
+     * append; a success without its answer, as a garbled 2xx answer is (a
+     * retry would meet the same lines). (The last status line read: a 1xx
+     * never is 2xx.) */
+    if ((err == TC_ERR_HTTP_HEADER_TOO_LONG || err == TC_ERR_HTTP_TOO_MANY_HEADERS) && c->rc.resp.status / 100 == 2) {
+      err = TC_OK;
+      status = c->rc.resp.status;
+      c->rq_overflow = true;
+    }
+    append_done(c, err, status);
     return true;
   }
   if (c->auth.phase == AP_QUEUED && chat_due(c, c->auth.at)) return c->cfg->auth->step(c);

@@ -159,7 +159,10 @@
  * or the start/refresh fails (AUTH_FAILED, TC_ERR_JSON_TOO_BIG) and so
  * does the send. With the defaults a 450-byte token fits behind every
  * message the buffer takes, a TC_CHAT_TOKEN_MAX one behind ~550 bytes of
- * plain text (TC_CHAT_AUTH_CALLBACK has no such limit). */
+ * plain text (TC_CHAT_AUTH_CALLBACK has no such limit).
+ * The answer's header lines get TC_HTTP_LINE_MAX, or less after a body over
+ * request - 1024 bytes (half of what is left): an append's 2xx with a
+ * longer header line (or too many) is still MESSAGE_SENT, without seq. */
 #ifndef TC_CHAT_REQUEST_MAX
 #define TC_CHAT_REQUEST_MAX 1536
 #endif
