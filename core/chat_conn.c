@@ -124,6 +124,9 @@ static chat_pump_t fail(tc_chat_conn_t *k, tc_err_t why, tc_err_t *err)
     k->reused = false;
     if ((why = conn_open(k)) == TC_OK) {
       exchange_begin(k);
+      /* pump again in this pass: nothing is written yet, and an open that
+       * connected at once brings no socket event to wait for */
+      k->more = true;
       return PUMP_BLOCKED;
     }
   }

@@ -509,7 +509,8 @@ typedef struct tc_chat_conn {
   bool reused;              /* this exchange went out on a kept-alive connection */
   bool got_bytes;           /* a response byte arrived */
   bool more;                /* the last pump stopped at its read bound: bytes
-                             * may wait below that no socket event announces */
+                             * may wait below that no socket event announces
+                             * (or reopened for a resend: nothing written yet) */
   bool tls;                 /* where it is open (to reopen for a resend): */
   uint8_t seg_cur;          /* the segment being sent */
   uint8_t seg_n;            /* segments queued (a byte within Thumb's 2-byte reach) */

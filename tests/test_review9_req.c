@@ -232,8 +232,34 @@ static void test_long_message_200_with_a_long_header_line_is_sent(void)
   CHECK(starts(W.req_text, "GET /realtime/v1/sessions/c1/out ")); /* its answer is read */
 }
 
+/* The server closed the kept-alive connection as the next append went out
+ * on it: the append is sent again on a fresh connection, in the same pass
+ * of the loop. Before, the fresh connection was opened and nothing written
+ * until the next tc_chat_step, while next_deadline said the request's
+ * timeout (30 s): a loop that sleeps until a socket is readable or that
+ * deadline (a transport whose open connects at once, as the port contract
+ * allows, gives no other event; a TLS server waits for the ClientHello)
+ * sat 30 s, then timed the append out. */
+static void test_resend_on_fresh_connection_goes_out_in_the_same_pass(void)
+{
+  first_turn_done();
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "again", 5, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(w_has(&W, "\"text\":\"again\"")); /* out on the kept-alive connection */
+  fake_eof(&W.req);                         /* which the server had closed */
+  w_step(&W);                               /* one pass: reads the close, reopens, sends */
+  CHECK_EQ_INT(W.req.opens, 2);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  CHECK(w_has(&W, "\"text\":\"again\""));
+  w_append_ok(&W, 1);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 1);
+}
+
 int main(void)
 {
+  RUN(test_resend_on_fresh_connection_goes_out_in_the_same_pass);
   RUN(test_long_message_200_with_a_long_header_line_is_sent);
   RUN(test_body_filling_the_buffer_answered_in_one_byte_pieces);
   RUN(test_close_delimited_answer_then_fresh_connection);
