@@ -110,7 +110,8 @@ tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *
   if (p->source == TC_CHAT_SRC_REGENERATE && tc_slice_present(p->content)) chat_put(b, ",\"messageId\":%j", p->content);
   if (p->msg >= MSG_APPROVAL) chat_put(b, ",\"messageId\":%j", msgid);
   if (p->source == TC_CHAT_SRC_ACTION) chat_put(b, ",\"action\":%r", p->content);
-  if (cd != NULL || tc_slice_present(p->metadata)) {
+  /* (close: none, as 4.8.3's AgentChat.close() sends it, §4.7) */
+  if (p->source != TC_CHAT_SRC_CLOSE && (cd != NULL || tc_slice_present(p->metadata))) {
     /* "{}" rather than TC_SLICE_NULL for an absent side: json_str.c's
      * check_object does pointer arithmetic on a NULL slice (reported). */
     tc_slice_t none = { "{}", 2 };

@@ -349,7 +349,7 @@ typedef struct tc_chat_config {
   const char *in_url;        /* base for .in/append when not NULL (e.g. an edge proxy) */
   const char *out_url;       /* base for .out when not NULL */
   const char *task_id;       /* the chat.agent task id (required for starting sessions) */
-  const char *client_data;   /* JSON object merged into every append's metadata, or NULL */
+  const char *client_data;   /* JSON object merged into every append's metadata (not close's), or NULL */
   const tc_chat_header_t *headers;   /* extra headers on every .in/.out request */
   size_t header_count;
   tc_err_t (*request_hook)(void *user, tc_chat_t *chat, tc_chat_request_t *r); /* may be NULL */
@@ -719,7 +719,9 @@ tc_err_t tc_chat_add_tool_output(tc_chat_t *chat, const char *tool_call_id, cons
 tc_err_t tc_chat_stop(tc_chat_t *chat);
 /* Disarms the stop gate (clearSupersedeGate). */
 void tc_chat_clear_stop_gate(tc_chat_t *chat);
-/* Asks the agent to close the conversation (trigger "close", AgentChat). */
+/* Asks the agent to close the conversation (trigger "close", AgentChat):
+ * {"kind":"message","payload":{"chatId","trigger":"close"}}, without
+ * cfg->client_data (as AgentChat.close() sends it, §4.7). */
 tc_err_t tc_chat_send_close(tc_chat_t *chat);
 
 /* Loads the persisted record (from cfg->kv, or `rec`/`len` when rec is not

@@ -257,8 +257,31 @@ static void test_resend_on_fresh_connection_goes_out_in_the_same_pass(void)
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 1);
 }
 
+/* §4.7: close is {"kind":"message","payload":{"chatId","trigger":"close"}}
+ * and nothing else (4.8.3 AgentChat.close() sends no metadata, although
+ * its other sends carry clientData). cfg->client_data went into it. */
+static void test_close_body_carries_no_client_data(void)
+{
+  w_init(&W, NULL);
+  W.cfg.client_data = "{\"userId\":\"u1\"}";
+  CHECK_EQ_INT(scn_init_chat(), TC_OK);
+  w_session(&W);
+  CHECK_EQ_INT(tc_chat_send_close(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(w_has(&W, "\r\n\r\n{\"kind\":\"message\",\"payload\":{\"chatId\":\"c1\",\"trigger\":\"close\"}}"));
+  w_append_ok(&W, 1);
+  /* the other kinds do carry it (§4.1-§4.3) */
+  CHECK_EQ_INT(tc_chat_send_action(&W.chat, "{\"type\":\"undo\"}", 15, "{\"a\":1}"), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(w_has(&W, "\r\n\r\n{\"kind\":\"message\",\"payload\":{\"chatId\":\"c1\",\"trigger\":\"action\","
+                  "\"action\":{\"type\":\"undo\"},\"metadata\":{\"userId\":\"u1\",\"a\":1}}}"));
+}
+
 int main(void)
 {
+  RUN(test_close_body_carries_no_client_data);
   RUN(test_resend_on_fresh_connection_goes_out_in_the_same_pass);
   RUN(test_long_message_200_with_a_long_header_line_is_sent);
   RUN(test_body_filling_the_buffer_answered_in_one_byte_pieces);
