@@ -279,8 +279,107 @@ static void test_close_body_carries_no_client_data(void)
                   "\"action\":{\"type\":\"undo\"},\"metadata\":{\"userId\":\"u1\",\"a\":1}}}"));
 }
 
+/* ---- operations from inside the event callback */
+
+static tc_chat_event_type_t g_on;   /* the event that triggers the call */
+static int g_what;                  /* 1: send "next", 2: stop, 3: send "hi" again */
+static tc_err_t g_ret;
+static int g_calls;
+
+static void reentrant_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
+{
+  w_event(user, chat, ev);
+  if (ev->type != g_on || g_calls++) return;
+  if (g_what == 1) g_ret = tc_chat_send_text(chat, "next", 4, NULL);
+  else if (g_what == 2) g_ret = tc_chat_stop(chat);
+  else g_ret = tc_chat_send_text(chat, "hi", 2, NULL);
+}
+
+static void reentrant_world(tc_chat_event_type_t on, int what)
+{
+  first_turn_done();
+  g_on = on;
+  g_what = what;
+  g_ret = 1;
+  g_calls = 0;
+  W.cfg.on_event = reentrant_event;
+}
+
+/* MESSAGE_SENT's callback sends the next message: it goes out (the event
+ * carries a copy of the ended send; the request buffer is free). */
+static void test_send_from_message_sent_callback(void)
+{
+  char first[64];
+  reentrant_world(TC_CHAT_EV_MESSAGE_SENT, 1);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  snprintf(first, sizeof first, "%s", part_of_last_append());
+  w_append_ok(&W, 1);
+  CHECK_EQ_INT(g_ret, TC_OK);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  CHECK(w_has(&W, "\"text\":\"next\""));
+  CHECK(strcmp(part_of_last_append(), first) != 0);
+  w_append_ok(&W, 2);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 3);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 2);
+}
+
+/* MESSAGE_SEND_FAILED's callback sends the same message again: same part
+ * id (the record kept it), and it goes out. */
+static void test_resend_from_send_failed_callback(void)
+{
+  char first[64] = "";
+  reentrant_world(TC_CHAT_EV_MESSAGE_SEND_FAILED, 3);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  fail_send_with_503s(first);
+  CHECK_EQ_INT(g_ret, TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  CHECK_EQ_STR(part_of_last_append(), first);
+  w_append_ok(&W, 1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 2);
+}
+
+/* A stop from RUN_PENDING_VERSION's callback (the append's answer said
+ * pendingVersion, the send has not ended yet) is TC_ERR_BUSY, and the
+ * send still ends in one MESSAGE_SENT. */
+static void test_stop_from_pending_version_callback_is_busy(void)
+{
+  reentrant_world(TC_CHAT_EV_RUN_PENDING_VERSION, 2);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  fake_reply(&W.req, json_resp(200, "{\"ok\":true,\"seq\":4,\"pendingVersion\":true}"));
+  w_step(&W);
+  CHECK_EQ_INT(g_ret, TC_ERR_BUSY);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SENT), 2);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 0);
+}
+
+/* A send from SESSION_CLOSED's callback (the append's 409) is refused
+ * (TC_ERR_SESSION_CLOSED) and nothing goes out after it. */
+static void test_send_from_session_closed_callback_refused(void)
+{
+  reentrant_world(TC_CHAT_EV_SESSION_CLOSED, 1);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  fake_reply(&W.req, json_resp(409, "{\"ok\":false,\"code\":\"session_closed\",\"closedReason\":null}"));
+  w_step(&W);
+  CHECK_EQ_INT(g_ret, TC_ERR_SESSION_CLOSED);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 1);
+  w_advance(&W, 60000);
+  CHECK_EQ_INT(W.req.sent_len, 0);
+}
+
 int main(void)
 {
+  RUN(test_send_from_message_sent_callback);
+  RUN(test_resend_from_send_failed_callback);
+  RUN(test_stop_from_pending_version_callback_is_busy);
+  RUN(test_send_from_session_closed_callback_refused);
   RUN(test_close_body_carries_no_client_data);
   RUN(test_resend_on_fresh_connection_goes_out_in_the_same_pass);
   RUN(test_long_message_200_with_a_long_header_line_is_sent);
