@@ -334,12 +334,12 @@ bool chat_rq_step(tc_chat_t *c)
       c->cfg->auth->done(c, err, status);
       return true;
     }
-    /* A 2xx status line whose header lines the buffer cannot hold (a long
-     * body leaves them less than TC_HTTP_LINE_MAX): the server made the
-     * append; a success without its answer, as a garbled 2xx answer is (a
-     * retry would meet the same lines). (The last status line read: a 1xx
-     * never is 2xx.) */
-    if ((err == TC_ERR_HTTP_HEADER_TOO_LONG || err == TC_ERR_HTTP_TOO_MANY_HEADERS) && c->rc.resp.status / 100 == 2) {
+    /* A final status whose header lines the buffer cannot hold (a long
+     * body leaves them less than TC_HTTP_LINE_MAX; a retry would meet the
+     * same lines) stands, without its answer: a 2xx is a success without
+     * seq, as a garbled 2xx answer is; a 401 refreshes, a 5xx retries.
+     * (The last status line read: a 1xx's lines keep the error.) */
+    if ((err == TC_ERR_HTTP_HEADER_TOO_LONG || err == TC_ERR_HTTP_TOO_MANY_HEADERS) && c->rc.resp.status >= 200) {
       err = TC_OK;
       status = c->rc.resp.status;
       c->rq_overflow = true;

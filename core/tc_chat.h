@@ -161,8 +161,9 @@
  * message the buffer takes, a TC_CHAT_TOKEN_MAX one behind ~550 bytes of
  * plain text (TC_CHAT_AUTH_CALLBACK has no such limit).
  * The answer's header lines get TC_HTTP_LINE_MAX, or less after a body over
- * request - 1024 bytes (half of what is left): an append's 2xx with a
- * longer header line (or too many) is still MESSAGE_SENT, without seq. */
+ * request - 1024 bytes (half of what is left): an append's answer with a
+ * longer header line (or too many) keeps its status, unread (a 2xx is
+ * MESSAGE_SENT without seq, a 401 refreshes, a 5xx retries). */
 #ifndef TC_CHAT_REQUEST_MAX
 #define TC_CHAT_REQUEST_MAX 1536
 #endif

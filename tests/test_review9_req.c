@@ -374,8 +374,38 @@ static void test_send_from_session_closed_callback_refused(void)
   CHECK_EQ_INT(W.req.sent_len, 0);
 }
 
+/* The same long message answered 401 with a long header line (a
+ * WWW-Authenticate): the token is refreshed and the append retried (§6.3);
+ * before, the attempt failed on the line, was retried as a network failure
+ * until the budget ran out, and no refresh was asked. */
+static void test_long_message_401_with_a_long_header_line_refreshes(void)
+{
+  static char text[801], resp[1200];
+  char hdr[301];
+  first_turn_done();
+  memset(text, 'a', sizeof text - 1);
+  memset(hdr, 'r', sizeof hdr - 1);
+  hdr[sizeof hdr - 1] = '\0';
+  snprintf(resp, sizeof resp,
+           "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nWWW-Authenticate: Bearer %s\r\n"
+           "Content-Length: 2\r\n\r\n{}", hdr);
+  W.auto_token = TOK2;
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, text, strlen(text), NULL), TC_OK);
+  w_step(&W);
+  w_take_req(&W);
+  fake_reply(&W.req, resp);
+  w_step(&W);
+  CHECK_EQ_INT(W.tokens, 1);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  CHECK(w_has(&W, TOK2));
+  w_append_ok(&W, 3);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 3);
+}
+
 int main(void)
 {
+  RUN(test_long_message_401_with_a_long_header_line_refreshes);
   RUN(test_send_from_message_sent_callback);
   RUN(test_resend_from_send_failed_callback);
   RUN(test_stop_from_pending_version_callback_is_busy);
