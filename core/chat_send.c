@@ -238,10 +238,12 @@ static void send_retry(tc_chat_t *c, tc_err_t err, int status)
   const tc_http_resp_t *r = &c->rc.resp;
   uint32_t d;
   uint64_t w = 0;
-  if (++c->send.retries > or_default(c->cfg->backoff.send_retries, CHAT_SEND_RETRIES)) {
+  /* (compared before counting: a limit of 255 must not wrap the count) */
+  if (c->send.retries >= or_default(c->cfg->backoff.send_retries, CHAT_SEND_RETRIES)) {
     send_fail(c, err, status);
     return;
   }
+  c->send.retries++;
   /* the backoff is the least wait: a reset in the past (a skewed clock) or
    * Retry-After: 0 must not send the retries in one burst */
   d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries);

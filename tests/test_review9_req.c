@@ -403,8 +403,36 @@ static void test_long_message_401_with_a_long_header_line_refreshes(void)
   CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 3);
 }
 
+/* backoff.send_retries is a uint8_t: at its largest (255) an append is
+ * tried 256 times, then fails. Before, the count (a uint8_t too) wrapped
+ * to 0 at the 256th retry and the send never ended: every operation
+ * TC_ERR_BUSY for good. */
+static void test_send_retries_255_ends(void)
+{
+  int attempts = 0;
+  w_init(&W, NULL);
+  W.cfg.backoff.send_retries = 255;
+  W.cfg.backoff.max_ms = 1000;
+  CHECK_EQ_INT(scn_init_chat(), TC_OK);
+  w_session(&W);
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
+  for (int i = 0; i < 300 && w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED) == 0; i++) {
+    w_step(&W);
+    if (W.req.sent_len) {
+      attempts++;
+      w_take_req(&W);
+      fake_reply(&W.req, json_resp(503, "{}"));
+      w_step(&W);
+    }
+    w_advance(&W, 1000);
+  }
+  CHECK_EQ_INT(attempts, 256);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 1);
+}
+
 int main(void)
 {
+  RUN(test_send_retries_255_ends);
   RUN(test_long_message_401_with_a_long_header_line_refreshes);
   RUN(test_send_from_message_sent_callback);
   RUN(test_resend_from_send_failed_callback);
