@@ -515,12 +515,15 @@ typedef struct tc_chat_conn {
   bool tls;                 /* where it is open (to reopen for a resend): */
   uint8_t seg_cur;          /* the segment being sent */
   uint8_t seg_n;            /* segments queued (a byte within Thumb's 2-byte reach) */
+  uint8_t live_seg;         /* see live_len */
   uint16_t seg_off;         /* bytes of it already sent */
   uint16_t port;
   uint16_t host_len;
   const char *host;         /* points into the configured URL */
   uint32_t host_key, host_crc; /* which host:port:tls is open (keep-alive reuse, chat_conn.c) */
   uint32_t open_ms;         /* the transport's connect timeout (tc_chat_init) */
+  const uint16_t *live_len; /* seg[live_seg]'s length, read as it is sent (the session
+                             * token's: one adopted while it waits goes whole); NULL none */
   uint16_t seg_len[5];
   const char *seg[5];       /* the request, in order (kept whole for a resend) */
   tc_http_resp_t resp;      /* last: the fields above are the ones used most */

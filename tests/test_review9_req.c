@@ -430,8 +430,65 @@ static void test_send_retries_255_ends(void)
   CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 1);
 }
 
+/* ---- a token adopted while a request waits to be written */
+
+/* A request transport whose send says "still connecting" (0) while
+ * g_connecting is set (a TLS handshake under way). */
+static bool g_connecting;
+static int32_t slow_send(void *ctx, const uint8_t *buf, size_t len)
+{
+  return g_connecting ? 0 : fake_net_ops.send(ctx, buf, len);
+}
+static tc_transport_ops_t slow_ops;
+
+/* A token a third longer or shorter than TOK1 (JWT characters). */
+#define TOK_LONG TOK2 "LongerSignaturePart"
+#define TOK_SHORT "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE3NjE4MjcyMDB9.s"
+
+/* The steer's append is queued on a connection still handshaking when the
+ * turn-complete of the turn it steers carries a new token (§6.11 c). The
+ * Authorization header then goes out with one token, whole: the new one
+ * (it was adopted before a byte of the header was written). Before, the
+ * segment kept the old token's length over the new token's bytes: a
+ * longer token went out cut, a shorter one with the old one's tail. */
+static void token_adopted_while_connecting(const char *tok)
+{
+  tc_transport_t o = { &fake_net_ops, &W.out }, q = { &slow_ops, &W.req };
+  char want[1024];
+  slow_ops = fake_net_ops;
+  slow_ops.send = slow_send;
+  g_connecting = false;
+  w_init(&W, NULL);
+  CHECK_EQ_INT(tc_chat_init(&W.chat, &W.cfg, "c1", o, q, &W.bufs), TC_OK);
+  w_session(&W);
+  scn_next_turn_streams(0);
+  feed_data(1, DELTA("a"), "e1");
+  g_connecting = true;
+  CHECK_EQ_INT(tc_chat_steer_text(&W.chat, "x", 1, NULL), TC_OK);
+  w_step(&W);
+  CHECK_EQ_INT(W.req.sent_len, 0); /* queued, not written */
+  snprintf(want, sizeof want, "[[\"trigger-control\",\"turn-complete\"],[\"public-access-token\",\"%s\"],"
+           "[\"session-in-event-id\",\"0\"]]", tok);
+  feed_control(2, want);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TURN_COMPLETE), 1);
+  g_connecting = false;
+  w_step(&W);
+  w_take_req(&W);
+  CHECK(starts(W.req_text, "POST /realtime/v1/sessions/c1/in/append"));
+  snprintf(want, sizeof want, "Bearer %s", tok);
+  CHECK_EQ_STR(w_header(&W, "Authorization"), want);
+  CHECK(w_has(&W, "\r\n\r\n{\"kind\":\"message\"")); /* the body follows the blank line */
+  w_append_ok(&W, 1);
+  CHECK_EQ_INT(w_last(&W, TC_CHAT_EV_MESSAGE_SENT)->input_seq, 1);
+}
+
+static void test_longer_token_adopted_while_connecting(void) { token_adopted_while_connecting(TOK_LONG); }
+static void test_shorter_token_adopted_while_connecting(void) { token_adopted_while_connecting(TOK_SHORT); }
+
 int main(void)
 {
+  RUN(test_longer_token_adopted_while_connecting);
+  RUN(test_shorter_token_adopted_while_connecting);
   RUN(test_send_retries_255_ends);
   RUN(test_long_message_401_with_a_long_header_line_refreshes);
   RUN(test_send_from_message_sent_callback);
