@@ -485,8 +485,38 @@ static void token_adopted_while_connecting(const char *tok)
 static void test_longer_token_adopted_while_connecting(void) { token_adopted_while_connecting(TOK_LONG); }
 static void test_shorter_token_adopted_while_connecting(void) { token_adopted_while_connecting(TOK_SHORT); }
 
+/* The same bound for a built-in provider's request (BACKEND's session
+ * start, answered 503 every time): 256 attempts, then AUTH_FAILED and the
+ * send waiting for it fails. Before, the count wrapped and it was asked
+ * for ever. */
+static void test_provider_retries_255_ends(void)
+{
+  int attempts = 0;
+  w_init(&W, NULL);
+  W.cfg.backoff.send_retries = 255;
+  W.cfg.backoff.max_ms = 1000;
+  backend_world();
+  w_step(&W);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, "hi", 2, NULL), TC_OK);
+  for (int i = 0; i < 300 && w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED) == 0; i++) {
+    w_step(&W);
+    if (W.req.sent_len) {
+      attempts++;
+      w_take_req(&W);
+      CHECK(starts(W.req_text, "POST /api/chat/start"));
+      fake_reply(&W.req, json_resp(503, "{}"));
+      w_step(&W);
+    }
+    w_advance(&W, 1000);
+  }
+  CHECK_EQ_INT(attempts, 256);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_AUTH_FAILED), 1);
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_MESSAGE_SEND_FAILED), 1);
+}
+
 int main(void)
 {
+  RUN(test_provider_retries_255_ends);
   RUN(test_longer_token_adopted_while_connecting);
   RUN(test_shorter_token_adopted_while_connecting);
   RUN(test_send_retries_255_ends);
