@@ -124,6 +124,9 @@ static chat_pump_t fail(tc_chat_conn_t *k, tc_err_t why, tc_err_t *err)
     k->reused = false;
     if ((why = conn_open(k)) == TC_OK) {
       exchange_begin(k);
+      /* pump again in this pass: nothing is written yet, and an open that
+       * connected at once brings no socket event to wait for */
+      k->more = true;
       return PUMP_BLOCKED;
     }
   }
@@ -135,13 +138,17 @@ static chat_pump_t fail(tc_chat_conn_t *k, tc_err_t why, tc_err_t *err)
 static chat_pump_t pump_send(tc_chat_conn_t *k, tc_err_t *err)
 {
   while (k->seg_cur < k->seg_n) {
-    uint16_t left = (uint16_t)(k->seg_len[k->seg_cur] - k->seg_off);
-    int32_t n = k->net.ops->send(k->net.ctx, (const uint8_t *)k->seg[k->seg_cur] + k->seg_off, left);
-    if (n == 0) return PUMP_BLOCKED;
-    if (n < 0) return fail(k, (tc_err_t)n, err);
-    if ((uint32_t)n < left) {
-      k->seg_off = (uint16_t)(k->seg_off + (uint16_t)n);
-      continue;
+    /* the session token's segment: its length as it is now (chat_req.c) */
+    uint16_t len = k->live_len && k->seg_cur == k->live_seg ? *k->live_len : k->seg_len[k->seg_cur];
+    if (len > k->seg_off) { /* (else a token that changed while it went out: cut, as a 401 will say) */
+      uint16_t left = (uint16_t)(len - k->seg_off);
+      int32_t n = k->net.ops->send(k->net.ctx, (const uint8_t *)k->seg[k->seg_cur] + k->seg_off, left);
+      if (n == 0) return PUMP_BLOCKED;
+      if (n < 0) return fail(k, (tc_err_t)n, err);
+      if ((uint32_t)n < left) {
+        k->seg_off = (uint16_t)(k->seg_off + (uint16_t)n);
+        continue;
+      }
     }
     k->seg_cur++;
     k->seg_off = 0;

@@ -61,7 +61,9 @@ static tc_err_t auth_body(tc_chat_t *c, tc_buf_t *b)
 static bool provider_retry(tc_chat_t *c)
 {
   const tc_chat_backoff_t *b = &c->cfg->backoff;
-  if (++c->auth.retries > or_default(b->send_retries, CHAT_SEND_RETRIES)) return false;
+  /* (compared before counting: a limit of 255 must not wrap the count) */
+  if (c->auth.retries >= or_default(b->send_retries, CHAT_SEND_RETRIES)) return false;
+  c->auth.retries++;
   c->auth.phase = AP_QUEUED;
   c->auth.at = chat_after(c, chat_backoff(c, or_default(b->base_ms, CHAT_RETRY_BASE_MS), c->auth.retries));
   return true;

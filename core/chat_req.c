@@ -110,7 +110,8 @@ tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *
   if (p->source == TC_CHAT_SRC_REGENERATE && tc_slice_present(p->content)) chat_put(b, ",\"messageId\":%j", p->content);
   if (p->msg >= MSG_APPROVAL) chat_put(b, ",\"messageId\":%j", msgid);
   if (p->source == TC_CHAT_SRC_ACTION) chat_put(b, ",\"action\":%r", p->content);
-  if (cd != NULL || tc_slice_present(p->metadata)) {
+  /* (close: none, as 4.8.3's AgentChat.close() sends it, §4.7) */
+  if (p->source != TC_CHAT_SRC_CLOSE && (cd != NULL || tc_slice_present(p->metadata))) {
     /* "{}" rather than TC_SLICE_NULL for an absent side: json_str.c's
      * check_object does pointer arithmetic on a NULL slice (reported). */
     tc_slice_t none = { "{}", 2 };
@@ -234,9 +235,16 @@ static void queue(tc_chat_t *c, tc_chat_conn_t *k, const chat_target_t *t, tc_sl
 {
   tc_slice_t secret = t ? t->bearer : (tc_slice_t){ c->sess.token, c->sess.token_len };
   k->seg_n = 0;
+  k->live_len = NULL;
   if (tc_slice_present(secret)) {
     chat_conn_add(k, head.ptr, head.len - 2); /* up to the blank line */
     chat_conn_add(k, names.auth_line, sizeof names.auth_line - 1);
+    /* the session token is read where it lives when its turn comes: a
+     * token adopted while the request waits (a TLS handshake) goes whole */
+    if (t == NULL) {
+      k->live_seg = k->seg_n;
+      k->live_len = &c->sess.token_len;
+    }
     chat_conn_add(k, secret.ptr, secret.len);
     chat_conn_add(k, "\r\n\r\n", 4);
   } else {

@@ -238,10 +238,12 @@ static void send_retry(tc_chat_t *c, tc_err_t err, int status)
   const tc_http_resp_t *r = &c->rc.resp;
   uint32_t d;
   uint64_t w = 0;
-  if (++c->send.retries > or_default(c->cfg->backoff.send_retries, CHAT_SEND_RETRIES)) {
+  /* (compared before counting: a limit of 255 must not wrap the count) */
+  if (c->send.retries >= or_default(c->cfg->backoff.send_retries, CHAT_SEND_RETRIES)) {
     send_fail(c, err, status);
     return;
   }
+  c->send.retries++;
   /* the backoff is the least wait: a reset in the past (a skewed clock) or
    * Retry-After: 0 must not send the retries in one burst */
   d = chat_backoff(c, or_default(c->cfg->backoff.base_ms, CHAT_RETRY_BASE_MS), c->send.retries);
@@ -274,7 +276,9 @@ static void append_done(tc_chat_t *c, tc_err_t err, int status)
     c->send_step = S_AUTH;
     chat_need_auth(c, false);
   } else if (status == 404 && !c->send.recreated && chat_can(c, true)) {
-    c->send.recreated = true;
+    /* (a token question already out answers for the gone session: the
+     * retry with its token meets the 404 again and then starts it) */
+    c->send.recreated = c->auth.want != AUTH_TOKEN;
     c->send_step = S_AUTH;
     /* (before asking: a provider may answer at once) */
     c->auth.recreate = chat_forget_session(c);
@@ -328,8 +332,21 @@ bool chat_rq_step(tc_chat_t *c)
     /* (a finished exchange closed the connection unless it may be reused) */
     status = err == TC_OK && tc_http_resp_headers_done(&c->rc.resp) ? c->rc.resp.status : 0;
     /* rc carries the append (S_RUNNING) or else the provider's request (AP_RUNNING) */
-    if (c->send_step == S_RUNNING) append_done(c, err, status);
-    else c->cfg->auth->done(c, err, status);
+    if (c->send_step != S_RUNNING) {
+      c->cfg->auth->done(c, err, status);
+      return true;
+    }
+    /* A final status whose header lines the buffer cannot hold (a long
+     * body leaves them less than TC_HTTP_LINE_MAX; a retry would meet the
+     * same lines) stands, without its answer: a 2xx is a success without
+     * seq, as a garbled 2xx answer is; a 401 refreshes, a 5xx retries.
+     * (The last status line read: a 1xx's lines keep the error.) */
+    if ((err == TC_ERR_HTTP_HEADER_TOO_LONG || err == TC_ERR_HTTP_TOO_MANY_HEADERS) && c->rc.resp.status >= 200) {
+      err = TC_OK;
+      status = c->rc.resp.status;
+      c->rq_overflow = true;
+    }
+    append_done(c, err, status);
     return true;
   }
   if (c->auth.phase == AP_QUEUED && chat_due(c, c->auth.at)) return c->cfg->auth->step(c);
@@ -362,6 +379,9 @@ static void part_id(tc_chat_t *c, const chat_payload_t *p)
 {
   uint8_t head[4] = { p->source, p->msg, p->tool, p->approved };
   uint32_t h = tc_crc32(0, head, sizeof head);
+  /* a tool answer's content includes which call it answers (the slot's
+   * ids, zero-padded: the slot index alone is reused by later calls) */
+  if (p->msg >= MSG_APPROVAL) h = tc_crc32(h, &c->sess.tools[p->tool], sizeof c->sess.tools[p->tool]);
   if (p->content.len) h = tc_crc32(h, p->content.ptr, p->content.len);
   h = tc_crc32(h, "\0", 1); /* (content "ab" + metadata "c" is not "a" + "bc") */
   if (p->metadata.len) h = tc_crc32(h, p->metadata.ptr, p->metadata.len);

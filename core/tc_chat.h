@@ -164,7 +164,11 @@
  * or the start/refresh fails (AUTH_FAILED, TC_ERR_JSON_TOO_BIG) and so
  * does the send. With the defaults a 450-byte token fits behind every
  * message the buffer takes, a TC_CHAT_TOKEN_MAX one behind ~550 bytes of
- * plain text (TC_CHAT_AUTH_CALLBACK has no such limit). */
+ * plain text (TC_CHAT_AUTH_CALLBACK has no such limit).
+ * The answer's header lines get TC_HTTP_LINE_MAX, or less after a body over
+ * request - 1024 bytes (half of what is left): an append's answer with a
+ * longer header line (or too many) keeps its status, unread (a 2xx is
+ * MESSAGE_SENT without seq, a 401 refreshes, a 5xx retries). */
 #ifndef TC_CHAT_REQUEST_MAX
 #define TC_CHAT_REQUEST_MAX 1536
 #endif
@@ -351,7 +355,7 @@ typedef struct tc_chat_config {
   const char *in_url;        /* base for .in/append when not NULL (e.g. an edge proxy) */
   const char *out_url;       /* base for .out when not NULL */
   const char *task_id;       /* the chat.agent task id (required for starting sessions) */
-  const char *client_data;   /* JSON object merged into every append's metadata, or NULL */
+  const char *client_data;   /* JSON object merged into every append's metadata (not close's), or NULL */
   const tc_chat_header_t *headers;   /* extra headers on every .in/.out request */
   size_t header_count;
   tc_err_t (*request_hook)(void *user, tc_chat_t *chat, tc_chat_request_t *r); /* may be NULL */
@@ -511,16 +515,20 @@ typedef struct tc_chat_conn {
   bool reused;              /* this exchange went out on a kept-alive connection */
   bool got_bytes;           /* a response byte arrived */
   bool more;                /* the last pump stopped at its read bound: bytes
-                             * may wait below that no socket event announces */
+                             * may wait below that no socket event announces
+                             * (or reopened for a resend: nothing written yet) */
   bool tls;                 /* where it is open (to reopen for a resend): */
   uint8_t seg_cur;          /* the segment being sent */
   uint8_t seg_n;            /* segments queued (a byte within Thumb's 2-byte reach) */
+  uint8_t live_seg;         /* see live_len */
   uint16_t seg_off;         /* bytes of it already sent */
   uint16_t port;
   uint16_t host_len;
   const char *host;         /* points into the configured URL */
   uint32_t host_key, host_crc; /* which host:port:tls is open (keep-alive reuse, chat_conn.c) */
   uint32_t open_ms;         /* the transport's connect timeout (tc_chat_init) */
+  const uint16_t *live_len; /* seg[live_seg]'s length, read as it is sent (the session
+                             * token's: one adopted while it waits goes whole); NULL none */
   uint16_t seg_len[5];
   const char *seg[5];       /* the request, in order (kept whole for a resend) */
   tc_http_resp_t resp;      /* last: the fields above are the ones used most */
@@ -692,7 +700,8 @@ tc_err_t tc_chat_preload(tc_chat_t *chat);
  * cut, or one that ended in MESSAGE_SEND_FAILED after attempts that may have
  * reached the server, leaves its X-Part-Id in the record (written before its
  * first attempt goes out). Every send (of any kind) of the same content
- * (kind, text or JSON, metadata) reuses it, so within the server's dedupe
+ * (kind, text or JSON, metadata; a tool answer's also the tool call it
+ * answers) reuses it, so within the server's dedupe
  * window (5 minutes, protocol.md §2.4) a copy that did arrive is not a second
  * message (4.8.3 gives each send a new one). After a MESSAGE_SENT the same
  * content is a new message again. */
@@ -725,7 +734,9 @@ tc_err_t tc_chat_add_tool_output(tc_chat_t *chat, const char *tool_call_id, cons
 tc_err_t tc_chat_stop(tc_chat_t *chat);
 /* Disarms the stop gate (clearSupersedeGate). */
 void tc_chat_clear_stop_gate(tc_chat_t *chat);
-/* Asks the agent to close the conversation (trigger "close", AgentChat). */
+/* Asks the agent to close the conversation (trigger "close", AgentChat):
+ * {"kind":"message","payload":{"chatId","trigger":"close"}}, without
+ * cfg->client_data (as AgentChat.close() sends it, §4.7). */
 tc_err_t tc_chat_send_close(tc_chat_t *chat);
 
 /* Loads the persisted record (from cfg->kv, or `rec`/`len` when rec is not
