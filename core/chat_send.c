@@ -276,9 +276,7 @@ static void append_done(tc_chat_t *c, tc_err_t err, int status)
     c->send_step = S_AUTH;
     chat_need_auth(c, false);
   } else if (status == 404 && !c->send.recreated && chat_can(c, true)) {
-    /* (a token question already out answers for the gone session: the
-     * retry with its token meets the 404 again and then starts it) */
-    c->send.recreated = c->auth.want != AUTH_TOKEN;
+    c->send.recreated = true; /* (a token question out: the start follows it, chat_need_auth) */
     c->send_step = S_AUTH;
     /* (before asking: a provider may answer at once) */
     c->auth.recreate = chat_forget_session(c);
