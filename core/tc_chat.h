@@ -14,7 +14,12 @@
  * return at once; the work happens in the next tc_chat_step. Each returns
  * TC_OK, or a named error that leaves the chat as it was (bad JSON, a message
  * too large for the request buffer, TC_ERR_BUSY while another send is
- * outstanding, TC_ERR_SESSION_CLOSED once closed). One append is in flight
+ * outstanding, TC_ERR_SESSION_CLOSED once closed). The check is on the body:
+ * the request head (URL, token, cfg->headers, what a request hook adds) is
+ * written when the request goes out, and a head that does not fit beside the
+ * body then ends the send in MESSAGE_SEND_FAILED (TC_ERR_HTTP_REQUEST_TOO_LONG,
+ * nothing sent): size the request buffer for the longest message plus the
+ * head. One append is in flight
  * at a time (unlike the JS transport, a stop during a steering append is
  * TC_ERR_BUSY until that append ends). Operations may be called from inside
  * the event callback, except tc_chat_deinit.
