@@ -121,6 +121,8 @@ bool chat_forget_session(tc_chat_t *c)
   return watching;
 }
 
+static void ask(tc_chat_t *c, bool start);
+
 tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok, bool pending)
 {
   uint8_t kind = c->auth.want;
@@ -135,7 +137,7 @@ tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok
     /* a token does not bring a gone session back (§6.3: a 404 on an append
      * re-runs startSession): the send waits for the start, asked now */
     c->auth.recreate = recreate;
-    chat_need_auth(c, true);
+    ask(c, true); /* (chat_can(c, true) held when start_after was set) */
     return err;
   }
   if (err == TC_OK && kind == AUTH_START) {
@@ -157,7 +159,6 @@ tc_err_t chat_auth_finish(tc_chat_t *c, tc_err_t err, int status, tc_slice_t tok
 
 void chat_need_auth(tc_chat_t *c, bool start)
 {
-  const tc_chat_config_t *g = c->cfg;
   if (c->auth.want != AUTH_NONE) { /* asked already: its answer serves every waiter */
     /* but a start (a 404 repair) is asked after a token question */
     if (start && c->auth.want == AUTH_TOKEN && chat_can(c, true)) c->start_after = true;
@@ -171,11 +172,21 @@ void chat_need_auth(tc_chat_t *c, bool start)
   }
   /* no mint: starting again yields a token; no start: the mint must do */
   if (!chat_can(c, start)) start = !start;
-  c->auth.want = start ? AUTH_START : AUTH_TOKEN;
   if (!chat_can(c, start)) {
+    c->auth.want = start ? AUTH_START : AUTH_TOKEN;
     chat_auth_finish(c, TC_ERR_CONFIG, 0, TC_SLICE_NULL, false);
     return;
   }
+  ask(c, start);
+}
+
+/* Asks the question (the provider can answer it: chat_can). Apart from
+ * chat_need_auth so that chat_auth_finish can ask a start after a token
+ * without a call cycle (make stack refuses recursion). */
+static void ask(tc_chat_t *c, bool start)
+{
+  const tc_chat_config_t *g = c->cfg;
+  c->auth.want = start ? AUTH_START : AUTH_TOKEN;
   if (g->auth != TC_CHAT_AUTH_CALLBACK) { /* a built-in provider: its request runs in the step */
     c->auth.phase = AP_QUEUED;
     c->auth.at = CHAT_NOW(c);
