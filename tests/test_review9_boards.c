@@ -9,6 +9,7 @@
 
 #include "chat_fake.c"
 #include "chat_scn.c"
+#include "tc_sentence.h"
 #include "tc_test.h"
 
 /* The server closes the idle kept-alive request connection (Node after 5 s,
@@ -80,11 +81,78 @@ static void test_quiet_idle_connection_is_kept(void)
   CHECK_EQ_INT(W.req.opens, 1); /* reused */
 }
 
+/* ---- the ESP32 example's voice path (boards/esp32/examples/chat/main/main.c
+ * with CONFIG_EXAMPLE_VOICE): text deltas go through tc_sentence, and only
+ * whole sentences are spoken. The example's handler is not runnable here
+ * (ESP-IDF); these replay the chat's real events through the two ways of
+ * handling `replayed` to show why it feeds replayed text muted. */
+static char g_spoken[256];
+static size_t g_spoken_len;
+static bool g_mute;
+
+static void speak(void *user, const char *s, size_t n)
+{
+  (void)user;
+  if (g_mute || g_spoken_len + n + 1 > sizeof g_spoken) return;
+  memcpy(g_spoken + g_spoken_len, s, n);
+  g_spoken_len += n;
+  g_spoken[g_spoken_len++] = '|';
+}
+
+/* Feeds the TEXT events from index `from` on through a splitter, as the
+ * example does (muted: replayed text fed with speech off; else dropped),
+ * then flushes (turn end). */
+static const char *speak_events(int from, bool muted)
+{
+  static char buf[128];
+  tc_sentence_t sp;
+  g_spoken_len = 0;
+  CHECK_EQ_INT(tc_sentence_init(&sp, buf, sizeof buf, 80, speak, NULL), TC_OK);
+  for (int i = from; i < W.nev; i++) {
+    if (W.ev[i].type != TC_CHAT_EV_TEXT) continue;
+    if (W.ev[i].replayed && !muted) continue;
+    g_mute = W.ev[i].replayed;
+    tc_sentence_feed(&sp, W.ev[i].text, W.ev[i].text_len);
+    g_mute = false;
+  }
+  tc_sentence_flush(&sp);
+  g_spoken[g_spoken_len] = '\0';
+  return g_spoken;
+}
+
+/* A reset in the middle of a sentence, after a checkpoint recorded its
+ * start as shown: that start never reached the speaker (the splitter held
+ * it, waiting for the sentence's end). After the restore it comes again
+ * marked replayed; dropping it speaks the sentence from its middle
+ * ("nice today."), feeding it muted speaks it whole. */
+static void test_voice_sentence_cut_by_a_reset_is_spoken_whole(void)
+{
+  int from;
+  streaming_turn(1);
+  feed_data(1, DELTA("It rained. The weather is"), "e1");
+  w_advance(&W, 11000); /* a cursor checkpoint writes the delivered mark */
+  w_step(&W);
+  scn_reboot();         /* power cut: the splitter's RAM is gone */
+  CHECK_EQ_INT(tc_chat_restore(&W.chat, NULL, 0), TC_OK);
+  from = W.nev;
+  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
+  w_step(&W);
+  w_take_out(&W);
+  scn_out_streams();
+  feed_data(1, DELTA("It rained. The weather is"), "e1");
+  feed_data(2, DELTA(" nice today."), "e2");
+  CHECK_EQ_INT(w_count(&W, TC_CHAT_EV_TEXT) >= 2, true);
+  /* "It rained." was spoken before the reset: not again; the cut sentence whole */
+  CHECK_EQ_STR(speak_events(from, true), "The weather is nice today.|");
+  CHECK_EQ_STR(speak_events(from, false), "nice today.|"); /* (the old handler) */
+}
+
 int main(void)
 {
   RUN(test_idle_close_while_streaming_closes_the_connection);
   RUN(test_idle_close_between_turns_closes_the_connection);
   RUN(test_idle_bytes_close_the_connection);
   RUN(test_quiet_idle_connection_is_kept);
+  RUN(test_voice_sentence_cut_by_a_reset_is_spoken_whole);
   return tc_test_finish("review9_boards");
 }
