@@ -147,6 +147,20 @@ static void test_voice_sentence_cut_by_a_reset_is_spoken_whole(void)
   CHECK_EQ_STR(speak_events(from, false), "nice today.|"); /* (the old handler) */
 }
 
+/* The ESP32 example's chat_ask cut a long prompt at PROMPT_MAX - 1 (255)
+ * bytes wherever that fell: inside a UTF-8 character the send is refused
+ * (TC_ERR_UTF8) and the prompt lost. Cut before the character, it goes. */
+static void test_prompt_cut_inside_a_character_is_refused(void)
+{
+  char text[256];
+  memset(text, 'a', 254);
+  text[254] = (char)0xC3; /* the first byte of "\xC3\xA9" (e-acute): the 255-byte cut keeps only it */
+  w_init(&W, "c1");
+  w_session(&W);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, text, 255, NULL), TC_ERR_UTF8);
+  CHECK_EQ_INT(tc_chat_send_text(&W.chat, text, 254, NULL), TC_OK); /* (the example's cut now) */
+}
+
 int main(void)
 {
   RUN(test_idle_close_while_streaming_closes_the_connection);
@@ -154,5 +168,6 @@ int main(void)
   RUN(test_idle_bytes_close_the_connection);
   RUN(test_quiet_idle_connection_is_kept);
   RUN(test_voice_sentence_cut_by_a_reset_is_spoken_whole);
+  RUN(test_prompt_cut_inside_a_character_is_refused);
   return tc_test_finish("review9_boards");
 }

@@ -229,11 +229,18 @@ fail:
   vTaskDelete(NULL);
 }
 
-/* Queues a message for the chat task (any task may call it). */
+/* Queues a message for the chat task (any task may call it). A longer one
+ * is cut to PROMPT_MAX - 1 bytes at a character boundary: cut inside a
+ * UTF-8 character, tc_chat_send_text would refuse it (TC_ERR_UTF8). */
 static bool chat_ask(const char *text)
 {
   char item[PROMPT_MAX] = { 0 };
-  copy_str(item, sizeof item - 1, text);
+  size_t n = strlen(text);
+  if (n > sizeof item - 1) {
+    n = sizeof item - 1;
+    while (n > 0 && ((unsigned char)text[n] & 0xC0u) == 0x80u) n--; /* text[n]: inside a character */
+  }
+  memcpy(item, text, n);
   return xQueueSend(s_prompts, item, 0) == pdTRUE;
 }
 
