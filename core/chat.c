@@ -416,6 +416,10 @@ tc_err_t tc_chat_step(tc_chat_t *c, uint64_t now_ms)
     progress |= chat_auth_step(c);
     if (!progress) break;
   }
+  /* a kept connection the server closed while idle: closed now, or its
+   * readable socket would keep a sleeping loop awake (chat_conn.c) */
+  chat_conn_idle_check(&c->rc);
+  chat_conn_idle_check(&c->oc);
   persist_step(c);
   return TC_OK;
 }

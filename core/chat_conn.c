@@ -61,6 +61,11 @@ void chat_conn_close(tc_chat_conn_t *k)
   k->seg_n = 0;
 }
 
+void chat_conn_idle_check(tc_chat_conn_t *k)
+{
+  if (k->open && k->phase == K_IDLE && !idle_quiet(k)) conn_drop(k);
+}
+
 static tc_err_t conn_open(tc_chat_conn_t *k)
 {
   char host[CHAT_HOST_MAX + 1]; /* (host_len <= CHAT_HOST_MAX: chat_req_head checked) */

@@ -72,6 +72,11 @@ void chat_conn_add(tc_chat_conn_t *k, const char *p, size_t n);
  * CHAT_HALT when a callback stopped the parser). */
 chat_pump_t chat_conn_pump(tc_chat_conn_t *k, tc_err_t *err);
 void chat_conn_close(tc_chat_conn_t *k);
+/* Between exchanges: closes a kept-alive connection that shows anything
+ * (the server's idle close, stray bytes, an error). Its socket would stay
+ * readable until the next request, and a loop that sleeps on its sockets
+ * would wake at once, for ever (tc_chat_step runs it each call). */
+void chat_conn_idle_check(tc_chat_conn_t *k);
 /* An exchange is under way (sending or receiving). */
 static inline bool chat_conn_busy(const tc_chat_conn_t *k) { return k->phase != K_IDLE; }
 

@@ -69,8 +69,9 @@
  * the same host, port and TLS (the name stands as two independent 32-bit
  * hashes, never copied; .out closes its own after each response). A kept
  * connection that shows anything while idle (bytes past the last response,
- * the server's close, an error) is closed and the next request goes out on
- * a fresh one, silently: such bytes are never read as its answer. One that fails as the request goes out,
+ * the server's close, an error) is closed by the next tc_chat_step (so a
+ * loop sleeping on its sockets is not woken by it again) and the next
+ * request goes out on a fresh one, silently: such bytes are never read as its answer. One that fails as the request goes out,
  * before an answer byte, is sent again once on a fresh connection. The
  * transport's open gets the exchange's time as its DNS + connect +
  * handshake bound: header_ms on .out, request_ms for the rest.

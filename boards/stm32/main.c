@@ -110,8 +110,6 @@ static void fail(const char *what, tc_err_t err)
 /* After a reboot, finish the turn the record says was streaming; otherwise ask. */
 static void start_conversation(void)
 {
-  uint64_t now, unix_ms;
-  if (board_unix_time(&now, &unix_ms)) tc_chat_set_unix_time(&g_chat, now, unix_ms);
   if (tc_chat_resume(&g_chat) == TC_OK && tc_chat_state(&g_chat) == TC_CHAT_STREAMING) return;
   tc_err_t err = tc_chat_send_text(&g_chat, PROMPT, sizeof PROMPT - 1, NULL);
   if (err != TC_OK) {
@@ -166,7 +164,13 @@ int main(void)
     ethernetif_input(&g_netif); /* frames from the driver into lwIP */
     sys_check_timeouts();       /* lwIP's timers: TCP, DHCP, DNS, SNTP */
     uint64_t now = board_ms(), unix_ms, at;
-    if (!started && dhcp_supplied_address(&g_netif) && board_unix_time(&at, &unix_ms)) {
+    bool have_time = board_unix_time(&at, &unix_ms);
+    /* Unix time for the chat (a token's exp, a 429's reset) from SNTP's last
+     * answer, on every pass: SNTP answers again each hour, correcting the
+     * drift of the SysTick clock (the HSI: about 1 %, minutes a day); the
+     * chat re-plans only when the clocks moved apart by more than a second */
+    if (have_time) tc_chat_set_unix_time(&g_chat, at, unix_ms);
+    if (!started && dhcp_supplied_address(&g_netif) && have_time) {
       start_conversation();
       started = true;
     }

@@ -13,7 +13,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+#include <sys/time.h>
 
 #include "esp_event.h"
 #include "esp_log.h"
@@ -86,11 +86,13 @@ static void wifi_join(void)
 #ifdef CONFIG_EXAMPLE_VOICE
 static char s_sentence_buf[320];
 static tc_sentence_t s_sentences;
+static bool s_replaying; /* feeding text spoken before a reset: say nothing */
 
 /* STUB: hand the sentence to your text-to-speech engine. */
 static void tts_speak(void *user, const char *s, size_t n)
 {
   (void)user;
+  if (s_replaying) return;
   printf("[tts] %.*s\n", (int)n, s);
 }
 #endif
@@ -102,11 +104,18 @@ static void on_event(void *user, tc_chat_t *chat, const tc_chat_event_t *ev)
   switch (ev->type) {
   case TC_CHAT_EV_TEXT:
     /* After a reset the resumed turn comes again from its start; what was
-     * shown (spoken) before the reset is marked replayed: not again. */
-    if (ev->replayed) break;
+     * shown before the reset is marked replayed: not again. */
 #ifdef CONFIG_EXAMPLE_VOICE
+    /* "Shown" is what the chat handed over, not what was spoken: the end of
+     * it may have waited in the splitter for its sentence to end when the
+     * reset came. Replayed text goes through the splitter muted, so the
+     * sentences spoken before stay unsaid and the one cut by the reset is
+     * spoken whole with the new text (not from its middle). */
+    s_replaying = ev->replayed;
     tc_sentence_feed(&s_sentences, ev->text.ptr, ev->text.len);
+    s_replaying = false;
 #else
+    if (ev->replayed) break;
     printf("%.*s", (int)ev->text.len, ev->text.ptr);
     fflush(stdout);
 #endif
@@ -163,6 +172,22 @@ static tc_chat_config_t s_cfg = {
   .on_event = on_event,
 };
 
+/* Unix time for the chat (a token's exp, a 429's x-ratelimit-reset), once
+ * SNTP has set the clock. Before that the clock counts from 1970 (from
+ * boot): given to the chat, a 429's reset would read as decades away and
+ * fail the send at once, for as long as the device runs. Called on every
+ * pass: SNTP may answer only later (app_main waits 15 s at most) and
+ * corrects the clock from time to time (the chat re-plans its token refresh
+ * only when the clocks moved apart by more than a second). */
+#define UNIX_MS_SET 1704067200000ull /* 2024-01-01: earlier means SNTP has not answered */
+static void chat_unix_time(uint64_t now_ms)
+{
+  struct timeval tv;
+  if (gettimeofday(&tv, NULL) != 0 || tv.tv_sec < 0) return;
+  uint64_t unix_ms = (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+  if (unix_ms >= UNIX_MS_SET) tc_chat_set_unix_time(&s_chat, now_ms, unix_ms);
+}
+
 static void chat_task(void *arg)
 {
   (void)arg;
@@ -179,7 +204,8 @@ static void chat_task(void *arg)
   err = tc_chat_init(&s_chat, &s_cfg, CONFIG_EXAMPLE_CHAT_ID, tc_esp32_conn_init(&s_out, &s_tls),
                      tc_esp32_conn_init(&s_req, &s_tls), &s_bufs);
   if (err != TC_OK) goto fail;
-  tc_chat_set_unix_time(&s_chat, tc_esp32_clock_ms(NULL), (uint64_t)time(NULL) * 1000u);
+  tc_chat_step(&s_chat, tc_esp32_clock_ms(NULL)); /* operations count from the last step */
+  chat_unix_time(tc_esp32_clock_ms(NULL));
   tc_chat_restore(&s_chat, NULL, 0); /* absent or corrupt: a fresh chat */
   tc_chat_resume(&s_chat);           /* finish a turn cut by a reset (no request if none) */
 
@@ -191,7 +217,9 @@ static void chat_task(void *arg)
       err = tc_chat_send_text(&s_chat, prompt, strnlen(prompt, sizeof prompt), NULL);
       if (err != TC_OK) ESP_LOGE(TAG, "send: %s", tc_strerror(err));
     }
-    tc_chat_step(&s_chat, tc_esp32_clock_ms(NULL));
+    uint64_t now = tc_esp32_clock_ms(NULL);
+    chat_unix_time(now);
+    tc_chat_step(&s_chat, now);
     /* sleep on the sockets until the chat's deadline; wake at least every
      * 100 ms to look at the prompt queue */
     tc_esp32_wait(conns, 2, tc_chat_next_deadline(&s_chat), 100);
@@ -201,11 +229,18 @@ fail:
   vTaskDelete(NULL);
 }
 
-/* Queues a message for the chat task (any task may call it). */
+/* Queues a message for the chat task (any task may call it). A longer one
+ * is cut to PROMPT_MAX - 1 bytes at a character boundary: cut inside a
+ * UTF-8 character, tc_chat_send_text would refuse it (TC_ERR_UTF8). */
 static bool chat_ask(const char *text)
 {
   char item[PROMPT_MAX] = { 0 };
-  copy_str(item, sizeof item - 1, text);
+  size_t n = strlen(text);
+  if (n > sizeof item - 1) {
+    n = sizeof item - 1;
+    while (n > 0 && ((unsigned char)text[n] & 0xC0u) == 0x80u) n--; /* text[n]: inside a character */
+  }
+  memcpy(item, text, n);
   return xQueueSend(s_prompts, item, 0) == pdTRUE;
 }
 
