@@ -92,3 +92,16 @@ test("append answer lost, no cursor, snapshot server (--dup-seq omit): answers e
   assert.equal(r.code, 0, w);
   assert.deepEqual(turnTexts(r.events), [echoReply("second"), echoReply("third")], w);
 });
+
+for (const on of ["in", "out"]) {
+  test(`502 with a 6 KB HTML page (an edge's) on ${on}: retried, exact`, { timeout: 60000 }, async () => {
+    const s = await sim([]);
+    const chat = chatId(`html-${on}`);
+    await s.fault(`status=502,on=${on},html=6000`, chat);
+    const r = await tchat(s, chat, ["hello"]);
+    const w = why(s, r, chat);
+    assert.ok(s.logFor(chat).some((l) => /fault status/.test(l)), w);
+    assert.equal(r.code, 0, w);
+    assert.deepEqual(turnTexts(r.events), [echoReply("hello")], w);
+  });
+}

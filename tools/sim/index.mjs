@@ -25,6 +25,7 @@ const HELP = `usage: node tools/sim [flags]
   --empty-body MODE   control/command records with an empty body: omit (s2-lite, default) or empty ("body":"")
   --json-chunked      JSON/text answers without Content-Length (chunked, in two writes), as a Remix
                       json() Response leaves the node server
+  --no-keep-alive     every answer carries Connection: close and the connection is closed after it
   --dup-seq MODE      a duplicate X-Part-Id answers {ok,seq} with the original seq (original, default,
                       newer servers) or {ok:true} without seq (omit: the b082e44 snapshot server)
   --closed-status N   append to a closed session: 409 + code session_closed (default, the 4.8.3
@@ -80,6 +81,7 @@ try {
       "rate-window-ms": { type: "string", default: "60000" },
       "empty-body": { type: "string", default: "omit" },
       "json-chunked": { type: "boolean", default: false },
+      "no-keep-alive": { type: "boolean", default: false },
       "dup-seq": { type: "string", default: "original" },
       "closed-status": { type: "string", default: "409" },
       "trim-lag-ms": { type: "string", default: "0" },
@@ -147,6 +149,7 @@ const sim = await startSim({
   rateWindowMs: int(a["rate-window-ms"], "rate-window-ms", 1),
   emptyBody: a["empty-body"],
   jsonChunked: a["json-chunked"],
+  noKeepAlive: a["no-keep-alive"],
   dupSeq: a["dup-seq"],
   closedStatus: Number(a["closed-status"]),
   trimLagMs: int(a["trim-lag-ms"], "trim-lag-ms"),

@@ -60,6 +60,7 @@ export function normalize(f) {
     case "status":
       out.status = num(f.value ?? f.status, "status");
       if (out.status < 100 || out.status > 599) throw new Error("status must be 100..599");
+      if (f.html !== undefined) out.html = f.html === true ? 6000 : num(f.html, "html");
       break;
     case "delay":
       out.ms = num(f.value ?? f.ms, "ms");

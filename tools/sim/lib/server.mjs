@@ -107,6 +107,7 @@ export async function startSim(o = {}) {
     rateWindowMs: 60000,
     emptyBody: "omit",
     jsonChunked: false,
+    noKeepAlive: false,
     dupSeq: "original",
     closedStatus: 409,
     trimLagMs: 0,
@@ -153,6 +154,12 @@ export async function startSim(o = {}) {
 
   function faultResponse(res, f, s, on) {
     const st = f.status;
+    if (f.html) {
+      // An edge's error page (a CDN or load balancer in front of the API answers
+      // 502/503/504 with HTML of a few KiB, not the webapp's JSON).
+      const page = `<!DOCTYPE html><html><head><title>${st} error</title></head><body>${"<p>edge error page filler</p>".repeat(Math.ceil(Number(f.html) / 28))}</body></html>`;
+      return sendBody(res, st, "text/html; charset=UTF-8", page, {});
+    }
     const extra = {};
     let body;
     if (st === 401) body = EXPIRED;
@@ -803,6 +810,8 @@ export async function startSim(o = {}) {
     vlog(`${req.method} ${p}`);
     if (opts.recordRequests && !p.startsWith("/admin/") && !req.socket.__internal) req.__logEntry = recordRequest(req, res, url);
     if (opts.jsonChunked && !p.startsWith("/admin/") && !req.socket.__internal) res.__chunked = true;
+    // --no-keep-alive: every answer says Connection: close and the server closes (an edge may).
+    if (opts.noKeepAlive && !p.startsWith("/admin/") && !req.socket.__internal) res.shouldKeepAlive = false;
     if (req.method === "OPTIONS")
       return res.writeHead(204, { ...CORS, "access-control-allow-methods": "GET,POST,PUT,HEAD,OPTIONS", "access-control-allow-headers": "*", "access-control-max-age": "300" }).end();
     try {

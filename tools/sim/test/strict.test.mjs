@@ -123,3 +123,27 @@ test("backend: a start for another task than the configured one is refused (403)
   assert.equal(ok.status, 200);
   assert.ok(JSON.parse(ok.body).publicAccessToken);
 });
+
+test("fault status=502,html: an edge's HTML error page instead of JSON", async () => {
+  const sim = await start();
+  const id = cid("html");
+  await createSession(sim, id);
+  await admin(sim, "/admin/faults", { spec: `status=502,on=in,html=3000,session=${id}` });
+  const r = await append(sim, id, { kind: "stop" });
+  assert.equal(r.status, 502);
+  assert.match(r.headers["content-type"], /^text\/html/);
+  assert.ok(r.body.length >= 3000 && r.body.startsWith("<!DOCTYPE html>"));
+  assert.equal((await append(sim, id, { kind: "stop" })).status, 200);
+});
+
+test("--no-keep-alive: answers say Connection: close", async () => {
+  const sim = await start(["--no-keep-alive"]);
+  const id = cid("nka");
+  await createSession(sim, id);
+  const r = await append(sim, id, { kind: "stop" });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.connection, "close");
+  const o = await readOut(sim, id, { timeout: "1" });
+  assert.equal(o.status, 200);
+  assert.equal(o.headers.connection, "close");
+});
