@@ -69,11 +69,17 @@ function send(res, status, body, type = "application/json") {
 
 /**
  * Returns an async (req, res) => boolean handler: true when it answered.
- * opts: {deviceKeys: string[], taskId, tokenTtl ("1h" or seconds), log, hook?}
+ * opts: {deviceKeys: string[], taskId, allowTasks?: string[], tokenTtl ("1h" or seconds), log, hook?}
+ * A start body's taskId must be taskId or one of allowTasks (else 403).
  * hook(kind, chatId) may return {status} to inject a fault (simulator only).
  */
 export function createBackend(opts) {
   const taskId = opts.taskId ?? "sim-agent";
+  // The tasks a device may start: the configured one only. The device names
+  // it in its start body (the transport's startSession gets {taskId}), but
+  // the secret key here can trigger ANY task of the environment, so a device
+  // key must not choose one freely.
+  const allowedTasks = new Set([taskId, ...(opts.allowTasks ?? [])]);
   const ttl = typeof opts.tokenTtl === "number" ? `${opts.tokenTtl}s` : opts.tokenTtl ?? "1h";
   const log = opts.log ?? (() => {});
   return async function backend(req, res) {
@@ -105,6 +111,11 @@ export function createBackend(opts) {
     try {
       const body = await readJson(req);
       if (kind === "start") {
+        if (body.taskId !== undefined && body.taskId !== null && !allowedTasks.has(body.taskId)) {
+          log(`backend: start chat=${chatId} refused: task not allowed`);
+          send(res, 403, { error: "task not allowed" });
+          return true;
+        }
         const start = chat.createStartSessionAction(typeof body.taskId === "string" ? body.taskId : taskId);
         const out = await start({ chatId, ...(body.clientData !== undefined ? { clientData: body.clientData } : {}) });
         log(`backend: start chat=${chatId} run=${out.runId}`);

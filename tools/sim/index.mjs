@@ -23,6 +23,15 @@ const HELP = `usage: node tools/sim [flags]
   --rate-limit N      at most N .in appends per session per window -> 429 + x-ratelimit-* (default off)
   --rate-window-ms MS the rate-limit window (default 60000)
   --empty-body MODE   control/command records with an empty body: omit (s2-lite, default) or empty ("body":"")
+  --json-chunked      JSON/text answers without Content-Length (chunked, in two writes), as a Remix
+                      json() Response leaves the node server
+  --no-keep-alive     every answer carries Connection: close and the connection is closed after it
+  --dup-seq MODE      a duplicate X-Part-Id answers {ok,seq} with the original seq (original, default,
+                      newer servers) or {ok:true} without seq (omit: the b082e44 snapshot server)
+  --closed-status N   append to a closed session: 409 + code session_closed (default, the 4.8.3
+                      contract) or 400 {"ok":false,"error":"Cannot append to a closed session"} (snapshot)
+  --trim-lag-ms MS    drop trimmed .out records MS after the trim command (S2 trims are eventually
+                      consistent, 10-60 s); default 0 = at once
   --no-backend        do not serve the customer backend (/chat/{id}/start, /chat/{id}/token)
   --device-key K      a device key the backend accepts in X-Device-Key (repeatable;
                       default trigchat-dev-device; TRIGCHAT_DEVICE_KEYS adds comma-separated keys)
@@ -41,6 +50,8 @@ const HELP = `usage: node tools/sim [flags]
                       for GET /admin/requests (differential tests)
   --help              this text
 
+TRIGCHAT_SIM_FLAGS (environment): more flags, appended to the command line's.
+
 Ready line (stdout, one line, then nothing else on stdout):
   sim: listening http(s)://HOST:PORT ca=PATH|- backend=/chat|-
 
@@ -51,7 +62,11 @@ ${Object.entries(FAULT_KINDS).map(([k, v]) => `  ${k.padEnd(14)} ${v}`).join("\n
 
 let a;
 try {
+  // TRIGCHAT_SIM_FLAGS: extra flags for every simulator a test suite starts
+  // (e.g. TRIGCHAT_SIM_FLAGS="--json-chunked --dup-seq omit" make test-e2e).
+  const extra = (process.env.TRIGCHAT_SIM_FLAGS ?? "").split(/\s+/).filter(Boolean);
   ({ values: a } = parseArgs({
+    args: [...process.argv.slice(2), ...extra],
     options: {
       port: { type: "string", default: "8787" },
       host: { type: "string", default: "127.0.0.1" },
@@ -65,6 +80,11 @@ try {
       "rate-limit": { type: "string", default: "0" },
       "rate-window-ms": { type: "string", default: "60000" },
       "empty-body": { type: "string", default: "omit" },
+      "json-chunked": { type: "boolean", default: false },
+      "no-keep-alive": { type: "boolean", default: false },
+      "dup-seq": { type: "string", default: "original" },
+      "closed-status": { type: "string", default: "409" },
+      "trim-lag-ms": { type: "string", default: "0" },
       "no-backend": { type: "boolean", default: false },
       "device-key": { type: "string", multiple: true, default: [] },
       "task-id": { type: "string", default: "sim-agent" },
@@ -105,6 +125,14 @@ if (!["omit", "empty"].includes(a["empty-body"])) {
   console.error("sim: --empty-body must be omit or empty");
   process.exit(2);
 }
+if (!["original", "omit"].includes(a["dup-seq"])) {
+  console.error("sim: --dup-seq must be original or omit");
+  process.exit(2);
+}
+if (!["409", "400"].includes(a["closed-status"])) {
+  console.error("sim: --closed-status must be 409 or 400");
+  process.exit(2);
+}
 const deviceKeys = [...a["device-key"], ...(process.env.TRIGCHAT_DEVICE_KEYS ?? "").split(",").map((k) => k.trim()).filter(Boolean)];
 
 const sim = await startSim({
@@ -120,6 +148,11 @@ const sim = await startSim({
   rateLimit: int(a["rate-limit"], "rate-limit"),
   rateWindowMs: int(a["rate-window-ms"], "rate-window-ms", 1),
   emptyBody: a["empty-body"],
+  jsonChunked: a["json-chunked"],
+  noKeepAlive: a["no-keep-alive"],
+  dupSeq: a["dup-seq"],
+  closedStatus: Number(a["closed-status"]),
+  trimLagMs: int(a["trim-lag-ms"], "trim-lag-ms"),
   backend: !a["no-backend"],
   deviceKeys: deviceKeys.length ? deviceKeys : ["trigchat-dev-device"],
   taskId: a["task-id"],

@@ -16,6 +16,7 @@ export const FAULT_KINDS = {
   "expire-tokens": "now: every token seen so far for the session answers 401 expired",
   close: "now: close the session (value = reason)",
   "peek-settled": ".out: answer the next X-Peek-Settled request as not settled",
+  "lose-answer": ".in/append: apply the append, then cut the TCP connection instead of answering (a retry with the same X-Part-Id is a duplicate)",
   "pending-version": "the next end-and-continue (chat.requestUpgrade) answers pendingVersion:true, so the agent writes a pending-version record",
 };
 
@@ -53,12 +54,13 @@ export function normalize(f) {
     if (!Number.isFinite(n) || n < 0) throw new Error(`${f.kind}: ${name} must be a number >= 0`);
     return n;
   };
-  out.on = f.on ?? (["status", "delay"].includes(f.kind) ? "any" : f.kind === "pending-version" ? "any" : "out");
+  out.on = f.on ?? (["status", "delay"].includes(f.kind) ? "any" : f.kind === "pending-version" ? "any" : f.kind === "lose-answer" ? "in" : "out");
   if (!["in", "out", "create", "close", "token", "start", "any"].includes(out.on)) throw new Error(`bad on=${out.on}`);
   switch (f.kind) {
     case "status":
       out.status = num(f.value ?? f.status, "status");
       if (out.status < 100 || out.status > 599) throw new Error("status must be 100..599");
+      if (f.html !== undefined) out.html = f.html === true ? 6000 : num(f.html, "html");
       break;
     case "delay":
       out.ms = num(f.value ?? f.ms, "ms");

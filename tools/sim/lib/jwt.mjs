@@ -43,8 +43,9 @@ export function verifyJwt(token, key, now = Date.now()) {
   const got = Buffer.from(parts[2], "base64url");
   if (got.length !== want.length || !timingSafeEqual(got, want)) return { ok: false, status: 401, error: "Public Access Token is invalid" };
   if (!claims.sub) return { ok: false, status: 401, error: "Public Access Token is missing subject" };
-  if (claims.iss && claims.iss !== ISS) return { ok: false, status: 401, error: "Public Access Token is invalid" };
-  if (claims.aud && claims.aud !== AUD) return { ok: false, status: 401, error: "Public Access Token is invalid" };
+  // R-TOK verifies with jose's issuer/audience options: a missing claim fails like a wrong one.
+  if (claims.iss !== ISS) return { ok: false, status: 401, error: "Public Access Token is invalid" };
+  if (claims.aud !== AUD && !(Array.isArray(claims.aud) && claims.aud.includes(AUD))) return { ok: false, status: 401, error: "Public Access Token is invalid" };
   if (typeof claims.exp === "number" && claims.exp * 1000 <= now)
     return { ok: false, status: 401, error: "Public Access Token has expired. See https://trigger.dev/docs/frontend/overview#authentication for more information." };
   return { ok: true, claims };

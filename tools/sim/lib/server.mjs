@@ -20,14 +20,25 @@ const BATCH_MAX_BYTES = 1024 * 1024;
 
 const CORS = { "access-control-allow-origin": "*", "access-control-expose-headers": "*" };
 
+// res.__chunked (--json-chunked): no Content-Length, the body goes out with
+// chunked transfer encoding in two writes, the way a Remix json() Response
+// (no Content-Length header) is streamed by the node adapter. What the real
+// edge (CDN) hands the client is UNKNOWN; a client must accept both.
+function sendBody(res, status, type, body, extra) {
+  if (!res.__chunked) {
+    res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), ...CORS, ...extra });
+    return res.end(body);
+  }
+  res.writeHead(status, { "content-type": type, ...CORS, ...extra });
+  const half = body.length >> 1;
+  if (half) res.write(body.slice(0, half));
+  res.end(body.slice(half));
+}
 function json(res, status, body, extra = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...CORS, ...extra });
-  res.end(text);
+  sendBody(res, status, "application/json", JSON.stringify(body), extra);
 }
 function text(res, status, body, extra = {}) {
-  res.writeHead(status, { "content-type": "text/plain", "content-length": Buffer.byteLength(body), ...CORS, ...extra });
-  res.end(body);
+  sendBody(res, status, "text/plain", body, extra);
 }
 
 function readBody(req, limit) {
@@ -95,6 +106,11 @@ export async function startSim(o = {}) {
     rateLimit: 0,
     rateWindowMs: 60000,
     emptyBody: "omit",
+    jsonChunked: false,
+    noKeepAlive: false,
+    dupSeq: "original",
+    closedStatus: 409,
+    trimLagMs: 0,
     backend: true,
     deviceKeys: ["trigchat-dev-device"],
     taskId: "sim-agent",
@@ -138,6 +154,12 @@ export async function startSim(o = {}) {
 
   function faultResponse(res, f, s, on) {
     const st = f.status;
+    if (f.html) {
+      // An edge's error page (a CDN or load balancer in front of the API answers
+      // 502/503/504 with HTML of a few KiB, not the webapp's JSON).
+      const page = `<!DOCTYPE html><html><head><title>${st} error</title></head><body>${"<p>edge error page filler</p>".repeat(Math.ceil(Number(f.html) / 28))}</body></html>`;
+      return sendBody(res, st, "text/html; charset=UTF-8", page, {});
+    }
     const extra = {};
     let body;
     if (st === 401) body = EXPIRED;
@@ -251,7 +273,7 @@ export async function startSim(o = {}) {
   }
 
   // ---------------------------------------------------------------- store
-  const store = new Store({ secretKey: opts.secretKey, tokenTtl: opts.tokenTtl, log, faults, internalUrl: "", idleRunMs: opts.idleRunSeconds * 1000, maxRuns: opts.maxRuns, maxTurns: opts.maxTurns });
+  const store = new Store({ secretKey: opts.secretKey, tokenTtl: opts.tokenTtl, trimLagMs: opts.trimLagMs, log, faults, internalUrl: "", idleRunMs: opts.idleRunSeconds * 1000, maxRuns: opts.maxRuns, maxTurns: opts.maxTurns });
 
   faults.onImmediate = (f) => {
     const targets = f.session === "*" ? [...store.byKey.values()] : [store.find(f.session)].filter(Boolean);
@@ -383,7 +405,11 @@ export async function startSim(o = {}) {
     } catch {
       return json(res, 413, { error: "Request body too large" });
     }
-    if (s.closedAt) return json(res, 409, { ok: false, error: "Cannot append to a closed session", code: "session_closed", closedReason: s.closedReason });
+    if (s.closedAt) {
+      // --closed-status 400: the snapshot server's answer (§2.4, §9 item 1); 409 is the 4.8.3 contract.
+      if (opts.closedStatus === 400) return json(res, 400, { ok: false, error: "Cannot append to a closed session" });
+      return json(res, 409, { ok: false, error: "Cannot append to a closed session", code: "session_closed", closedReason: s.closedReason });
+    }
     if (s.expiresAt && Date.parse(s.expiresAt) <= Date.now()) return json(res, 400, { ok: false, error: "Cannot append to an expired session" });
     if (opts.rateLimit > 0 && !req.socket.__internal) {
       const now = Date.now();
@@ -404,8 +430,9 @@ export async function startSim(o = {}) {
     if (typeof partId === "string" && partId) {
       const prev = s.partIds.get(`${io}:${partId}`);
       if (prev && Date.now() - prev.at < DEDUP_MS) {
-        log(`${io}/append ${s.key} duplicate X-Part-Id -> seq ${prev.seq}`);
-        return json(res, 200, { ok: true, seq: prev.seq });
+        log(`${io}/append ${s.key} duplicate X-Part-Id -> seq ${prev.seq}${opts.dupSeq === "omit" ? " (omitted)" : ""}`);
+        // --dup-seq omit: the snapshot server's answer (no seq on a duplicate, §2.4, §9 item 3).
+        return json(res, 200, opts.dupSeq === "omit" ? { ok: true } : { ok: true, seq: prev.seq });
       }
     } else partId = nanoid(7);
     const wrapped = 8 + Buffer.byteLength(JSON.stringify({ data: body, id: partId }));
@@ -415,6 +442,12 @@ export async function startSim(o = {}) {
     else seq = s.ch.out.append({ body: JSON.stringify({ data: body, id: partId }) }).seq_num;
     s.partIds.set(`${io}:${partId}`, { seq, at: Date.now() });
     vlog(`${io}/append ${s.key} seq=${seq} ${body.slice(0, 120)}`);
+    if (!req.socket.__internal && faults.take(s.key, "lose-answer", io)) {
+      // Committed, but the answer never arrives (a cut after the server's commit).
+      log(`${io}/append ${s.key} seq=${seq}: answer lost (connection cut)`);
+      req.socket.destroy();
+      return;
+    }
     json(res, 200, { ok: true, seq });
   }
 
@@ -465,6 +498,11 @@ export async function startSim(o = {}) {
       const n = Number(lei.split("-")[0]);
       if (Number.isInteger(n) && n >= 0) cursor = n + 1;
     }
+    // S2 read with clamp=true (R-S2): a start position beyond the tail starts
+    // at the tail (S2 ReadStart.clamp: "start reading from the tail if the
+    // requested position is beyond it"), so the records appended from then on
+    // are delivered even though their seq_num is <= Last-Event-ID.
+    if (cursor > ch.next) cursor = ch.next;
     const headers = { "content-type": "text/event-stream", "cache-control": "no-cache", "x-stream-version": "v2", ...CORS };
     if (req.headers["x-peek-settled"] === "1" && io === "out") {
       const forcedNo = faults.take(s?.key ?? key, "peek-settled");
@@ -771,6 +809,9 @@ export async function startSim(o = {}) {
     const p = url.pathname;
     vlog(`${req.method} ${p}`);
     if (opts.recordRequests && !p.startsWith("/admin/") && !req.socket.__internal) req.__logEntry = recordRequest(req, res, url);
+    if (opts.jsonChunked && !p.startsWith("/admin/") && !req.socket.__internal) res.__chunked = true;
+    // --no-keep-alive: every answer says Connection: close and the server closes (an edge may).
+    if (opts.noKeepAlive && !p.startsWith("/admin/") && !req.socket.__internal) res.shouldKeepAlive = false;
     if (req.method === "OPTIONS")
       return res.writeHead(204, { ...CORS, "access-control-allow-methods": "GET,POST,PUT,HEAD,OPTIONS", "access-control-allow-headers": "*", "access-control-max-age": "300" }).end();
     try {

@@ -401,6 +401,10 @@ export class Store {
     s.lastTurnCompleteSeq = tcSeq;
     if (target === undefined) return;
     this.appendOut(s, { headers: [["", "trim"]], body: trimBody(target) });
-    s.ch.out.trimTo(target);
+    // S2 trims are eventually consistent (10-60 s, §5.4): --trim-lag-ms keeps
+    // the trimmed records readable that long. An aggressive trim fault is immediate.
+    const lag = aggressive ? 0 : this.opts.trimLagMs ?? 0;
+    if (lag > 0) setTimeout(() => s.ch.out.trimTo(target), lag).unref();
+    else s.ch.out.trimTo(target);
   }
 }
