@@ -375,19 +375,12 @@ _Static_assert(TC_CHAT_ANSWER_MIN < 1024, "TC_CHAT_ANSWER_MIN must leave room fo
  * differ: the server keeps the first copy. */
 static void part_id(tc_chat_t *c, const chat_payload_t *p)
 {
-  uint8_t head[3] = { p->source, p->msg, p->tool };
+  uint8_t head[2] = { p->source, p->msg };
   uint32_t h = tc_crc32(0, head, sizeof head);
-  /* a tool answer's content includes which calls it answers (the slots'
-   * ids, zero-padded: the slot index alone is reused by later calls), and
-   * each approval's decision and reason */
-  if (p->msg == MSG_TOOL_OUTPUT) h = tc_crc32(h, &c->sess.tools[p->tool], sizeof c->sess.tools[p->tool]);
-  for (unsigned k = 0; p->msg == MSG_APPROVAL && k < p->answers; k++) {
-    const char *r = p->answer[k].reason;
-    uint8_t d = (uint8_t)(p->answer[k].approved | (r != NULL) << 1);
-    h = tc_crc32(h, &c->sess.tools[p->slot[k]], sizeof c->sess.tools[p->slot[k]]);
-    h = tc_crc32(h, &d, 1);
-    if (r != NULL) h = tc_crc32(h, r, strlen(r) + 1);
-  }
+  /* a tool answer's content is its whole body: which calls it answers (ids
+   * and names: a slot is reused by later calls), each decision and reason
+   * or the output, and the metadata; it has no random message id */
+  if (p->msg >= MSG_APPROVAL) h = tc_crc32(h, c->req_buf, c->send.body_len);
   if (p->content.len) h = tc_crc32(h, p->content.ptr, p->content.len);
   h = tc_crc32(h, "\0", 1); /* (content "ab" + metadata "c" is not "a" + "bc") */
   if (p->metadata.len) h = tc_crc32(h, p->metadata.ptr, p->metadata.len);
