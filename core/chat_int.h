@@ -88,9 +88,11 @@ typedef enum { MSG_NONE = 0, MSG_TEXT, MSG_PARTS, MSG_APPROVAL, MSG_TOOL_OUTPUT 
 typedef struct chat_payload {
   uint8_t source;               /* tc_chat_source_t */
   uint8_t msg;                  /* chat_msg_kind_t */
-  uint8_t tool;                 /* MSG_APPROVAL / MSG_TOOL_OUTPUT: the tool slot */
-  bool approved;                /* MSG_APPROVAL */
-  tc_slice_t content;           /* text, parts JSON, output JSON, approval reason,
+  uint8_t tool;                 /* MSG_TOOL_OUTPUT: the tool slot */
+  uint8_t answers;              /* MSG_APPROVAL: how many (1..TC_CHAT_TOOLS_MAX) */
+  uint8_t slot[TC_CHAT_TOOLS_MAX]; /* MSG_APPROVAL: answer i's tool slot */
+  const tc_chat_approval_t *answer; /* MSG_APPROVAL: the app's answers (one part each) */
+  tc_slice_t content;           /* text, parts JSON, output JSON,
                                    action JSON, or regenerate's messageId */
   tc_slice_t metadata;          /* per-call metadata JSON (merged over client_data) */
 } chat_payload_t;

@@ -70,23 +70,32 @@ static const char *trigger_name(tc_chat_source_t s)
   }
 }
 
-/* One slim tool part (§4.4): type, toolCallId, state, [toolName], then
- * approval or output. Tool names are checked when tracked (safe characters). */
-static void put_tool_part(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *p)
+/* The slim tool parts (§4.4): each is type, toolCallId, state, [toolName],
+ * then approval or output; a tool output is one part, approvals one part
+ * per answer, in the app's order. Tool names are checked when tracked (safe
+ * characters). */
+static void put_tool_parts(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *p)
 {
-  const tc_chat_tool_t *t = &c->sess.tools[p->tool];
-  bool output = p->msg == MSG_TOOL_OUTPUT, dynamic = (c->sess.tools_dynamic >> p->tool) & 1u;
-  if (dynamic) chat_put(b, "[{\"type\":\"dynamic-tool\"");
-  else chat_put(b, "[{\"type\":\"tool-%s\"", t->name);
-  chat_put(b, ",\"toolCallId\":%q,\"state\":\"%s\"", t->call_id, output ? "output-available" : "approval-responded");
-  if (dynamic) chat_put(b, ",\"toolName\":%q", t->name);
-  if (output) {
-    chat_put(b, ",\"output\":%r}]", p->content);
-    return;
+  bool output = p->msg == MSG_TOOL_OUTPUT;
+  unsigned n = output ? 1u : p->answers;
+  for (unsigned k = 0; k < n; k++) {
+    unsigned i = output ? p->tool : p->slot[k];
+    const tc_chat_tool_t *t = &c->sess.tools[i];
+    bool dynamic = (c->sess.tools_dynamic >> i) & 1u;
+    chat_put(b, k ? "," : "[");
+    if (dynamic) chat_put(b, "{\"type\":\"dynamic-tool\"");
+    else chat_put(b, "{\"type\":\"tool-%s\"", t->name);
+    chat_put(b, ",\"toolCallId\":%q,\"state\":\"%s\"", t->call_id, output ? "output-available" : "approval-responded");
+    if (dynamic) chat_put(b, ",\"toolName\":%q", t->name);
+    if (output) {
+      chat_put(b, ",\"output\":%r}", p->content);
+      continue;
+    }
+    chat_put(b, ",\"approval\":{\"id\":%q,\"approved\":%s", t->approval_id, p->answer[k].approved ? "true" : "false");
+    if (p->answer[k].reason != NULL) chat_put(b, ",\"reason\":%q", p->answer[k].reason);
+    chat_put(b, "}}");
   }
-  chat_put(b, ",\"approval\":{\"id\":%q,\"approved\":%s", t->approval_id, p->approved ? "true" : "false");
-  if (tc_slice_present(p->content)) chat_put(b, ",\"reason\":%j", p->content);
-  chat_put(b, "}}]");
+  chat_put(b, "]");
 }
 
 tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *p)
@@ -103,7 +112,7 @@ tc_err_t chat_build_body(const tc_chat_t *c, tc_buf_t *b, const chat_payload_t *
     chat_put(b, "\"message\":{\"id\":%j,\"role\":\"%s\",\"parts\":", msgid, user ? "user" : "assistant");
     if (p->msg == MSG_TEXT) chat_put(b, "[{\"type\":\"text\",\"text\":%j}]", p->content);
     else if (p->msg == MSG_PARTS) chat_put(b, "%r", p->content);
-    else put_tool_part(c, b, p);
+    else put_tool_parts(c, b, p);
     chat_put(b, "},");
   }
   chat_put(b, "\"chatId\":%q,\"trigger\":\"%s\"", c->chat_id, trigger_name((tc_chat_source_t)p->source));

@@ -375,11 +375,12 @@ _Static_assert(TC_CHAT_ANSWER_MIN < 1024, "TC_CHAT_ANSWER_MIN must leave room fo
  * differ: the server keeps the first copy. */
 static void part_id(tc_chat_t *c, const chat_payload_t *p)
 {
-  uint8_t head[4] = { p->source, p->msg, p->tool, p->approved };
+  uint8_t head[2] = { p->source, p->msg };
   uint32_t h = tc_crc32(0, head, sizeof head);
-  /* a tool answer's content includes which call it answers (the slot's
-   * ids, zero-padded: the slot index alone is reused by later calls) */
-  if (p->msg >= MSG_APPROVAL) h = tc_crc32(h, &c->sess.tools[p->tool], sizeof c->sess.tools[p->tool]);
+  /* a tool answer's content is its whole body: which calls it answers (ids
+   * and names: a slot is reused by later calls), each decision and reason
+   * or the output, and the metadata; it has no random message id */
+  if (p->msg >= MSG_APPROVAL) h = tc_crc32(h, c->req_buf, c->send.body_len);
   if (p->content.len) h = tc_crc32(h, p->content.ptr, p->content.len);
   h = tc_crc32(h, "\0", 1); /* (content "ab" + metadata "c" is not "a" + "bc") */
   if (p->metadata.len) h = tc_crc32(h, p->metadata.ptr, p->metadata.len);
@@ -490,33 +491,53 @@ tc_err_t tc_chat_stop(tc_chat_t *c) { return send_op(c, NULL, 0, NULL, OP(TC_CHA
 
 tc_err_t tc_chat_send_close(tc_chat_t *c) { return send_op(c, NULL, 0, NULL, OP(TC_CHAT_SRC_CLOSE, MSG_NONE)); }
 
-/* The slim assistant message of §4.4 for the tool whose approval id
- * (approval) or call id matches id. */
-static tc_err_t send_tool(tc_chat_t *c, const char *id, chat_msg_kind_t kind, tc_slice_t content, bool approved)
+/* The tool a tool answer names (by approval id or call id), if it can be
+ * answered: TC_ERR_ARG unknown, TC_ERR_STATE without its message id or name. */
+static tc_err_t tool_answerable(const tc_chat_t *c, const char *id, bool approval, uint8_t *slot)
 {
-  chat_payload_t p;
   int i;
   if (id == NULL || id[0] == '\0') return TC_ERR_ARG;
-  if ((i = tool_find(c, chat_cslice(id), kind == MSG_APPROVAL)) < 0) return TC_ERR_ARG;
+  if ((i = tool_find(c, chat_cslice(id), approval)) < 0) return TC_ERR_ARG;
   if (c->sess.msgid_len == 0 || c->sess.tools[i].name[0] == '\0') return TC_ERR_STATE;
+  *slot = (uint8_t)i;
+  return TC_OK;
+}
+
+tc_err_t tc_chat_answer_approvals(tc_chat_t *c, const tc_chat_approval_t *answers, size_t n)
+{
+  chat_payload_t p;
+  tc_err_t err;
+  if (answers == NULL || n == 0 || n > TC_CHAT_TOOLS_MAX) return TC_ERR_ARG;
   memset(&p, 0, sizeof p);
   p.source = TC_CHAT_SRC_SUBMIT;
-  p.msg = (uint8_t)kind;
-  p.tool = (uint8_t)i;
-  p.content = content;
-  p.approved = approved;
+  p.msg = MSG_APPROVAL;
+  p.answers = (uint8_t)n;
+  p.answer = answers;
+  for (size_t k = 0; k < n; k++) {
+    if ((err = tool_answerable(c, answers[k].approval_id, true, &p.slot[k])) != TC_OK) return err;
+    for (size_t j = 0; j < k; j++)
+      if (p.slot[j] == p.slot[k]) return TC_ERR_ARG; /* one tool answered twice */
+  }
   return send_begin(c, &p);
 }
 
 tc_err_t tc_chat_answer_approval(tc_chat_t *c, const char *approval_id, bool approved, const char *reason)
 {
-  return send_tool(c, approval_id, MSG_APPROVAL, chat_cslice(reason), approved);
+  tc_chat_approval_t a = { approval_id, approved, reason };
+  return tc_chat_answer_approvals(c, &a, 1);
 }
 
 tc_err_t tc_chat_add_tool_output(tc_chat_t *c, const char *tool_call_id, const char *output_json, size_t len)
 {
+  chat_payload_t p;
+  tc_err_t err;
   if (output_json == NULL) return TC_ERR_ARG;
-  return send_tool(c, tool_call_id, MSG_TOOL_OUTPUT, (tc_slice_t){ output_json, len }, false);
+  memset(&p, 0, sizeof p);
+  if ((err = tool_answerable(c, tool_call_id, false, &p.tool)) != TC_OK) return err;
+  p.source = TC_CHAT_SRC_SUBMIT;
+  p.msg = MSG_TOOL_OUTPUT;
+  p.content = (tc_slice_t){ output_json, len };
+  return send_begin(c, &p);
 }
 
 void tc_chat_clear_stop_gate(tc_chat_t *c)

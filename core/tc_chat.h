@@ -723,9 +723,26 @@ tc_err_t tc_chat_regenerate(tc_chat_t *chat, const char *message_id, const char 
 /* Sends a custom action (§4.3): action_json is any JSON value. */
 tc_err_t tc_chat_send_action(tc_chat_t *chat, const char *action_json, size_t len,
                              const char *metadata_json);
-/* Answers a tool-approval-request seen on .out (§4.4): the slim assistant
- * message with the turn's start.messageId and the tool's name and call id.
- * reason may be NULL. TC_ERR_ARG when the approval id is unknown. */
+/* Answers tool-approval-requests seen on .out (§4.4) in ONE append: the
+ * slim assistant message with the turn's start.messageId and one
+ * approval-responded part per answer (the tool's name and call id), in the
+ * order given. When a step asks for several approvals, answer them all in
+ * one call: the agent continues on the first append it gets, and a tool
+ * call left unanswered then has no result (the real chat.agent's next step
+ * sees it missing, and a later answer to it is a turn with nothing to do).
+ * 4.8.3 with the AI SDK's addToolApprovalResponse and sendAutomaticallyWhen:
+ * lastAssistantMessageIsCompleteWithApprovalResponses sends this one submit
+ * once every approval is answered. reason may be NULL (none). n is 1 to
+ * TC_CHAT_TOOLS_MAX; TC_ERR_ARG when n is out of range, an approval id is
+ * unknown or one tool is answered twice; TC_ERR_STATE when its message id
+ * or tool name was not kept. The answers are read during the call only. */
+typedef struct tc_chat_approval {
+  const char *approval_id;
+  bool approved;
+  const char *reason;
+} tc_chat_approval_t;
+tc_err_t tc_chat_answer_approvals(tc_chat_t *chat, const tc_chat_approval_t *answers, size_t n);
+/* One answer: tc_chat_answer_approvals with n = 1. */
 tc_err_t tc_chat_answer_approval(tc_chat_t *chat, const char *approval_id, bool approved,
                                  const char *reason);
 /* Supplies a client-side tool's output (HITL, state output-available). */

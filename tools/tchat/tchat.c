@@ -307,11 +307,20 @@ static void refuse_refresh(void *user, tc_chat_t *chat)
 
 /* ------------------------------------------------------------ commands */
 
+/* /approve, /deny: every pending approval in ONE append (as 4.8.3's
+ * sendAutomaticallyWhen sends them once all are answered): the agent
+ * continues on the first append it gets. The chat keeps the last
+ * TC_CHAT_TOOLS_MAX tool calls of a turn: the newest are answered. */
 static tc_err_t answer_approvals(app_t *a, bool approved)
 {
-  tc_err_t err = a->approval_count ? TC_OK : TC_ERR_STATE;
-  for (int i = 0; i < a->approval_count && err == TC_OK; i++)
-    err = tc_chat_answer_approval(&a->chat, a->approvals[i], approved, approved ? NULL : "denied in tchat");
+  tc_chat_approval_t ans[TC_CHAT_TOOLS_MAX];
+  int n = a->approval_count < TC_CHAT_TOOLS_MAX ? a->approval_count : TC_CHAT_TOOLS_MAX;
+  int first = a->approval_count - n;
+  tc_err_t err;
+  if (n == 0) return TC_ERR_STATE;
+  for (int i = 0; i < n; i++)
+    ans[i] = (tc_chat_approval_t){ a->approvals[first + i], approved, approved ? NULL : "denied in tchat" };
+  err = tc_chat_answer_approvals(&a->chat, ans, (size_t)n);
   a->approval_count = 0;
   return err;
 }

@@ -141,6 +141,27 @@ export function scriptFor({ prompt, clientData, runIndex }) {
         ],
         delayMs: delay,
       };
+    case "approve-two": {
+      // Two sendEmail calls in one step, each needing approval. The follow-up
+      // step says what the model got for each call: "sent", "denied", or
+      // "missing" (no tool result for it in the prompt).
+      const calls = ["call_email_1", "call_email_2"];
+      if (toolResults) {
+        const said = calls.map((id) => {
+          const r = toolResults.find((x) => x.toolCallId === id);
+          const denied = r?.output?.type === "execution-denied" || r?.output?.type === "error-text";
+          return `${id}: ${!r ? "missing" : denied ? "denied" : "sent"}`;
+        });
+        return { chunks: [...textParts("t1", words(said.join("; ") + ".")), finish()], delayMs: delay };
+      }
+      return {
+        chunks: [
+          ...calls.map((toolCallId, i) => ({ type: "tool-call", toolCallId, toolName: "sendEmail", input: JSON.stringify({ to: i ? "bob@example.com" : "ada@example.com", subject: "hi" }) })),
+          finish("tool-calls"),
+        ],
+        delayMs: delay,
+      };
+    }
     case "steer": {
       if (toolResults) {
         const msg = injected.length ? `Steered by: ${injected.join(" | ")}` : "No steering received.";
