@@ -43,6 +43,27 @@ static inline void first_turn_done(void)
   w_take_out(&W);
 }
 
+/* A token "h.<claims, base64url>.s" (what tc_jwt_times reads: the claims;
+ * header and signature are never checked by the chat). */
+static inline const char *jwt_of(const char *claims)
+{
+  static const char k[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static char out[1024];
+  size_t n = strlen(claims), o = 0, bits = 0;
+  uint32_t acc = 0;
+  out[o++] = 'h';
+  out[o++] = '.';
+  for (size_t i = 0; i < n; i++) {
+    acc = acc << 8 | (unsigned char)claims[i];
+    for (bits += 8; bits >= 6; bits -= 6) out[o++] = k[(acc >> (bits - 6)) & 63];
+  }
+  if (bits) out[o++] = k[(acc << (6 - bits)) & 63];
+  out[o++] = '.';
+  out[o++] = 's';
+  out[o] = 0;
+  return out;
+}
+
 /* ---- steps of a scenario (prefixed scn_ so that a test file's own
  * helpers keep their names) */
 

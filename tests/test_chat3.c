@@ -275,26 +275,6 @@ static void test_jwt_times(void)
   CHECK_EQ_INT(exp, -1);
 }
 
-/* "h.<claims, base64url>.s" */
-static const char *jwt_of(const char *claims)
-{
-  static const char k[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  static char out[1024];
-  size_t n = strlen(claims), o = 0, bits = 0;
-  uint32_t acc = 0;
-  out[o++] = 'h';
-  out[o++] = '.';
-  for (size_t i = 0; i < n; i++) {
-    acc = acc << 8 | (unsigned char)claims[i];
-    for (bits += 8; bits >= 6; bits -= 6) out[o++] = k[(acc >> (bits - 6)) & 63];
-  }
-  if (bits) out[o++] = k[(acc << (6 - bits)) & 63];
-  out[o++] = '.';
-  out[o++] = 's';
-  out[o] = 0;
-  return out;
-}
-
 /* The claims object as JSON.parse reads it: the last of a repeated claim,
  * nested values stepped over, anything but a whole number is no time, and
  * text after the object is no token. */

@@ -12,26 +12,6 @@
 #include "chat_scn.c"
 #include "tc_test.h"
 
-/* "h.<claims, base64url>.s" (as test_chat3.c's) */
-static const char *jwt_of(const char *claims)
-{
-  static const char k[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  static char out[1024];
-  size_t n = strlen(claims), o = 0, bits = 0;
-  uint32_t acc = 0;
-  out[o++] = 'h';
-  out[o++] = '.';
-  for (size_t i = 0; i < n; i++) {
-    acc = acc << 8 | (unsigned char)claims[i];
-    for (bits += 8; bits >= 6; bits -= 6) out[o++] = k[(acc >> (bits - 6)) & 63];
-  }
-  if (bits) out[o++] = k[(acc << (6 - bits)) & 63];
-  out[o++] = '.';
-  out[o++] = 's';
-  out[o] = 0;
-  return out;
-}
-
 /* A token with an exp but no iat (a backend's own mint may leave iat out),
  * the wall clock past that exp (an RTC set wrong): the token has just
  * arrived, so the clock is not trusted (tc_chat.h: "a clock set wrong must

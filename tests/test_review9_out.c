@@ -206,11 +206,9 @@ static void test_older_turn_complete_after_a_newer_send(void)
   CHECK_EQ_STR(w_header(&W, "Authorization"), "Bearer " TOK1);
 }
 
-/* An idle reload peeks (the record knows no isStreaming, §6.8); the user
- * sends while the peek is answered. The settled drain ends that
- * subscription without an error, the send's own follows (no peek) and
- * reads the turn. */
-static void test_settled_peek_with_a_send_outstanding(void)
+/* A reload of a record with cursor 5 that knows no isStreaming (§6.8):
+ * restored and resumed, its GET (with the peek) taken. */
+static void resume_record_without_streaming(void)
 {
   static tc_session_rec_t r;
   size_t n;
@@ -225,6 +223,15 @@ static void test_settled_peek_with_a_send_outstanding(void)
   CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
   w_step(&W);
   w_take_out(&W);
+}
+
+/* An idle reload peeks (the record knows no isStreaming, §6.8); the user
+ * sends while the peek is answered. The settled drain ends that
+ * subscription without an error, the send's own follows (no peek) and
+ * reads the turn. */
+static void test_settled_peek_with_a_send_outstanding(void)
+{
+  resume_record_without_streaming();
   CHECK_EQ_STR(w_header(&W, "X-Peek-Settled"), "1");
   CHECK_EQ_INT(tc_chat_send_text(&W.chat, "again", 5, NULL), TC_OK);
   w_step(&W);
@@ -254,19 +261,7 @@ static void test_settled_peek_with_a_send_outstanding(void)
  * replays it whole. */
 static void test_unknown_streaming_resume_mid_turn_keeps_the_turn_start(void)
 {
-  static tc_session_rec_t r;
-  size_t n;
-  memset(&r, 0, sizeof r);
-  r.flags = TC_SESS_F_CURSOR;
-  r.cursor = 5;
-  r.token_len = (uint16_t)strlen(TOK1);
-  memcpy(r.token, TOK1, r.token_len);
-  n = tc_session_seal(&r, tc_crc32(0, "c1", 2));
-  w_init(&W, "c1");
-  CHECK_EQ_INT(tc_chat_restore(&W.chat, &r, n), TC_OK);
-  CHECK_EQ_INT(tc_chat_resume(&W.chat), TC_OK);
-  w_step(&W);
-  w_take_out(&W);
+  resume_record_without_streaming();
   scn_out_streams(); /* not settled: a turn is under way */
   feed_data(6, "{\"type\":\"start\",\"messageId\":\"m_2\"}", "f1");
   feed_data(7, DELTA("x"), "f2");

@@ -63,6 +63,13 @@ for (const mode of ["original", "omit"]) {
   });
 }
 
+// With no cursor the .out read starts at seq 0 (protocol.md §2.5) and
+// replays what the agent has not trimmed yet: the previous run's turn may
+// come first, before the chat can know (from its turn-complete) that it is
+// not its own; 4.8.3 without a stored lastEventId reads the same. Whether it
+// is still there depends on when the trim lands, so both are allowed; what
+// the duplicate's original seq guarantees is that the previous turn-complete
+// does not end the "second" turn, and that nothing else is added or lost.
 test("append answer lost, no cursor (no state), newer server (original seq): answers exact", { timeout: 60000 }, async () => {
   const s = await sim([]);
   const chat = chatId("lost-nostate");
@@ -72,7 +79,10 @@ test("append answer lost, no cursor (no state), newer server (original seq): ans
   const w = why(s, r, chat);
   assert.ok(fired(s, chat), w);
   assert.equal(r.code, 0, w);
-  assert.deepEqual(turnTexts(r.events), [echoReply("second"), echoReply("third")], w);
+  const texts = turnTexts(r.events);
+  assert.equal(texts.length, 2, w);
+  assert.ok([echoReply("second"), echoReply("first") + echoReply("second")].includes(texts[0]), w);
+  assert.equal(texts[1], echoReply("third"), w);
 });
 
 // FINDING (review 9, sim): with no cursor (a device without persisted state,
